@@ -1,0 +1,53 @@
+// `cfpush`: the terminal adapter over src/core. One small function per
+// command; every error is printed with what to do next and exits non-zero.
+import { formatError } from './core/errors';
+import { appsCmd, deleteCmd, logsCmd, pushCmd, restageCmd, startCmd, stopCmd } from './cli/commands/apps';
+import type { Command } from './cli/commands/common';
+import { demoCmd } from './cli/commands/demo';
+import { foundationCmd } from './cli/commands/foundation';
+import { detectCmd, stageCmd } from './cli/commands/local';
+import { mapRouteCmd, routesCmd, swapCmd, unmapRouteCmd } from './cli/commands/routes';
+import { oauthTokenCmd, targetCmd } from './cli/commands/target';
+
+const commands: Record<string, [Command, string]> = {
+  detect: [detectCmd, 'Show which buildpack matches a folder, and why the others do not'],
+  stage: [stageCmd, 'Stage a folder locally into a droplet .tgz'],
+  push: [pushCmd, 'Push apps from a folder or manifest'],
+  restage: [restageCmd, 'Stage an app again from its last package'],
+  apps: [appsCmd, 'List apps in the targeted space'],
+  routes: [routesCmd, 'List routes in the targeted space'],
+  'map-route': [mapRouteCmd, 'Map a route to an app'],
+  'unmap-route': [unmapRouteCmd, 'Unmap a route from an app'],
+  swap: [swapCmd, "Exchange two apps' routes"],
+  start: [startCmd, 'Start an app'],
+  stop: [stopCmd, 'Stop an app'],
+  delete: [deleteCmd, 'Delete an app'],
+  logs: [logsCmd, "Show an app's logs"],
+  target: [targetCmd, 'Show or set the target (the local foundation by default)'],
+  'oauth-token': [oauthTokenCmd, "Print the current target's bearer token"],
+  foundation: [foundationCmd, 'Start, stop or inspect the embedded local foundation'],
+  demo: [demoCmd, 'Start the local foundation and push examples/hello-node'],
+};
+
+function help(): void {
+  console.log('Usage: cfpush COMMAND [ARGS]\n\nCommands:');
+  for (const [name, [, text]] of Object.entries(commands)) console.log(`  ${name.padEnd(13)} ${text}`);
+  console.log('\nEnvironment: CFPUSH_HOME (default ~/.cfpush) holds config, tokens and the local foundation.');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') return help();
+  const entry = commands[name];
+  if (!entry) {
+    console.error(`'${name}' is not a registered command. See 'cfpush help'.`);
+    process.exitCode = 1;
+    return;
+  }
+  await entry[0](rest);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(`FAILED\n${formatError(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,139 @@
+// push, restage, start, stop, delete, apps, logs.
+import { resolve } from 'node:path';
+import { CfPushError } from '../../core/errors';
+import { loadManifest } from '../../core/manifest';
+import { deleteApp, push, restage, startApp, stopApp } from '../../core/push';
+import { followLogs, formatLogLine, readLogs } from '../../core/push/logs';
+import { findApp } from '../../core/push/steps';
+import { need, parse, varsFrom } from '../args';
+import { terminalReporter } from '../reporter';
+import { session, type Command } from './common';
+
+const PUSH_USAGE =
+  'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] [--json]';
+
+export const pushCmd: Command = async (argv) => {
+  const { values, positionals } = parse(
+    argv,
+    {
+      path: { type: 'string', short: 'p' },
+      manifest: { type: 'string', short: 'f' },
+      buildpack: { type: 'string', short: 'b', multiple: true },
+      var: { type: 'string', multiple: true },
+      'vars-file': { type: 'string', multiple: true },
+      'no-start': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    PUSH_USAGE,
+  );
+  const json = !!values.json;
+  const r = terminalReporter(json);
+  // Manifest problems are reported before anything talks to a target.
+  await loadManifest({
+    dir: process.cwd(),
+    file: values.manifest ? resolve(values.manifest) : undefined,
+    vars: varsFrom(values.var),
+    varsFiles: values['vars-file']?.map((f) => resolve(f)),
+    appName: positionals[0],
+  });
+  const s = await session(r);
+  const apps = await push(
+    s,
+    {
+      dir: process.cwd(),
+      appName: positionals[0],
+      manifestFile: values.manifest ? resolve(values.manifest) : undefined,
+      path: values.path,
+      buildpacks: values.buildpack,
+      vars: varsFrom(values.var),
+      varsFiles: values['vars-file']?.map((f) => resolve(f)),
+      noStart: values['no-start'],
+    },
+    r,
+  );
+  if (json) return console.log(JSON.stringify({ apps }, null, 2));
+  for (const a of apps) console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
+};
+
+export const restageCmd: Command = async (argv) => {
+  const usage = 'cfpush restage APP [--json]';
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const r = terminalReporter(!!values.json);
+  const app = await restage(await session(r), need(positionals[0], 'APP', usage), r);
+  if (values.json) return console.log(JSON.stringify({ app }, null, 2));
+  console.log(`\nname: ${app.name}\nstate: ${app.state}\nroutes: ${app.urls.join(', ')}`);
+};
+
+function simple(op: typeof startApp | typeof stopApp, verb: string): Command {
+  return async (argv) => {
+    const usage = `cfpush ${verb} APP [--json]`;
+    const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+    const r = terminalReporter(!!values.json);
+    const app = await op(await session(r), need(positionals[0], 'APP', usage), r);
+    if (values.json) console.log(JSON.stringify({ app }, null, 2));
+    else console.log(`${app.name}: ${app.state}`);
+  };
+}
+export const startCmd = simple(startApp, 'start');
+export const stopCmd = simple(stopApp, 'stop');
+
+export const deleteCmd: Command = async (argv) => {
+  const usage = 'cfpush delete APP [-f]';
+  const { positionals } = parse(argv, { force: { type: 'boolean', short: 'f' } }, usage);
+  const r = terminalReporter(false);
+  await deleteApp(await session(r), need(positionals[0], 'APP', usage), r);
+  console.log('OK');
+};
+
+export const appsCmd: Command = async (argv) => {
+  const { values } = parse(argv, { json: { type: 'boolean' } }, 'cfpush apps [--json]');
+  const r = terminalReporter(!!values.json);
+  const s = await session(r);
+  const apps = await s.cc.listApps(s.space.guid);
+  const rows = await Promise.all(
+    apps.map(async (a) => {
+      const procs = await s.cc.appProcessStats(a.guid);
+      const web = procs.find((p) => p.process.type === 'web');
+      const running = web?.stats.filter((x) => x.state === 'RUNNING').length ?? 0;
+      const routes = await s.cc.list<{ url: string }>(`/v3/apps/${a.guid}/routes`);
+      return {
+        name: a.name,
+        guid: a.guid,
+        state: a.state,
+        lifecycle: a.lifecycle.type,
+        instances: { running, desired: web?.process.instances ?? 0 },
+        routes: routes.map((rt) => rt.url),
+        urls: routes.map((rt) => s.routeUrl(rt.url)),
+      };
+    }),
+  );
+  if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, apps: rows }, null, 2));
+  console.log(`Getting apps in org ${s.org.name} / space ${s.space.name}\n`);
+  table(['name', 'state', 'instances', 'routes'], rows.map((x) => [x.name, x.state.toLowerCase(), `web:${x.instances.running}/${x.instances.desired}`, x.routes.join(', ')]));
+};
+
+export const logsCmd: Command = async (argv) => {
+  const usage = 'cfpush logs APP [--recent]';
+  const { values, positionals } = parse(argv, { recent: { type: 'boolean' } }, usage);
+  const s = await session(terminalReporter(false));
+  const app = await findApp(s, need(positionals[0], 'APP', usage));
+  if (values.recent) {
+    for (const l of await readLogs(s, app.guid, 0n)) console.log(formatLogLine(l));
+    return;
+  }
+  const stop = followLogs(s, app.guid, (l) => console.log(formatLogLine(l)));
+  await new Promise<void>((res) => process.once('SIGINT', () => res()));
+  await stop();
+};
+
+export function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('   ').trimEnd();
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  if (rows.length === 0) console.log('No items found.');
+}
+
+export function notFound(what: string): never {
+  throw new CfPushError(`${what} not found.`);
+}

@@ -1,0 +1,56 @@
+// foundation start | stop | status: the embedded local Cloud Foundry.
+import { resolve } from 'node:path';
+import { CfPushError } from '../../core/errors';
+import { cliEntry, defaultFoundationDir } from '../../core/paths';
+import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foundation/daemon';
+import { parse } from '../args';
+import type { Command } from './common';
+
+const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--foreground] [--json]';
+
+function port(v: string | undefined, flag: string, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CfPushError(`Incorrect usage: ${flag} '${v}' is not a port number (1-65535).`, { hint: `Usage: ${USAGE}` });
+  return n;
+}
+
+export const foundationCmd: Command = async (argv) => {
+  const { values, positionals } = parse(
+    argv,
+    {
+      'data-dir': { type: 'string' },
+      'api-port': { type: 'string' },
+      'router-port': { type: 'string' },
+      foreground: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultFoundationDir();
+  const apiPort = port(values['api-port'], '--api-port', Number(process.env.CFPUSH_API_PORT) || 9022);
+  const routerPort = port(values['router-port'], '--router-port', Number(process.env.CFPUSH_ROUTER_PORT) || 9080);
+  switch (positionals[0]) {
+    case 'start': {
+      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort });
+      const info = await startDaemon({ dataDir, apiPort, routerPort, cliPath: cliEntry() });
+      if (values.json) return console.log(JSON.stringify(info, null, 2));
+      console.log(`Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}`);
+      return;
+    }
+    case 'stop': {
+      await stopDaemon(dataDir);
+      console.log('Local foundation stopped.');
+      return;
+    }
+    case 'status': {
+      const st = await daemonStatus(dataDir);
+      if (values.json) return console.log(JSON.stringify(st, null, 2));
+      console.log(st.running ? `running (pid ${st.pid})\nAPI:    ${st.apiUrl}\nRouter: ${st.routerUrl}` : 'not running (start it with `cfpush foundation start`)');
+      if (!st.running) process.exitCode = 3;
+      return;
+    }
+    default:
+      throw new CfPushError(`Incorrect usage: unknown foundation command '${positionals[0] ?? ''}'.`, { hint: `Usage: ${USAGE}` });
+  }
+};

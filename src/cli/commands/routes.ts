@@ -1,0 +1,55 @@
+// routes, map-route, unmap-route, swap.
+import { mapRoute, swapRoutes, unmapRoute } from '../../core/push';
+import { need, parse } from '../args';
+import { terminalReporter } from '../reporter';
+import { table } from './apps';
+import { session, type Command } from './common';
+
+export const routesCmd: Command = async (argv) => {
+  const { values } = parse(argv, { json: { type: 'boolean' } }, 'cfpush routes [--json]');
+  const s = await session(terminalReporter(!!values.json));
+  const [routes, apps] = await Promise.all([s.cc.listRoutes({ spaceGuids: [s.space.guid] }), s.cc.listApps(s.space.guid)]);
+  const name = (guid: string) => apps.find((a) => a.guid === guid)?.name ?? guid;
+  const rows = routes.map((rt) => ({
+    guid: rt.guid,
+    host: rt.host,
+    path: rt.path,
+    url: rt.url,
+    browserUrl: s.routeUrl(rt.url),
+    apps: rt.destinations.map((d) => name(d.app.guid)),
+  }));
+  if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, routes: rows }, null, 2));
+  console.log(`Getting routes in org ${s.org.name} / space ${s.space.name}\n`);
+  table(['route', 'apps'], rows.map((x) => [x.url, x.apps.join(', ')]));
+};
+
+function routeCmd(op: typeof mapRoute, verb: string): Command {
+  return async (argv) => {
+    const usage = `cfpush ${verb} APP DOMAIN [--hostname HOST] [--path PATH] [--json]`;
+    const { values, positionals } = parse(
+      argv,
+      { hostname: { type: 'string', short: 'n' }, path: { type: 'string' }, json: { type: 'boolean' } },
+      usage,
+    );
+    const r = terminalReporter(!!values.json);
+    const app = await op(
+      await session(r),
+      need(positionals[0], 'APP', usage),
+      { domain: need(positionals[1], 'DOMAIN', usage), hostname: values.hostname, path: values.path },
+      r,
+    );
+    if (values.json) console.log(JSON.stringify({ app }, null, 2));
+    else console.log(`OK\n${app.name}: ${app.urls.join(', ') || '(no routes)'}`);
+  };
+}
+export const mapRouteCmd = routeCmd(mapRoute, 'map-route');
+export const unmapRouteCmd = routeCmd(unmapRoute, 'unmap-route');
+
+export const swapCmd: Command = async (argv) => {
+  const usage = 'cfpush swap APP_A APP_B [--json]';
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const r = terminalReporter(!!values.json);
+  const res = await swapRoutes(await session(r), need(positionals[0], 'APP_A', usage), need(positionals[1], 'APP_B', usage), r);
+  if (values.json) return console.log(JSON.stringify(res, null, 2));
+  console.log(`OK\n${res.a.name}: ${res.a.urls.join(', ') || '(no routes)'}\n${res.b.name}: ${res.b.urls.join(', ') || '(no routes)'}`);
+};

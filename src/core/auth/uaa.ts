@@ -1,0 +1,45 @@
+// UAA grants as the cf CLI sends them (cf-reference.md §2): form body,
+// client `cf` with an empty secret as Basic auth, POSTed to the login URL.
+import { Agent, fetch } from 'undici';
+import { CfPushError } from '../errors';
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken?: string;
+}
+
+const CF_CLIENT = 'Basic ' + Buffer.from('cf:').toString('base64');
+
+async function grant(loginUrl: string, form: Record<string, string>, insecure?: boolean): Promise<Tokens> {
+  const res = await fetch(loginUrl.replace(/\/+$/, '') + '/oauth/token', {
+    method: 'POST',
+    headers: { authorization: CF_CLIENT, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(form).toString(),
+    dispatcher: insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined,
+  });
+  const body = (await res.json().catch(() => ({}))) as Record<string, string>;
+  if (!res.ok || !body.access_token) {
+    throw new CfPushError(`Authentication failed at ${loginUrl}: ${body.error_description ?? body.error ?? `HTTP ${res.status}`}`, {
+      code: body.error ?? 'auth_failed',
+    });
+  }
+  return { accessToken: body.access_token, refreshToken: body.refresh_token };
+}
+
+export function passwordGrant(loginUrl: string, username: string, password: string, insecure?: boolean) {
+  return grant(loginUrl, { grant_type: 'password', username, password }, insecure);
+}
+
+export function refreshGrant(loginUrl: string, refreshToken: string, insecure?: boolean) {
+  return grant(loginUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, insecure);
+}
+
+/** Seconds until the JWT expires; -Infinity when unparsable (so it is refreshed). */
+export function secondsToExpiry(jwt: string, now = Date.now()): number {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as { exp?: number };
+    return typeof payload.exp === 'number' ? payload.exp - now / 1000 : -Infinity;
+  } catch {
+    return -Infinity;
+  }
+}

@@ -1,0 +1,71 @@
+// The manifest as the push engine and the foundation see it (cf-reference.md §3).
+export interface ManifestRoute {
+  route: string;
+  protocol?: 'http1' | 'http2' | 'tcp';
+}
+
+export interface ManifestProcess {
+  type: string;
+  command?: string;
+  instances?: number;
+  memoryMb?: number;
+  diskMb?: number;
+  healthCheckType?: 'port' | 'process' | 'http';
+  healthCheckHttpEndpoint?: string;
+  healthCheckInvocationTimeout?: number;
+  timeout?: number;
+}
+
+export interface AppManifest {
+  name: string;
+  /** Absolute path of the app's files (manifest `path` resolved against the manifest's dir, or the dir). */
+  path: string;
+  buildpacks?: string[];
+  stack?: string;
+  command?: string;
+  instances?: number;
+  memoryMb?: number;
+  diskMb?: number;
+  env?: Record<string, string>;
+  routes?: ManifestRoute[];
+  randomRoute?: boolean;
+  defaultRoute?: boolean;
+  noRoute?: boolean;
+  healthCheckType?: 'port' | 'process' | 'http';
+  healthCheckHttpEndpoint?: string;
+  timeout?: number;
+  docker?: { image: string; username?: string };
+  services?: string[];
+  processes?: ManifestProcess[];
+  /** The application node after ((vars)), as plain JSON, for apply_manifest. */
+  raw: Record<string, unknown>;
+}
+
+export interface Manifest {
+  /** Absolute manifest file path; undefined when none was found (folder name = app name). */
+  file?: string;
+  apps: AppManifest[];
+}
+
+/** A problem in a manifest; line/col are 1-based; end is exclusive. */
+export interface ManifestDiagnostic {
+  message: string;
+  severity: 'error' | 'warning';
+  start: { line: number; col: number };
+  end: { line: number; col: number };
+  /** The application the problem belongs to, for CC's "For application 'x': " prefix. */
+  app?: { index: number; name?: string };
+}
+
+export interface LoadManifestOptions {
+  /** The app folder (where manifest.yml / manifest.yaml are looked up). */
+  dir: string;
+  /** `-f`: an explicit manifest file. */
+  file?: string;
+  /** `--var k=v` (wins over files). */
+  vars?: Record<string, string>;
+  /** `--vars-file` (later wins). */
+  varsFiles?: string[];
+  /** `push APP`: select this app from the manifest, or name the app when there is no manifest. */
+  appName?: string;
+}

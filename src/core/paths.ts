@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** CFPUSH_HOME holds config, tokens and the local foundation's default data dir. */
+export function cfpushHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CFPUSH_HOME || join(homedir(), '.cfpush'));
+}
+
+export function defaultFoundationDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cfpushHome(env), 'foundation');
+}
+
+let root: string | undefined;
+/**
+ * The installed package's root (holds `buildpacks/`). Bundles live in `dist/`
+ * or `out/test/...`, so walk up from this file instead of assuming a depth.
+ */
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = __dirname;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'buildpacks'))) return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cf-push: cannot find the package root above ${__dirname}`);
+    dir = up;
+  }
+}
+
+export function builtinBuildpacksDir(): string {
+  return join(packageRoot(), 'buildpacks');
+}
+
+/** The CLI entry, for spawning the foundation daemon. */
+export function cliEntry(): string {
+  return join(packageRoot(), 'dist', 'cli.js');
+}

@@ -1,0 +1,41 @@
+// The push engine's public face: what the CLI and the extension call.
+// Implementations live beside this file, one per operation.
+import type { Session } from '../session';
+
+/** Progress and output of a long operation, for a terminal or VS Code's withProgress + output channel. */
+export interface Reporter {
+  /** A step of the timeline ("Uploading 1 file (1.2 KB)"). */
+  step(message: string): void;
+  /** A log line from the target (staging `[STG/0] ...`, app logs). */
+  log(line: string): void;
+  /** X-Cf-Warnings and our own warnings. */
+  warn(message: string): void;
+}
+
+export interface PushOptions {
+  /** The folder to push (manifest.yml looked up here). */
+  dir: string;
+  /** `push APP`: the app to push from the manifest, or the name when there is no manifest. */
+  appName?: string;
+  manifestFile?: string;
+  /** `-p PATH`: overrides the manifest's path (single app only). */
+  path?: string;
+  buildpacks?: string[];
+  vars?: Record<string, string>;
+  varsFiles?: string[];
+  noStart?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PushedApp {
+  name: string;
+  guid: string;
+  state: string;
+  /** Browser URLs of the app's routes. */
+  urls: string[];
+}
+
+export { push } from './push';
+export { restage } from './restage';
+export { swapRoutes, mapRoute, unmapRoute } from './routes';
+export { startApp, stopApp, deleteApp } from './lifecycle';

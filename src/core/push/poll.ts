@@ -1,0 +1,51 @@
+// Polling with a short first interval (the local foundation answers in
+// milliseconds) that backs off to the cf CLI's gentler pace for real CFs.
+import { CfPushError } from '../errors';
+
+const STEPS = [25, 50, 100, 200, 400, 800, 1500, 3000];
+
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  opts: { what: string; timeoutMs: number; signal?: AbortSignal; hint?: string },
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let i = 0; ; i++) {
+    throwIfAborted(opts.signal);
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new CfPushError(`Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}.`, {
+        code: 'timeout',
+        hint: opts.hint,
+      });
+    }
+    await sleep(STEPS[Math.min(i, STEPS.length - 1)], opts.signal);
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function cancelled(): CfPushError {
+  return new CfPushError('Cancelled.', { code: 'cancelled' });
+}
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+/** cf CLI defaults, overridable the same way (cf-reference.md §1.1). */
+export const STAGING_TIMEOUT_MS = (Number(process.env.CF_STAGING_TIMEOUT) || 15) * 60_000;
+export const STARTUP_TIMEOUT_MS = (Number(process.env.CF_STARTUP_TIMEOUT) || 5) * 60_000;

@@ -1,0 +1,198 @@
+// The steps of `cf push` (cf-reference.md §1.1), each one CC v3 exchange, so
+// push, restage and blue-green compose them instead of repeating them.
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectResources, zipResources, type Resource } from '../bits';
+import type { CcApp, CcBuild, CcDroplet, CcJob, CcPackage, CcRoute } from '../cc/types';
+import { CfPushError } from '../errors';
+import type { Session } from '../session';
+import type { Reporter } from './index';
+import { followLogs, formatLogLine, readLogs } from './logs';
+import { pollUntil, STAGING_TIMEOUT_MS, STARTUP_TIMEOUT_MS, throwIfAborted } from './poll';
+
+export async function applyManifest(session: Session, yamlText: string, r: Reporter, signal?: AbortSignal): Promise<void> {
+  const res = await session.cc.send('POST', `/v3/spaces/${session.space.guid}/actions/apply_manifest`, {
+    body: yamlText,
+    contentType: 'application/x-yaml',
+  });
+  if (!res.location) return;
+  const job = await pollUntil(
+    () => session.cc.get<CcJob>(new URL(res.location!, session.cc.api).pathname),
+    (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
+    { what: 'the manifest to be applied', timeoutMs: STAGING_TIMEOUT_MS, signal },
+  );
+  for (const w of job.warnings ?? []) r.warn(w.detail);
+  if (job.state === 'FAILED') {
+    const e = job.errors[0];
+    throw new CfPushError(`Applying the manifest failed: ${e?.detail ?? 'unknown error'}`, {
+      code: e?.title,
+      hint: 'Fix the manifest and push again.',
+    });
+  }
+}
+
+export async function findApp(session: Session, name: string): Promise<CcApp> {
+  const app = await session.cc.findApp(session.space.guid, name);
+  if (!app) {
+    throw new CfPushError(`App '${name}' not found in space '${session.space.name}' of org '${session.org.name}'.`, {
+      code: 'CF-ResourceNotFound',
+      hint: 'Check the name with `cfpush apps`.',
+    });
+  }
+  return app;
+}
+
+const CHUNK = 5000;
+
+/** resource_matches + package + upload of only the unmatched files (§1.1 5a-5d). */
+export async function uploadBits(
+  session: Session,
+  app: CcApp,
+  dir: string,
+  r: Reporter,
+  signal?: AbortSignal,
+): Promise<{ pkg: CcPackage; uploadedFiles: number; uploadedBytes: number }> {
+  const resources = await collectResources(dir);
+  const matchable = resources.filter((x) => x.size_in_bytes > 0);
+  const known = new Set<string>();
+  for (let i = 0; i < matchable.length; i += CHUNK) {
+    const chunk = matchable.slice(i, i + CHUNK).map(wire);
+    const res = await session.cc.post<{ resources: { checksum: { value: string } }[] }>('/v3/resource_matches', { resources: chunk });
+    for (const m of res.resources) known.add(m.checksum.value);
+  }
+  const matched = matchable.filter((x) => known.has(x.checksum.value));
+  const unmatched = resources.filter((x) => !(x.size_in_bytes > 0 && known.has(x.checksum.value)));
+  const bytes = unmatched.reduce((n, x) => n + x.size_in_bytes, 0);
+  r.step(`Uploading ${unmatched.length} file(s) (${formatBytes(bytes)}); ${matched.length} already on the target`);
+  throwIfAborted(signal);
+
+  const pkg = await session.cc.post<CcPackage>('/v3/packages', {
+    type: 'bits',
+    relationships: { app: { data: { guid: app.guid } } },
+  });
+  const form = new FormData();
+  form.append('resources', JSON.stringify(matched.map(wire)));
+  let tmp: string | undefined;
+  try {
+    if (unmatched.length > 0) {
+      tmp = await mkdtemp(join(tmpdir(), 'cfpush-bits-'));
+      const zip = join(tmp, 'package.zip');
+      await zipResources(unmatched, zip);
+      form.append('bits', await openAsBlob(zip, { type: 'application/zip' }), 'package.zip');
+    }
+    await session.cc.send('POST', `/v3/packages/${pkg.guid}/upload`, { form });
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+  const ready = await pollUntil(
+    () => session.cc.get<CcPackage>(`/v3/packages/${pkg.guid}`),
+    (p) => p.state !== 'PROCESSING_UPLOAD' && p.state !== 'AWAITING_UPLOAD' && p.state !== 'COPYING',
+    { what: 'the package to be processed', timeoutMs: STAGING_TIMEOUT_MS, signal },
+  );
+  if (ready.state !== 'READY') {
+    throw new CfPushError(`The package for '${app.name}' is ${ready.state}.`, { hint: 'Push again; if it repeats, check the target\'s blobstore.' });
+  }
+  return { pkg: ready, uploadedFiles: unmatched.length, uploadedBytes: bytes };
+}
+
+function wire(x: Resource) {
+  return { path: x.path, mode: x.mode, checksum: { value: x.checksum.value }, size_in_bytes: x.size_in_bytes };
+}
+
+/** POST /v3/builds and wait, streaming `[STG]` lines (§1.1 6-7). */
+export async function stage(
+  session: Session,
+  app: CcApp,
+  pkgGuid: string,
+  r: Reporter,
+  signal?: AbortSignal,
+): Promise<CcDroplet> {
+  r.step(`Staging ${app.name}`);
+  const since = BigInt(Date.now() - 1000) * 1_000_000n;
+  const stop = followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
+    sinceNs: since,
+    filter: (l) => l.sourceType === 'STG',
+  });
+  let build: CcBuild;
+  try {
+    build = await session.cc.post<CcBuild>('/v3/builds', { package: { guid: pkgGuid } });
+    build = await pollUntil(
+      () => session.cc.get<CcBuild>(`/v3/builds/${build.guid}`),
+      (b) => b.state !== 'STAGING',
+      { what: `${app.name} to stage`, timeoutMs: STAGING_TIMEOUT_MS, signal, hint: 'Raise CF_STAGING_TIMEOUT (minutes) if staging is just slow.' },
+    );
+  } finally {
+    await stop();
+  }
+  if (build.state === 'FAILED' || !build.droplet) {
+    const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
+    throw new CfPushError(`Staging ${app.name} failed: ${id} - ${rest.join(' - ')}`, {
+      code: id,
+      hint: stagingHint(id),
+    });
+  }
+  return session.cc.get<CcDroplet>(`/v3/droplets/${build.droplet.guid}`);
+}
+
+function stagingHint(id: string): string {
+  switch (id) {
+    case 'NoAppDetectedError':
+      return 'Run `cfpush detect` to see what each buildpack looked for, or name one with `-b`.';
+    case 'BuildpackCompileFailed':
+    case 'StagingError':
+      return 'The staging log above shows the failing buildpack step.';
+    case 'BuildpackReleaseFailed':
+      return "The buildpack's bin/release failed; set a start command with `command:` or a Procfile.";
+    default:
+      return 'See the staging log above.';
+  }
+}
+
+/** Stop if started, set the droplet, start again (§1.1 9-11). */
+export async function setDropletAndRestart(session: Session, app: CcApp, dropletGuid: string): Promise<void> {
+  await session.cc.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: dropletGuid } });
+  await session.cc.post(`/v3/apps/${app.guid}/actions/restart`);
+}
+
+/** Until every process with instances has one RUNNING; all CRASHED fails fast with the app's last lines. */
+export async function waitRunning(session: Session, app: CcApp, r: Reporter, signal?: AbortSignal): Promise<void> {
+  r.step(`Waiting for ${app.name} to start`);
+  const since = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const result = await pollUntil(
+    () => session.cc.appProcessStats(app.guid),
+    (procs) =>
+      procs.every(
+        (p) =>
+          p.process.instances === 0 ||
+          p.stats.some((s) => s.state === 'RUNNING') ||
+          (p.stats.length > 0 && p.stats.every((s) => s.state === 'CRASHED')),
+      ),
+    { what: `${app.name} to start`, timeoutMs: STARTUP_TIMEOUT_MS, signal, hint: 'Raise CF_STARTUP_TIMEOUT (minutes), or check the app logs with `cfpush logs`.' },
+  );
+  const crashed = result.find((p) => p.process.instances > 0 && !p.stats.some((s) => s.state === 'RUNNING'));
+  if (crashed) {
+    const lines = (await readLogs(session, app.guid, since)).filter((l) => l.sourceType.startsWith('APP')).slice(-10);
+    for (const l of lines) r.log(formatLogLine(l));
+    throw new CfPushError(
+      `${app.name} crashed while starting: every '${crashed.process.type}' instance is CRASHED.` +
+        (lines.length ? `\nLast app output:\n${lines.map((l) => '  ' + l.text).join('\n')}` : ''),
+      { code: 'AppCrashed', hint: 'Fix the start command or the app; `cfpush logs ' + app.name + ' --recent` shows more.' },
+    );
+  }
+}
+
+export async function appRoutes(session: Session, appGuid: string): Promise<CcRoute[]> {
+  return session.cc.list<CcRoute>(`/v3/apps/${appGuid}/routes`);
+}
+
+export async function appUrls(session: Session, appGuid: string): Promise<string[]> {
+  return (await appRoutes(session, appGuid)).map((rt) => session.routeUrl(rt.url));
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,151 @@
+// Named targets (CFPUSH_HOME/config.json) and opening a Session on one. The
+// local foundation is just a target whose API URL and credentials come from
+// its data dir; after that it is spoken to over CC v3 like any CF.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { RefreshingTokens } from './auth/provider';
+import { FileTokenStore, type TokenStore } from './auth/store';
+import { passwordGrant } from './auth/uaa';
+import { CcClient } from './cc/client';
+import type { CcOrg, CcSpace } from './cc/types';
+import { CfPushError } from './errors';
+import { cfpushHome, cliEntry, defaultFoundationDir } from './paths';
+import type { Session, TargetConfig } from './session';
+import { daemonStatus, startDaemon } from '../foundation/daemon';
+
+export const LOCAL = 'local';
+
+interface ConfigFile {
+  current?: string;
+  targets?: Record<string, TargetConfig>;
+}
+
+const configPath = () => join(cfpushHome(), 'config.json');
+
+async function readConfig(): Promise<ConfigFile> {
+  try {
+    return JSON.parse(await readFile(configPath(), 'utf8')) as ConfigFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new CfPushError(`Cannot read ${configPath()}: ${(err as Error).message}`, {
+      hint: 'Fix or delete the file; it only holds target names and URLs.',
+    });
+  }
+}
+
+async function writeConfig(cfg: ConfigFile): Promise<void> {
+  await mkdir(dirname(configPath()), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(configPath(), JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
+}
+
+function localTarget(): TargetConfig {
+  const port = Number(process.env.CFPUSH_API_PORT) || 9022;
+  return { name: LOCAL, api: `http://127.0.0.1:${port}`, local: true, dataDir: defaultFoundationDir() };
+}
+
+export async function listTargets(): Promise<TargetConfig[]> {
+  const cfg = await readConfig();
+  return [{ ...localTarget(), ...cfg.targets?.[LOCAL] }, ...Object.values(cfg.targets ?? {}).filter((t) => t.name !== LOCAL)];
+}
+
+export async function currentTargetName(): Promise<string> {
+  return (await readConfig()).current ?? LOCAL;
+}
+
+/** `cfpush target [NAME] [-a API] [-o ORG] [-s SPACE]`: add/update and select. */
+export async function setTarget(update: Partial<TargetConfig> & { name?: string }): Promise<TargetConfig> {
+  const cfg = await readConfig();
+  const name = update.name ?? cfg.current ?? LOCAL;
+  const existing = (await listTargets()).find((t) => t.name === name);
+  if (!existing && !update.api) {
+    throw new CfPushError(`Unknown target '${name}'.`, { hint: `Add it with \`cfpush target ${name} -a https://api.example.com\`.` });
+  }
+  const next: TargetConfig = { ...(existing ?? { name, api: update.api! }), ...stripUndefined(update), name };
+  cfg.targets = { ...cfg.targets, [name]: next };
+  cfg.current = name;
+  await writeConfig(cfg);
+  return next;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface OpenSessionOptions {
+  target?: string;
+  /** Start the local foundation if it is not running (the extension does; the CLI says how). */
+  startLocal?: boolean;
+  tokenStore?: TokenStore;
+  onWarning?: (w: string) => void;
+  onRequest?: (method: string, url: string) => void;
+}
+
+export async function openSession(opts: OpenSessionOptions = {}): Promise<Session> {
+  const name = opts.target ?? (await currentTargetName());
+  const target = (await listTargets()).find((t) => t.name === name);
+  if (!target) throw new CfPushError(`Unknown target '${name}'.`, { hint: 'List targets with `cfpush target --list`.' });
+  const store = opts.tokenStore ?? new FileTokenStore();
+  let routerUrl: string | undefined;
+  let relogin: (() => Promise<{ accessToken: string; refreshToken?: string }>) | undefined;
+
+  if (target.local) {
+    const dataDir = target.dataDir ?? defaultFoundationDir();
+    let status = await daemonStatus(dataDir);
+    if (!status.running && opts.startLocal) {
+      const routerPort = Number(process.env.CFPUSH_ROUTER_PORT) || 9080;
+      await startDaemon({ dataDir, apiPort: Number(new URL(target.api).port), routerPort, cliPath: cliEntry() });
+      status = await daemonStatus(dataDir);
+    }
+    if (!status.running || !status.apiUrl) {
+      throw new CfPushError('The local foundation is not running.', {
+        code: 'foundation_not_running',
+        hint: 'Start it with `cfpush foundation start` (add `--api-port N --router-port M` if the default ports 9022/9080 are taken).',
+      });
+    }
+    target.api = status.apiUrl;
+    routerUrl = status.routerUrl;
+    relogin = async () => {
+      const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { username: string; password: string };
+      return passwordGrant(target.api, creds.username, creds.password);
+    };
+  }
+
+  let cc!: CcClient;
+  const tokens = new RefreshingTokens({
+    target: target.name,
+    store,
+    insecure: target.skipSslValidation,
+    loginUrl: async () => (await cc.link('login')) ?? target.api,
+    relogin,
+  });
+  cc = new CcClient({ api: target.api, tokens, skipSslValidation: target.skipSslValidation, onWarning: opts.onWarning, onRequest: opts.onRequest });
+
+  const org = await pick<CcOrg>(await cc.listOrgs(), target.org, 'organization', target.name);
+  const space = await pick<CcSpace>(await cc.listSpaces(org.guid), target.space, 'space', target.name);
+  return {
+    target,
+    cc,
+    org: { guid: org.guid, name: org.name },
+    space: { guid: space.guid, name: space.name },
+    routeUrl: (url: string) => {
+      if (!routerUrl) return `https://${url}`;
+      const r = new URL(routerUrl);
+      const slash = url.indexOf('/');
+      const host = slash < 0 ? url : url.slice(0, slash);
+      const path = slash < 0 ? '' : url.slice(slash);
+      return `${r.protocol}//${host}${r.port ? `:${r.port}` : ''}${path}`;
+    },
+  };
+}
+
+async function pick<T extends { guid: string; name: string }>(items: T[], wanted: string | undefined, kind: string, target: string): Promise<T> {
+  const found = wanted ? items.find((i) => i.name === wanted) : items[0];
+  if (!found) {
+    throw new CfPushError(
+      wanted ? `No ${kind} named '${wanted}' on target '${target}'.` : `Target '${target}' has no ${kind} you can see.`,
+      { hint: `Choose one with \`cfpush target -${kind === 'space' ? 's' : 'o'} NAME\` (available: ${items.map((i) => i.name).join(', ') || 'none'}).` },
+    );
+  }
+  return found;
+}

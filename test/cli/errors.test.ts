@@ -1,0 +1,92 @@
+// Bad input never crashes: each error says what, where and what to do next.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cliEnv, type CliEnv } from '../helpers/cli';
+
+describe('bad input', { timeout: 300_000 }, () => {
+  let c: CliEnv;
+  let dir: string;
+  before(async () => {
+    c = await cliEnv();
+    dir = mkdtempSync(join(tmpdir(), 'cfpush-bad-'));
+  });
+  after(async () => c?.cleanup());
+
+  const app = (name: string, files: Record<string, string>) => {
+    const d = join(dir, name);
+    mkdirSync(d, { recursive: true });
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
+    return d;
+  };
+
+  it('a folder no buildpack detects: names every buildpack tried and what it looked for', async () => {
+    const d = app('nothing', { 'README.txt': 'no code here\n' });
+    const det = await c.run(['detect', d]);
+    assert.equal(det.code, 1);
+    for (const bp of ['staticfile', 'nodejs', 'go', 'python', 'binary']) assert.match(det.stdout, new RegExp(bp));
+    assert.match(det.stdout, /package\.json/);
+    assert.match(det.stdout, /go\.mod/);
+    assert.match(det.stdout, /Staticfile/);
+    assert.match(det.stdout, /requirements\.txt/);
+
+    const st = await c.run(['stage', d, '-o', join(dir, 'x.tgz')]);
+    assert.equal(st.code, 1);
+    assert.match(st.stderr, /None of the buildpacks detected a compatible application/);
+    assert.match(st.stderr, /nodejs[^\n]*package\.json/);
+  });
+
+  it('a manifest with a YAML error: file:line:col', async () => {
+    const d = app('badyaml', { 'manifest.yml': 'applications:\n- name: x\n  env: [unclosed\n', 'package.json': '{}' });
+    const r = await c.run(['push'], { cwd: d });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${join(d, 'manifest.yml').replace(/[/.]/g, '\\$&')}:\\d+:\\d+: `));
+    assert.match(r.stderr, /not valid yaml/i);
+  });
+
+  it('an unknown ((var)): named, with its location', async () => {
+    const d = app('badvar', { 'manifest.yml': 'applications:\n- name: ((appname))\n  memory: ((mem))\n', 'package.json': '{}' });
+    const r = await c.run(['push', '--var', 'mem=64M'], { cwd: d });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /manifest\.yml:2:\d+: .*Expected to find variables: appname/);
+  });
+
+  it('push with no foundation running says how to start it', async () => {
+    const d = app('fine', { 'package.json': '{"scripts":{"start":"node s.js"}}', 's.js': '' });
+    const r = await c.run(['push'], { cwd: d });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The local foundation is not running/);
+    assert.match(r.stderr, /cfpush foundation start/);
+  });
+
+  for (const which of ['api', 'router'] as const) {
+    it(`${which} port already in use: says which port and which flag`, async () => {
+      const blocker: Server = createServer();
+      const port = which === 'api' ? c.apiPort : c.routerPort;
+      await new Promise<void>((res) => blocker.listen(port, '127.0.0.1', res));
+      try {
+        const r = await c.run(['foundation', 'start']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, new RegExp(`${port}`));
+        assert.match(r.stderr, new RegExp(`--${which}-port`));
+        const st = await c.run(['foundation', 'status']);
+        assert.match(st.stdout, /not running/, 'a failed start leaves nothing running');
+      } finally {
+        blocker.close();
+      }
+    });
+  }
+
+  it('an unknown command and a bad flag are usage errors', async () => {
+    const r = await c.run(['pusj']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /'pusj' is not a registered command/);
+    const f = await c.run(['push', '--bogus']);
+    assert.equal(f.code, 1);
+    assert.match(f.stderr, /Incorrect usage/);
+    assert.match(f.stderr, /Usage: cfpush push/);
+  });
+});

@@ -1,0 +1,107 @@
+// End to end through the CLI: a real foundation (API + router + supervised
+// processes), both examples pushed over CC v3, answered through the router.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { httpGet } from '../../src/core/http-get';
+import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
+
+const body = async (c: CliEnv, host: string) => (await httpGet(`http://${host}.localhost:${c.routerPort}/`)).body;
+
+describe('push through the local foundation', { timeout: 600_000 }, () => {
+  let c: CliEnv;
+  let work: string;
+  before(async () => {
+    c = await cliEnv();
+    await c.ok(['foundation', 'start']);
+    work = mkdtempSync(join(tmpdir(), 'cfpush-apps-'));
+    for (const ex of ['hello-node', 'hello-go']) cpSync(join(repoRoot, 'examples', ex), join(work, ex), { recursive: true });
+  });
+  after(async () => c?.cleanup());
+
+  it('pushes hello-node and serves it at hello-node.localhost', async () => {
+    const r = await c.ok(['push', '--json'], { cwd: join(work, 'hello-node') });
+    const { apps } = JSON.parse(r.stdout);
+    assert.equal(apps[0].name, 'hello-node');
+    assert.equal(apps[0].state, 'STARTED');
+    assert.equal(apps[0].urls[0], `http://hello-node.localhost:${c.routerPort}`);
+    assert.match(r.stderr, /Staging hello-node/);
+    assert.match(r.stderr, /\[STG\/0\]/, 'staging output is streamed');
+    assert.equal(await body(c, 'hello-node'), 'hello CF summit');
+  });
+
+  it('pushes hello-go (compiled by the go buildpack) and serves it', async () => {
+    await c.ok(['push'], { cwd: join(work, 'hello-go') });
+    assert.equal(await body(c, 'hello-go'), 'hello CF summit');
+  });
+
+  it('re-push uploads only the changed file', async () => {
+    writeFileSync(join(work, 'hello-node', 'extra.txt'), 'one more file\n');
+    const r = await c.ok(['push'], { cwd: join(work, 'hello-node') });
+    assert.match(r.stdout, /Uploading 1 file\(s\) \(14 B\); \d+ already on the target/);
+    assert.equal(await body(c, 'hello-node'), 'hello CF summit');
+  });
+
+  it('swap A B exchanges the two apps\' routes', async () => {
+    // Give the two apps distinguishable bodies first.
+    writeFileSync(join(work, 'hello-node', 'server.js'),
+      "require('http').createServer((q, s) => s.end('I am node')).listen(process.env.PORT);\n");
+    await c.ok(['push'], { cwd: join(work, 'hello-node') });
+    assert.equal(await body(c, 'hello-node'), 'I am node');
+    assert.equal(await body(c, 'hello-go'), 'hello CF summit');
+
+    const r = await c.ok(['swap', 'hello-node', 'hello-go', '--json']);
+    const res = JSON.parse(r.stdout);
+    assert.deepEqual(res.a.urls, [`http://hello-go.localhost:${c.routerPort}`]);
+    assert.deepEqual(res.b.urls, [`http://hello-node.localhost:${c.routerPort}`]);
+    assert.equal(await body(c, 'hello-node'), 'hello CF summit', "A's former route answers with B's body");
+    assert.equal(await body(c, 'hello-go'), 'I am node', "B's former route answers with A's body");
+
+    await c.ok(['swap', 'hello-node', 'hello-go']);
+    assert.equal(await body(c, 'hello-node'), 'I am node', 'swapping again restores the routes');
+  });
+
+  it('lists apps and routes as JSON', async () => {
+    const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout);
+    assert.deepEqual(apps.apps.map((a: { name: string }) => a.name).sort(), ['hello-go', 'hello-node']);
+    assert.deepEqual(apps.apps.find((a: any) => a.name === 'hello-go').instances, { running: 1, desired: 1 });
+    const routes = JSON.parse((await c.ok(['routes', '--json'])).stdout);
+    assert.deepEqual(routes.routes.map((x: { url: string }) => x.url).sort(), ['hello-go.localhost', 'hello-node.localhost']);
+  });
+
+  it('restage stages the last package again and keeps serving', async () => {
+    const r = await c.ok(['restage', 'hello-go']);
+    assert.match(r.stdout, /Staging hello-go/);
+    assert.equal(await body(c, 'hello-go'), 'hello CF summit');
+  });
+
+  it('map-route / unmap-route', async () => {
+    await c.ok(['map-route', 'hello-go', 'localhost', '--hostname', 'extra']);
+    assert.equal(await body(c, 'extra'), 'hello CF summit');
+    await c.ok(['unmap-route', 'hello-go', 'localhost', '--hostname', 'extra']);
+    const res = await httpGet(`http://extra.localhost:${c.routerPort}/`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body, `404 Not Found: Requested route ('extra.localhost:${c.routerPort}') does not exist.\n`);
+  });
+
+  it('stop, start and delete', async () => {
+    await c.ok(['stop', 'hello-go']);
+    assert.equal((await httpGet(`http://hello-go.localhost:${c.routerPort}/`)).status, 404);
+    await c.ok(['start', 'hello-go']);
+    assert.equal(await body(c, 'hello-go'), 'hello CF summit');
+    await c.ok(['delete', 'hello-go', '-f']);
+    const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout);
+    assert.deepEqual(apps.apps.map((a: { name: string }) => a.name), ['hello-node']);
+  });
+
+  it('oauth-token prints a bearer JWT the API accepts', async () => {
+    const tok = (await c.ok(['oauth-token'])).stdout.trim();
+    assert.match(tok, /^bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}/v3/apps`, { headers: { authorization: tok } });
+    assert.equal(res.status, 200);
+    const anon = await fetch(`http://127.0.0.1:${c.apiPort}/v3/apps`);
+    assert.equal(anon.status, 401);
+  });
+});
