@@ -24,7 +24,7 @@ function testEntries(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...testEntries(p));
-    else if (name.endsWith('.test.ts') || (dir.includes('vscode') && name.endsWith('.ts'))) out.push(p);
+    else if (name.endsWith('.test.ts') || name.endsWith('.bench.ts') || (dir.includes('vscode') && name.endsWith('.ts'))) out.push(p);
   }
   return out;
 }

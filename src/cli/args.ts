@@ -4,9 +4,9 @@ import { CfPushError } from '../core/errors';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse(argv: string[], options: Options, usage: string) {
+export function parse<const O extends Options>(argv: string[], options: O, usage: string) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CfPushError(`Incorrect usage: ${(err as Error).message.replace(/\. To specify.*$/s, '')}`, { hint: `Usage: ${usage}` });
   }

@@ -1,0 +1,91 @@
+// Push benchmark (issue 2): first push → serving, and re-push with one file
+// changed → serving, each minus the app's bare start time, for hello-node on
+// the local foundation. Prints a JSON summary and a markdown table row.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpGet } from '../../src/core/http-get';
+import { push } from '../../src/core/push';
+import { openSession } from '../../src/core/targets';
+import { cliEnv, freePort, repoRoot } from '../helpers/cli';
+
+const quiet = { step() {}, log() {}, warn() {} };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function until(url: string, want: string, t0: number): Promise<number> {
+  for (;;) {
+    try {
+      const r = await httpGet(url, { timeoutMs: 2000 });
+      if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function bareStart(dir: string): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const p = spawn(process.execPath, ['server.js'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const ms = await until(`http://127.0.0.1:${port}/`, 'hello', t0);
+  p.kill('SIGKILL');
+  return ms;
+}
+
+async function main() {
+  const runs = Number(process.env.BENCH_RUNS) || 7;
+  const c = await cliEnv();
+  Object.assign(process.env, c.env);
+  try {
+    await c.ok(['foundation', 'start']);
+    const work = mkdtempSync(join(tmpdir(), 'cfpush-bench-'));
+    const src = join(work, 'hello-node');
+    cpSync(join(repoRoot, 'examples', 'hello-node'), src, { recursive: true });
+    const s = await openSession({ target: 'local' });
+
+    const bare: number[] = [];
+    for (let i = 0; i < runs; i++) bare.push(await bareStart(src));
+
+    const first: number[] = [];
+    for (let i = 0; i < Math.min(runs, 5); i++) {
+      const name = `bench-first-${i}`;
+      const t0 = performance.now();
+      const [app] = await push(s, { dir: src, appName: name }, quiet);
+      first.push(await until(app.urls[0], 'hello', t0));
+    }
+
+    const again: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      writeFileSync(join(src, 'changed.txt'), `change ${i} ${Date.now()}\n`);
+      const t0 = performance.now();
+      const [app] = await push(s, { dir: src, appName: 'bench-first-0' }, quiet);
+      again.push(await until(app.urls[0], 'hello', t0));
+    }
+    rmSync(work, { recursive: true, force: true });
+
+    const b = median(bare);
+    const result = {
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+      runs,
+      bareStartMs: Math.round(b),
+      firstPushToServingMs: Math.round(median(first)),
+      firstPushOverheadMs: Math.round(median(first) - b),
+      rePushToServingMs: Math.round(median(again)),
+      rePushOverheadMs: Math.round(median(again) - b),
+      rePushOverheadGoalMs: 300,
+    };
+    console.log(JSON.stringify(result, null, 2));
+    console.log(
+      `| hello-node | ${result.bareStartMs} ms | ${result.firstPushToServingMs} ms | ${result.firstPushOverheadMs} ms | ${result.rePushToServingMs} ms | ${result.rePushOverheadMs} ms |`,
+    );
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    writeFileSync(join(repoRoot, 'test-results', 'bench-push.json'), JSON.stringify(result, null, 2));
+  } finally {
+    await c.cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
