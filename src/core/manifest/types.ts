@@ -45,6 +45,8 @@ export interface Manifest {
   /** Absolute manifest file path; undefined when none was found (folder name = app name). */
   file?: string;
   apps: AppManifest[];
+  /** Warnings (deprecated or ignored keys) found while parsing; errors are thrown instead. */
+  diagnostics?: ManifestDiagnostic[];
 }
 
 /** A problem in a manifest; line/col are 1-based; end is exclusive. */

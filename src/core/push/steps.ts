@@ -64,8 +64,9 @@ export async function uploadBits(
   }
   const matched = matchable.filter((x) => known.has(x.checksum.value));
   const unmatched = resources.filter((x) => !(x.size_in_bytes > 0 && known.has(x.checksum.value)));
-  const bytes = unmatched.reduce((n, x) => n + x.size_in_bytes, 0);
-  r.step(`Uploading ${unmatched.length} file(s) (${formatBytes(bytes)}); ${matched.length} already on the target`);
+  const files = unmatched.filter((x) => x.kind !== 'dir');
+  const bytes = files.reduce((n, x) => n + x.size_in_bytes, 0);
+  r.step(`Uploading ${files.length} file(s) (${formatBytes(bytes)}); ${matched.length} already on the target`);
   throwIfAborted(signal);
 
   const pkg = await session.cc.post<CcPackage>('/v3/packages', {
@@ -94,7 +95,7 @@ export async function uploadBits(
   if (ready.state !== 'READY') {
     throw new CfPushError(`The package for '${app.name}' is ${ready.state}.`, { hint: 'Push again; if it repeats, check the target\'s blobstore.' });
   }
-  return { pkg: ready, uploadedFiles: unmatched.length, uploadedBytes: bytes };
+  return { pkg: ready, uploadedFiles: files.length, uploadedBytes: bytes };
 }
 
 function wire(x: Resource) {

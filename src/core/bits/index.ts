@@ -1,0 +1,8 @@
+// App bits: which files to upload, their fingerprints, the package zip, and safe unpacking.
+export type { ApiResource, Resource } from './types';
+export { collectResources, sha1File } from './collect';
+export { ALWAYS_IGNORED, isIgnored, loadIgnore } from './ignore';
+export { zipResources } from './zip';
+export { RESOURCE_MATCH_CHUNK, resourceMatchChunks, splitByMatches, toApiResource } from './matches';
+export { fileChecksum, packageChecksum } from './checksum';
+export { extractZipSafely, type ExtractOptions, type ExtractResult } from './extract';

@@ -1,0 +1,144 @@
+// parseManifest: pure and synchronous (editors call it per keystroke; the
+// local foundation calls it for apply_manifest). Never throws.
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { AppManifest, Manifest, ManifestDiagnostic } from './types';
+import { buildTree, entry, rangeOf, type Range, type YMap } from './tree';
+import { Sink, normKey } from './checks';
+import { APP_KEYS, ROUTE_COMPONENT_KEYS, deprecatedKeyWarning, validateApp } from './app';
+import { missingVarsMessage } from './vars';
+import { manifestVersions } from './render';
+
+export interface ParseManifestOptions {
+  /** Shown in messages and used to resolve `path` (unless `dir` is given). */
+  file: string;
+  /** Base for relative `path` values; defaults to the manifest's folder. */
+  dir?: string;
+  /**
+   * ((var)) values. Undefined = none known (an editor): placeholders are kept
+   * and not reported. Given (even `{}`) = every variable must be found.
+   */
+  vars?: Record<string, unknown>;
+  /** `push APP`: renames a single app, or selects one app out of several. */
+  appName?: string;
+}
+
+export interface ParseManifestResult {
+  manifest?: Manifest;
+  diagnostics: ManifestDiagnostic[];
+}
+
+const YAML_PREFIX = (file: string): string => `Unable to push app because manifest ${file} is not valid yaml.`;
+
+export function parseManifest(text: string, opts: ParseManifestOptions): ParseManifestResult {
+  const sink = new Sink(opts.file);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true, uniqueKeys: false });
+
+  if (doc.errors.length) {
+    for (const e of doc.errors) {
+      sink.error(`${YAML_PREFIX(opts.file)} ${e.message}`, rangeOf(lc, e.pos[0], Math.max(e.pos[1], e.pos[0])));
+    }
+    return { diagnostics: sink.diagnostics };
+  }
+
+  const tree = buildTree(text, doc, lc, opts.file, opts.vars);
+  sink.diagnostics.push(...tree.diagnostics);
+  const missing = tree.varUses.filter((u) => !u.found);
+  if (opts.vars && missing.length) {
+    sink.error(missingVarsMessage(missing.map((u) => u.name)), missing[0]!.range);
+  }
+  const root = tree.root;
+  const docRange: Range = rangeOf(lc, 0, text.length);
+
+  if (!root || root.kind !== 'map') {
+    if (!root || (root.kind === 'scalar' && (root.value === null || root.value === ''))) {
+      sink.error("Cannot parse manifest with no 'applications' field.", docRange);
+    } else {
+      sink.error(`${YAML_PREFIX(opts.file)} The manifest must be a map with an 'applications' list.`, root.range);
+    }
+    return { diagnostics: sink.diagnostics };
+  }
+
+  checkTopLevel(root, sink);
+
+  const version = entry(root, 'version');
+  if (version && String((version.value.kind === 'scalar' && version.value.value) ?? '') !== '1') {
+    sink.error('Unsupported manifest schema version. Currently supported versions: [1].', version.value.range);
+  }
+
+  const appsEntry = entry(root, 'applications');
+  if (!appsEntry) {
+    sink.error("Cannot parse manifest with no 'applications' field.", root.entries[0]?.keyRange ?? docRange);
+    return { diagnostics: sink.diagnostics };
+  }
+  const appsNode = appsEntry.value;
+  if (appsNode.kind === 'scalar' && appsNode.value === null) {
+    sink.error('Manifest must have at least one application.', appsEntry.keyRange);
+    return { diagnostics: sink.diagnostics };
+  }
+  if (appsNode.kind !== 'seq') {
+    sink.error(`${YAML_PREFIX(opts.file)} 'applications' must be a list of applications.`, appsNode.range);
+    return { diagnostics: sink.diagnostics };
+  }
+  if (!appsNode.items.length) {
+    sink.error('Manifest must have at least one application.', appsNode.range);
+    return { diagnostics: sink.diagnostics };
+  }
+
+  const file = resolve(opts.file);
+  const baseDir = resolve(opts.dir ?? dirname(file));
+  const appSinks = appsNode.items.map((item, i) => {
+    const s = new Sink(opts.file);
+    return { app: validateApp(item, i, baseDir, s), sink: s, range: item.range };
+  });
+
+  let selected = appSinks;
+  if (opts.appName !== undefined) {
+    if (appSinks.length === 1) {
+      // CLI HandleAppNameOverride: a single app takes the given name.
+      const only = appSinks[0]!;
+      if (only.app) {
+        only.app.name = opts.appName;
+        only.app.raw.name = opts.appName;
+      }
+      for (const d of only.sink.diagnostics) {
+        if (d.app) d.app.name = opts.appName;
+      }
+      only.sink.diagnostics.splice(0, only.sink.diagnostics.length,
+        ...only.sink.diagnostics.filter((d) => d.message !== 'Name must not be empty'));
+    } else {
+      selected = appSinks.filter((a) => a.app?.name === opts.appName);
+      if (!selected.length) {
+        sink.error(`Could not find app named '${opts.appName}' in manifest`, appsEntry.keyRange);
+        return { diagnostics: [...sink.diagnostics, ...appSinks.flatMap((a) => a.sink.diagnostics)] };
+      }
+    }
+  }
+  for (const a of selected) sink.diagnostics.push(...a.sink.diagnostics);
+
+  const diagnostics = sortDiagnostics(sink.diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const apps = selected.map((a) => a.app).filter((a): a is AppManifest => !!a);
+  const manifest: Manifest = { file, apps, diagnostics };
+  if (version) manifestVersions.set(manifest, version.value.kind === 'scalar' ? version.value.value : 1);
+  return { manifest, diagnostics };
+}
+
+/** Document order, so the first error is the first one in the file. */
+function sortDiagnostics(ds: ManifestDiagnostic[]): ManifestDiagnostic[] {
+  return [...ds].sort((a, b) => a.start.line - b.start.line || a.start.col - b.start.col);
+}
+
+/** Top-level keys other than `applications`/`version`: old global attributes. */
+function checkTopLevel(root: YMap, sink: Sink): void {
+  for (const e of root.entries) {
+    if (e.key === 'applications' || e.key === 'version') continue;
+    const n = normKey(e.key);
+    const dep = deprecatedKeyWarning(e.key);
+    if (dep) sink.warn(dep, e.keyRange);
+    else if (APP_KEYS.has(n) && !ROUTE_COMPONENT_KEYS.has(n)) {
+      sink.warn(`Deprecation warning: Global (top-level) attribute '${e.key}' is no longer supported and is ignored. Set it on each application, sharing values with YAML anchors (<<: *defaults).`, e.keyRange);
+    }
+  }
+}
