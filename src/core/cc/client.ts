@@ -1,6 +1,6 @@
 // A small CC v3 client: bearer auth with one refresh on 401, CF error shapes
 // turned into CfPushErrors, X-Cf-Warnings surfaced, pagination followed.
-import { Agent, fetch, type RequestInit } from 'undici';
+import { Agent, fetch, type FormData, type RequestInit } from 'undici';
 import { CfPushError } from '../errors';
 import type {
   CcApp, CcDomain, CcErrorItem, CcInstanceStats, CcList, CcOrg, CcProcess, CcRoot, CcRoute, CcSpace,

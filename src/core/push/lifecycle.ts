@@ -8,11 +8,16 @@ import { appUrls, findApp, waitRunning } from './steps';
 
 export async function startApp(session: Session, name: string, r: Reporter, signal?: AbortSignal): Promise<PushedApp> {
   const app = await findApp(session, name);
-  if (!app.relationships.current_droplet?.data) {
-    throw new CfPushError(`App '${name}' has no droplet to start.`, { hint: `Push it first: \`cfpush push ${name}\`.` });
-  }
   r.step(`Starting ${name}`);
-  await session.cc.post(`/v3/apps/${app.guid}/actions/start`);
+  try {
+    await session.cc.post(`/v3/apps/${app.guid}/actions/start`);
+  } catch (err) {
+    // CC: 422 "Assign a droplet before starting this app."
+    if ((err as { status?: number }).status === 422) {
+      throw new CfPushError(`${(err as Error).message}`, { code: 'NoDroplet', hint: `Push it first: \`cfpush push ${name}\`.`, cause: err });
+    }
+    throw err;
+  }
   await waitRunning(session, app, r, signal);
   return { name, guid: app.guid, state: 'STARTED', urls: await appUrls(session, app.guid) };
 }

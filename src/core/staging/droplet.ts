@@ -1,0 +1,235 @@
+// Droplet tarballs, laid out as CF's `tar -czf droplet -C contents .`
+// (./app/ ./deps/<idx>/ ./profile.d/ ./tmp/ ./logs/ ./staging_info.yml).
+//
+// Speed: deps/ holds the node runtime (~100 MB) that rarely changes. Every
+// large file is packed as its own gzip member (a tar entry without the
+// end-of-archive blocks) and cached by a fingerprint of what tar records
+// (path, mode, size, mtime, inode). Concatenated gzip members form one valid
+// gzip stream, and tar entries concatenate when only the end carries the
+// end-of-archive blocks, so a re-stage packs only the small files and copies
+// the cached members. The buildpacks hardlink the runtime from the build
+// cache, so its inode and mtime survive re-staging.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import * as tar from 'tar';
+import { CfPushError } from '../errors';
+import { cfpushHome } from '../paths';
+
+const EOF_BYTES = 1024; // two zero blocks end a tar archive
+const SEGMENT_FORMAT = 'v2';
+
+export interface PackOptions {
+  /** Where compressed deps segments are cached (default: CFPUSH_HOME/cache/droplet-segments). */
+  segmentCacheDir?: string;
+  /** Delete cached segments this droplet no longer uses (per-app caches). */
+  pruneSegments?: boolean;
+}
+
+export interface StagingInfo {
+  detected_buildpack: string;
+  start_command: string;
+  config?: { entrypoint_prefix?: string };
+}
+
+/** Yields everything but the trailing end-of-archive blocks of a tar stream. */
+async function* stripEof(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held = Buffer.alloc(0);
+  for await (const c of src) {
+    if (c.length >= EOF_BYTES) {
+      if (held.length) yield held;
+      if (c.length > EOF_BYTES) yield c.subarray(0, c.length - EOF_BYTES);
+      held = Buffer.from(c.subarray(c.length - EOF_BYTES));
+    } else {
+      const all = Buffer.concat([held, c]);
+      if (all.length > EOF_BYTES) yield all.subarray(0, all.length - EOF_BYTES);
+      held = all.subarray(Math.max(0, all.length - EOF_BYTES));
+    }
+  }
+  if (held.length !== EOF_BYTES || held.some((b) => b !== 0)) throw new Error('tar stream did not end with end-of-archive blocks');
+}
+
+/** Packs exactly `paths` (relative to `cwd`, no recursion) into a gzip member at `file`, without end blocks. */
+async function writeSegment(cwd: string, paths: string[], file: string, level: number) {
+  const pack = tar.c({ cwd, portable: true, noDirRecurse: true }, paths) as unknown as AsyncIterable<Buffer>;
+  await pipeline(stripEof(pack), createGzip({ level, chunkSize: 256 * 1024 }), createWriteStream(file));
+}
+
+interface Item {
+  rel: string;
+  big: boolean;
+  key: string;
+}
+
+/** Files at least this large get their own cached gzip member. */
+const BIG_FILE = 1 << 20;
+
+/** Every path under root, parents before children, as tar will list them. */
+async function walk(root: string): Promise<Item[]> {
+  const items: Item[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    const st = await lstat(join(root, rel));
+    const big = st.isFile() && st.size >= BIG_FILE;
+    const key = big
+      ? createHash('sha256').update(`${SEGMENT_FORMAT}\0${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.dev}\0${st.ino}`).digest('hex')
+      : '';
+    items.push({ rel, big, key });
+    if (st.isDirectory()) for (const n of (await readdir(join(root, rel))).sort()) await visit(`${rel === '.' ? '.' : rel}/${n}`);
+  };
+  await visit('.');
+  return items;
+}
+
+function defaultSegmentDir(): string {
+  return join(cfpushHome(), 'cache', 'droplet-segments');
+}
+
+/** tgz of an exploded droplet; returns the sha256 of the written file. */
+export async function packDroplet(explodedDir: string, outFile: string, opts: PackOptions = {}): Promise<{ checksum: string }> {
+  const root = resolve(explodedDir);
+  const segDir = opts.segmentCacheDir ?? defaultSegmentDir();
+  await mkdir(segDir, { recursive: true });
+  await mkdir(dirname(resolve(outFile)), { recursive: true });
+  const work = join(segDir, `.pack-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  await mkdir(work);
+  const tmpOut = `${outFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const used = new Set<string>();
+  try {
+    const items = await walk(root);
+    const segments: string[] = [];
+
+    // 1. Directories and small files: packed fresh (they are what changes).
+    const small = join(work, 'small.gz');
+    await writeSegment(root, items.filter((i) => !i.big).map((i) => i.rel), small, 6);
+    segments.push(small);
+
+    // 2. One cached member per large file.
+    for (const it of items.filter((i) => i.big)) {
+      const name = `${it.key}.gz`;
+      const cached = join(segDir, name);
+      used.add(name);
+      if (!existsSync(cached)) {
+        const tmp = join(work, name);
+        // Level 1: large files are mostly binaries, where level 6 costs ~2.5x the time for ~10% size.
+        await writeSegment(root, [it.rel], tmp, 1);
+        await rename(tmp, cached);
+      } else {
+        const now = new Date();
+        await utimes(cached, now, now).catch(() => undefined);
+      }
+      segments.push(cached);
+    }
+
+    // 3. The end-of-archive blocks.
+    const end = join(work, 'end.gz');
+    await writeFile(end, gzipSync(Buffer.alloc(EOF_BYTES)));
+    segments.push(end);
+
+    const checksum = await concatHashed(segments, tmpOut);
+    await rename(tmpOut, outFile);
+    if (opts.pruneSegments) await pruneSegments(segDir, used);
+    return { checksum };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await rm(tmpOut, { force: true });
+  }
+}
+
+/** Concatenates the members into `out`, hashing on the way; reads, hashing and writes overlap. */
+async function concatHashed(files: string[], out: string): Promise<string> {
+  const hash = createHash('sha256');
+  async function* chunks() {
+    for (const f of files) {
+      for await (const c of createReadStream(f, { highWaterMark: 1 << 20 })) {
+        hash.update(c as Buffer);
+        yield c as Buffer;
+      }
+    }
+  }
+  await pipeline(chunks, createWriteStream(out, { highWaterMark: 4 << 20 }));
+  return hash.digest('hex');
+}
+
+async function pruneSegments(segDir: string, used: Set<string>): Promise<void> {
+  for (const n of await readdir(segDir)) {
+    if (n.endsWith('.gz') && !used.has(n)) await rm(join(segDir, n), { force: true });
+  }
+}
+
+function outside(root: string, p: string): boolean {
+  return p !== root && !p.startsWith(root + sep);
+}
+
+/**
+ * Extracts a droplet into `dir` (replacing it). Entries that would land outside
+ * (`..`, absolute paths, links pointing out) fail the whole extraction.
+ */
+export async function extractDroplet(tgz: string, dir: string): Promise<void> {
+  const target = resolve(dir);
+  const tmp = `${target}.extract-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await mkdir(tmp, { recursive: true });
+  let bad: string | undefined;
+  try {
+    await tar.x({
+      file: tgz,
+      cwd: tmp,
+      preserveOwner: false,
+      strict: true,
+      filter: (path, entry) => {
+        if (bad) return false;
+        const p = path.replace(/\\/g, '/');
+        const abs = resolve(tmp, p);
+        if (isAbsolute(p) || p.split('/').includes('..') || outside(tmp, abs)) {
+          bad = `entry "${path}" would be written outside the droplet folder`;
+          return false;
+        }
+        const e = entry as tar.ReadEntry;
+        if ((e.type === 'SymbolicLink' || e.type === 'Link') && e.linkpath) {
+          const from = e.type === 'SymbolicLink' ? dirname(abs) : tmp;
+          if (isAbsolute(e.linkpath) || outside(tmp, resolve(from, e.linkpath))) {
+            bad = `link "${path}" -> "${e.linkpath}" points outside the droplet folder`;
+            return false;
+          }
+        }
+        return true;
+      },
+    });
+    if (bad) throw new CfPushError(`Refusing to extract droplet ${tgz}: ${bad}.`, { code: 'ArchiveEntryOutsideTarget' });
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+  } catch (err) {
+    if (err instanceof CfPushError) throw err;
+    throw new CfPushError(`Could not extract droplet ${tgz}: ${(err as Error).message}`, { code: 'DropletInvalid', cause: err });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** staging_info.yml is JSON (a YAML subset), as the buildpack lifecycle writes it. */
+export async function readStagingInfo(dir: string): Promise<StagingInfo> {
+  const file = join(dir, 'staging_info.yml');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CfPushError(`${dir} is not a droplet: staging_info.yml is missing.`, { code: 'DropletInvalid', cause: err });
+  }
+  return parseStagingInfo(text, file);
+}
+
+export function parseStagingInfo(text: string, file = 'staging_info.yml'): StagingInfo {
+  try {
+    const v = JSON.parse(text) as Partial<StagingInfo>;
+    return { detected_buildpack: v.detected_buildpack ?? '', start_command: v.start_command ?? '', ...(v.config ? { config: v.config } : {}) };
+  } catch (err) {
+    throw new CfPushError(`${file} is not valid JSON: ${(err as Error).message}`, { code: 'DropletInvalid', cause: err });
+  }
+}
+
+/** Size on disk of the droplet file, for progress lines. */
+export async function dropletSize(file: string): Promise<number> {
+  return (await stat(file)).size;
+}

@@ -1,0 +1,76 @@
+// Builds and droplets (cf-reference.md §1.3): a build stages a READY package
+// asynchronously; a second concurrent build for one app is refused.
+import { ApiError, filterList, notFound, paginate, readJson, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { STACK } from '../model';
+import { meta } from '../store';
+
+async function create(c: Ctx): Promise<void> {
+  const body = await readJson(c);
+  const pkgGuid = body.package?.guid;
+  const pkg = typeof pkgGuid === 'string' ? c.f.store.get('packages', pkgGuid) : undefined;
+  if (!pkg) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.');
+  if (pkg.state !== 'READY') throw unprocessable('Unable to stage package: the package is not READY.');
+  const app = c.f.store.get('apps', pkg.app_guid);
+  if (!app) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.');
+  if (c.f.stager.isStaging(app.guid)) {
+    throw new ApiError(422, 170017, 'CF-StagingInProgress', 'Only one build can be STAGING at a time per application.');
+  }
+  const lc = body.lifecycle?.data as { buildpacks?: unknown; stack?: unknown } | undefined;
+  const appLc = app.lifecycle.data as { buildpacks?: string[]; stack?: string };
+  const buildpacks = Array.isArray(lc?.buildpacks) ? lc.buildpacks.map(String) : (appLc.buildpacks ?? []);
+  const mem = Number.isInteger(body.staging_memory_in_mb) ? body.staging_memory_in_mb : 1024;
+  const disk = Number.isInteger(body.staging_disk_in_mb) ? body.staging_disk_in_mb : 1024;
+  const build = c.f.store.put('builds', {
+    ...meta(),
+    app_guid: app.guid,
+    package_guid: pkg.guid,
+    state: 'STAGING',
+    error: null,
+    droplet_guid: null,
+    buildpacks,
+    stack: typeof lc?.stack === 'string' ? lc.stack : (appLc.stack ?? STACK),
+    staging_memory_in_mb: mem,
+    staging_disk_in_mb: disk,
+  });
+  c.f.stager.start(build);
+  send(c.res, 201, c.f.present.build(build));
+}
+
+function get(c: Ctx): void {
+  const b = c.f.store.get('builds', c.params.guid);
+  if (!b) throw notFound('Build');
+  send(c.res, 200, c.f.present.build(b));
+}
+
+function list(c: Ctx): void {
+  const builds = filterList(c.f.store.list('builds'), c.query, {
+    guids: (b) => b.guid,
+    app_guids: (b) => b.app_guid,
+    package_guids: (b) => b.package_guid,
+    states: (b) => b.state,
+  });
+  send(c.res, 200, paginate(c, builds, (b) => c.f.present.build(b)));
+}
+
+function getDroplet(c: Ctx): void {
+  const d = c.f.store.get('droplets', c.params.guid);
+  if (!d) throw notFound('Droplet');
+  send(c.res, 200, c.f.present.droplet(d));
+}
+
+function listDroplets(c: Ctx): void {
+  const droplets = filterList(c.f.store.list('droplets'), c.query, {
+    guids: (d) => d.guid,
+    app_guids: (d) => d.app_guid,
+    states: (d) => d.state,
+  });
+  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d)));
+}
+
+export const buildRoutes: RouteDef[] = [
+  { method: 'POST', path: '/v3/builds', handler: create },
+  { method: 'GET', path: '/v3/builds', handler: list },
+  { method: 'GET', path: '/v3/builds/:guid', handler: get },
+  { method: 'GET', path: '/v3/droplets', handler: listDroplets },
+  { method: 'GET', path: '/v3/droplets/:guid', handler: getDroplet },
+];

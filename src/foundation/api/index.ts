@@ -1,0 +1,42 @@
+// The CC API's route table and dispatcher: auth, CF error bodies, 404s.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Foundation } from '../context';
+import { ApiError, compile, match, send } from '../http';
+import { appRoutesTable } from './apps';
+import { buildRoutes } from './builds';
+import { manifestRoutes } from './manifest';
+import { orgRoutes } from './orgs';
+import { packageRoutes } from './packages';
+import { processRoutes } from './processes';
+import { rootRoutes } from './root';
+import { routeRoutes } from './routes';
+
+const TABLE = compile([
+  ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
+  ...buildRoutes, ...processRoutes, ...routeRoutes,
+]);
+
+async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {
+  const h = req.headers.authorization;
+  if (!h) throw new ApiError(401, 10002, 'CF-NotAuthenticated', 'Authentication error');
+  const m = /^bearer\s+(.+)$/i.exec(h.trim());
+  if (!m || !(await f.auth.verify(m[1]!))) throw new ApiError(401, 1000, 'CF-InvalidAuthToken', 'Invalid Auth Token');
+}
+
+export async function dispatch(f: Foundation, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', f.apiUrl);
+  try {
+    const { route, params, methodMismatch } = match(TABLE, req.method ?? 'GET', url.pathname);
+    if (!route) {
+      if (methodMismatch) throw new ApiError(405, 10000, 'CF-NotFound', 'Unknown request');
+      throw new ApiError(404, 10000, 'CF-NotFound', 'Unknown request');
+    }
+    if (!route.public) await authenticate(f, req);
+    await route.handler({ req, res, f, params, query: url.searchParams, url });
+  } catch (err) {
+    if (res.headersSent) return void res.destroy();
+    if (err instanceof ApiError) return send(res, err.status, err.body());
+    console.error(`[foundation] ${req.method} ${url.pathname}:`, err);
+    send(res, 500, { errors: [{ code: 10001, title: 'UnknownError', detail: 'An unknown error occurred.' }] });
+  }
+}

@@ -1,0 +1,91 @@
+// /v3/processes: read, update, scale, stats (cf-reference.md §1.4).
+import { filterList, notFound, paginate, readJson, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { appProcesses, getApp } from '../model';
+import type { ProcessRec } from '../store';
+
+function byGuid(c: Ctx): ProcessRec {
+  const p = c.f.store.get('processes', c.params.guid);
+  if (!p) throw notFound('Process');
+  return p;
+}
+
+function byAppType(c: Ctx): ProcessRec {
+  const app = getApp(c.f, c.params.guid);
+  const p = appProcesses(c.f, app.guid).find((x) => x.type === c.params.type);
+  if (!p) throw notFound('Process');
+  return p;
+}
+
+function list(c: Ctx): void {
+  const procs = filterList(c.f.store.list('processes'), c.query, {
+    guids: (p) => p.guid,
+    types: (p) => p.type,
+    app_guids: (p) => p.app_guid,
+    space_guids: (p) => c.f.store.get('apps', p.app_guid)?.space_guid,
+  });
+  send(c.res, 200, paginate(c, procs, (p) => c.f.present.process(p)));
+}
+
+function nonNegInt(v: unknown, label: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isInteger(v) || (v as number) < 0) throw unprocessable(`${label} must be greater than or equal to 0`);
+  return v as number;
+}
+
+function posInt(v: unknown, label: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isInteger(v) || (v as number) < 1) throw unprocessable(`${label} must be greater than 0`);
+  return v as number;
+}
+
+async function update(c: Ctx, p: ProcessRec): Promise<void> {
+  const body = await readJson(c);
+  if (body.command !== undefined) {
+    if (body.command !== null && typeof body.command !== 'string') throw unprocessable('Command must be a string');
+    p.command = body.command === '' ? null : body.command;
+  }
+  const hc = body.health_check;
+  if (hc && typeof hc === 'object') {
+    if (hc.type !== undefined) {
+      const t = hc.type === 'none' ? 'process' : hc.type;
+      if (!['port', 'process', 'http'].includes(t)) throw unprocessable('Health check type must be "port", "process", or "http"');
+      p.health_check.type = t;
+    }
+    const d = hc.data ?? {};
+    if (d.timeout !== undefined) p.health_check.data.timeout = posInt(d.timeout, 'Timeout') ?? null;
+    if (d.invocation_timeout !== undefined) p.health_check.data.invocation_timeout = posInt(d.invocation_timeout, 'Invocation timeout') ?? null;
+    if (d.endpoint !== undefined) p.health_check.data.endpoint = d.endpoint ?? null;
+  }
+  c.f.store.touch(p);
+  send(c.res, 200, c.f.present.process(p));
+}
+
+/** Instances apply at once; memory/disk need a restart, as on CF. */
+async function scale(c: Ctx, p: ProcessRec): Promise<void> {
+  const body = await readJson(c);
+  const instances = nonNegInt(body.instances, 'Instances');
+  const mem = posInt(body.memory_in_mb, 'Memory in mb');
+  const disk = posInt(body.disk_in_mb, 'Disk in mb');
+  if (instances !== undefined) p.instances = instances;
+  if (mem !== undefined) p.memory_in_mb = mem;
+  if (disk !== undefined) p.disk_in_mb = disk;
+  c.f.store.touch(p);
+  void c.f.supervisor.sync(p.app_guid);
+  send(c.res, 202, c.f.present.process(p));
+}
+
+function stats(c: Ctx, p: ProcessRec): void {
+  send(c.res, 200, { resources: c.f.supervisor.stats(p) });
+}
+
+export const processRoutes: RouteDef[] = [
+  { method: 'GET', path: '/v3/processes', handler: list },
+  { method: 'GET', path: '/v3/processes/:guid', handler: (c) => send(c.res, 200, c.f.present.process(byGuid(c))) },
+  { method: 'PATCH', path: '/v3/processes/:guid', handler: (c) => update(c, byGuid(c)) },
+  { method: 'POST', path: '/v3/processes/:guid/actions/scale', handler: (c) => scale(c, byGuid(c)) },
+  { method: 'GET', path: '/v3/processes/:guid/stats', handler: (c) => stats(c, byGuid(c)) },
+  { method: 'GET', path: '/v3/apps/:guid/processes/:type', handler: (c) => send(c.res, 200, c.f.present.process(byAppType(c))) },
+  { method: 'PATCH', path: '/v3/apps/:guid/processes/:type', handler: (c) => update(c, byAppType(c)) },
+  { method: 'POST', path: '/v3/apps/:guid/processes/:type/actions/scale', handler: (c) => scale(c, byAppType(c)) },
+  { method: 'GET', path: '/v3/apps/:guid/processes/:type/stats', handler: (c) => stats(c, byAppType(c)) },
+];

@@ -1,0 +1,130 @@
+// Discovery (`GET /`, `/v3/info`), the UAA stand-in (`/login`, `/oauth/token`)
+// and log-cache's read endpoint; all on the API port (cf-reference.md §1.6, §2).
+import { ApiError, readText, send, type Ctx, type RouteDef } from '../http';
+
+export const CC_VERSION = '3.180.0';
+
+function root(c: Ctx): void {
+  const api = c.f.apiUrl;
+  send(c.res, 200, {
+    links: {
+      self: { href: api },
+      bits_service: null,
+      cloud_controller_v2: null,
+      cloud_controller_v3: { href: `${api}/v3`, meta: { version: CC_VERSION } },
+      network_policy_v0: null,
+      network_policy_v1: null,
+      login: { href: api },
+      uaa: { href: api },
+      credhub: null,
+      routing: { href: `${api}/routing` },
+      logging: { href: api.replace(/^http/, 'ws') },
+      log_cache: { href: api },
+      log_stream: null,
+      app_ssh: null,
+    },
+  });
+}
+
+function v3(c: Ctx): void {
+  const api = c.f.apiUrl;
+  const l = (p: string) => ({ href: `${api}/v3${p}` });
+  send(c.res, 200, {
+    links: {
+      self: l(''), apps: l('/apps'), builds: l('/builds'), domains: l('/domains'), droplets: l('/droplets'),
+      organizations: l('/organizations'), packages: l('/packages'), processes: l('/processes'),
+      resource_matches: l('/resource_matches'), routes: l('/routes'), spaces: l('/spaces'), info: l('/info'),
+    },
+  });
+}
+
+function info(c: Ctx): void {
+  send(c.res, 200, {
+    build: 'cf-push local foundation',
+    cli_version: { minimum: '8.0.0', recommended: '8.9.0' },
+    custom: {},
+    description: 'cf-push embedded local Cloud Foundry',
+    name: 'cf-push-local',
+    version: 1,
+    osbapi_version: '',
+    rate_limits: { enabled: false, general_limit: null, reset_interval_in_minutes: null },
+    links: { self: { href: `${c.f.apiUrl}/v3/info` }, support: null },
+  });
+}
+
+function login(c: Ctx): void {
+  const api = c.f.apiUrl;
+  send(c.res, 200, {
+    app: { version: '77.0.0' },
+    links: { uaa: api, passwd: '/forgot_password', login: api, register: '/create_account' },
+    zone_name: 'uaa',
+    entityID: 'cf-push-local',
+    commit_id: 'local',
+    idpDefinitions: {},
+    prompts: { username: ['text', 'Email'], password: ['password', 'Password'] },
+    timestamp: new Date().toISOString(),
+  });
+}
+
+function oauthError(c: Ctx, status: number, error: string, description: string): void {
+  send(c.res, status, { error, error_description: description });
+}
+
+/** Client `cf` with an empty secret, via Basic auth or the form body. */
+function clientOk(c: Ctx, form: URLSearchParams): boolean {
+  const h = c.req.headers.authorization ?? '';
+  if (/^basic /i.test(h)) {
+    const [id, secret] = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8').split(':');
+    return id === 'cf' && !secret;
+  }
+  return form.get('client_id') === 'cf' && !form.get('client_secret');
+}
+
+async function token(c: Ctx): Promise<void> {
+  const form = new URLSearchParams(await readText(c.req));
+  if (!clientOk(c, form)) return oauthError(c, 401, 'unauthorized', 'Bad credentials');
+  const grant = form.get('grant_type');
+  if (grant === 'password') {
+    if (!c.f.auth.checkPassword(form.get('username') ?? '', form.get('password') ?? '')) {
+      return oauthError(c, 401, 'unauthorized', 'Bad credentials');
+    }
+  } else if (grant === 'refresh_token') {
+    if (!(await c.f.auth.verify(form.get('refresh_token') ?? '', 'refresh'))) {
+      return oauthError(c, 401, 'invalid_token', 'The token expired, was revoked, or the token ID is incorrect.');
+    }
+  } else {
+    return oauthError(c, 400, 'unsupported_grant_type', `Unsupported grant type: ${grant ?? ''}`);
+  }
+  send(c.res, 200, await c.f.auth.issue(grant), { 'cache-control': 'no-store' });
+}
+
+function nsParam(c: Ctx, name: string): bigint | undefined {
+  const raw = c.query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new ApiError(400, 10005, 'CF-BadQueryParameter', `${name} must be an integer`);
+  return BigInt(raw);
+}
+
+/** log-cache `GET /api/v1/read/:source_id` (only LOG envelopes are kept). */
+function readLogs(c: Ctx): void {
+  const types = c.query.get('envelope_types');
+  if (types && !types.split(',').includes('LOG')) return send(c.res, 200, { envelopes: { batch: [] } });
+  const limit = Number(c.query.get('limit') ?? 100);
+  const batch = c.f.logs.read(c.params.source_id!, {
+    startNs: nsParam(c, 'start_time'),
+    endNs: nsParam(c, 'end_time'),
+    limit: Number.isFinite(limit) ? limit : 100,
+    descending: c.query.get('descending') === 'true',
+  });
+  send(c.res, 200, { envelopes: { batch } });
+}
+
+export const rootRoutes: RouteDef[] = [
+  { method: 'GET', path: '/', handler: root, public: true },
+  { method: 'GET', path: '/v3', handler: v3, public: true },
+  { method: 'GET', path: '/v3/info', handler: info, public: true },
+  { method: 'GET', path: '/login', handler: login, public: true },
+  { method: 'POST', path: '/oauth/token', handler: token, public: true },
+  { method: 'GET', path: '/api/v1/read/:source_id', handler: readLogs },
+  { method: 'GET', path: '/api/v1/info', handler: (c) => send(c.res, 200, { version: '3.0.0', vm_uptime: String(Math.floor(process.uptime())) }), public: true },
+];

@@ -1,0 +1,20 @@
+// What every API handler can reach: the state, the running parts and the URLs.
+import type { Auth } from './auth';
+import type { LogStore } from './logs';
+import type { Presenter } from './present';
+import type { Stager } from './staging';
+import type { Store } from './store';
+import type { Supervisor } from './supervisor';
+
+export interface Foundation {
+  store: Store;
+  logs: LogStore;
+  auth: Auth;
+  supervisor: Supervisor;
+  stager: Stager;
+  present: Presenter;
+  apiUrl: string;
+  routerUrl: string;
+  /** Routes or their destinations changed: the router rebuilds its table. */
+  routesChanged(): void;
+}

@@ -1,0 +1,183 @@
+// The foundation as a background process: `startDaemon` spawns
+// `node <cli> foundation start --foreground …` detached (output to
+// <dataDir>/foundation.log) and waits for `GET /`; `foundation.json` tells
+// later callers where it listens and which pid to signal.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { get } from 'node:http';
+import { join, resolve } from 'node:path';
+import { CfPushError } from '../core/errors';
+import { pidAlive } from './lock';
+import { portFree, portInUse } from './ports';
+import { FOUNDATION_JSON, startFoundation, type FoundationInfo, type RunningFoundation } from './server';
+
+export const DEFAULT_API_PORT = 9022;
+export const DEFAULT_ROUTER_PORT = 9080;
+const HOST = '127.0.0.1';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+export interface DaemonOptions {
+  dataDir: string;
+  apiPort?: number;
+  routerPort?: number;
+  /** The CLI entry (dist/cli.js) that runs `foundation start --foreground`. */
+  cliPath: string;
+  /** Run in this process instead of spawning (the foundation lives as long as this process). */
+  foreground?: boolean;
+}
+
+export interface DaemonInfo extends FoundationInfo {
+  dataDir: string;
+}
+
+export interface DaemonStatus {
+  running: boolean;
+  pid?: number;
+  apiUrl?: string;
+  routerUrl?: string;
+  apiPort?: number;
+  routerPort?: number;
+  startedAt?: string;
+}
+
+const inProcess = new Map<string, RunningFoundation>();
+
+function readInfo(dataDir: string): FoundationInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, FOUNDATION_JSON), 'utf8')) as FoundationInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `GET /` answers (with a short timeout): the API is up. */
+function ping(apiUrl: string, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((done) => {
+    const req = get(`${apiUrl}/`, { timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      done(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => done(false));
+  });
+}
+
+export async function daemonStatus(dataDir: string): Promise<DaemonStatus> {
+  const info = readInfo(resolve(dataDir));
+  if (!info || !pidAlive(info.pid) || !(await ping(info.apiUrl))) return { running: false };
+  return { running: true, ...info };
+}
+
+function logTail(file: string, from: number): string {
+  try {
+    const text = readFileSync(file, 'utf8').slice(from);
+    return text.trim().split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
+  const dataDir = resolve(opts.dataDir);
+  const apiPort = opts.apiPort ?? DEFAULT_API_PORT;
+  const routerPort = opts.routerPort ?? DEFAULT_ROUTER_PORT;
+  const st = await daemonStatus(dataDir);
+  if (st.running) return { ...(st as Required<DaemonStatus>), dataDir };
+  if (opts.foreground) {
+    const f = await startFoundation({ dataDir, apiPort, routerPort, host: HOST });
+    inProcess.set(dataDir, f);
+    const { close: _close, ...info } = f;
+    return info;
+  }
+  // Fail here, with the flag to change, rather than in a detached child.
+  if (apiPort !== 0 && !(await portFree(apiPort, HOST))) throw portInUse(apiPort, 'api');
+  if (routerPort !== 0 && !(await portFree(routerPort, HOST))) throw portInUse(routerPort, 'router');
+
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, 'foundation.log');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const fd = openSync(logFile, 'a');
+  const args = [opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort)];
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    // Inside VS Code process.execPath is Electron: make it behave as node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  closeSync(fd);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  child.unref();
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const info = readInfo(dataDir);
+    if (info && info.pid === child.pid && (await ping(info.apiUrl))) return { ...info, dataDir };
+    if (exited !== undefined) {
+      const tail = logTail(logFile, logStart);
+      throw new CfPushError(`The local foundation exited while starting (code ${exited}).${tail ? `\n${tail}` : ''}`, {
+        code: 'foundation_start_failed',
+        hint: `See ${logFile}.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    process.kill(child.pid!, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  throw new CfPushError(`The local foundation did not answer within ${START_TIMEOUT_MS / 1000}s.`, {
+    code: 'foundation_start_failed',
+    hint: `See ${logFile}.`,
+  });
+}
+
+/** SIGTERM (apps are stopped gracefully), wait, SIGKILL as a last resort. */
+export async function stopDaemon(dataDir: string): Promise<void> {
+  dataDir = resolve(dataDir);
+  const mine = inProcess.get(dataDir);
+  if (mine) {
+    inProcess.delete(dataDir);
+    return mine.close();
+  }
+  const info = readInfo(dataDir);
+  if (!info || !pidAlive(info.pid)) {
+    rmSync(join(dataDir, FOUNDATION_JSON), { force: true });
+    return;
+  }
+  process.kill(info.pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (pidAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (pidAlive(info.pid)) {
+    process.kill(info.pid, 'SIGKILL');
+    rmSync(join(dataDir, FOUNDATION_JSON), { force: true });
+  }
+}
+
+/**
+ * `cfpush foundation start --foreground`: runs until SIGTERM/SIGINT/SIGHUP,
+ * then stops apps gracefully and releases the data dir lock.
+ */
+export async function runForeground(opts: { dataDir: string; apiPort?: number; routerPort?: number; host?: string }): Promise<void> {
+  const f = await startFoundation({
+    dataDir: resolve(opts.dataDir),
+    apiPort: opts.apiPort ?? DEFAULT_API_PORT,
+    routerPort: opts.routerPort ?? DEFAULT_ROUTER_PORT,
+    host: opts.host ?? HOST,
+  });
+  console.log(`Local foundation running (pid ${f.pid}).\nAPI:    ${f.apiUrl}\nRouter: ${f.routerUrl}\nData:   ${f.dataDir}`);
+  await new Promise<void>((done) => {
+    const stop = (sig: NodeJS.Signals) => {
+      for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(s, stop);
+      console.log(`Stopping the local foundation (${sig})...`);
+      f.close().then(done, (err) => {
+        console.error(err);
+        done();
+      });
+    };
+    for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(s, stop);
+  });
+  console.log('Local foundation stopped.');
+}

@@ -1,0 +1,43 @@
+// VCAP_APPLICATION and the staging env as CC builds them (cf-reference.md §4.3).
+import { randomUUID } from 'node:crypto';
+import type { Foundation } from './context';
+import { appUris, DEFAULT_MB } from './model';
+import type { AppRec, ProcessRec } from './store';
+
+export function vcapApplication(f: Foundation, app: AppRec, proc?: ProcessRec): Record<string, unknown> {
+  const space = f.store.get('spaces', app.space_guid);
+  const org = f.store.get('orgs', space?.org_guid);
+  const uris = appUris(f, app.guid);
+  const mem = proc?.memory_in_mb ?? DEFAULT_MB;
+  const version = app.updated_at;
+  return {
+    application_id: app.guid,
+    application_name: app.name,
+    application_uris: uris,
+    application_version: version,
+    cf_api: f.apiUrl,
+    limits: { mem, disk: proc?.disk_in_mb ?? DEFAULT_MB, fds: 16384 },
+    name: app.name,
+    organization_id: org?.guid,
+    organization_name: org?.name,
+    process_id: proc?.guid ?? app.guid,
+    process_type: proc?.type ?? 'web',
+    space_id: space?.guid,
+    space_name: space?.name,
+    uris,
+    users: null,
+    version,
+  };
+}
+
+/** Env for the buildpack scripts: app env < CF_STACK < VCAP_APPLICATION + MEMORY_LIMIT < VCAP_SERVICES. */
+export function stagingEnv(f: Foundation, app: AppRec, memoryMb: number, stack: string): Record<string, string> {
+  const vcap = { ...vcapApplication(f, app), version: randomUUID(), application_version: randomUUID() };
+  return {
+    ...app.env,
+    CF_STACK: stack,
+    VCAP_APPLICATION: JSON.stringify(vcap),
+    MEMORY_LIMIT: `${memoryMb}m`,
+    VCAP_SERVICES: '{}',
+  };
+}

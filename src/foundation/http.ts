@@ -1,0 +1,190 @@
+// A deliberately tiny HTTP layer for the CC API: a route table of
+// "METHOD /v3/apps/:guid" patterns, CF error bodies, JSON in and out, and
+// CC pagination/filtering over in-memory lists.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Foundation } from './context';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: { code: number; title: string; detail: string }[] = [],
+  ) {
+    super(detail);
+  }
+  body() {
+    return { errors: [{ code: this.code, title: this.title, detail: this.detail }, ...this.extra] };
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 10010, 'CF-ResourceNotFound', `${what} not found`);
+export const unprocessable = (detail: string) => new ApiError(422, 10008, 'CF-UnprocessableEntity', detail);
+export const badQuery = (detail: string) => new ApiError(400, 10005, 'CF-BadQueryParameter', detail);
+export const parseError = () =>
+  new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: invalid request body');
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  f: Foundation;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  url: URL;
+}
+
+export type Handler = (c: Ctx) => Promise<void> | void;
+
+export interface RouteDef {
+  method: string;
+  path: string;
+  handler: Handler;
+  /** Every /v3 route needs a bearer token; `GET /`, `/login`, `/oauth/token` do not. */
+  public?: boolean;
+}
+
+interface Compiled extends RouteDef {
+  re: RegExp;
+  names: string[];
+}
+
+export function compile(routes: RouteDef[]): Compiled[] {
+  return routes.map((r) => {
+    const names: string[] = [];
+    const src = r.path.replace(/:(\w+)/g, (_, n: string) => {
+      names.push(n);
+      return '([^/]+)';
+    });
+    return { ...r, re: new RegExp(`^${src}/?$`), names };
+  });
+}
+
+export function match(table: Compiled[], method: string, path: string): { route?: Compiled; params: Record<string, string>; methodMismatch: boolean } {
+  let methodMismatch = false;
+  for (const r of table) {
+    const m = r.re.exec(path);
+    if (!m) continue;
+    if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
+      methodMismatch = true;
+      continue;
+    }
+    const params: Record<string, string> = {};
+    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    return { route: r, params, methodMismatch };
+  }
+  return { params: {}, methodMismatch };
+}
+
+export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+export async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, 10001, 'CF-RequestEntityTooLarge', 'Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The JSON body (an object), or 400 CF-MessageParseError. An empty body reads as {}. */
+export async function readJson(c: Ctx): Promise<Record<string, any>> {
+  const text = await readText(c.req);
+  if (text.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, any>;
+  } catch {
+    throw parseError();
+  }
+}
+
+/** A guid from `{"data":{"guid":"..."}}`-style relationships, or undefined. */
+export function relGuid(v: unknown): string | undefined {
+  const g = (v as { data?: { guid?: unknown } } | undefined)?.data?.guid;
+  return typeof g === 'string' ? g : undefined;
+}
+
+// --- lists ---------------------------------------------------------------
+
+/** Comma-separated plural filters: `names=a,b` → record.name in [a,b]. */
+export type Filters<T> = Record<string, (rec: T) => string | string[] | null | undefined>;
+
+export function filterList<T>(items: T[], query: URLSearchParams, filters: Filters<T>): T[] {
+  let out = items;
+  for (const [param, get] of Object.entries(filters)) {
+    const raw = query.get(param);
+    if (raw === null) continue;
+    const wanted = new Set(raw.split(','));
+    out = out.filter((r) => {
+      const v = get(r);
+      return Array.isArray(v) ? v.some((x) => wanted.has(x)) : v != null && wanted.has(v);
+    });
+  }
+  return out;
+}
+
+function intParam(q: URLSearchParams, name: string, def: number): number {
+  const raw = q.get(name);
+  if (raw === null) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw badQuery(`The query parameter is invalid: ${name} must be an integer`);
+  return n;
+}
+
+/** CC pagination over `items`; `order_by` may name any of `orderable` (default created_at). */
+export function paginate<T>(c: Ctx, items: T[], present: (r: T) => unknown, orderable: string[] = ['created_at', 'updated_at']): unknown {
+  const q = c.query;
+  const page = intParam(q, 'page', 1);
+  const perPage = intParam(q, 'per_page', 50);
+  if (page < 1) throw badQuery('The query parameter is invalid: Page must be greater than 0');
+  if (perPage < 1 || perPage > 5000) throw badQuery('The query parameter is invalid: Per page must be between 1 and 5000');
+  const orderBy = q.get('order_by') ?? 'created_at';
+  const field = orderBy.replace(/^[-+]/, '');
+  if (!orderable.includes(field)) {
+    throw badQuery(`The query parameter is invalid: Order by can only be: ${orderable.map((o) => `'${o}'`).join(', ')}`);
+  }
+  const desc = orderBy.startsWith('-');
+  // Ties (timestamps have second precision) fall back to creation order, in the same direction, as CC's id does.
+  const sorted = items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => {
+      const x = String((a.item as Record<string, unknown>)[field] ?? '');
+      const y = String((b.item as Record<string, unknown>)[field] ?? '');
+      return (x < y ? -1 : x > y ? 1 : a.i - b.i) * (desc ? -1 : 1);
+    })
+    .map((e) => e.item);
+  const total = sorted.length;
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  const href = (p: number) => {
+    const u = new URL(c.url.pathname, c.f.apiUrl);
+    for (const [k, v] of q) if (k !== 'page' && k !== 'per_page') u.searchParams.set(k, v);
+    u.searchParams.set('page', String(p));
+    u.searchParams.set('per_page', String(perPage));
+    return { href: u.toString() };
+  };
+  return {
+    pagination: {
+      total_results: total,
+      total_pages: pages,
+      first: href(1),
+      last: href(pages),
+      next: page < pages ? href(page + 1) : null,
+      previous: page > 1 ? href(Math.min(page - 1, pages)) : null,
+    },
+    resources: sorted.slice((page - 1) * perPage, page * perPage).map(present),
+  };
+}

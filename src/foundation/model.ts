@@ -1,0 +1,160 @@
+// Operations on apps, processes and routes that several endpoints share
+// (POST /v3/apps and apply_manifest both create apps, etc.).
+import { randomUUID } from 'node:crypto';
+import type { Foundation } from './context';
+import { ApiError, notFound, unprocessable } from './http';
+import { meta, now, type AppRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
+
+export const STACK = 'cflinuxfs4';
+export const DEFAULT_MB = 1024;
+
+export function uniquenessError(detail: string): ApiError {
+  return new ApiError(422, 10016, 'CF-UniquenessError', detail);
+}
+
+export function getApp(f: Foundation, guid: string | undefined): AppRec {
+  const app = f.store.get('apps', guid);
+  if (!app) throw notFound('App');
+  return app;
+}
+
+export function createApp(
+  f: Foundation,
+  o: { name: string; spaceGuid: string; env?: Record<string, string>; buildpacks?: string[]; stack?: string },
+): AppRec {
+  if (f.store.list('apps').some((a) => a.space_guid === o.spaceGuid && a.name === o.name)) {
+    throw uniquenessError(`App with the name '${o.name}' already exists.`);
+  }
+  const app = f.store.put('apps', {
+    ...meta(),
+    name: o.name,
+    space_guid: o.spaceGuid,
+    state: 'STOPPED',
+    lifecycle: { type: 'buildpack', data: { buildpacks: o.buildpacks ?? [], stack: o.stack ?? STACK } },
+    env: o.env ?? {},
+    droplet_guid: null,
+  });
+  ensureProcess(f, app, 'web');
+  return app;
+}
+
+export function defaultHealthCheck(type: string): HealthCheck {
+  return { type: type === 'web' ? 'port' : 'process', data: { timeout: null, invocation_timeout: null, interval: null, endpoint: null } };
+}
+
+/** CC's process_create defaults: web 1 instance + port check, others 0 + process check. */
+export function ensureProcess(f: Foundation, app: AppRec, type: string): ProcessRec {
+  const existing = appProcesses(f, app.guid).find((p) => p.type === type);
+  if (existing) return existing;
+  return f.store.put('processes', {
+    ...meta(),
+    app_guid: app.guid,
+    type,
+    command: null,
+    instances: type === 'web' ? 1 : 0,
+    memory_in_mb: DEFAULT_MB,
+    disk_in_mb: DEFAULT_MB,
+    health_check: defaultHealthCheck(type),
+  });
+}
+
+export function appProcesses(f: Foundation, appGuid: string): ProcessRec[] {
+  return f.store.list('processes').filter((p) => p.app_guid === appGuid);
+}
+
+export function startApp(f: Foundation, app: AppRec): void {
+  if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
+  app.state = 'STARTED';
+  f.store.touch(app);
+  f.supervisor.sync(app.guid);
+}
+
+export async function stopApp(f: Foundation, app: AppRec): Promise<void> {
+  app.state = 'STOPPED';
+  f.store.touch(app);
+  await f.supervisor.sync(app.guid);
+}
+
+export function setDroplet(f: Foundation, app: AppRec, droplet: DropletRec | undefined): void {
+  if (!droplet || droplet.app_guid !== app.guid || droplet.state !== 'STAGED') {
+    throw unprocessable('Unable to assign current droplet. Ensure the droplet exists and belongs to this app.');
+  }
+  app.droplet_guid = droplet.guid;
+  f.store.touch(app);
+  for (const type of Object.keys(droplet.process_types)) ensureProcess(f, app, type);
+}
+
+export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
+  app.state = 'STOPPED';
+  await f.supervisor.sync(app.guid);
+  for (const r of f.store.list('routes')) {
+    const kept = r.destinations.filter((d) => d.app_guid !== app.guid);
+    if (kept.length !== r.destinations.length) {
+      r.destinations = kept;
+      f.store.touch(r);
+    }
+  }
+  for (const p of appProcesses(f, app.guid)) f.store.remove('processes', p.guid);
+  for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
+  for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);
+  for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) {
+    f.store.remove('droplets', d.guid);
+    await f.store.removeDroplet(d.guid);
+  }
+  f.store.remove('apps', app.guid);
+  f.logs.drop(app.guid);
+  f.routesChanged();
+}
+
+// --- routes --------------------------------------------------------------
+
+const HOST_RE = /^([\w-]+|\*)$/;
+
+export function validateRoute(host: string, path: string): void {
+  if (host && (!HOST_RE.test(host) || host.length > 63)) {
+    throw unprocessable('Host must be either "*" or contain only alphanumeric characters, "_", or "-"');
+  }
+  if (path && (!path.startsWith('/') || path === '/' || path.includes('?'))) {
+    throw unprocessable("Path must begin with '/' and may not be '/' or contain '?'");
+  }
+}
+
+export function findRoute(f: Foundation, host: string, domainGuid: string, path: string): RouteRec | undefined {
+  return f.store.list('routes').find((r) => r.host === host && r.domain_guid === domainGuid && r.path === path);
+}
+
+export function createRoute(f: Foundation, o: { host: string; path: string; domainGuid: string; spaceGuid: string }): RouteRec {
+  const domain = f.store.get('domains', o.domainGuid);
+  if (!domain) throw unprocessable('Invalid domain. Ensure that the domain exists and you have access to it.');
+  if (!f.store.get('spaces', o.spaceGuid)) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.');
+  const host = o.host.toLowerCase();
+  validateRoute(host, o.path);
+  if (findRoute(f, host, o.domainGuid, o.path)) {
+    throw unprocessable(
+      `Route already exists with host '${host}'${o.path ? ` and path '${o.path}'` : ''} for domain '${domain.name}'.`,
+    );
+  }
+  return f.store.put('routes', { ...meta(), host, path: o.path, domain_guid: o.domainGuid, space_guid: o.spaceGuid, destinations: [] });
+}
+
+/** Adds destinations, skipping ones already there (CC answers the same). */
+export function addDestinations(f: Foundation, route: RouteRec, dests: { appGuid: string; processType: string }[]): void {
+  for (const d of dests) {
+    const app = f.store.get('apps', d.appGuid);
+    if (!app) throw unprocessable(`App(s) with guid(s) "${d.appGuid}" do not exist or you do not have access.`);
+    if (app.space_guid !== route.space_guid) throw unprocessable('Apps must be in the same space as the route.');
+    if (route.destinations.some((x) => x.app_guid === d.appGuid && x.process_type === d.processType)) continue;
+    const t = now();
+    route.destinations.push({ guid: randomUUID(), app_guid: d.appGuid, process_type: d.processType, created_at: t, updated_at: t });
+  }
+  f.store.touch(route);
+  f.routesChanged();
+}
+
+export function appRoutes(f: Foundation, appGuid: string): RouteRec[] {
+  return f.store.list('routes').filter((r) => r.destinations.some((d) => d.app_guid === appGuid));
+}
+
+export function appUris(f: Foundation, appGuid: string): string[] {
+  return appRoutes(f, appGuid).map((r) => `${r.host ? `${r.host}.` : ''}${f.store.get('domains', r.domain_guid)?.name ?? ''}${r.path}`);
+}

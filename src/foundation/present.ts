@@ -1,0 +1,244 @@
+// Records → CC v3 JSON (cf-reference.md §1, CC `presenters/v3/*`). Only this
+// file knows the wire shapes, so deepening fidelity later is local.
+import type { Foundation } from './context';
+import type {
+  AppRec, BuildRec, DestinationRec, DomainRec, DropletRec, JobRec, OrgRec, PackageRec, ProcessRec, RouteRec, SpaceRec,
+} from './store';
+
+const META = () => ({ labels: {}, annotations: {} });
+
+function base<T extends { guid: string; created_at: string; updated_at: string }>(r: T) {
+  return { guid: r.guid, created_at: r.created_at, updated_at: r.updated_at };
+}
+
+export class Presenter {
+  constructor(private readonly f: Foundation) {}
+
+  private href(path: string, method?: string) {
+    return method ? { href: `${this.f.apiUrl}${path}`, method } : { href: `${this.f.apiUrl}${path}` };
+  }
+
+  org(o: OrgRec) {
+    return {
+      ...base(o),
+      name: o.name,
+      suspended: false,
+      relationships: { quota: { data: null } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/organizations/${o.guid}`),
+        domains: this.href(`/v3/organizations/${o.guid}/domains`),
+        default_domain: this.href(`/v3/organizations/${o.guid}/domains/default`),
+        quota: this.href(`/v3/organizations/${o.guid}/usage_summary`),
+      },
+    };
+  }
+
+  space(s: SpaceRec) {
+    return {
+      ...base(s),
+      name: s.name,
+      relationships: { organization: { data: { guid: s.org_guid } }, quota: { data: null } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/spaces/${s.guid}`),
+        features: this.href(`/v3/spaces/${s.guid}/features`),
+        organization: this.href(`/v3/organizations/${s.org_guid}`),
+        apply_manifest: this.href(`/v3/spaces/${s.guid}/actions/apply_manifest`, 'POST'),
+      },
+    };
+  }
+
+  domain(d: DomainRec) {
+    return {
+      ...base(d),
+      name: d.name,
+      internal: false,
+      router_group: null,
+      supported_protocols: ['http'],
+      metadata: META(),
+      relationships: { organization: { data: null }, shared_organizations: { data: [] } },
+      links: {
+        self: this.href(`/v3/domains/${d.guid}`),
+        route_reservations: this.href(`/v3/domains/${d.guid}/route_reservations`),
+      },
+    };
+  }
+
+  app(a: AppRec) {
+    const p = `/v3/apps/${a.guid}`;
+    return {
+      ...base(a),
+      name: a.name,
+      state: a.state,
+      lifecycle: a.lifecycle,
+      relationships: { space: { data: { guid: a.space_guid } } },
+      metadata: META(),
+      links: {
+        self: this.href(p),
+        environment_variables: this.href(`${p}/environment_variables`),
+        space: this.href(`/v3/spaces/${a.space_guid}`),
+        processes: this.href(`${p}/processes`),
+        packages: this.href(`${p}/packages`),
+        current_droplet: this.href(`${p}/droplets/current`),
+        droplets: this.href(`${p}/droplets`),
+        tasks: this.href(`${p}/tasks`),
+        start: this.href(`${p}/actions/start`, 'POST'),
+        stop: this.href(`${p}/actions/stop`, 'POST'),
+        revisions: this.href(`${p}/revisions`),
+        deployed_revisions: this.href(`${p}/revisions/deployed`),
+        features: this.href(`${p}/features`),
+      },
+    };
+  }
+
+  process(p: ProcessRec) {
+    const app = this.f.store.get('apps', p.app_guid);
+    return {
+      ...base(p),
+      type: p.type,
+      command: p.command,
+      user: 'vcap',
+      instances: p.instances,
+      memory_in_mb: p.memory_in_mb,
+      disk_in_mb: p.disk_in_mb,
+      log_rate_limit_in_bytes_per_second: -1,
+      health_check: p.health_check,
+      readiness_health_check: { type: 'process', data: { invocation_timeout: null, interval: null } },
+      relationships: { app: { data: { guid: p.app_guid } }, revision: { data: null } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/processes/${p.guid}`),
+        scale: this.href(`/v3/processes/${p.guid}/actions/scale`, 'POST'),
+        app: this.href(`/v3/apps/${p.app_guid}`),
+        space: this.href(`/v3/spaces/${app?.space_guid ?? ''}`),
+        stats: this.href(`/v3/processes/${p.guid}/stats`),
+      },
+    };
+  }
+
+  package(p: PackageRec) {
+    return {
+      ...base(p),
+      type: p.type,
+      data: { checksum: { type: 'sha256', value: p.sha256 }, error: p.error },
+      state: p.state,
+      relationships: { app: { data: { guid: p.app_guid } } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/packages/${p.guid}`),
+        upload: this.href(`/v3/packages/${p.guid}/upload`, 'POST'),
+        download: this.href(`/v3/packages/${p.guid}/download`, 'GET'),
+        app: this.href(`/v3/apps/${p.app_guid}`),
+      },
+    };
+  }
+
+  build(b: BuildRec) {
+    return {
+      ...base(b),
+      created_by: { guid: this.f.auth.userId, name: this.f.auth.username, email: this.f.auth.username },
+      state: b.state,
+      staging_memory_in_mb: b.staging_memory_in_mb,
+      staging_disk_in_mb: b.staging_disk_in_mb,
+      staging_log_rate_limit_bytes_per_second: -1,
+      error: b.error,
+      lifecycle: { type: 'buildpack', data: { buildpacks: b.buildpacks, stack: b.stack } },
+      package: { guid: b.package_guid },
+      droplet: b.droplet_guid ? { guid: b.droplet_guid } : null,
+      relationships: { app: { data: { guid: b.app_guid } } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/builds/${b.guid}`),
+        app: this.href(`/v3/apps/${b.app_guid}`),
+        ...(b.droplet_guid ? { droplet: this.href(`/v3/droplets/${b.droplet_guid}`) } : {}),
+      },
+    };
+  }
+
+  droplet(d: DropletRec) {
+    return {
+      ...base(d),
+      state: d.state,
+      error: d.error,
+      lifecycle: { type: 'buildpack', data: {} },
+      execution_metadata: d.execution_metadata,
+      process_types: d.process_types,
+      checksum: d.checksum ? { type: 'sha256', value: d.checksum } : null,
+      buildpacks: d.buildpacks.map((b) => ({
+        name: b.key,
+        detect_output: b.detect_output ?? null,
+        version: b.version || null,
+        buildpack_name: b.buildpack_name ?? b.name,
+      })),
+      stack: d.stack,
+      image: null,
+      relationships: { app: { data: { guid: d.app_guid } } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/droplets/${d.guid}`),
+        package: this.href(`/v3/packages/${d.package_guid}`),
+        app: this.href(`/v3/apps/${d.app_guid}`),
+        assign_current_droplet: this.href(`/v3/apps/${d.app_guid}/relationships/current_droplet`, 'PATCH'),
+        download: this.href(`/v3/droplets/${d.guid}/download`),
+      },
+    };
+  }
+
+  destination(d: DestinationRec) {
+    return {
+      guid: d.guid,
+      app: { guid: d.app_guid, process: { type: d.process_type } },
+      weight: null,
+      port: 8080,
+      protocol: 'http1',
+      created_at: d.created_at,
+      updated_at: d.updated_at,
+    };
+  }
+
+  route(r: RouteRec) {
+    const domain = this.f.store.get('domains', r.domain_guid);
+    return {
+      ...base(r),
+      protocol: 'http',
+      host: r.host,
+      path: r.path,
+      port: null,
+      url: routeUrl(r.host, domain?.name ?? '', r.path),
+      destinations: r.destinations.map((d) => this.destination(d)),
+      options: {},
+      metadata: META(),
+      relationships: { space: { data: { guid: r.space_guid } }, domain: { data: { guid: r.domain_guid } } },
+      links: {
+        self: this.href(`/v3/routes/${r.guid}`),
+        space: this.href(`/v3/spaces/${r.space_guid}`),
+        domain: this.href(`/v3/domains/${r.domain_guid}`),
+        destinations: this.href(`/v3/routes/${r.guid}/destinations`),
+      },
+    };
+  }
+
+  destinations(r: RouteRec) {
+    return {
+      destinations: r.destinations.map((d) => this.destination(d)),
+      links: { self: this.href(`/v3/routes/${r.guid}/destinations`), route: this.href(`/v3/routes/${r.guid}`) },
+    };
+  }
+
+  job(j: JobRec) {
+    return {
+      ...base(j),
+      operation: j.operation,
+      state: j.state,
+      errors: j.errors,
+      warnings: j.warnings,
+      links: { self: this.href(`/v3/jobs/${j.guid}`), ...(j.resource ? { resource: this.href(j.resource) } : {}) },
+    };
+  }
+}
+
+/** CC's route url: "host.domain/path", or "domain/path" without a host. */
+export function routeUrl(host: string, domain: string, path: string): string {
+  return `${host ? `${host}.` : ''}${domain}${path}`;
+}

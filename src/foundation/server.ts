@@ -1,0 +1,109 @@
+// startFoundation: the local Cloud Foundry in one process — CC API + UAA +
+// log-cache on the API port, gorouter on the router port, a supervisor for
+// app instances, state under the data dir.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { dispatch } from './api';
+import { Auth } from './auth';
+import type { Foundation } from './context';
+import { lockDataDir } from './lock';
+import { LogStore } from './logs';
+import { listen } from './ports';
+import { Presenter } from './present';
+import { Router } from './router';
+import { Stager } from './staging';
+import { Store } from './store';
+import { Supervisor, type SupervisorOptions } from './supervisor';
+
+export interface FoundationOptions {
+  dataDir: string;
+  /** 0 picks a free port (tests). */
+  apiPort: number;
+  routerPort: number;
+  host?: string;
+  supervisor?: SupervisorOptions;
+}
+
+export interface FoundationInfo {
+  pid: number;
+  apiUrl: string;
+  routerUrl: string;
+  apiPort: number;
+  routerPort: number;
+  startedAt: string;
+}
+
+export interface RunningFoundation extends FoundationInfo {
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export const FOUNDATION_JSON = 'foundation.json';
+
+export async function startFoundation(opts: FoundationOptions): Promise<RunningFoundation> {
+  const dataDir = resolve(opts.dataDir);
+  const host = opts.host ?? '127.0.0.1';
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = await lockDataDir(dataDir);
+  const store = new Store(dataDir);
+  const f = {
+    store,
+    logs: new LogStore(),
+    auth: new Auth(dataDir, 'cf-push-local/oauth/token'),
+    apiUrl: '',
+    routerUrl: '',
+  } as Partial<Foundation> as Foundation;
+  f.present = new Presenter(f);
+  f.supervisor = new Supervisor(f, opts.supervisor);
+  f.stager = new Stager(f);
+  const router = new Router(f);
+  f.routesChanged = () => router.rebuild();
+
+  const api = createServer((req, res) => void dispatch(f, req, res));
+  api.keepAliveTimeout = 65_000;
+  let apiPort = 0;
+  let routerPort = 0;
+  try {
+    apiPort = await listen(api, opts.apiPort, host, 'api');
+    routerPort = await listen(router.server, opts.routerPort, host, 'router');
+  } catch (err) {
+    api.close();
+    router.server.close();
+    await unlock();
+    throw err;
+  }
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  f.apiUrl = `http://${urlHost}:${apiPort}`;
+  f.routerUrl = `http://${urlHost}:${routerPort}`;
+
+  f.supervisor.killLeftovers();
+  router.rebuildNow();
+  f.supervisor.resume();
+
+  const info: FoundationInfo = { pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString() };
+  const infoFile = join(dataDir, FOUNDATION_JSON);
+  writeFileAtomic.sync(infoFile, JSON.stringify(info, null, 2) + '\n');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      api.close();
+      router.server.close();
+      api.closeAllConnections();
+      router.server.closeAllConnections();
+      await f.stager.close();
+      await f.supervisor.close();
+      router.close();
+      await store.flush();
+      try {
+        const cur = JSON.parse(readFileSync(infoFile, 'utf8')) as FoundationInfo;
+        if (cur.pid === process.pid && cur.apiPort === apiPort) rmSync(infoFile, { force: true });
+      } catch {
+        /* already gone */
+      }
+      await unlock();
+    })());
+  return { ...info, dataDir, close };
+}

@@ -1,0 +1,97 @@
+// Builds: materialize the package from the blob store, run the real CF
+// buildpack lifecycle (core/staging/builder) into an exploded droplet, and
+// stream its output as STG log envelopes.
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stage } from '../core/staging/builder';
+import type { StagingErrorId } from '../core/staging/types';
+import type { Foundation } from './context';
+import { stagingEnv } from './env';
+import { now, type BuildRec } from './store';
+
+const STAGING_TIMEOUT_MS = 15 * 60_000;
+const IDS: StagingErrorId[] = ['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackReleaseFailed', 'StagingError', 'StagingTimeExpired', 'InsufficientResources'];
+
+export class Stager {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly f: Foundation) {}
+
+  isStaging(appGuid: string): boolean {
+    return this.f.store.list('builds').some((b) => b.app_guid === appGuid && b.state === 'STAGING');
+  }
+
+  /** Starts staging in the background; the build record tracks the outcome. */
+  start(build: BuildRec): void {
+    const ac = new AbortController();
+    this.running.set(build.guid, ac);
+    void this.run(build, ac).finally(() => this.running.delete(build.guid));
+  }
+
+  private async run(build: BuildRec, ac: AbortController): Promise<void> {
+    const { store, logs } = this.f;
+    const app = store.get('apps', build.app_guid);
+    const pkg = store.get('packages', build.package_guid);
+    const log = (line: string, stream: 'stdout' | 'stderr' = 'stdout') =>
+      logs.emit(build.app_guid, 'STG', '0', line, stream === 'stderr' ? 'ERR' : 'OUT');
+    const dropletGuid = randomUUID();
+    const work = store.tmpDir('stage');
+    const timer = setTimeout(() => ac.abort(new Error('timeout')), STAGING_TIMEOUT_MS);
+    try {
+      if (!app || !pkg) throw Object.assign(new Error('the app or package was deleted while staging'), { code: 'StagingError' });
+      log('Downloading app package...');
+      await store.materialize(pkg.files, join(work, 'app'));
+      log(`Downloaded app package (${pkg.files.length} files)`);
+      const result = await stage({
+        appDir: join(work, 'app'),
+        buildpacks: build.buildpacks,
+        cacheDir: store.cacheDir(app.guid),
+        explodedDir: store.dropletDir(dropletGuid),
+        env: stagingEnv(this.f, app, build.staging_memory_in_mb, build.stack),
+        stack: build.stack,
+        log,
+        signal: ac.signal,
+      });
+      log('Uploading droplet...');
+      const t = now();
+      store.put('droplets', {
+        guid: dropletGuid, created_at: t, updated_at: t,
+        app_guid: app.guid,
+        package_guid: pkg.guid,
+        state: 'STAGED',
+        error: null,
+        process_types: result.processTypes,
+        buildpacks: result.buildpacks,
+        stack: result.stack,
+        checksum: result.checksum ?? null,
+        execution_metadata: '',
+      });
+      Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
+      log('Uploaded droplet');
+    } catch (err) {
+      await store.removeDroplet(dropletGuid);
+      const id = errorId(err, ac);
+      const text = (err as Error)?.message ?? String(err);
+      log(`Staging failed: ${id} - ${text}`, 'stderr');
+      Object.assign(build, { state: 'FAILED', error: `${id} - ${text}` });
+    } finally {
+      clearTimeout(timer);
+      store.touch(build);
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Cancels stagings in flight (the foundation is stopping). */
+  async close(): Promise<void> {
+    for (const ac of this.running.values()) ac.abort(new Error('the foundation is stopping'));
+    for (let i = 0; i < 100 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function errorId(err: unknown, ac: AbortController): StagingErrorId {
+  if (ac.signal.aborted && (ac.signal.reason as Error)?.message === 'timeout') return 'StagingTimeExpired';
+  const e = err as { errorId?: string; code?: string };
+  const id = e?.errorId ?? e?.code;
+  return IDS.includes(id as StagingErrorId) ? (id as StagingErrorId) : 'StagingError';
+}

@@ -1,0 +1,276 @@
+// The foundation's state: one JSON document written atomically (small, and a
+// crash never leaves half a file), a content-addressed blob store for package
+// files, exploded droplets and per-app build caches, all under the data dir.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { BuildpackRecord } from '../core/staging/types';
+
+export interface Meta {
+  guid: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrgRec extends Meta { name: string }
+export interface SpaceRec extends Meta { name: string; org_guid: string }
+export interface DomainRec extends Meta { name: string }
+
+export interface AppRec extends Meta {
+  name: string;
+  space_guid: string;
+  state: 'STARTED' | 'STOPPED';
+  lifecycle: { type: 'buildpack' | 'docker'; data: { buildpacks: string[]; stack: string } | Record<string, never> };
+  env: Record<string, string>;
+  droplet_guid: string | null;
+}
+
+export interface HealthCheck {
+  type: 'port' | 'process' | 'http';
+  data: { timeout: number | null; invocation_timeout: number | null; interval: number | null; endpoint: string | null };
+}
+
+export interface ProcessRec extends Meta {
+  app_guid: string;
+  type: string;
+  command: string | null;
+  instances: number;
+  memory_in_mb: number;
+  disk_in_mb: number;
+  health_check: HealthCheck;
+}
+
+/** One file of a package: its bytes live in the blob store under `sha1`. */
+export interface PackageFile { path: string; mode: string; sha1: string; size: number }
+
+export interface PackageRec extends Meta {
+  app_guid: string;
+  type: 'bits';
+  state: 'AWAITING_UPLOAD' | 'PROCESSING_UPLOAD' | 'READY' | 'FAILED';
+  sha256: string | null;
+  error: string | null;
+  files: PackageFile[];
+}
+
+export interface BuildRec extends Meta {
+  app_guid: string;
+  package_guid: string;
+  state: 'STAGING' | 'STAGED' | 'FAILED';
+  error: string | null;
+  droplet_guid: string | null;
+  buildpacks: string[];
+  stack: string;
+  staging_memory_in_mb: number;
+  staging_disk_in_mb: number;
+}
+
+export interface DropletRec extends Meta {
+  app_guid: string;
+  package_guid: string;
+  state: 'STAGING' | 'STAGED' | 'FAILED';
+  error: string | null;
+  process_types: Record<string, string>;
+  buildpacks: BuildpackRecord[];
+  stack: string;
+  checksum: string | null;
+  execution_metadata: string;
+}
+
+export interface DestinationRec { guid: string; app_guid: string; process_type: string; created_at: string; updated_at: string }
+
+export interface RouteRec extends Meta {
+  host: string;
+  path: string;
+  domain_guid: string;
+  space_guid: string;
+  destinations: DestinationRec[];
+}
+
+export interface JobRec extends Meta {
+  operation: string;
+  state: 'PROCESSING' | 'COMPLETE' | 'FAILED';
+  errors: { code: number; title: string; detail: string }[];
+  warnings: { detail: string }[];
+  resource: string | null;
+}
+
+export interface State {
+  version: 1;
+  orgs: Record<string, OrgRec>;
+  spaces: Record<string, SpaceRec>;
+  domains: Record<string, DomainRec>;
+  apps: Record<string, AppRec>;
+  processes: Record<string, ProcessRec>;
+  packages: Record<string, PackageRec>;
+  builds: Record<string, BuildRec>;
+  droplets: Record<string, DropletRec>;
+  routes: Record<string, RouteRec>;
+  jobs: Record<string, JobRec>;
+}
+
+export type Collection = Exclude<keyof State, 'version'>;
+
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function meta(): Meta {
+  const t = now();
+  return { guid: randomUUID(), created_at: t, updated_at: t };
+}
+
+function emptyState(): State {
+  const org: OrgRec = { ...meta(), name: 'org' };
+  const space: SpaceRec = { ...meta(), name: 'space', org_guid: org.guid };
+  const domain: DomainRec = { ...meta(), name: 'localhost' };
+  return {
+    version: 1,
+    orgs: { [org.guid]: org },
+    spaces: { [space.guid]: space },
+    domains: { [domain.guid]: domain },
+    apps: {}, processes: {}, packages: {}, builds: {}, droplets: {}, routes: {}, jobs: {},
+  };
+}
+
+// Finished jobs are only polled briefly; keep the document small.
+const MAX_JOBS = 200;
+
+export class Store {
+  readonly state: State;
+  private saving: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(readonly dataDir: string) {
+    for (const d of ['blobs', 'droplets', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
+    const file = this.file;
+    this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : emptyState();
+    // Anything that was staging when the last foundation died will never finish.
+    for (const b of Object.values(this.state.builds)) {
+      if (b.state === 'STAGING') Object.assign(b, { state: 'FAILED', error: 'StagingError - the foundation stopped while staging' });
+    }
+    for (const d of Object.values(this.state.droplets)) if (d.state === 'STAGING') d.state = 'FAILED';
+    rmSync(join(dataDir, 'tmp'), { recursive: true, force: true });
+    mkdirSync(join(dataDir, 'tmp'));
+    if (!existsSync(file)) writeFileAtomic.sync(file, JSON.stringify(this.state));
+  }
+
+  private get file(): string {
+    return join(this.dataDir, 'state.json');
+  }
+
+  list<K extends Collection>(kind: K): State[K][string][] {
+    return Object.values(this.state[kind]) as State[K][string][];
+  }
+
+  get<K extends Collection>(kind: K, guid: string | null | undefined): State[K][string] | undefined {
+    return guid ? (this.state[kind][guid] as State[K][string] | undefined) : undefined;
+  }
+
+  put<K extends Collection>(kind: K, rec: State[K][string]): State[K][string] {
+    (this.state[kind] as Record<string, Meta>)[rec.guid] = rec;
+    if (kind === 'jobs') this.pruneJobs();
+    this.save();
+    return rec;
+  }
+
+  /** Marks a record changed (updated_at) and schedules a save. */
+  touch<T extends Meta>(rec: T): T {
+    rec.updated_at = now();
+    this.save();
+    return rec;
+  }
+
+  remove(kind: Collection, guid: string): void {
+    delete (this.state[kind] as Record<string, Meta>)[guid];
+    this.save();
+  }
+
+  /** Coalesces bursts of changes into one atomic write. */
+  save(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, 20);
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.saving = this.saving.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await writeFileAtomic(this.file, JSON.stringify(this.state));
+    });
+    return this.saving;
+  }
+
+  private pruneJobs(): void {
+    const jobs = Object.values(this.state.jobs);
+    if (jobs.length <= MAX_JOBS) return;
+    jobs.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    for (const j of jobs.slice(0, jobs.length - MAX_JOBS)) delete this.state.jobs[j.guid];
+  }
+
+  // --- blobs -------------------------------------------------------------
+
+  blobPath(sha1: string): string {
+    return join(this.dataDir, 'blobs', sha1.slice(0, 2), sha1);
+  }
+
+  hasBlob(sha1: string): boolean {
+    return /^[0-9a-f]{40}$/.test(sha1) && existsSync(this.blobPath(sha1));
+  }
+
+  /** Moves a temp file into the blob store under its sha1 (already computed by the caller). */
+  async adoptBlob(tmpFile: string, sha1: string): Promise<void> {
+    const dest = this.blobPath(sha1);
+    if (existsSync(dest)) return rm(tmpFile, { force: true });
+    await mkdir(join(this.dataDir, 'blobs', sha1.slice(0, 2)), { recursive: true });
+    await rename(tmpFile, dest);
+  }
+
+  /** Writes a package's files into `dir` (staging works on this copy). */
+  async materialize(files: PackageFile[], dir: string): Promise<void> {
+    for (const f of files) {
+      const dest = join(dir, f.path);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await copyFile(this.blobPath(f.sha1), dest);
+      const mode = parseInt(f.mode, 8);
+      // Keep the owner able to read/write whatever mode the client sent.
+      await chmod(dest, (Number.isNaN(mode) ? 0o644 : mode) | 0o600);
+    }
+  }
+
+  tmpDir(name: string): string {
+    return join(this.dataDir, 'tmp', `${name}-${randomUUID()}`);
+  }
+
+  dropletDir(guid: string): string {
+    return join(this.dataDir, 'droplets', guid);
+  }
+
+  cacheDir(appGuid: string): string {
+    return join(this.dataDir, 'cache', appGuid);
+  }
+
+  async removeDroplet(guid: string): Promise<void> {
+    await rm(this.dropletDir(guid), { recursive: true, force: true });
+  }
+}
+
+export async function sha1File(path: string): Promise<string> {
+  const h = createHash('sha1');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}

@@ -1,0 +1,59 @@
+// `cfpush detect`: every buildpack's verdict with a reason, docker lifecycle.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { detect, formatDetectReport } from '../../src/core/staging/detect';
+import { packageRoot } from '../../src/core/paths';
+import { cleanupTempDirs, makeBuildpack, tempDir, writeFiles } from './helpers';
+
+after(cleanupTempDirs);
+
+describe('detect', () => {
+  it('reports every built-in in priority order for hello-node', async () => {
+    const r = await detect(join(packageRoot(), 'examples', 'hello-node'));
+    assert.deepEqual(r.verdicts.map((v) => [v.name, v.matched]), [
+      ['staticfile', false],
+      ['nodejs', true],
+      ['go', false],
+      ['python', false],
+      ['binary', false],
+    ]);
+    assert.equal(r.selected?.name, 'nodejs');
+    assert.equal(r.selected?.output, 'nodejs');
+    assert.equal(r.lifecycle, 'buildpack');
+    assert.equal(r.verdicts[0]!.output, 'looked for a Staticfile');
+    assert.equal(r.verdicts[2]!.output, 'looked for go.mod or *.go files');
+    assert.match(r.verdicts[4]!.output, /only used when named with -b binary/);
+    const text = formatDetectReport(r);
+    assert.match(text, /✓ nodejs +1\.0\.0 +detected: nodejs/);
+    assert.match(text, /✗ staticfile +1\.0\.0 +looked for a Staticfile/);
+    assert.match(text, /Selected buildpack: nodejs 1\.0\.0/);
+  });
+
+  it('hello-go selects go; several matches still report all', async () => {
+    const r = await detect(join(packageRoot(), 'examples', 'hello-go'));
+    assert.equal(r.selected?.name, 'go');
+    const both = writeFiles(tempDir(), { 'package.json': '{}', 'requirements.txt': '' });
+    const r2 = await detect(both);
+    assert.deepEqual(r2.verdicts.filter((v) => v.matched).map((v) => v.name), ['nodejs', 'python']);
+    assert.equal(r2.selected?.name, 'nodejs');
+  });
+
+  it('a Dockerfile selects the docker lifecycle and still reports verdicts', async () => {
+    const dir = writeFiles(tempDir(), { Dockerfile: 'FROM scratch\n', 'package.json': '{}' });
+    const r = await detect(dir);
+    assert.equal(r.lifecycle, 'docker');
+    assert.equal(r.verdicts.length, 5);
+    assert.match(formatDetectReport(r), /docker lifecycle/);
+  });
+
+  it('named buildpacks: reason from stderr or the exit code when there is no hint', async () => {
+    const root = tempDir();
+    const a = makeBuildpack(root, 'a', { scripts: { detect: 'echo "wanted a.cfg" >&2; exit 1' } });
+    const b = makeBuildpack(root, 'b', { scripts: { detect: 'exit 7' } });
+    const r = await detect(writeFiles(join(root, 'app'), { x: '' }), { buildpacks: [a, b, 'binary'] });
+    assert.deepEqual(r.verdicts.map((v) => v.output), ['wanted a.cfg', 'bin/detect exited with 7', 'never detects on its own; only used when named with -b binary']);
+    assert.equal(r.selected, undefined);
+    assert.match(formatDetectReport(r), /None of the buildpacks detected a compatible application/);
+  });
+});
