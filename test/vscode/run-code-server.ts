@@ -1,0 +1,217 @@
+// Runs the extension's in-host tests in a REAL VS Code extension host without
+// downloading VS Code: code-server (VS Code server) + headless chromium.
+// Usage: node out/test/vscode/run-code-server.js [--keep] [--tests FILE] [--workspace DIR] [--extension DIR]
+// Exit code = the suite's result (0 pass). Screenshots go to test-results/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { INSTALL_HINT, findChromium, findCodeServer, freePort, loadPlaywright, repoRoot, stopFoundation } from './host';
+
+const { values: args } = parseArgs({
+  options: {
+    keep: { type: 'boolean', default: false },
+    tests: { type: 'string' },
+    workspace: { type: 'string' },
+    // A packaged layout to load instead of the repo (e.g. an unpacked .vsix).
+    extension: { type: 'string' },
+    timeout: { type: 'string', default: process.env.CFPUSH_VSCODE_TIMEOUT ?? '600' },
+  },
+});
+
+const root = repoRoot();
+/** Workbench chatter that is expected offline (AI agent host, marketplace, GitHub auth). */
+const NOISE = /^\[(AgentHost|ChatModelSelection|AgentHost:remote)\b|open-vsx|ENOTFOUND|api\.github\.com|^\s+at .*workbench\.js/;
+const log = (msg: string) => console.log(`[host] ${msg}`);
+
+async function waitHealthy(url: string, cs: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (cs.exitCode !== null) throw new Error(`code-server exited early (code ${cs.exitCode})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer ${url} within ${ms} ms`);
+}
+
+function killGroup(cs: ChildProcess): void {
+  if (!cs.pid || cs.exitCode !== null) return;
+  try {
+    process.kill(-cs.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-cs.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 3000).unref();
+}
+
+async function main(): Promise<number> {
+  const codeServer = findCodeServer();
+  const chromiumPath = findChromium();
+  const pw = loadPlaywright(root, codeServer);
+  if (!codeServer || !chromiumPath || !pw) {
+    console.error(`[host] missing: ${[!codeServer && 'code-server', !chromiumPath && 'chromium', !pw && 'playwright-core'].filter(Boolean).join(', ')}. ${INSTALL_HINT}`);
+    return 2;
+  }
+  const testsPath = args.tests ?? join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
+  if (!existsSync(testsPath)) {
+    console.error(`[host] ${testsPath} is missing: run \`npm run build\` first.`);
+    return 2;
+  }
+  const extension = args.extension ?? root;
+  if (!existsSync(join(extension, 'dist', 'extension.js'))) {
+    console.error('[host] dist/extension.js is missing: run `npm run build` first.');
+    return 2;
+  }
+
+  // Everything the host writes lives under one throwaway folder.
+  const tmp = mkdtempSync(join(tmpdir(), 'cfpush-vscode-'));
+  const dir = (name: string) => {
+    const p = join(tmp, name);
+    mkdirSync(p, { recursive: true });
+    return p;
+  };
+  const workspace = args.workspace ?? dir('workspace');
+  if (!args.workspace && existsSync(join(root, 'examples', 'hello-node'))) {
+    // A manifest in the workspace exercises the workspaceContains activation event.
+    cpSync(join(root, 'examples', 'hello-node'), join(workspace, 'hello-node'), { recursive: true });
+  }
+  const [port, apiPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const cfpushHome = dir('cfpush-home');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: dir('xdg/config'),
+    XDG_DATA_HOME: dir('xdg/data'),
+    XDG_CACHE_HOME: dir('xdg/cache'),
+    XDG_STATE_HOME: dir('xdg/state'),
+    TMPDIR: dir('tmp'),
+    // These reach the extension host: an isolated cf-push home and foundation ports.
+    CFPUSH_HOME: cfpushHome,
+    CFPUSH_API_PORT: String(apiPort),
+    CFPUSH_ROUTER_PORT: String(routerPort),
+    CFPUSH_TEST_REPO: root,
+  };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  // Quiet workbench: no chat side bar or welcome page over the tree in screenshots.
+  writeFileSync(join(dir('user-data/User'), 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'workbench.tips.enabled': false,
+  }, null, 2));
+  const configFile = join(tmp, 'code-server.yaml');
+  writeFileSync(configFile, 'auth: none\n');
+  const csLog = join(tmp, 'code-server.log');
+  const out = openSync(csLog, 'a');
+  log(`code-server ${codeServer} on 127.0.0.1:${port}; foundation api ${apiPort}, router ${routerPort}; tmp ${tmp}`);
+  const cs = spawn(
+    codeServer,
+    [
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth', 'none',
+      '--config', configFile,
+      '--user-data-dir', dir('user-data'),
+      '--extensions-dir', dir('extensions'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      // Without it the built workbench ignores the `payload` query and runs no tests.
+      '--vscode-option', 'enable-smoke-test-driver',
+    ],
+    { env, detached: true, stdio: ['ignore', out, out] },
+  );
+  const onSignal = () => {
+    killGroup(cs);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+
+  const shots = join(root, 'test-results');
+  mkdirSync(shots, { recursive: true });
+  // The whole workbench log goes to a file; stdout gets the suite and our extension.
+  const hostLog = join(shots, 'vscode-host.log');
+  writeFileSync(hostLog, '');
+  let browser: import('playwright-core').Browser | undefined;
+  let code = 1;
+  try {
+    await waitHealthy(`http://127.0.0.1:${port}/healthz`, cs, 60_000);
+    browser = await pw.chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const screenshot = async (name: string) => {
+      const file = join(shots, `vscode-${name.replace(/[^\w.-]+/g, '_')}.png`);
+      await page.screenshot({ path: file, timeout: 10_000 }).then(
+        () => log(`screenshot ${file}`),
+        (e: Error) => log(`screenshot ${name} failed: ${e.message}`),
+      );
+    };
+    let finish!: (code: number) => void;
+    const finished = new Promise<number>((r) => (finish = r));
+    await page.exposeFunction('codeAutomationLog', (type: string, logArgs: unknown[]) => {
+      const text = (Array.isArray(logArgs) ? logArgs : [logArgs]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      appendFileSync(hostLog, `[${type}] ${text}\n`);
+      if (!NOISE.test(text)) console.log(text);
+      // The suite asks for pictures of what a person would see: "[[screenshot:tree]]".
+      const m = /\[\[screenshot:([\w.-]+)\]\]/.exec(text);
+      if (m) void screenshot(m[1]);
+    });
+    await page.exposeFunction('codeAutomationExit', async (exitCode: number) => {
+      await screenshot('final');
+      finish(exitCode);
+    });
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', remote(extension)],
+      ['extensionTestsPath', remote(testsPath)],
+    ]);
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+    log(`open ${url}`);
+    await page.goto(url);
+    const limit = Number(args.timeout) * 1000;
+    const timer = new Promise<number>((r) => setTimeout(() => r(-1), limit).unref());
+    code = await Promise.race([finished, timer]);
+    if (code === -1) {
+      log(`timed out after ${args.timeout}s`);
+      await screenshot('timeout');
+      code = 1;
+    }
+  } catch (err) {
+    log(`error: ${(err as Error).stack ?? err}`);
+    code = 1;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    killGroup(cs);
+    log(stopFoundation(extension, env));
+  }
+  if (code !== 0) log(`code-server log (tail):\n${readFileSync(csLog, 'utf8').split('\n').slice(-40).join('\n')}`);
+  if (args.keep || code !== 0) log(`kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+  log(code === 0 ? 'PASS' : `FAIL (exit ${code})`);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
