@@ -206,6 +206,8 @@ export class Supervisor {
     const alive = () => inst.child === child && child.exitCode === null && child.signalCode === null && !inst.stopping;
     if (hc.type !== 'process') {
       const probe = hc.type === 'http' ? () => httpOk(inst.port, hc.data.endpoint ?? '/') : () => portOpen(inst.port);
+      // Probe often at first (most apps listen within ~100 ms), then back off.
+      let wait = 10;
       while (alive() && !(await probe())) {
         if (Date.now() > deadline) {
           this.f.logs.emit(run.appGuid, 'CELL', String(inst.index),
@@ -214,7 +216,8 @@ export class Supervisor {
           killGroup(child.pid, 'SIGKILL');
           return;
         }
-        await sleep(100);
+        await sleep(wait);
+        wait = Math.min(200, wait * 1.5);
       }
     }
     if (!alive()) return;

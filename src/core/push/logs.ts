@@ -51,6 +51,7 @@ export function followLogs(
 ): () => Promise<void> {
   let since = opts.sinceNs ?? BigInt(Date.now()) * 1_000_000n;
   let stopped = false;
+  let wake: () => void = () => {};
   const tick = async () => {
     for (const l of await readLogs(session, appGuid, since)) {
       if (l.timestampNs < since) continue;
@@ -61,11 +62,18 @@ export function followLogs(
   const loop = (async () => {
     while (!stopped) {
       await tick().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, opts.intervalMs ?? 250);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
     }
   })();
   return async () => {
     stopped = true;
+    wake(); // do not make the caller wait out the poll interval
     await loop;
     await tick().catch(() => undefined); // the last lines written before the build finished
   };

@@ -2,7 +2,8 @@
 // milliseconds) that backs off to the cf CLI's gentler pace for real CFs.
 import { CfPushError } from '../errors';
 
-const STEPS = [25, 50, 100, 200, 400, 800, 1500, 3000];
+// ~20 polls in the first second, then the cf CLI's 3 s cadence by ~10 s.
+const STEPS = [15, 15, 20, 20, 30, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 3000];
 
 export async function pollUntil<T>(
   read: () => Promise<T>,
