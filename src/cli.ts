@@ -1,10 +1,11 @@
 // `cfpush`: the terminal adapter over src/core. One small function per
 // command; every error is printed with what to do next and exits non-zero.
 import { formatError } from './core/errors';
-import { appsCmd, deleteCmd, logsCmd, pushCmd, restageCmd, startCmd, stopCmd } from './cli/commands/apps';
+import { appsCmd, deleteCmd, pushCmd, restageCmd, startCmd, stopCmd } from './cli/commands/apps';
 import type { Command } from './cli/commands/common';
 import { demoCmd } from './cli/commands/demo';
 import { foundationCmd } from './cli/commands/foundation';
+import { logsCmd } from './cli/commands/logs';
 import { detectCmd, stageCmd } from './cli/commands/local';
 import { mapRouteCmd, routesCmd, swapCmd, unmapRouteCmd } from './cli/commands/routes';
 import { oauthTokenCmd, targetCmd } from './cli/commands/target';

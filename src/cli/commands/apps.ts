@@ -3,8 +3,6 @@ import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
 import { loadManifest } from '../../core/manifest';
 import { deleteApp, push, restage, startApp, stopApp } from '../../core/push';
-import { followLogs, formatLogLine, readLogs } from '../../core/push/logs';
-import { findApp } from '../../core/push/steps';
 import { need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
@@ -110,20 +108,6 @@ export const appsCmd: Command = async (argv) => {
   if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, apps: rows }, null, 2));
   console.log(`Getting apps in org ${s.org.name} / space ${s.space.name}\n`);
   table(['name', 'state', 'instances', 'routes'], rows.map((x) => [x.name, x.state.toLowerCase(), `web:${x.instances.running}/${x.instances.desired}`, x.routes.join(', ')]));
-};
-
-export const logsCmd: Command = async (argv) => {
-  const usage = 'cfpush logs APP [--recent]';
-  const { values, positionals } = parse(argv, { recent: { type: 'boolean' } }, usage);
-  const s = await session(terminalReporter(false));
-  const app = await findApp(s, need(positionals[0], 'APP', usage));
-  if (values.recent) {
-    for (const l of await readLogs(s, app.guid, 0n)) console.log(formatLogLine(l));
-    return;
-  }
-  const stop = followLogs(s, app.guid, (l) => console.log(formatLogLine(l)));
-  await new Promise<void>((res) => process.once('SIGINT', () => res()));
-  await stop();
 };
 
 export function table(head: string[], rows: string[][]): void {
