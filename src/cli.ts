@@ -1,7 +1,8 @@
 // `cfpush`: the terminal adapter over src/core. One small function per
 // command; every error is printed with what to do next and exits non-zero.
 import { formatError } from './core/errors';
-import { appsCmd, deleteCmd, pushCmd, restageCmd, startCmd, stopCmd } from './cli/commands/apps';
+import { appsCmd, deleteCmd, pushCmd, restageCmd, restartCmd, scaleCmd, startCmd, stopCmd, swapBackCmd } from './cli/commands/apps';
+import { loginCmd, logoutCmd } from './cli/commands/login';
 import type { Command } from './cli/commands/common';
 import { demoCmd } from './cli/commands/demo';
 import { foundationCmd } from './cli/commands/foundation';
@@ -20,10 +21,15 @@ const commands: Record<string, [Command, string]> = {
   'map-route': [mapRouteCmd, 'Map a route to an app'],
   'unmap-route': [unmapRouteCmd, 'Unmap a route from an app'],
   swap: [swapCmd, "Exchange two apps' routes"],
+  'swap-back': [swapBackCmd, 'Restore the version a blue-green push replaced'],
+  scale: [scaleCmd, 'Change instances, memory or disk'],
+  restart: [restartCmd, 'Restart an app'],
   start: [startCmd, 'Start an app'],
   stop: [stopCmd, 'Stop an app'],
   delete: [deleteCmd, 'Delete an app'],
   logs: [logsCmd, "Show an app's logs"],
+  login: [loginCmd, 'Log in to a Cloud Foundry (password or SSO passcode)'],
+  logout: [logoutCmd, 'Forget the tokens of a target'],
   target: [targetCmd, 'Show or set the target (the local foundation by default)'],
   'oauth-token': [oauthTokenCmd, "Print the current target's bearer token"],
   foundation: [foundationCmd, 'Start, stop or inspect the embedded local foundation'],

@@ -4,6 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { reuseCfCliLogin } from './auth/cfconfig';
 import { RefreshingTokens } from './auth/provider';
 import { FileTokenStore, type TokenStore } from './auth/store';
 import { passwordGrant } from './auth/uaa';
@@ -44,9 +45,17 @@ function localTarget(): TargetConfig {
   return { name: LOCAL, api: `http://127.0.0.1:${port}`, local: true, dataDir: defaultFoundationDir() };
 }
 
+/** The cf CLI's current login, offered as target `cf` (tokens reused read-only). */
+export const CF_CLI = 'cf';
+
 export async function listTargets(): Promise<TargetConfig[]> {
   const cfg = await readConfig();
-  return [{ ...localTarget(), ...cfg.targets?.[LOCAL] }, ...Object.values(cfg.targets ?? {}).filter((t) => t.name !== LOCAL)];
+  const out = [{ ...localTarget(), ...cfg.targets?.[LOCAL] }, ...Object.values(cfg.targets ?? {}).filter((t) => t.name !== LOCAL)];
+  const cf = await reuseCfCliLogin();
+  if (cf && !out.some((t) => t.name === CF_CLI)) {
+    out.push({ name: CF_CLI, api: cf.api, org: cf.org, space: cf.space, skipSslValidation: cf.skipSslValidation || undefined });
+  }
+  return out;
 }
 
 export async function currentTargetName(): Promise<string> {
@@ -86,6 +95,13 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
   const target = (await listTargets()).find((t) => t.name === name);
   if (!target) throw new CfPushError(`Unknown target '${name}'.`, { hint: 'List targets with `cfpush target --list`.' });
   const store = opts.tokenStore ?? new FileTokenStore();
+  if (!target.local && !(await store.get(target.name))) {
+    // Logged in with the cf CLI to the same API: start from its tokens.
+    const cf = await reuseCfCliLogin();
+    if (cf?.accessToken && sameApi(cf.api, target.api)) {
+      await store.set(target.name, { accessToken: cf.accessToken, refreshToken: cf.refreshToken });
+    }
+  }
   let routerUrl: string | undefined;
   let relogin: (() => Promise<{ accessToken: string; refreshToken?: string }>) | undefined;
 
@@ -137,6 +153,11 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
       return `${r.protocol}//${host}${r.port ? `:${r.port}` : ''}${path}`;
     },
   };
+}
+
+function sameApi(a: string, b: string): boolean {
+  const norm = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+  return norm(a) === norm(b);
 }
 
 async function pick<T extends { guid: string; name: string }>(items: T[], wanted: string | undefined, kind: string, target: string): Promise<T> {

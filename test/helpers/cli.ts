@@ -32,14 +32,20 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
 export interface CliEnv {
   home: string;
   apiPort: number;
   routerPort: number;
   env: NodeJS.ProcessEnv;
-  run(args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<CliResult>;
+  run(args: string[], opts?: RunOptions): Promise<CliResult>;
   /** Run and fail with the whole output unless it exits 0. */
-  ok(args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<CliResult>;
+  ok(args: string[], opts?: RunOptions): Promise<CliResult>;
   cleanup(): Promise<void>;
 }
 
@@ -48,14 +54,14 @@ export async function cliEnv(): Promise<CliEnv> {
   const apiPort = await freePort();
   const routerPort = await freePort();
   const env = { ...process.env, CFPUSH_HOME: home, CFPUSH_API_PORT: String(apiPort), CFPUSH_ROUTER_PORT: String(routerPort) };
-  const run = (args: string[], opts: { cwd?: string; timeoutMs?: number } = {}) =>
+  const run = (args: string[], opts: RunOptions = {}) =>
     new Promise<CliResult>((res) => {
-      execFile(process.execPath, [cliPath, ...args], { env, cwd: opts.cwd ?? home, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [cliPath, ...args], { env: { ...env, ...opts.env }, cwd: opts.cwd ?? home, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
         res({ code, stdout, stderr });
       });
     });
-  const ok = async (args: string[], opts?: { cwd?: string; timeoutMs?: number }) => {
+  const ok = async (args: string[], opts?: RunOptions) => {
     const r = await run(args, opts);
     if (r.code !== 0) throw new Error(`cfpush ${args.join(' ')} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     return r;

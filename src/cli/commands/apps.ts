@@ -2,13 +2,14 @@
 import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
 import { loadManifest } from '../../core/manifest';
-import { deleteApp, push, restage, startApp, stopApp } from '../../core/push';
+import { deleteApp, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack } from '../../core/push';
 import { need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
 const PUSH_USAGE =
-  'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] [--json]';
+  'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
+  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -20,10 +21,22 @@ export const pushCmd: Command = async (argv) => {
       var: { type: 'string', multiple: true },
       'vars-file': { type: 'string', multiple: true },
       'no-start': { type: 'boolean' },
+      strategy: { type: 'string' },
+      'smoke-test-path': { type: 'string' },
+      'smoke-test-command': { type: 'string' },
+      droplet: { type: 'string' },
+      'stage-locally': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     PUSH_USAGE,
   );
+  const strategy = values.strategy;
+  if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'rolling') {
+    throw new CfPushError(`Incorrect usage: --strategy must be blue-green or rolling, not '${strategy}'.`, { hint: `Usage: ${PUSH_USAGE}` });
+  }
+  if (values.droplet && values['stage-locally']) {
+    throw new CfPushError('Incorrect usage: --droplet and --stage-locally cannot be used together.', { hint: `Usage: ${PUSH_USAGE}` });
+  }
   const json = !!values.json;
   const r = terminalReporter(json);
   // Manifest problems are reported before anything talks to a target.
@@ -46,6 +59,13 @@ export const pushCmd: Command = async (argv) => {
       vars: varsFrom(values.var),
       varsFiles: values['vars-file']?.map((f) => resolve(f)),
       noStart: values['no-start'],
+      strategy,
+      droplet: values.droplet,
+      stageLocally: values['stage-locally'],
+      smokeTest:
+        values['smoke-test-path'] || values['smoke-test-command']
+          ? { path: values['smoke-test-path'], command: values['smoke-test-command'] }
+          : undefined,
     },
     r,
   );
@@ -74,6 +94,32 @@ function simple(op: typeof startApp | typeof stopApp, verb: string): Command {
 }
 export const startCmd = simple(startApp, 'start');
 export const stopCmd = simple(stopApp, 'stop');
+export const restartCmd = simple(restartApp, 'restart');
+export const swapBackCmd = simple(swapBack, 'swap-back');
+
+export const scaleCmd: Command = async (argv) => {
+  const usage = 'cfpush scale APP [-i INSTANCES] [-m MEMORY] [-k DISK] [--json]';
+  const { values, positionals } = parse(
+    argv,
+    { instances: { type: 'string', short: 'i' }, memory: { type: 'string', short: 'm' }, disk: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
+    usage,
+  );
+  const mb = (v: string | undefined, flag: string) => {
+    if (v === undefined) return undefined;
+    const m = /^(\d+)(M|MB|G|GB)?$/i.exec(v);
+    if (!m) throw new CfPushError(`Incorrect usage: ${flag} '${v}' must be a size such as 256M or 1G.`, { hint: `Usage: ${usage}` });
+    return Number(m[1]) * (/^g/i.test(m[2] ?? 'M') ? 1024 : 1);
+  };
+  const r = terminalReporter(!!values.json);
+  const app = await scaleApp(
+    await session(r),
+    need(positionals[0], 'APP', usage),
+    { instances: values.instances === undefined ? undefined : Number(values.instances), memoryMb: mb(values.memory, '-m'), diskMb: mb(values.disk, '-k') },
+    r,
+  );
+  if (values.json) console.log(JSON.stringify({ app }, null, 2));
+  else console.log(`OK\n${app.name}: ${app.state}`);
+};
 
 export const deleteCmd: Command = async (argv) => {
   const usage = 'cfpush delete APP [-f]';

@@ -44,7 +44,14 @@ export class RefreshingTokens implements TokenProvider {
     }
     if (!next && this.o.relogin) next = await this.o.relogin();
     if (!next) {
+      const never = !this.current;
       await this.o.store.delete(this.o.target);
+      if (never) {
+        throw new CfPushError(`Not logged in to target '${this.o.target}'.`, {
+          code: 'login_required',
+          hint: `Log in: \`cfpush login\` with target '${this.o.target}'.`,
+        });
+      }
       throw new CfPushError(`The token for target '${this.o.target}' expired or was revoked.`, {
         code: 'login_required',
         hint: `Log in again: \`cfpush login\` with target '${this.o.target}'.`,

@@ -30,6 +30,11 @@ export function passwordGrant(loginUrl: string, username: string, password: stri
   return grant(loginUrl, { grant_type: 'password', username, password }, insecure);
 }
 
+/** `cf login --sso`: a one-time passcode from `<login>/passcode`, sent as a password grant. */
+export function passcodeGrant(loginUrl: string, passcode: string, insecure?: boolean) {
+  return grant(loginUrl, { grant_type: 'password', passcode }, insecure);
+}
+
 export function refreshGrant(loginUrl: string, refreshToken: string, insecure?: boolean) {
   return grant(loginUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, insecure);
 }

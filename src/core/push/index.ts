@@ -24,6 +24,14 @@ export interface PushOptions {
   vars?: Record<string, string>;
   varsFiles?: string[];
   noStart?: boolean;
+  /** `--strategy`: blue-green (a second app, health-gated route swap) or rolling (a CC deployment). */
+  strategy?: 'blue-green' | 'rolling';
+  /** `--droplet F`: push this droplet .tgz instead of bits. */
+  droplet?: string;
+  /** `--stage-locally`: stage on this machine, push only the droplet. */
+  stageLocally?: boolean;
+  /** Blue-green gate: GET this path on the temporary route (default `/`), or run this command with APP_URL set. */
+  smokeTest?: { path?: string; command?: string };
   signal?: AbortSignal;
 }
 
@@ -39,3 +47,6 @@ export { push } from './push';
 export { restage } from './restage';
 export { swapRoutes, mapRoute, unmapRoute } from './routes';
 export { startApp, stopApp, deleteApp } from './lifecycle';
+export { scaleApp, restartApp } from './scale';
+export { previewPush } from './preview';
+export { pushBlueGreen, swapBack } from './bluegreen';

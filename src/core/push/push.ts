@@ -1,6 +1,6 @@
 // `push`: the cf CLI's sequence (cf-reference.md §1.1) for every app in the
-// manifest: apply_manifest, upload only unmatched bits, stage, set droplet,
-// restart, wait until RUNNING.
+// manifest: apply_manifest, upload only unmatched bits (or a droplet), stage,
+// set droplet, restart or deploy, wait until RUNNING.
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { CfPushError } from '../errors';
@@ -9,9 +9,25 @@ import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { throwIfAborted } from './poll';
+import { pushBlueGreen } from './bluegreen';
+import { uploadDroplet, stageLocally } from './droplet';
+import { deployRolling } from './rolling';
 import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBits, waitRunning } from './steps';
 
 export async function push(session: Session, opts: PushOptions, r: Reporter): Promise<PushedApp[]> {
+  if (opts.strategy === 'blue-green') {
+    return pushBlueGreen(session, opts, r);
+  }
+  const apps = await appsToPush(opts);
+  r.step(`Pushing ${apps.map((a) => a.name).join(', ')} to ${session.target.name} (org ${session.org.name} / space ${session.space.name})`);
+  await applyManifest(session, manifestForApi(apps), r, opts.signal);
+  const pushed: PushedApp[] = [];
+  for (const app of apps) pushed.push(await deployApp(session, app, opts, r));
+  return pushed;
+}
+
+/** The manifest's apps after `APP`, `-p` and `-b` overrides. */
+export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
   const manifest = await loadManifest({
     dir: opts.dir,
     file: opts.manifestFile,
@@ -24,36 +40,53 @@ export async function push(session: Session, opts: PushOptions, r: Reporter): Pr
     // No such app in the manifest: cf pushes the folder under that name.
     apps = [{ name: opts.appName, path: resolve(opts.dir), raw: { name: opts.appName } }];
   }
-  if ((opts.path || opts.buildpacks?.length) && apps.length > 1) {
-    throw new CfPushError('Incorrect usage: -p and -b apply to one app, but the manifest has several.', {
+  if ((opts.path || opts.buildpacks?.length || opts.droplet) && apps.length > 1) {
+    throw new CfPushError('Incorrect usage: -p, -b and --droplet apply to one app, but the manifest has several.', {
       hint: 'Name the app: `cfpush push APP -p PATH`.',
     });
   }
   if (opts.path) apps[0].path = resolve(opts.path);
   if (opts.buildpacks?.length) apps[0].buildpacks = opts.buildpacks.map(buildpackRef);
+  return apps;
+}
 
-  r.step(`Pushing ${apps.map((a) => a.name).join(', ')} to ${session.target.name} (org ${session.org.name} / space ${session.space.name})`);
-  await applyManifest(session, manifestForApi(apps), r, opts.signal);
-
-  const pushed: PushedApp[] = [];
-  for (const app of apps) {
-    throwIfAborted(opts.signal);
-    let cc = await findApp(session, app.name);
+/** Everything after apply_manifest for one app (the app exists by now). */
+export async function deployApp(
+  session: Session,
+  app: AppManifest,
+  opts: PushOptions,
+  r: Reporter,
+  wait: { allInstances?: boolean } = {},
+): Promise<PushedApp> {
+  throwIfAborted(opts.signal);
+  let cc = await findApp(session, app.name);
+  let dropletGuid: string;
+  if (opts.droplet || opts.stageLocally) {
+    const file = opts.droplet ? resolve(opts.droplet) : await stageLocally(app, r, opts.signal);
+    dropletGuid = (await uploadDroplet(session, cc, file, r, opts.signal)).guid;
+  } else {
     const { pkg } = await uploadBits(session, cc, app.path, r, opts.signal);
     if (opts.noStart) {
       if (cc.state === 'STARTED') await session.cc.post(`/v3/apps/${cc.guid}/actions/stop`);
-      pushed.push({ name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) });
-      continue;
+      return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
     }
-    const droplet = await stage(session, cc, pkg.guid, r, opts.signal);
-    throwIfAborted(opts.signal);
-    r.step(`Starting ${app.name}`);
-    await setDropletAndRestart(session, cc, droplet.guid);
-    await waitRunning(session, cc, r, opts.signal);
-    cc = await findApp(session, app.name);
-    pushed.push({ name: app.name, guid: cc.guid, state: cc.state, urls: await appUrls(session, cc.guid) });
+    dropletGuid = (await stage(session, cc, pkg.guid, r, opts.signal)).guid;
   }
-  return pushed;
+  throwIfAborted(opts.signal);
+  if (opts.noStart) {
+    await session.cc.patch(`/v3/apps/${cc.guid}/relationships/current_droplet`, { data: { guid: dropletGuid } });
+    if (cc.state === 'STARTED') await session.cc.post(`/v3/apps/${cc.guid}/actions/stop`);
+    return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
+  }
+  if (opts.strategy === 'rolling' && cc.state === 'STARTED') {
+    await deployRolling(session, cc, dropletGuid, r, opts.signal);
+  } else {
+    r.step(`Starting ${app.name}`);
+    await setDropletAndRestart(session, cc, dropletGuid);
+    await waitRunning(session, cc, r, opts.signal, wait);
+  }
+  cc = await findApp(session, app.name);
+  return { name: app.name, guid: cc.guid, state: cc.state, urls: await appUrls(session, cc.guid) };
 }
 
 /** A local buildpack folder or zip is sent as an absolute path (the local foundation shares this disk). */

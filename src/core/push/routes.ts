@@ -33,12 +33,14 @@ async function findOrCreateRoute(session: Session, spec: RouteSpec): Promise<CcR
   });
 }
 
-async function addDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
-  if (route.destinations.some((d) => d.app.guid === app.guid)) return;
+/** Idempotent: reads the route's current destinations first (a resumed run may have mapped it already). */
+export async function addDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
+  const fresh = await session.cc.get<{ destinations: CcRoute['destinations'] }>(`/v3/routes/${route.guid}/destinations`);
+  if (fresh.destinations.some((d) => d.app.guid === app.guid)) return;
   await session.cc.post(`/v3/routes/${route.guid}/destinations`, { destinations: [{ app: { guid: app.guid } }] });
 }
 
-async function removeDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
+export async function removeDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
   const fresh = await session.cc.get<{ destinations: CcRoute['destinations'] }>(`/v3/routes/${route.guid}/destinations`);
   for (const d of fresh.destinations.filter((x) => x.app.guid === app.guid)) {
     await session.cc.delete(`/v3/routes/${route.guid}/destinations/${d.guid}`);

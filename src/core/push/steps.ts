@@ -159,8 +159,18 @@ export async function setDropletAndRestart(session: Session, app: CcApp, droplet
 }
 
 /** Until every process with instances has one RUNNING; all CRASHED fails fast with the app's last lines. */
-export async function waitRunning(session: Session, app: CcApp, r: Reporter, signal?: AbortSignal): Promise<void> {
+export async function waitRunning(
+  session: Session,
+  app: CcApp,
+  r: Reporter,
+  signal?: AbortSignal,
+  opts: { allInstances?: boolean } = {},
+): Promise<void> {
   r.step(`Waiting for ${app.name} to start`);
+  const up = (p: { process: { instances: number }; stats: { state: string }[] }) =>
+    opts.allInstances
+      ? p.stats.filter((s) => s.state === 'RUNNING').length >= p.process.instances
+      : p.stats.some((s) => s.state === 'RUNNING');
   const since = BigInt(Date.now() - 60_000) * 1_000_000n;
   const result = await pollUntil(
     () => session.cc.appProcessStats(app.guid),
@@ -168,12 +178,12 @@ export async function waitRunning(session: Session, app: CcApp, r: Reporter, sig
       procs.every(
         (p) =>
           p.process.instances === 0 ||
-          p.stats.some((s) => s.state === 'RUNNING') ||
+          up(p) ||
           (p.stats.length > 0 && p.stats.every((s) => s.state === 'CRASHED')),
       ),
     { what: `${app.name} to start`, timeoutMs: STARTUP_TIMEOUT_MS, signal, hint: 'Raise CF_STARTUP_TIMEOUT (minutes), or check the app logs with `cfpush logs`.' },
   );
-  const crashed = result.find((p) => p.process.instances > 0 && !p.stats.some((s) => s.state === 'RUNNING'));
+  const crashed = result.find((p) => p.process.instances > 0 && !up(p));
   if (crashed) {
     const lines = (await readLogs(session, app.guid, since)).filter((l) => l.sourceType.startsWith('APP')).slice(-10);
     for (const l of lines) r.log(formatLogLine(l));

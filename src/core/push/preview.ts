@@ -1,0 +1,78 @@
+// What a push will change on the target, before anything changes: CC's
+// manifest_diff where the target has it, else computed from the app's state.
+import type { CcApp, CcProcess, CcRoute } from '../cc/types';
+import { CcApiError } from '../cc/client';
+import type { AppManifest } from '../manifest/types';
+import type { Session } from '../session';
+import type { PushOptions } from './index';
+import { appsToPush, manifestForApi } from './push';
+
+export interface Change {
+  /** e.g. "env/LOG_LEVEL", "instances", "routes", "buildpacks". */
+  path: string;
+  was?: unknown;
+  value?: unknown;
+}
+
+export interface AppPreview {
+  name: string;
+  isNew: boolean;
+  changes: Change[];
+}
+
+export interface PushPreview {
+  source: 'manifest_diff' | 'computed';
+  apps: AppPreview[];
+}
+
+export async function previewPush(session: Session, opts: PushOptions): Promise<PushPreview> {
+  const apps = await appsToPush(opts);
+  const existing = await Promise.all(apps.map((a) => session.cc.findApp(session.space.guid, a.name)));
+  try {
+    const res = await session.cc.send('POST', `/v3/spaces/${session.space.guid}/manifest_diff`, {
+      body: manifestForApi(apps),
+      contentType: 'application/x-yaml',
+    });
+    const diff: { op: string; path: string; was?: unknown; value?: unknown }[] = res.json?.diff ?? [];
+    return {
+      source: 'manifest_diff',
+      apps: apps.map((a, i) => ({
+        name: a.name,
+        isNew: !existing[i],
+        changes: diff
+          .filter((d) => d.path.startsWith(`/applications/${i}/`))
+          .filter((d) => d.path !== `/applications/${i}/default-route`)
+          .map((d) => ({ path: d.path.slice(`/applications/${i}/`.length), was: d.was, value: d.value })),
+      })),
+    };
+  } catch (err) {
+    if (!(err instanceof CcApiError) || ![404, 405, 501].includes(err.status)) throw err;
+  }
+  return { source: 'computed', apps: await Promise.all(apps.map((a, i) => computed(session, a, existing[i]))) };
+}
+
+async function computed(session: Session, a: AppManifest, app: CcApp | undefined): Promise<AppPreview> {
+  if (!app) return { name: a.name, isNew: true, changes: [] };
+  const changes: Change[] = [];
+  const [web, env, routes] = await Promise.all([
+    session.cc.get<CcProcess>(`/v3/apps/${app.guid}/processes/web`),
+    session.cc.get<{ var: Record<string, string> }>(`/v3/apps/${app.guid}/environment_variables`),
+    session.cc.list<CcRoute>(`/v3/apps/${app.guid}/routes`),
+  ]);
+  const cmp = (path: string, was: unknown, value: unknown) => {
+    if (value !== undefined && JSON.stringify(was) !== JSON.stringify(value)) changes.push({ path, was, value });
+  };
+  cmp('instances', web.instances, a.instances);
+  cmp('memory', web.memory_in_mb, a.memoryMb);
+  cmp('disk_quota', web.disk_in_mb, a.diskMb);
+  cmp('command', web.command, a.command);
+  for (const [k, v] of Object.entries(a.env ?? {})) cmp(`env/${k}`, env.var?.[k], v);
+  cmp('buildpacks', app.lifecycle.data.buildpacks ?? [], a.buildpacks);
+  cmp('stack', app.lifecycle.data.stack, a.stack);
+  if (a.routes) {
+    const have = routes.map((r) => r.url).sort();
+    const added = a.routes.map((r) => r.route).filter((r) => !have.includes(r));
+    if (added.length) changes.push({ path: 'routes', was: have, value: [...have, ...added] });
+  }
+  return { name: a.name, isNew: false, changes };
+}
