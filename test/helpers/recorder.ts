@@ -11,6 +11,8 @@ export interface Recorded {
   contentType?: string;
   fields?: string[];
   bytes: number;
+  /** Request line + headers as sent on the wire. */
+  headerBytes: number;
   status?: number;
 }
 
@@ -30,6 +32,10 @@ export async function recordingProxy(upstream: string): Promise<{ url: string; l
         path: u.pathname.replace(GUID, ':guid'),
         contentType: req.headers['content-type']?.split(';')[0],
         bytes: body.length,
+        headerBytes:
+          `${req.method} ${req.url} HTTP/1.1\r\n`.length +
+          req.rawHeaders.reduce((n, h, i) => n + h.length + (i % 2 ? 2 : 2), 0) +
+          2,
       };
       log.push(rec);
       if (rec.contentType === 'multipart/form-data') {
