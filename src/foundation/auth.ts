@@ -62,6 +62,23 @@ export class Auth {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  private readonly passcodes = new Map<string, number>();
+
+  /** A one-time SSO passcode (UAA `/passcode`), valid for 5 minutes. */
+  newPasscode(): string {
+    const code = randomBytes(12).toString('base64url');
+    const now = Date.now();
+    for (const [k, exp] of this.passcodes) if (exp < now) this.passcodes.delete(k);
+    this.passcodes.set(code, now + 5 * 60_000);
+    return code;
+  }
+
+  redeemPasscode(code: string): boolean {
+    const exp = this.passcodes.get(code);
+    this.passcodes.delete(code);
+    return exp !== undefined && exp >= Date.now();
+  }
+
   async issue(grantType: string): Promise<TokenResponse> {
     const jti = randomUUID().replace(/-/g, '');
     const claims = {

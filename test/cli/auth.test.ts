@@ -102,6 +102,50 @@ describe('tokens', { timeout: 120_000 }, () => {
     assert.equal(await store.get('remote'), undefined, 'the dead tokens are forgotten');
   });
 
+  it('cfpush login with a password (prompt answered by CF_PASSWORD), then logout', async () => {
+    const creds = JSON.parse(readFileSync(join(c.home, 'foundation', 'credentials.json'), 'utf8'));
+    const r = await c.ok(['login', '-a', proxy.url, '--name', 'pw', '-u', creds.username], { env: { CF_PASSWORD: creds.password } });
+    assert.match(r.stdout, /OK/);
+    assert.match(r.stdout, /org:\s+org/);
+    assert.ok(await new FileTokenStore(join(c.home, 'tokens.json')).get('pw'));
+    const bad = await c.run(['login', '--name', 'pw', '-u', creds.username], { env: { CF_PASSWORD: 'wrong' } });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Authentication failed.*Bad credentials/);
+    await c.ok(['logout', '--name', 'pw']);
+    assert.equal(await new FileTokenStore(join(c.home, 'tokens.json')).get('pw'), undefined);
+    const after = await c.run(['apps'], { env: { CFPUSH_TARGET: 'pw' } });
+    assert.equal(after.code, 1);
+    assert.match(after.stderr, /Not logged in to target 'pw'/);
+  });
+
+  it('cfpush login --sso-passcode with a one-time code from /passcode', async () => {
+    const creds = JSON.parse(readFileSync(join(c.home, 'foundation', 'credentials.json'), 'utf8'));
+    const info = JSON.parse(readFileSync(join(c.home, 'foundation', 'foundation.json'), 'utf8'));
+    const basic = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+    const { passcode } = (await (await fetch(`${info.apiUrl}/passcode`, { headers: { authorization: basic } })).json()) as { passcode: string };
+    await c.ok(['login', '-a', proxy.url, '--name', 'sso', '--sso-passcode', passcode]);
+    assert.ok(await new FileTokenStore(join(c.home, 'tokens.json')).get('sso'));
+    const again = await c.run(['login', '--name', 'sso', '--sso-passcode', passcode]);
+    assert.equal(again.code, 1, 'a passcode works once');
+    assert.match(again.stderr, /Invalid passcode/);
+  });
+
+  it("reuses the cf CLI's login from CF_HOME/.cf/config.json (read-only)", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const cfHome = mkdtempSync(join(c.home, 'cfhome-'));
+    mkdirSync(join(cfHome, '.cf'));
+    const cfg = {
+      ConfigVersion: 4, Target: proxy.url, AccessToken: `bearer ${good.accessToken}`, RefreshToken: good.refreshToken,
+      OrganizationFields: { GUID: '', Name: 'org' }, SpaceFields: { GUID: '', Name: 'space' }, SSLDisabled: false,
+    };
+    const text = JSON.stringify(cfg, null, 2);
+    writeFileSync(join(cfHome, '.cf', 'config.json'), text);
+    const r = await c.ok(['target', 'cf', '--json'], { env: { CF_HOME: cfHome } });
+    assert.deepEqual(JSON.parse(r.stdout), { target: 'cf', api: proxy.url, org: 'org', space: 'space', local: false });
+    assert.equal(readFileSync(join(cfHome, '.cf', 'config.json'), 'utf8'), text, 'the cf config is left as it was');
+    await c.ok(['target', 'local']);
+  });
+
   it('never writes a token into the CLI output, the config or the foundation log', async () => {
     const store = new FileTokenStore();
     await store.set('remote', good);

@@ -84,7 +84,12 @@ async function token(c: Ctx): Promise<void> {
   const form = new URLSearchParams(await readText(c.req));
   if (!clientOk(c, form)) return oauthError(c, 401, 'unauthorized', 'Bad credentials');
   const grant = form.get('grant_type');
-  if (grant === 'password') {
+  if (grant === 'password' && form.get('passcode')) {
+    // `cf login --sso`: a one-time code from GET /passcode.
+    if (!c.f.auth.redeemPasscode(form.get('passcode')!)) {
+      return oauthError(c, 401, 'unauthorized', 'Invalid passcode');
+    }
+  } else if (grant === 'password') {
     if (!c.f.auth.checkPassword(form.get('username') ?? '', form.get('password') ?? '')) {
       return oauthError(c, 401, 'unauthorized', 'Bad credentials');
     }
@@ -119,7 +124,29 @@ function readLogs(c: Ctx): void {
   send(c.res, 200, { envelopes: { batch } });
 }
 
+/**
+ * UAA's `/passcode` page hands a signed-in browser a one-time code for
+ * `cf login --sso`. Here "signed in" is the Basic credentials of
+ * credentials.json or a valid bearer token; the code lives 5 minutes.
+ */
+async function passcode(c: Ctx): Promise<void> {
+  const h = c.req.headers.authorization ?? '';
+  let ok = false;
+  if (/^basic /i.test(h)) {
+    const [u, ...rest] = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8').split(':');
+    ok = c.f.auth.checkPassword(u ?? '', rest.join(':'));
+  } else if (/^bearer /i.test(h)) {
+    ok = !!(await c.f.auth.verify(h.slice(7).trim()));
+  }
+  if (!ok) {
+    c.res.setHeader('www-authenticate', 'Basic realm="cf-push local foundation"');
+    return oauthError(c, 401, 'unauthorized', 'Sign in (Basic credentials from credentials.json) to get a passcode');
+  }
+  send(c.res, 200, { passcode: c.f.auth.newPasscode() }, { 'cache-control': 'no-store' });
+}
+
 export const rootRoutes: RouteDef[] = [
+  { method: 'GET', path: '/passcode', handler: passcode, public: true },
   { method: 'GET', path: '/', handler: root, public: true },
   { method: 'GET', path: '/v3', handler: v3, public: true },
   { method: 'GET', path: '/v3/info', handler: info, public: true },
