@@ -90,3 +90,39 @@ describe('bad input', { timeout: 300_000 }, () => {
     assert.match(f.stderr, /Usage: cfpush push/);
   });
 });
+
+describe('API errors reach the user', { timeout: 300_000 }, () => {
+  let c: CliEnv;
+  before(async () => {
+    c = await cliEnv();
+    await c.ok(['foundation', 'start']);
+  });
+  after(async () => c?.cleanup());
+
+  it("with CF's title, code and detail, plus what to do next", async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cfpush-nodrop-'));
+    writeFileSync(join(d, 'package.json'), '{"scripts":{"start":"node s.js"}}');
+    writeFileSync(join(d, 's.js'), '');
+    await c.ok(['push', 'nodrop', '--no-start'], { cwd: d });
+    const r = await c.run(['start', 'nodrop']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Assign a droplet before starting this app\./, 'detail');
+    assert.match(r.stderr, /CF-UnprocessableEntity/, 'title');
+    assert.match(r.stderr, /code 10008/, 'code');
+    assert.match(r.stderr, /cfpush push nodrop/, 'what to do next');
+
+    const nf = await c.run(['restage', 'nosuchapp']);
+    assert.equal(nf.code, 1);
+    assert.match(nf.stderr, /App 'nosuchapp' not found in space 'space'/);
+    assert.match(nf.stderr, /cfpush apps/);
+  });
+
+  it('a staging failure names the error id and the failing step', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cfpush-stgfail-'));
+    writeFileSync(join(d, 'package.json'), '{"scripts":{"start":"node s.js"}}');
+    writeFileSync(join(d, 'Procfile'), 'web: node s.js\n');
+    const r = await c.run(['push', 'stgfail', '-b', 'no_such_buildpack'], { cwd: d });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Staging stgfail failed: \w+ - .*no_such_buildpack/);
+  });
+});

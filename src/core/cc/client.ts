@@ -37,11 +37,28 @@ export class CcApiError extends CfPushError {
   }
 }
 
-function hintFor(status: number, e?: CcErrorItem): string | undefined {
+/** What to do next, by CC error title first (they are stable; details are not), then by status. */
+function hintFor(status: number, e?: CcErrorItem): string {
+  switch (e?.title) {
+    case 'CF-StagingInProgress':
+      return 'Wait for the current staging to finish, then try again.';
+    case 'CF-UniquenessError':
+      return 'The name is taken in this space: choose another, or delete the existing one first.';
+    case 'CF-ResourceNotFound':
+      return 'It may have been deleted or be in another space: check `cfpush apps` / `cfpush routes` and `cfpush target`.';
+    case 'CF-FeatureDisabled':
+      return 'An admin has turned this feature off on the target (e.g. diego_docker for docker apps).';
+    case 'CF-UaaRateLimited':
+      return 'The login server is rate limiting: wait a minute and try again.';
+    case 'CF-MessageParseError':
+    case 'CF-BadQueryParameter':
+      return 'The request was malformed: please report this as a cf-push bug, with the command you ran.';
+  }
   if (status === 401) return 'Log in again with `cfpush login`.';
   if (status === 403) return 'Your user lacks permission for this in the targeted space; ask an admin or target another space.';
-  if (e?.title === 'CF-StagingInProgress') return 'Wait for the current staging to finish, then try again.';
-  return undefined;
+  if (status === 422) return 'The target refused the change for the reason above: fix it and run the command again.';
+  if (status >= 500) return 'The target had an internal error: try again, and if it repeats check its status or logs.';
+  return 'See the detail above.';
 }
 
 export class CcClient {
