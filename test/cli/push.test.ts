@@ -1,7 +1,7 @@
 // End to end through the CLI: a real foundation (API + router + supervised
 // processes), both examples pushed over CC v3, answered through the router.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +69,29 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.deepEqual(apps.apps.find((a: any) => a.name === 'hello-go').instances, { running: 1, desired: 1 });
     const routes = JSON.parse((await c.ok(['routes', '--json'])).stdout);
     assert.deepEqual(routes.routes.map((x: { url: string }) => x.url).sort(), ['hello-go.localhost', 'hello-node.localhost']);
+  });
+
+  it('push --preview says what will change, and changes nothing', async () => {
+    const fresh = await c.ok(['push', 'brand-new', '--preview', '--json'], { cwd: join(work, 'hello-node') });
+    const [nw] = JSON.parse(fresh.stdout).apps;
+    assert.equal(nw.name, 'brand-new');
+    assert.equal(nw.isNew, true);
+    const m = join(work, 'hello-go', 'manifest.yml');
+    const before = readFileSync(m, 'utf8');
+    writeFileSync(m, 'applications:\n- name: hello-go\n  instances: 2\n  env:\n    GREETING: hi\n');
+    try {
+      const r = await c.ok(['push', '--preview', '--json'], { cwd: join(work, 'hello-go') });
+      const [app] = JSON.parse(r.stdout).apps;
+      assert.equal(app.isNew, false);
+      const paths = app.changes.map((x: { path: string }) => x.path).sort();
+      assert.ok(paths.some((p: string) => p.includes('instances')), paths.join(','));
+      assert.ok(paths.some((p: string) => p.includes('GREETING')), paths.join(','));
+      const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout).apps;
+      assert.equal(apps.find((a: any) => a.name === 'hello-go').instances.desired, 1, 'preview changed nothing');
+      assert.ok(!apps.some((a: any) => a.name === 'brand-new'));
+    } finally {
+      writeFileSync(m, before);
+    }
   });
 
   it('restage stages the last package again and keeps serving', async () => {

@@ -2,14 +2,15 @@
 import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
 import { loadManifest } from '../../core/manifest';
-import { deleteApp, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack } from '../../core/push';
+import { deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
+import { formatPreview } from '../../core/push/preview';
 import { need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
 const PUSH_USAGE =
   'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [--json]';
+  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [--preview] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -26,6 +27,7 @@ export const pushCmd: Command = async (argv) => {
       'smoke-test-command': { type: 'string' },
       droplet: { type: 'string' },
       'stage-locally': { type: 'boolean' },
+      preview: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     PUSH_USAGE,
@@ -48,9 +50,7 @@ export const pushCmd: Command = async (argv) => {
     appName: positionals[0],
   });
   const s = await session(r);
-  const apps = await push(
-    s,
-    {
+  const pushOpts: PushOptions = {
       dir: process.cwd(),
       appName: positionals[0],
       manifestFile: values.manifest ? resolve(values.manifest) : undefined,
@@ -60,15 +60,21 @@ export const pushCmd: Command = async (argv) => {
       varsFiles: values['vars-file']?.map((f) => resolve(f)),
       noStart: values['no-start'],
       strategy,
-      droplet: values.droplet,
+    droplet: values.droplet,
       stageLocally: values['stage-locally'],
       smokeTest:
         values['smoke-test-path'] || values['smoke-test-command']
           ? { path: values['smoke-test-path'], command: values['smoke-test-command'] }
           : undefined,
-    },
-    r,
-  );
+  };
+  // What will change, before anything does (`--preview` stops here).
+  const preview = await previewPush(s, pushOpts);
+  if (values.preview) {
+    if (json) return console.log(JSON.stringify(preview, null, 2));
+    return console.log(formatPreview(preview, s.target.name));
+  }
+  r.step(formatPreview(preview, s.target.name));
+  const apps = await push(s, pushOpts, r);
   if (json) return console.log(JSON.stringify({ apps }, null, 2));
   for (const a of apps) console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
 };

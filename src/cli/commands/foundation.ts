@@ -6,7 +6,7 @@ import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foun
 import { parse } from '../args';
 import type { Command } from './common';
 
-const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--foreground] [--json]';
+const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--foreground] [--json]';
 
 function port(v: string | undefined, flag: string, def: number): number {
   if (v === undefined) return def;
@@ -23,6 +23,7 @@ export const foundationCmd: Command = async (argv) => {
       'api-port': { type: 'string' },
       'router-port': { type: 'string' },
       foreground: { type: 'boolean' },
+      host: { type: 'string' },
       json: { type: 'boolean' },
     },
     USAGE,
@@ -32,8 +33,10 @@ export const foundationCmd: Command = async (argv) => {
   const routerPort = port(values['router-port'], '--router-port', Number(process.env.CFPUSH_ROUTER_PORT) || 9080);
   switch (positionals[0]) {
     case 'start': {
-      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort });
-      const info = await startDaemon({ dataDir, apiPort, routerPort, cliPath: cliEntry() });
+      // 127.0.0.1 unless told otherwise: the foundation's API and apps are not reachable from other machines.
+      const host = values.host || undefined;
+      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, host });
+      const info = await startDaemon({ dataDir, apiPort, routerPort, host, cliPath: cliEntry() });
       if (values.json) return console.log(JSON.stringify(info, null, 2));
       console.log(`Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}`);
       return;

@@ -1,5 +1,6 @@
-// logs APP [--recent]: log-cache reads, as `cf logs` does.
-import { followLogs, formatLogLine, readLogs } from '../../core/push/logs';
+// logs APP [--recent]: as `cf logs` does — a header, then either the recent
+// logs or the live stream until Ctrl-C, in the cf CLI's line format.
+import { formatCfLog, recentLogs, retrievingHeader, streamLogs } from '../../core/push/log-stream';
 import { findApp } from '../../core/push/steps';
 import { need, parse } from '../args';
 import { terminalReporter } from '../reporter';
@@ -10,12 +11,18 @@ export const logsCmd: Command = async (argv) => {
   const { values, positionals } = parse(argv, { recent: { type: 'boolean' } }, usage);
   const s = await session(terminalReporter(false));
   const app = await findApp(s, need(positionals[0], 'APP', usage));
+  console.log(`${await retrievingHeader(s, app.name)}\n`);
   if (values.recent) {
-    for (const l of await readLogs(s, app.guid, 0n)) console.log(formatLogLine(l));
+    for (const l of await recentLogs(s, app.guid)) for (const line of formatCfLog(l)) console.log(line);
     return;
   }
-  const stop = followLogs(s, app.guid, (l) => console.log(formatLogLine(l)));
-  await new Promise<void>((res) => process.once('SIGINT', () => res()));
-  await stop();
+  const stream = await streamLogs(s, app.guid, (l) => {
+    for (const line of formatCfLog(l)) console.log(line);
+  });
+  const interrupted = new Promise<void>((res) => {
+    process.once('SIGINT', () => res());
+    process.once('SIGTERM', () => res());
+  });
+  await Promise.race([interrupted, stream.ended]);
+  await stream.stop();
 };
-

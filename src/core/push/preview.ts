@@ -76,3 +76,21 @@ async function computed(session: Session, a: AppManifest, app: CcApp | undefined
   }
   return { name: a.name, isNew: false, changes };
 }
+
+/** "Preview of push to local: hello (new app)" plus one line per change. */
+export function formatPreview(p: PushPreview, target: string): string {
+  const lines = [`Preview of push to ${target}:`];
+  for (const a of p.apps) {
+    if (a.isNew) lines.push(`  + ${a.name} (new app)`);
+    else if (a.changes.length === 0) lines.push(`  = ${a.name} (no manifest changes; new bits will be staged)`);
+    else {
+      lines.push(`  ~ ${a.name}`);
+      for (const ch of a.changes) lines.push(`      ${ch.path}: ${show(ch.was)} -> ${show(ch.value)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function show(v: unknown): string {
+  return v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
+}

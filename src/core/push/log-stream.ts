@@ -1,0 +1,144 @@
+// `cfpush logs`: recent logs (log-cache read, newest 1000 like `cf logs
+// --recent`) and live logs (the local foundation's server-sent-event stream
+// `GET /api/v1/stream/:source_id`, else log-cache polling as the cf CLI v7+
+// does), printed in the cf CLI's format:
+//
+//    2026-11-24T09:00:00.00+0000 [APP/PROC/WEB/0] OUT hello
+import { fetch } from 'undici';
+import type { Session } from '../session';
+import { followLogs, type LogLine } from './logs';
+
+interface Envelope {
+  timestamp: string;
+  instance_id?: string;
+  tags?: Record<string, string>;
+  log?: { payload: string; type?: string };
+}
+
+function toLine(e: Envelope): LogLine | undefined {
+  if (!e.log) return undefined;
+  return {
+    timestampNs: BigInt(e.timestamp),
+    sourceType: e.tags?.source_type ?? 'APP',
+    instance: e.instance_id ?? '0',
+    text: Buffer.from(e.log.payload, 'base64').toString('utf8'),
+    stream: e.log.type === 'ERR' ? 'ERR' : 'OUT',
+  };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Go's "2006-01-02T15:04:05.00-0700" in the local time zone (TZ), as the cf CLI prints it. */
+export function cfTimestamp(ns: bigint, offsetMinutes?: number): string {
+  const ms = Number(ns / 1_000_000n);
+  const off = offsetMinutes ?? -new Date(ms).getTimezoneOffset();
+  const d = new Date(ms + off * 60_000);
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` +
+    `.${pad(Math.floor(d.getUTCMilliseconds() / 10))}${sign}${pad(Math.floor(a / 60))}${pad(a % 60)}`
+  );
+}
+
+/** The cf CLI's lines for one log message (a multi-line message repeats the header on every line). */
+export function formatCfLog(l: LogLine, offsetMinutes?: number): string[] {
+  const header = `${cfTimestamp(l.timestampNs, offsetMinutes)} [${l.sourceType}/${l.instance}] ${l.stream} `;
+  return l.text.replace(/\n$/, '').split('\n').map((t) => `   ${header}${t.replace(/[\r\n]+$/, '')}`);
+}
+
+async function logCacheBase(session: Session): Promise<string | undefined> {
+  const base = await session.cc.link('log_cache');
+  return base?.replace(/\/+$/, '');
+}
+
+/** The newest `limit` lines (log-cache `descending=true`), oldest first. */
+export async function recentLogs(session: Session, appGuid: string, limit = 1000): Promise<LogLine[]> {
+  const base = await logCacheBase(session);
+  if (!base) return [];
+  const url = `${base}/api/v1/read/${encodeURIComponent(appGuid)}?envelope_types=LOG&descending=true&limit=${limit}`;
+  const res = await fetch(url, { headers: { authorization: `bearer ${await session.cc.token()}` } });
+  if (!res.ok) throw new Error(`log-cache answered ${res.status} ${res.statusText}`);
+  const body = (await res.json()) as { envelopes?: { batch?: Envelope[] } };
+  return (body.envelopes?.batch ?? [])
+    .map(toLine)
+    .filter((l): l is LogLine => !!l)
+    .sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+}
+
+export interface LogStream {
+  /** 'stream' (server-sent events) or 'poll' (log-cache reads, targets without the stream endpoint). */
+  mode: 'stream' | 'poll';
+  /** Resolves when the stream ends by itself (the server went away). */
+  ended: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows an app's logs from now on, calling `onLine` for each. Uses the local
+ * foundation's SSE stream; a target without it (404) is polled instead.
+ */
+export async function streamLogs(session: Session, appGuid: string, onLine: (l: LogLine) => void): Promise<LogStream> {
+  const base = await logCacheBase(session);
+  const ac = new AbortController();
+  const res = base
+    ? await fetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}`, {
+        headers: { authorization: `bearer ${await session.cc.token()}`, accept: 'text/event-stream' },
+        signal: ac.signal,
+      }).catch(() => undefined)
+    : undefined;
+  if (!res || !res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    await res?.body?.cancel().catch(() => undefined);
+    const stop = followLogs(session, appGuid, onLine);
+    return { mode: 'poll', ended: new Promise(() => {}), stop };
+  }
+  const body = res.body;
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of body) {
+        buf += decoder.decode(chunk as Uint8Array, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const event = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = event
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (!data) continue;
+          const msg = JSON.parse(data) as { batch?: Envelope[] };
+          for (const e of msg.batch ?? []) {
+            const l = toLine(e);
+            if (l) onLine(l);
+          }
+        }
+      }
+    } catch {
+      /* aborted or the connection dropped */
+    }
+  })();
+  return {
+    mode: 'stream',
+    ended,
+    stop: async () => {
+      ac.abort();
+      await ended;
+    },
+  };
+}
+
+/** "Retrieving logs for app A in org O / space S as U..." (the user from the token). */
+export async function retrievingHeader(session: Session, appName: string): Promise<string> {
+  let user = 'user';
+  try {
+    const token = await session.cc.token();
+    const payload = JSON.parse(Buffer.from(token.replace(/^bearer\s+/i, '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { user_name?: string };
+    if (payload.user_name) user = payload.user_name;
+  } catch {
+    /* not a JWT: keep the placeholder */
+  }
+  return `Retrieving logs for app ${appName} in org ${session.org.name} / space ${session.space.name} as ${user}...`;
+}
