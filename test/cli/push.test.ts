@@ -85,7 +85,8 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
       assert.equal(app.isNew, false);
       const paths = app.changes.map((x: { path: string }) => x.path).sort();
       assert.ok(paths.some((p: string) => p.includes('instances')), paths.join(','));
-      assert.ok(paths.some((p: string) => p.includes('GREETING')), paths.join(','));
+      assert.ok(paths.some((p: string) => p.startsWith('env')), paths.join(','));
+      assert.match(JSON.stringify(app.changes), /GREETING/);
       const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout).apps;
       assert.equal(apps.find((a: any) => a.name === 'hello-go').instances.desired, 1, 'preview changed nothing');
       assert.ok(!apps.some((a: any) => a.name === 'brand-new'));
