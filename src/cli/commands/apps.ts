@@ -10,7 +10,7 @@ import { session, type Command } from './common';
 
 const PUSH_USAGE =
   'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [--preview] [--json]';
+  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [-o IMAGE [--docker-username USER]] [--preview] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -28,6 +28,8 @@ export const pushCmd: Command = async (argv) => {
       droplet: { type: 'string' },
       'stage-locally': { type: 'boolean' },
       preview: { type: 'boolean' },
+      'docker-image': { type: 'string', short: 'o' },
+      'docker-username': { type: 'string' },
       json: { type: 'boolean' },
     },
     PUSH_USAGE,
@@ -61,6 +63,8 @@ export const pushCmd: Command = async (argv) => {
       noStart: values['no-start'],
       strategy,
     droplet: values.droplet,
+    dockerImage: values['docker-image'],
+    dockerUsername: values['docker-username'],
       stageLocally: values['stage-locally'],
       smokeTest:
         values['smoke-test-path'] || values['smoke-test-command']

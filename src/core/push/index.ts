@@ -26,6 +26,9 @@ export interface PushOptions {
   noStart?: boolean;
   /** `--strategy`: blue-green (a second app, health-gated route swap) or rolling (a CC deployment). */
   strategy?: 'blue-green' | 'rolling';
+  /** `-o IMAGE`: push a docker image (docker lifecycle); `--docker-username`, password from CF_DOCKER_PASSWORD. */
+  dockerImage?: string;
+  dockerUsername?: string;
   /** `--droplet F`: push this droplet .tgz instead of bits. */
   droplet?: string;
   /** `--stage-locally`: stage on this machine, push only the droplet. */

@@ -10,6 +10,7 @@ import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { throwIfAborted } from './poll';
 import { pushBlueGreen } from './bluegreen';
+import { dockerPackage } from './docker';
 import { uploadDroplet, stageLocally } from './droplet';
 import { deployRolling } from './rolling';
 import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBits, waitRunning } from './steps';
@@ -45,6 +46,16 @@ export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
       hint: 'Name the app: `cfpush push APP -p PATH`.',
     });
   }
+  if (opts.dockerImage && apps.length > 1) {
+    throw new CfPushError('Incorrect usage: -o applies to one app, but the manifest has several.', { hint: 'Name the app: `cfpush push APP -o IMAGE`.' });
+  }
+  if (opts.dockerImage && (opts.path || opts.buildpacks?.length)) {
+    throw new CfPushError('Incorrect usage: -o cannot be combined with -p or -b.', { hint: 'A docker image brings its own files and runtime.' });
+  }
+  if (opts.dockerImage) {
+    const docker = { image: opts.dockerImage, ...(opts.dockerUsername ? { username: opts.dockerUsername } : {}) };
+    apps[0] = { ...apps[0], docker, raw: { ...apps[0].raw, docker } };
+  }
   if (opts.path) apps[0].path = resolve(opts.path);
   if (opts.buildpacks?.length) apps[0].buildpacks = opts.buildpacks.map(buildpackRef);
   return apps;
@@ -61,7 +72,11 @@ export async function deployApp(
   throwIfAborted(opts.signal);
   let cc = await findApp(session, app.name);
   let dropletGuid: string;
-  if (opts.droplet || opts.stageLocally) {
+  if (app.docker?.image) {
+    const pkg = await dockerPackage(session, cc, app.docker.image, app.docker.username, r, opts.signal);
+    if (opts.noStart) return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
+    dropletGuid = (await stage(session, cc, pkg.guid, r, opts.signal)).guid;
+  } else if (opts.droplet || opts.stageLocally) {
     const file = opts.droplet ? resolve(opts.droplet) : await stageLocally(app, r, opts.signal);
     dropletGuid = (await uploadDroplet(session, cc, file, r, opts.signal)).guid;
   } else {
