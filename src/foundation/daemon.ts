@@ -10,6 +10,7 @@ import { CfPushError } from '../core/errors';
 import { pidAlive } from './lock';
 import { portFree, portInUse } from './ports';
 import { FOUNDATION_JSON, startFoundation, type FoundationInfo, type RunningFoundation } from './server';
+import type { SupervisorOptions } from './supervisor';
 
 export const DEFAULT_API_PORT = 9022;
 export const DEFAULT_ROUTER_PORT = 9080;
@@ -25,6 +26,8 @@ export interface DaemonOptions {
   cliPath: string;
   /** Run in this process instead of spawning (the foundation lives as long as this process). */
   foreground?: boolean;
+  /** Interface to listen on (default 127.0.0.1: nothing is reachable from other machines). */
+  host?: string;
 }
 
 export interface DaemonInfo extends FoundationInfo {
@@ -82,23 +85,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const dataDir = resolve(opts.dataDir);
   const apiPort = opts.apiPort ?? DEFAULT_API_PORT;
   const routerPort = opts.routerPort ?? DEFAULT_ROUTER_PORT;
+  const host = opts.host ?? HOST;
   const st = await daemonStatus(dataDir);
   if (st.running) return { ...(st as Required<DaemonStatus>), dataDir };
   if (opts.foreground) {
-    const f = await startFoundation({ dataDir, apiPort, routerPort, host: HOST });
+    const f = await startFoundation({ dataDir, apiPort, routerPort, host, supervisor: supervisorOptionsFromEnv() });
     inProcess.set(dataDir, f);
     const { close: _close, ...info } = f;
     return info;
   }
   // Fail here, with the flag to change, rather than in a detached child.
-  if (apiPort !== 0 && !(await portFree(apiPort, HOST))) throw portInUse(apiPort, 'api');
-  if (routerPort !== 0 && !(await portFree(routerPort, HOST))) throw portInUse(routerPort, 'router');
+  if (apiPort !== 0 && !(await portFree(apiPort, host))) throw portInUse(apiPort, 'api');
+  if (routerPort !== 0 && !(await portFree(routerPort, host))) throw portInUse(routerPort, 'router');
 
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'foundation.log');
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const fd = openSync(logFile, 'a');
-  const args = [opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort)];
+  const args = [opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -157,6 +161,27 @@ export async function stopDaemon(dataDir: string): Promise<void> {
 }
 
 /**
+ * Supervisor tuning from the environment (tests and power users; unset = Diego's
+ * defaults, see supervisor.ts): CFPUSH_STOP_GRACE_MS, CFPUSH_CRASH_BACKOFF_MS,
+ * CFPUSH_CRASH_BACKOFF_MAX_MS, CFPUSH_IMMEDIATE_RESTARTS, CFPUSH_LIVENESS_INTERVAL_MS.
+ */
+export function supervisorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SupervisorOptions {
+  const num = (k: string) => {
+    const v = env[k];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  return {
+    stopGraceMs: num('CFPUSH_STOP_GRACE_MS'),
+    backoffMs: num('CFPUSH_CRASH_BACKOFF_MS'),
+    maxBackoffMs: num('CFPUSH_CRASH_BACKOFF_MAX_MS'),
+    immediateRestarts: num('CFPUSH_IMMEDIATE_RESTARTS'),
+    livenessIntervalMs: num('CFPUSH_LIVENESS_INTERVAL_MS'),
+  };
+}
+
+/**
  * `cfpush foundation start --foreground`: runs until SIGTERM/SIGINT/SIGHUP,
  * then stops apps gracefully and releases the data dir lock.
  */
@@ -166,6 +191,7 @@ export async function runForeground(opts: { dataDir: string; apiPort?: number; r
     apiPort: opts.apiPort ?? DEFAULT_API_PORT,
     routerPort: opts.routerPort ?? DEFAULT_ROUTER_PORT,
     host: opts.host ?? HOST,
+    supervisor: supervisorOptionsFromEnv(),
   });
   console.log(`Local foundation running (pid ${f.pid}).\nAPI:    ${f.apiUrl}\nRouter: ${f.routerUrl}\nData:   ${f.dataDir}`);
   await new Promise<void>((done) => {

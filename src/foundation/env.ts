@@ -2,7 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Foundation } from './context';
 import { appUris, DEFAULT_MB } from './model';
+import { vcapServices } from './services';
 import type { AppRec, ProcessRec } from './store';
+
+/**
+ * Set in the env of every app instance and staging script a foundation runs,
+ * to its data dir: a restarted foundation finds and kills what a killed one
+ * left behind (supervisor.killLeftovers), and no other foundation's processes.
+ */
+export const FOUNDATION_ENV = 'CFPUSH_FOUNDATION';
 
 export function vcapApplication(f: Foundation, app: AppRec, proc?: ProcessRec): Record<string, unknown> {
   const space = f.store.get('spaces', app.space_guid);
@@ -38,6 +46,7 @@ export function stagingEnv(f: Foundation, app: AppRec, memoryMb: number, stack: 
     CF_STACK: stack,
     VCAP_APPLICATION: JSON.stringify(vcap),
     MEMORY_LIMIT: `${memoryMb}m`,
-    VCAP_SERVICES: '{}',
+    VCAP_SERVICES: JSON.stringify(vcapServices(f, app.guid)),
+    [FOUNDATION_ENV]: f.store.dataDir,
   };
 }

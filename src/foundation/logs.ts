@@ -1,7 +1,12 @@
 // log-cache in miniature: a bounded ring of LOG envelopes per source id (the
-// app guid), read back with `start_time` like log-cache's /api/v1/read.
+// app guid), read back with `start_time` like log-cache's /api/v1/read, and
+// followed live by subscribers (the streaming endpoint, see logstream.ts).
+//
+// Memory stays small: lines are kept as plain strings (envelopes are built on
+// read), each line is capped at MAX_LINE bytes, and each source keeps at most
+// PER_SOURCE lines and PER_SOURCE_BYTES of text, oldest dropped first.
 
-export type SourceType = 'STG' | 'RTR' | 'API' | 'CELL' | `APP/PROC/${string}`;
+export type SourceType = 'STG' | 'RTR' | 'API' | 'CELL' | `APP/PROC/${string}` | `CELL/${string}`;
 
 export interface Envelope {
   timestamp: string;
@@ -11,16 +16,54 @@ export interface Envelope {
   log: { payload: string; type: 'OUT' | 'ERR' };
 }
 
-interface Stored {
+interface Line {
   ns: bigint;
-  env: Envelope;
+  sourceType: string;
+  instance: string;
+  text: string;
+  type: 'OUT' | 'ERR';
 }
 
-// Enough for a staging log and recent app output; bounded so idle memory stays small.
-const PER_SOURCE = 2000;
+/** A bounded FIFO of lines with a byte budget (amortized O(1): the array is compacted lazily). */
+class Ring {
+  private buf: Line[] = [];
+  private head = 0; // index of the oldest line
+  bytes = 0;
+
+  constructor(private readonly cap: number, private readonly maxBytes: number) {}
+
+  push(l: Line): void {
+    this.buf.push(l);
+    this.bytes += l.text.length;
+    while (this.length > this.cap || (this.bytes > this.maxBytes && this.length > 1)) {
+      this.bytes -= this.buf[this.head]!.text.length;
+      this.head++;
+    }
+    if (this.head > 256 && this.head * 2 > this.buf.length) {
+      this.buf = this.buf.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  *lines(): Generator<Line> {
+    for (let i = this.head; i < this.buf.length; i++) yield this.buf[i]!;
+  }
+
+  get length(): number {
+    return this.buf.length - this.head;
+  }
+}
+
+export const PER_SOURCE = 1000;
+export const PER_SOURCE_BYTES = 256 * 1024;
+/** Longer lines are cut (loggregator also truncates long messages). */
+export const MAX_LINE = 16 * 1024;
+
+export type Subscriber = (e: Envelope) => void;
 
 export class LogStore {
-  private readonly sources = new Map<string, Stored[]>();
+  private readonly sources = new Map<string, Ring>();
+  private readonly subs = new Map<string, Set<Subscriber>>();
   private lastNs = 0n;
 
   /** Timestamps are unique and increasing so `start_time = last + 1` never skips or repeats a line. */
@@ -31,20 +74,39 @@ export class LogStore {
   }
 
   emit(sourceId: string, sourceType: SourceType, instanceId: string, text: string, type: 'OUT' | 'ERR' = 'OUT'): void {
-    const ns = this.stamp();
+    if (text.length > MAX_LINE) text = text.slice(0, MAX_LINE);
+    const line: Line = { ns: this.stamp(), sourceType, instance: instanceId, text, type };
     let ring = this.sources.get(sourceId);
-    if (!ring) this.sources.set(sourceId, (ring = []));
-    ring.push({
-      ns,
-      env: {
-        timestamp: ns.toString(),
-        source_id: sourceId,
-        instance_id: instanceId,
-        tags: { source_type: sourceType },
-        log: { payload: Buffer.from(text).toString('base64'), type },
-      },
-    });
-    if (ring.length > PER_SOURCE) ring.splice(0, ring.length - PER_SOURCE);
+    if (!ring) this.sources.set(sourceId, (ring = new Ring(PER_SOURCE, PER_SOURCE_BYTES)));
+    ring.push(line);
+    const subs = this.subs.get(sourceId);
+    if (subs?.size) {
+      const env = toEnvelope(sourceId, line);
+      for (const s of subs) {
+        try {
+          s(env);
+        } catch {
+          /* a broken subscriber must not break logging */
+        }
+      }
+    }
+  }
+
+  /** A CC event as CC logs it (`[API/0]`). */
+  api(sourceId: string, text: string, type: 'OUT' | 'ERR' = 'OUT'): void {
+    this.emit(sourceId, 'API', '0', text, type);
+  }
+
+  /**
+   * A gorouter access-log line (`[RTR/<index>]`) for a request routed to an
+   * instance of `appGuid`: either a record (the router's hook) or a line
+   * already formatted with `accessLine()`.
+   */
+  access(rec: AccessRecord): void;
+  access(appGuid: string, index: number | string, line: string): void;
+  access(a: AccessRecord | string, index?: number | string, line?: string): void {
+    if (typeof a === 'string') return this.emit(a, 'RTR', String(index ?? 0), line ?? '', 'OUT');
+    this.emit(a.appGuid, 'RTR', String(a.index), accessLine(a), 'OUT');
   }
 
   /** Splits a chunk of process output into lines; returns the unfinished tail. */
@@ -56,16 +118,100 @@ export class LogStore {
   }
 
   read(sourceId: string, opts: { startNs?: bigint; endNs?: bigint; limit?: number; descending?: boolean } = {}): Envelope[] {
-    const ring = this.sources.get(sourceId) ?? [];
+    const ring = this.sources.get(sourceId);
+    if (!ring) return [];
     const start = opts.startNs ?? 0n;
     const end = opts.endNs;
-    let hits = ring.filter((s) => s.ns >= start && (end === undefined || s.ns < end));
+    const hits: Line[] = [];
+    for (const l of ring.lines()) if (l.ns >= start && (end === undefined || l.ns < end)) hits.push(l);
     const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
-    hits = opts.descending ? hits.slice(-limit).reverse() : hits.slice(0, limit);
-    return hits.map((s) => s.env);
+    const picked = opts.descending ? hits.slice(-limit).reverse() : hits.slice(0, limit);
+    return picked.map((l) => toEnvelope(sourceId, l));
+  }
+
+  /** Calls `fn` for every new line of `sourceId` until the returned function is called. */
+  subscribe(sourceId: string, fn: Subscriber): () => void {
+    let set = this.subs.get(sourceId);
+    if (!set) this.subs.set(sourceId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set!.delete(fn);
+      if (set!.size === 0 && this.subs.get(sourceId) === set) this.subs.delete(sourceId);
+    };
+  }
+
+  /** Lines and bytes held (memory checks). */
+  size(): { sources: number; lines: number; bytes: number } {
+    let lines = 0;
+    let bytes = 0;
+    for (const r of this.sources.values()) {
+      lines += r.length;
+      bytes += r.bytes;
+    }
+    return { sources: this.sources.size, lines, bytes };
   }
 
   drop(sourceId: string): void {
     this.sources.delete(sourceId);
   }
+}
+
+function toEnvelope(sourceId: string, l: Line): Envelope {
+  return {
+    timestamp: l.ns.toString(),
+    source_id: sourceId,
+    instance_id: l.instance,
+    tags: { source_type: l.sourceType },
+    log: { payload: Buffer.from(l.text).toString('base64'), type: l.type },
+  };
+}
+
+/** One routed request, as the router reports it. */
+export interface AccessRecord {
+  appGuid: string;
+  index: number | string;
+  /** The Host header as the client sent it. */
+  host: string;
+  method: string;
+  /** Path and query as requested. */
+  path: string;
+  protocol?: string; // 'HTTP/1.1'
+  status: number;
+  bytesReceived: number;
+  bytesSent: number;
+  referer?: string;
+  userAgent?: string;
+  /** "ip:port" of the client. */
+  remoteAddr: string;
+  /** "ip:port" of the app instance ('' or '-' when none was reached). */
+  backendAddr: string;
+  xForwardedFor?: string;
+  xForwardedProto?: string;
+  requestId: string;
+  /** Epoch ms when the request arrived. */
+  startMs: number;
+  /** Until the end of the response. */
+  durationMs: number;
+  /** Time spent in the router itself, when known. */
+  gorouterMs?: number;
+  instanceId?: string;
+  routerError?: string;
+}
+
+const q = (v: string | undefined) => `"${v === undefined || v === '' ? '-' : v.replace(/"/g, '\\"')}"`;
+
+/**
+ * gorouter's access-log record (accesslog/schema/access_log_record.go) as one line:
+ * host - [time] "GET / HTTP/1.1" 200 0 15 "-" "ua" "client:port" "backend:port"
+ * x_forwarded_for:"-" x_forwarded_proto:"http" vcap_request_id:"..." response_time:0.003 ... app_id:"..." app_index:"0"
+ */
+export function accessLine(r: AccessRecord): string {
+  const t = new Date(r.startMs).toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
+  return (
+    `${r.host || '-'} - [${t}] "${r.method} ${r.path} ${r.protocol || 'HTTP/1.1'}" ${r.status} ${r.bytesReceived} ${r.bytesSent} ` +
+    `${q(r.referer)} ${q(r.userAgent)} ${q(r.remoteAddr)} ${q(r.backendAddr)} ` +
+    `x_forwarded_for:${q(r.xForwardedFor)} x_forwarded_proto:${q(r.xForwardedProto || 'http')} vcap_request_id:${q(r.requestId)} ` +
+    `response_time:${(r.durationMs / 1000).toFixed(6)} gorouter_time:${((r.gorouterMs ?? 0) / 1000).toFixed(6)} ` +
+    `app_id:${q(r.appGuid)} app_index:${q(String(r.index))} instance_id:${q(r.instanceId)} x_cf_routererror:${q(r.routerError)}`
+  );
 }

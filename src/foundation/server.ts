@@ -10,10 +10,12 @@ import { Auth } from './auth';
 import type { Foundation } from './context';
 import { lockDataDir } from './lock';
 import { LogStore } from './logs';
+import { handleLogStream } from './logstream';
 import { listen } from './ports';
 import { Presenter } from './present';
 import { Router } from './router';
 import { Stager } from './staging';
+import { sweepOrphans } from './state';
 import { Store } from './store';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 
@@ -48,6 +50,7 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   mkdirSync(dataDir, { recursive: true });
   const unlock = await lockDataDir(dataDir);
   const store = new Store(dataDir);
+  sweepOrphans(store);
   const f = {
     store,
     logs: new LogStore(),
@@ -58,10 +61,14 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.present = new Presenter(f);
   f.supervisor = new Supervisor(f, opts.supervisor);
   f.stager = new Stager(f);
+  // Before anything can start: what a killed foundation on this data dir left running dies first.
+  await f.supervisor.killLeftovers();
   const router = new Router(f);
   f.routesChanged = () => router.rebuild();
 
-  const api = createServer((req, res) => void dispatch(f, req, res));
+  const api = createServer((req, res) => {
+    if (!handleLogStream(f, req, res)) void dispatch(f, req, res);
+  });
   api.keepAliveTimeout = 65_000;
   let apiPort = 0;
   let routerPort = 0;
@@ -78,7 +85,6 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.apiUrl = `http://${urlHost}:${apiPort}`;
   f.routerUrl = `http://${urlHost}:${routerPort}`;
 
-  f.supervisor.killLeftovers();
   router.rebuildNow();
   f.supervisor.resume();
 

@@ -7,6 +7,7 @@ import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { BuildpackRecord } from '../core/staging/types';
+import { fsyncDir } from './state';
 
 export interface Meta {
   guid: string;
@@ -47,11 +48,13 @@ export interface PackageFile { path: string; mode: string; sha1: string; size: n
 
 export interface PackageRec extends Meta {
   app_guid: string;
-  type: 'bits';
+  type: 'bits' | 'docker';
   state: 'AWAITING_UPLOAD' | 'PROCESSING_UPLOAD' | 'READY' | 'FAILED';
   sha256: string | null;
   error: string | null;
   files: PackageFile[];
+  /** Docker packages: the image and registry credentials (the password is never presented). */
+  docker?: { image: string; username: string | null; password: string | null };
 }
 
 export interface BuildRec extends Meta {
@@ -68,8 +71,9 @@ export interface BuildRec extends Meta {
 
 export interface DropletRec extends Meta {
   app_guid: string;
+  /** '' for a droplet uploaded with POST /v3/droplets (no package). */
   package_guid: string;
-  state: 'STAGING' | 'STAGED' | 'FAILED';
+  state: 'AWAITING_UPLOAD' | 'PROCESSING_UPLOAD' | 'STAGING' | 'STAGED' | 'FAILED';
   error: string | null;
   process_types: Record<string, string>;
   buildpacks: BuildpackRecord[];
@@ -86,6 +90,44 @@ export interface RouteRec extends Meta {
   domain_guid: string;
   space_guid: string;
   destinations: DestinationRec[];
+}
+
+/** A user-provided service instance (`type: user-provided`). */
+export interface ServiceInstanceRec extends Meta {
+  name: string;
+  space_guid: string;
+  type: 'user-provided';
+  credentials: Record<string, unknown>;
+  syslog_drain_url: string | null;
+  route_service_url: string | null;
+  tags: string[];
+  last_operation: { type: 'create' | 'update'; created_at: string; updated_at: string };
+}
+
+/** A service credential binding of type `app`. */
+export interface ServiceBindingRec extends Meta {
+  name: string | null;
+  type: 'app';
+  app_guid: string;
+  service_instance_guid: string;
+}
+
+export type DeploymentReason = 'DEPLOYING' | 'CANCELING' | 'DEPLOYED' | 'CANCELED' | 'SUPERSEDED';
+
+export interface DeploymentRec extends Meta {
+  app_guid: string;
+  strategy: 'rolling';
+  droplet_guid: string;
+  previous_droplet_guid: string | null;
+  max_in_flight: number;
+  /** Web instances wanted at the end (options.web_instances, else the old web process's). */
+  web_instances: number;
+  value: 'ACTIVE' | 'FINALIZED';
+  reason: DeploymentReason;
+  last_status_change: string;
+  error: string | null;
+  /** The web process this deployment brings up next to the old one(s). */
+  new_process_guid: string | null;
 }
 
 export interface JobRec extends Meta {
@@ -108,6 +150,9 @@ export interface State {
   droplets: Record<string, DropletRec>;
   routes: Record<string, RouteRec>;
   jobs: Record<string, JobRec>;
+  service_instances: Record<string, ServiceInstanceRec>;
+  service_bindings: Record<string, ServiceBindingRec>;
+  deployments: Record<string, DeploymentRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -131,6 +176,7 @@ function emptyState(): State {
     spaces: { [space.guid]: space },
     domains: { [domain.guid]: domain },
     apps: {}, processes: {}, packages: {}, builds: {}, droplets: {}, routes: {}, jobs: {},
+    service_instances: {}, service_bindings: {}, deployments: {},
   };
 }
 
@@ -147,6 +193,13 @@ export class Store {
     for (const d of ['blobs', 'droplets', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
     const file = this.file;
     this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : emptyState();
+    // Documents written before these collections existed.
+    for (const k of ['service_instances', 'service_bindings', 'deployments'] as const) this.state[k] ??= {};
+    // A deployment cannot resume its rolling loop after a restart: finish it where it stands.
+    for (const d of Object.values(this.state.deployments)) {
+      if (d.value === 'ACTIVE') Object.assign(d, { value: 'FINALIZED', reason: d.reason === 'CANCELING' ? 'CANCELED' : 'DEPLOYED', last_status_change: now() });
+    }
+    for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.
     for (const b of Object.values(this.state.builds)) {
       if (b.state === 'STAGING') Object.assign(b, { state: 'FAILED', error: 'StagingError - the foundation stopped while staging' });
@@ -207,6 +260,8 @@ export class Store {
       if (!this.dirty) return;
       this.dirty = false;
       await writeFileAtomic(this.file, JSON.stringify(this.state));
+      // The rename is only durable once the directory is synced (state.ts).
+      await fsyncDir(this.dataDir);
     });
     return this.saving;
   }

@@ -1,18 +1,31 @@
-// Runs app instances like a tiny Diego cell: one process group per instance
-// (spawned via the launcher), a port health check, crash restarts with
-// back-off, graceful stops, and a pid file so a killed foundation's leftovers
-// are cleaned up on the next start.
+// Runs app instances like a tiny Diego cell (cf-reference.md §1.4, §4.2-4.3):
+// one process group per instance (spawned via the launcher) with its own PORT,
+// health checks (`port`, `http`, `process`) with the process timeout as the
+// startup grace and the same check as liveness once RUNNING, crash restarts
+// with Diego's back-off, graceful stops (SIGTERM, SIGKILL after a grace
+// period), /stats with usage read from /proc, and clean-up of the app
+// processes a killed foundation left behind.
+//
+// Crash policy (Diego's defaults; every number is an option so tests can
+// shrink them): the first 3 crashes restart at once; then the instance stays
+// CRASHED for 30 s, 60 s, 120 s ... doubling up to 16 min between restarts;
+// after 200 crashes it is no longer restarted. An instance that has been
+// RUNNING for 5 min has its crash count reset. Waiting is a timer, never a
+// loop, so a crash-looping app costs nothing between restarts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
 import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { launchSpec } from '../core/staging/launcher';
 import type { Foundation } from './context';
-import { vcapApplication } from './env';
+import { FOUNDATION_ENV, vcapApplication } from './env';
 import { appProcesses } from './model';
+import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
+import { vcapServices } from './services';
 import type { ProcessRec } from './store';
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED' | 'DOWN';
@@ -24,12 +37,18 @@ interface Instance {
   state: InstanceState;
   child?: ChildProcess;
   pid?: number;
+  /** Last state change (STARTING, RUNNING, CRASHED). */
   since: number;
   crashes: number;
   stopping: boolean;
   timer?: NodeJS.Timeout;
+  liveness?: NodeJS.Timeout;
   exited?: Promise<void>;
   details: string | null;
+  /** Why the supervisor killed it (health check), reported instead of the signal. */
+  killedFor?: string;
+  /** The last CPU sample, for a fraction over the interval between two /stats calls. */
+  cpu?: { ticks: number; at: number };
 }
 
 interface Run {
@@ -50,40 +69,95 @@ export interface Endpoint {
 export interface SupervisorOptions {
   /** SIGTERM → SIGKILL grace (CF: 10 s). */
   stopGraceMs?: number;
-  /** Immediate restarts before back-off starts (CF: 3). */
+  /** Crashes restarted at once before back-off starts (Diego: 3). */
   immediateRestarts?: number;
-  /** First back-off delay; doubles up to maxBackoffMs. */
+  /** First back-off delay (Diego: 30 s); doubles per crash up to maxBackoffMs (Diego: 16 min). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** After this many crashes the instance stays CRASHED (Diego: 200). */
+  maxCrashes?: number;
+  /** This long RUNNING forgives earlier crashes (Diego: 5 min). */
+  crashResetMs?: number;
+  /** Liveness check period once RUNNING, unless the process sets `health_check.data.interval` (30 s). */
+  livenessIntervalMs?: number;
 }
 
 const DEFAULT_HEALTH_TIMEOUT_S = 60;
+const DEFAULT_INVOCATION_TIMEOUT_S = 1;
+const CELL = 'local';
+
+export const SUPERVISOR_DEFAULTS: Required<SupervisorOptions> = {
+  stopGraceMs: 10_000,
+  immediateRestarts: 3,
+  backoffMs: 30_000,
+  maxBackoffMs: 16 * 60_000,
+  maxCrashes: 200,
+  crashResetMs: 5 * 60_000,
+  livenessIntervalMs: 30_000,
+};
+
+/** Milliseconds to wait before restarting after the `crashes`-th crash (0 = at once, -1 = never). */
+export function restartDelay(crashes: number, o: Required<SupervisorOptions> = SUPERVISOR_DEFAULTS): number {
+  if (crashes >= o.maxCrashes) return -1;
+  const n = crashes - o.immediateRestarts;
+  return n <= 0 ? 0 : Math.min(o.backoffMs * 2 ** Math.min(n - 1, 30), o.maxBackoffMs);
+}
+
+/** Go's time.Duration formatting, as Diego prints durations ("1m0s", "5s", "1.5s", "400ms"). */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const m = Math.floor(ms / 60_000);
+  const s = +((ms % 60_000) / 1000).toFixed(3);
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
+}
 
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pidFile: string;
   private closing = false;
-  private readonly o: Required<SupervisorOptions>;
+  readonly o: Required<SupervisorOptions>;
+  private usageCache?: { at: number; groups: Map<number, { ticks: number; rssBytes: number }> };
 
   constructor(private readonly f: Foundation, opts: SupervisorOptions = {}) {
     this.pidFile = join(f.store.dataDir, 'pids.json');
-    this.o = { stopGraceMs: 10_000, immediateRestarts: 3, backoffMs: 5_000, maxBackoffMs: 60_000, ...opts };
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.o = { ...SUPERVISOR_DEFAULTS, ...given };
   }
 
-  /** Kills app processes a previous (killed) foundation left running. */
-  killLeftovers(): void {
-    if (!existsSync(this.pidFile)) return;
-    let pids: Record<string, string> = {};
-    try {
-      pids = JSON.parse(readFileSync(this.pidFile, 'utf8')) as Record<string, string>;
-    } catch {
-      /* a torn file: nothing to trust */
+  /** The marker every app (and staging) process of this foundation carries in its env. */
+  get marker(): string {
+    return this.f.store.dataDir;
+  }
+
+  /**
+   * Kills app and staging processes a previous (killed) foundation on this data
+   * dir left running, and waits until they are gone: on Linux every process
+   * whose env carries this data dir's marker; elsewhere the pid file.
+   */
+  async killLeftovers(): Promise<number[]> {
+    const pids = new Set<number>(processesWithEnv(FOUNDATION_ENV, this.marker));
+    if (existsSync(this.pidFile)) {
+      let recorded: Record<string, string> = {};
+      try {
+        recorded = JSON.parse(readFileSync(this.pidFile, 'utf8')) as Record<string, string>;
+      } catch {
+        /* a torn file: nothing to trust */
+      }
+      for (const [pid, instanceGuid] of Object.entries(recorded)) if (isOurs(Number(pid), instanceGuid)) pids.add(Number(pid));
     }
-    for (const [pid, instanceGuid] of Object.entries(pids)) {
-      if (isOurs(Number(pid), instanceGuid)) killGroup(Number(pid), 'SIGKILL');
+    for (const pid of pids) {
+      killGroup(pid, 'SIGKILL');
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
+    const deadline = Date.now() + 5000;
+    while ([...pids].some(alive) && Date.now() < deadline) await sleep(10);
     this.writePids();
+    return [...pids];
   }
 
   private writePids(): void {
@@ -119,6 +193,7 @@ export class Supervisor {
     }
     for (const proc of procs) {
       const want = !this.closing && app?.state === 'STARTED' && app.droplet_guid ? proc.instances : 0;
+      // A run keeps the droplet it started with (rolling deployments rely on it); restart = stop + start.
       let run = this.runs.get(proc.guid);
       if (!run && want > 0) {
         run = { processGuid: proc.guid, appGuid, type: proc.type, dropletGuid: app!.droplet_guid!, instances: new Map() };
@@ -129,7 +204,7 @@ export class Supervisor {
       for (let i = 0; i < want; i++) if (!run.instances.has(i)) this.startInstance(run, i);
     }
     await Promise.all(stops);
-    for (const run of this.runs.values()) if (run.instances.size === 0) this.runs.delete(run.processGuid);
+    for (const [guid, run] of this.runs) if (run.instances.size === 0) this.runs.delete(guid);
   }
 
   private async stopRun(run: Run): Promise<void> {
@@ -142,20 +217,25 @@ export class Supervisor {
     void this.launch(run, inst);
   }
 
-  private sourceType(run: Run): string {
+  private sourceType(run: Run): `APP/PROC/${string}` {
     return `APP/PROC/${run.type.toUpperCase()}`;
   }
 
+  private cell(run: Run, inst: Instance, text: string, type: 'OUT' | 'ERR' = 'OUT'): void {
+    this.f.logs.emit(run.appGuid, 'CELL', String(inst.index), text, type);
+  }
+
   private async launch(run: Run, inst: Instance): Promise<void> {
-    const { store, logs } = this.f;
+    const { store } = this.f;
     const app = store.get('apps', run.appGuid);
     const proc = store.get('processes', run.processGuid);
     const droplet = store.get('droplets', run.dropletGuid);
-    if (!app || !proc || !droplet || inst.stopping) return;
+    if (!app || !proc || !droplet || inst.stopping || this.closing) return;
     inst.state = 'STARTING';
     inst.since = Date.now();
     inst.guid = randomUUID();
-    const src = this.sourceType(run);
+    inst.killedFor = undefined;
+    inst.cpu = undefined;
     try {
       inst.port = await freePort();
       const spec = launchSpec({
@@ -164,100 +244,148 @@ export class Supervisor {
         port: inst.port,
         instanceIndex: inst.index,
         instanceGuid: inst.guid,
-        env: app.env,
+        // The marker lets the next foundation find (and kill) what a killed one left behind.
+        env: { ...app.env, [FOUNDATION_ENV]: this.marker },
         vcapApplication: vcapApplication(this.f, app, proc),
+        vcapServices: vcapServices(this.f, app.guid),
         memoryMb: proc.memory_in_mb,
       });
-      if (inst.stopping) return;
-      logs.emit(app.guid, 'CELL', String(inst.index), `Cell local creating container for instance ${inst.guid}`);
+      if (inst.stopping || this.closing) return;
+      this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
       const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       inst.child = child;
       inst.pid = child.pid;
       inst.exited = new Promise((resolve) => child.once('close', () => resolve()));
-      child.once('error', (err) => logs.emit(app.guid, 'CELL', String(inst.index), `failed to start: ${err.message}`, 'ERR'));
-      this.pipeLogs(child, run.appGuid, src, String(inst.index));
+      child.once('error', (err) => this.cell(run, inst, `Failed to start: ${err.message}`, 'ERR'));
+      this.pipeLogs(child, run.appGuid, this.sourceType(run), String(inst.index));
       child.once('close', (code, signal) => this.onExit(run, inst, child, code, signal));
       this.writePids();
-      await this.healthCheck(run, inst, proc, child);
+      this.cell(run, inst, `Cell ${CELL} successfully created container for instance ${inst.guid}`);
+      await this.startupCheck(run, inst, proc, child);
     } catch (err) {
-      logs.emit(run.appGuid, 'CELL', String(inst.index), `Failed to start instance: ${(err as Error).message}`, 'ERR');
+      this.cell(run, inst, `Failed to start instance: ${(err as Error).message}`, 'ERR');
       inst.details = (err as Error).message;
-      this.crashed(run, inst);
+      this.crashed(run, inst, inst.details);
     }
   }
 
-  private pipeLogs(child: ChildProcess, appGuid: string, src: string, index: string): void {
+  private pipeLogs(child: ChildProcess, appGuid: string, src: `APP/PROC/${string}`, index: string): void {
     for (const [stream, type] of [[child.stdout, 'OUT'], [child.stderr, 'ERR']] as const) {
       let tail = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
-        tail = this.f.logs.emitChunk(appGuid, src as `APP/PROC/${string}`, index, tail + chunk, type);
-        if (tail.length > 64 * 1024) tail = this.f.logs.emitChunk(appGuid, src as `APP/PROC/${string}`, index, tail + '\n', type);
+        tail = this.f.logs.emitChunk(appGuid, src, index, tail + chunk, type);
+        if (tail.length > 64 * 1024) tail = this.f.logs.emitChunk(appGuid, src, index, tail + '\n', type);
       });
       stream?.on('end', () => {
-        if (tail) this.f.logs.emit(appGuid, src as `APP/PROC/${string}`, index, tail, type);
+        if (tail) this.f.logs.emit(appGuid, src, index, tail, type);
       });
     }
   }
 
-  private async healthCheck(run: Run, inst: Instance, proc: ProcessRec, child: ChildProcess): Promise<void> {
+  /** The check a process's health_check describes, or undefined for `process` (alive is healthy). */
+  private probe(inst: Instance, proc: ProcessRec): (() => Promise<string | undefined>) | undefined {
     const hc = proc.health_check;
-    const deadline = Date.now() + (hc.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S) * 1000;
-    const alive = () => inst.child === child && child.exitCode === null && child.signalCode === null && !inst.stopping;
-    if (hc.type !== 'process') {
-      const probe = hc.type === 'http' ? () => httpOk(inst.port, hc.data.endpoint ?? '/') : () => portOpen(inst.port);
-      // Probe often at first (most apps listen within ~100 ms), then back off.
+    const timeoutMs = (hc.data.invocation_timeout ?? DEFAULT_INVOCATION_TIMEOUT_S) * 1000;
+    if (hc.type === 'process') return undefined;
+    if (hc.type === 'http') return () => httpCheck(inst.port, hc.data.endpoint || '/', timeoutMs);
+    return () => portCheck(inst.port, timeoutMs);
+  }
+
+  private alive(inst: Instance, child: ChildProcess): boolean {
+    return inst.child === child && child.exitCode === null && child.signalCode === null && !inst.stopping && !this.closing;
+  }
+
+  /** Probes until healthy or the process `timeout` (startup grace) runs out. */
+  private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, child: ChildProcess): Promise<void> {
+    const probe = this.probe(inst, proc);
+    const timeoutS = proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S;
+    const deadline = Date.now() + timeoutS * 1000;
+    if (probe) {
+      this.cell(run, inst, 'Starting health monitoring of container');
+      // Probe often at first (most apps listen within ~100 ms), then back off to 500 ms.
       let wait = 10;
-      while (alive() && !(await probe())) {
-        if (Date.now() > deadline) {
-          this.f.logs.emit(run.appGuid, 'CELL', String(inst.index),
-            `Timed out after ${Math.round((hc.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S))}s: ${hc.type} health check never passed.`, 'ERR');
-          inst.details = 'health check timed out';
+      let failure: string | undefined;
+      while (this.alive(inst, child) && (failure = await probe()) !== undefined) {
+        if (Date.now() >= deadline) {
+          this.cell(run, inst, failure, 'ERR');
+          this.cell(run, inst, `Timed out after ${goDuration(timeoutS * 1000)}: health check never passed.`, 'ERR');
+          inst.killedFor = `Instance never healthy after ${goDuration(timeoutS * 1000)}: ${failure}`;
           killGroup(child.pid, 'SIGKILL');
           return;
         }
-        await sleep(wait);
-        wait = Math.min(200, wait * 1.5);
+        await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
+        wait = Math.min(500, wait * 1.5);
       }
     }
-    if (!alive()) return;
+    if (!this.alive(inst, child)) return;
     inst.state = 'RUNNING';
+    inst.since = Date.now();
     inst.details = null;
-    this.f.logs.emit(run.appGuid, 'CELL', String(inst.index), `Container became healthy`);
+    this.cell(run, inst, 'Container became healthy');
     this.f.routesChanged();
+    if (probe) this.scheduleLiveness(run, inst, proc, child, probe);
+  }
+
+  /** Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). */
+  private scheduleLiveness(run: Run, inst: Instance, proc: ProcessRec, child: ChildProcess, probe: () => Promise<string | undefined>): void {
+    const everyMs = proc.health_check.data.interval ? proc.health_check.data.interval * 1000 : this.o.livenessIntervalMs;
+    inst.liveness = setTimeout(async () => {
+      inst.liveness = undefined;
+      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
+      const failure = await probe();
+      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
+      if (failure === undefined) return this.scheduleLiveness(run, inst, proc, child, probe);
+      this.cell(run, inst, failure, 'ERR');
+      this.cell(run, inst, 'Container became unhealthy', 'ERR');
+      inst.killedFor = `Instance became unhealthy: ${failure}`;
+      killGroup(child.pid, 'SIGKILL');
+    }, everyMs);
+    inst.liveness.unref();
   }
 
   private onExit(run: Run, inst: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (inst.child !== child) return;
     inst.child = undefined;
+    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness = undefined;
     this.writePids();
     // Stragglers the app left in its group.
     killGroup(child.pid, 'SIGKILL');
-    const was = inst.state;
-    if (inst.stopping) {
-      inst.state = 'DOWN';
-      if (was === 'RUNNING') this.f.routesChanged();
-      return;
-    }
-    this.f.logs.emit(run.appGuid, 'CELL', String(inst.index), `Exited with status ${code ?? signal}`, 'ERR');
-    inst.details = `Exited with status ${code ?? signal}`;
-    this.crashed(run, inst);
+    const status = code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 0);
+    this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${status}`, 'OUT');
+    if (inst.stopping || this.closing) return;
+    const description = inst.killedFor ?? `${this.sourceType(run)}: Exited with status ${status}`;
+    this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
+    this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
+    this.crashed(run, inst, description);
   }
 
-  /** Immediately restart up to N times, then back off (doubling, capped); never a busy loop. */
-  private crashed(run: Run, inst: Instance): void {
+  /** CRASHED; restarted at once for the first crashes, then after a growing back-off (a timer, never a loop). */
+  private crashed(run: Run, inst: Instance, description: string): void {
     const wasRunning = inst.state === 'RUNNING';
+    // A long healthy run forgives earlier crashes.
+    if (wasRunning && Date.now() - inst.since >= this.o.crashResetMs) inst.crashes = 0;
     inst.state = 'CRASHED';
+    inst.since = Date.now();
+    inst.details = description;
     if (wasRunning) this.f.routesChanged();
     if (inst.stopping || this.closing || run.instances.get(inst.index) !== inst) return;
-    // A long healthy run forgives earlier crashes.
-    if (Date.now() - inst.since > 5 * 60_000) inst.crashes = 0;
     inst.crashes++;
-    const n = inst.crashes - this.o.immediateRestarts;
-    const delay = n <= 0 ? 0 : Math.min(this.o.backoffMs * 2 ** (n - 1), this.o.maxBackoffMs);
-    if (delay > 0) {
-      this.f.logs.emit(run.appGuid, 'CELL', String(inst.index), `Crashed ${inst.crashes} times; restarting in ${Math.round(delay / 1000)}s`, 'ERR');
+    const proc = this.f.store.get('processes', run.processGuid);
+    this.f.logs.api(run.appGuid, `Process has crashed with type: "${run.type}"`);
+    this.f.logs.api(
+      run.appGuid,
+      `App instance exited with guid ${run.appGuid} payload: {"instance"=>"${inst.guid}", "index"=>${inst.index}, "cell_id"=>"${CELL}", ` +
+        `"reason"=>"CRASHED", "exit_description"=>"${description.replace(/"/g, '\\"')}", "crash_count"=>${inst.crashes}, ` +
+        `"crash_timestamp"=>${Date.now() * 1_000_000}, "version"=>"${proc?.updated_at ?? ''}"}`,
+    );
+    const delay = restartDelay(inst.crashes, this.o);
+    if (delay < 0) {
+      this.cell(run, inst, `Crashed ${inst.crashes} times; not restarting it again`, 'ERR');
+      return;
     }
+    if (delay > 0) this.cell(run, inst, `Crashed ${inst.crashes} times; restarting in ${goDuration(delay)}`, 'ERR');
     inst.timer = setTimeout(() => {
       inst.timer = undefined;
       void this.launch(run, inst);
@@ -269,17 +397,25 @@ export class Supervisor {
   private async stopInstance(run: Run, inst: Instance): Promise<void> {
     inst.stopping = true;
     if (inst.timer) clearTimeout(inst.timer);
+    if (inst.liveness) clearTimeout(inst.liveness);
+    const wasRunning = inst.state === 'RUNNING';
+    // Out of the router before the app is asked to stop.
+    inst.state = 'DOWN';
+    if (wasRunning) this.f.routesChanged();
     const child = inst.child;
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
       killGroup(child.pid, 'SIGTERM');
-      const grace = setTimeout(() => killGroup(child.pid, 'SIGKILL'), this.o.stopGraceMs);
+      const grace = setTimeout(() => {
+        this.cell(run, inst, `Instance did not stop within ${goDuration(this.o.stopGraceMs)} of SIGTERM; sending SIGKILL`, 'ERR');
+        killGroup(child.pid, 'SIGKILL');
+      }, this.o.stopGraceMs);
       await inst.exited;
       clearTimeout(grace);
+      this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
+      this.cell(run, inst, `Cell ${CELL} successfully destroyed container for instance ${inst.guid}`);
     }
-    const wasRunning = inst.state === 'RUNNING';
-    inst.state = 'DOWN';
     if (run.instances.get(inst.index) === inst) run.instances.delete(inst.index);
-    if (wasRunning) this.f.routesChanged();
     this.writePids();
   }
 
@@ -295,31 +431,74 @@ export class Supervisor {
     return out.sort((a, b) => a.index - b.index);
   }
 
+  /** Process-group usage from one /proc scan, shared by calls within 250 ms. */
+  private usage(): Map<number, { ticks: number; rssBytes: number }> {
+    const now = Date.now();
+    if (this.usageCache && now - this.usageCache.at < 250) return this.usageCache.groups;
+    const groups = new Set<number>();
+    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.child && i.pid) groups.add(i.pid);
+    this.usageCache = { at: now, groups: groupUsage(groups) };
+    return this.usageCache.groups;
+  }
+
+  private cpuFraction(i: Instance, ticks: number): number {
+    const now = Date.now();
+    const prev = i.cpu;
+    if (!prev || now - prev.at < 200) {
+      if (!prev) i.cpu = { ticks, at: now };
+      // First sample: the average since the process started.
+      const base = prev ?? { ticks: 0, at: i.since };
+      const dt = (now - base.at) / 1000;
+      return dt > 0 ? Math.max(0, ticksToSeconds(ticks - base.ticks) / dt) : 0;
+    }
+    i.cpu = { ticks, at: now };
+    return Math.max(0, ticksToSeconds(ticks - prev.ticks) / ((now - prev.at) / 1000));
+  }
+
   /** `GET /v3/processes/:guid/stats` resources. */
   stats(proc: ProcessRec): unknown[] {
     const run = this.runs.get(proc.guid);
     const app = this.f.store.get('apps', proc.app_guid);
-    const count = app?.state === 'STARTED' ? proc.instances : Math.max(proc.instances, 0);
+    const started = app?.state === 'STARTED' && !!app.droplet_guid;
+    const usage = started && run && hasProcfs ? this.usage() : new Map<number, { ticks: number; rssBytes: number }>();
     const out: unknown[] = [];
-    for (let index = 0; index < count; index++) {
-      const i = run?.instances.get(index);
-      const state: InstanceState = app?.state !== 'STARTED' ? 'DOWN' : (i?.state ?? 'STARTING');
+    for (let index = 0; index < proc.instances; index++) {
+      const i = started ? run?.instances.get(index) : undefined;
+      const state: InstanceState = !started ? 'DOWN' : (i?.state ?? 'STARTING');
+      const live = i && i.child && i.pid && (state === 'RUNNING' || state === 'STARTING');
+      const u = live ? usage.get(i.pid!) : undefined;
+      const up = state !== 'DOWN' && i !== undefined;
       out.push({
         type: proc.type,
         index,
         state,
         routable: state === 'RUNNING',
-        usage: { time: new Date().toISOString(), cpu: 0, mem: i?.child ? rssBytes(i.pid) : 0, disk: 0, log_rate: 0 },
-        host: i && state !== 'DOWN' ? '127.0.0.1' : '',
-        instance_ports: i && state !== 'DOWN' ? [{ external: i.port, internal: i.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }] : [],
-        uptime: i && state === 'RUNNING' ? Math.floor((Date.now() - i.since) / 1000) : 0,
+        usage: {
+          time: new Date().toISOString(),
+          cpu: u ? Number(this.cpuFraction(i!, u.ticks).toFixed(6)) : 0,
+          cpu_entitlement: 0,
+          mem: u?.rssBytes ?? 0,
+          disk: 0,
+          log_rate: 0,
+        },
+        host: up ? '127.0.0.1' : '',
+        instance_ports: up && i.port ? [{ external: i.port, internal: i.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }] : [],
+        uptime: up && state === 'RUNNING' ? Math.floor((Date.now() - i.since) / 1000) : 0,
         mem_quota: proc.memory_in_mb * 1024 * 1024,
         disk_quota: proc.disk_in_mb * 1024 * 1024,
         fds_quota: 16384,
+        log_rate_limit: -1,
         isolation_segment: null,
         details: i?.details ?? null,
       });
     }
+    return out;
+  }
+
+  /** Pids of every live instance (tests and diagnostics). */
+  pids(): number[] {
+    const out: number[] = [];
+    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.child && i.pid) out.push(i.pid);
     return out;
   }
 
@@ -342,24 +521,28 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Guards against pid reuse: on Linux the process must carry our INSTANCE_GUID. */
-function isOurs(pid: number, instanceGuid: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 1) return false;
-  const environ = `/proc/${pid}/environ`;
-  if (!existsSync('/proc/self/environ')) return true;
+function alive(pid: number): boolean {
   try {
-    return readFileSync(environ, 'latin1').includes(`INSTANCE_GUID=${instanceGuid}`);
+    process.kill(pid, 0);
   } catch {
     return false;
   }
+  return !isZombie(pid);
 }
 
-function rssBytes(pid: number | undefined): number {
-  if (!pid) return 0;
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  const n = osConstants.signals[sig];
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** Guards against pid reuse: on Linux the process must carry our INSTANCE_GUID. */
+function isOurs(pid: number, instanceGuid: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  if (!hasProcfs) return alive(pid);
   try {
-    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`INSTANCE_GUID=${instanceGuid}\0`);
   } catch {
-    return 0;
+    return false;
   }
 }
 
@@ -375,27 +558,39 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
+/** Diego's port check: a TCP connect within the invocation timeout. Undefined = healthy, else why not. */
+function portCheck(port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1' });
-    const done = (ok: boolean) => {
+    const done = (why: string | undefined) => {
       s.destroy();
-      resolve(ok);
+      resolve(why);
     };
-    s.setTimeout(1000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
+    s.setTimeout(timeoutMs, () => done(`Failed to make TCP connection to port ${port}: timed out after ${timeoutMs / 1000}s`));
+    s.once('connect', () => done(undefined));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      done(`Failed to make TCP connection to port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
   });
 }
 
-function httpOk(port: number, path: string): Promise<boolean> {
+/** Diego's http check: GET on the first port must answer 200 within the invocation timeout. */
+function httpCheck(port: number, path: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 1000, agent: false }, (res) => {
+    let settled = false;
+    const done = (why: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(why);
+    };
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { 'user-agent': 'diego-healthcheck' } }, (res) => {
       res.resume();
-      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400);
+      done(res.statusCode === 200 ? undefined : `Failed to make HTTP request to '${path}' on port ${port}: received status code ${res.statusCode}`);
     });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(false));
+    const timer = setTimeout(() => done(`Failed to make HTTP request to '${path}' on port ${port}: timed out after ${timeoutMs / 1000}s`), timeoutMs);
+    req.once('error', (err: NodeJS.ErrnoException) =>
+      done(`Failed to make HTTP request to '${path}' on port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
     req.end();
   });
 }

@@ -1,0 +1,121 @@
+// Fault test (issue 3 acceptance): the foundation runs as a real daemon
+// (`cfpush foundation start`); 20 times in a row a `cfpush push` is started and
+// the foundation is SIGKILLed at a random moment during it, then started
+// again. After every restart: the state loads and parses, no app or staging
+// process of the killed foundation is left (every process carrying this data
+// dir's marker descends from the new foundation), and every app that is
+// STARTED answers through the router within 5 s of the restart.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FOUNDATION_ENV } from '../../src/foundation/env';
+import { cliEnv, type CliEnv } from '../helpers/cli';
+import { cleanup, http, nodeApp, until } from './helpers';
+import { alive, daemonApi, descendsFrom, killMarked, okCli, processesWithEnv, runCli, snapshotCli } from './supervisor-helpers';
+
+const ROUNDS = 20;
+const APPS = ['fault-a', 'fault-b', 'fault-c'];
+const ANSWER_WITHIN_MS = 5000;
+
+interface Info { pid: number; apiUrl: string; routerUrl: string }
+
+describe('kill -9 during pushes', { timeout: 240_000 }, () => {
+  let c: CliEnv;
+  let dataDir: string;
+  let cli: string;
+  const dirs: Record<string, string> = {};
+
+  before(async () => {
+    cli = await snapshotCli();
+    c = await cliEnv();
+    dataDir = join(c.home, 'foundation');
+    for (const name of APPS) {
+      const dir = nodeApp(name, `require('http').createServer((q, s) => s.end('fault-ok ' + process.env.CF_INSTANCE_INDEX)).listen(process.env.PORT);`);
+      writeFileSync(join(dir, 'manifest.yml'), `---\napplications:\n- name: ${name}\n  memory: 64M\n  command: node server.js\n`);
+      dirs[name] = dir;
+    }
+    await okCli(cli, c.env, ['foundation', 'start'], c.home);
+  });
+
+  after(async () => {
+    if (c) await runCli(cli, c.env, ['foundation', 'stop'], c.home);
+    if (dataDir) killMarked(dataDir);
+    await c?.cleanup();
+    if (cli) cleanup(join(cli, '..', '..'));
+    for (const d of Object.values(dirs)) cleanup(d);
+  });
+
+  const info = (): Info => JSON.parse(readFileSync(join(dataDir, 'foundation.json'), 'utf8')) as Info;
+
+  function push(name: string): { done: Promise<number | null>; kill(): void } {
+    const child = spawn(process.execPath, [cli, 'push'], { cwd: dirs[name], env: c.env, stdio: 'ignore' });
+    const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return { done, kill: () => child.kill('SIGKILL') };
+  }
+
+  async function answers(routerUrl: string, name: string, deadline: number): Promise<void> {
+    await until(async () => {
+      const r = await http(`${routerUrl}/`, { headers: { host: `${name}.localhost` } });
+      return r.status === 200 && r.text.startsWith('fault-ok');
+    }, Math.max(0, deadline - Date.now()), `${name} answering through the router`, 25);
+  }
+
+  test(`${ROUNDS} rounds: push, SIGKILL the foundation at a random moment, restart`, async () => {
+    // One undisturbed push to learn how long a push takes here.
+    let t = Date.now();
+    assert.equal(await push(APPS[0]!).done, 0, 'a first, undisturbed push succeeds');
+    const pushMs = Date.now() - t;
+    const completed = new Set<string>([APPS[0]!]);
+    let kills = { early: 0, late: 0 };
+
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = APPS[round % APPS.length]!;
+      const before = info();
+      const p = push(name);
+      const delay = Math.floor(Math.random() * pushMs * 1.1);
+      const finished = await Promise.race([p.done.then((code) => code === 0), new Promise<false>((r) => setTimeout(() => r(false), delay))]);
+      process.kill(before.pid, 'SIGKILL');
+      p.kill();
+      await p.done;
+      if (finished) completed.add(name);
+      kills[finished ? 'late' : 'early']++;
+      const leftovers = processesWithEnv(FOUNDATION_ENV, dataDir);
+
+      t = Date.now();
+      const restarted = await runCli(cli, c.env, ['foundation', 'start'], c.home);
+      assert.equal(restarted.code, 0, `round ${round}: restart failed\n${restarted.stdout}\n${restarted.stderr}`);
+      const now = info();
+      assert.notEqual(now.pid, before.pid);
+      assert.equal(alive(before.pid), false);
+
+      // The state is whole: it parses, and the API serves it.
+      const state = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'));
+      assert.equal(state.version, 1);
+      const api = await daemonApi(now.apiUrl, dataDir);
+      const apps = (await api.get('/v3/apps?per_page=100')).json.resources as any[];
+      const started = apps.filter((a) => a.state === 'STARTED');
+      for (const name of completed) assert.ok(started.some((a) => a.name === name), `round ${round}: ${name} was pushed and started before the kill`);
+
+      // Every STARTED app answers within 5 s of the restart.
+      const deadline = t + ANSWER_WITHIN_MS;
+      await Promise.all(started.map((a) => answers(now.routerUrl, a.name, deadline)));
+
+      // No orphans: what the killed foundation ran is gone; what runs now belongs to the new one.
+      for (const pid of leftovers) assert.equal(alive(pid), false, `round ${round}: leftover ${pid} still runs`);
+      for (const pid of processesWithEnv(FOUNDATION_ENV, dataDir)) {
+        assert.ok(descendsFrom(pid, now.pid), `round ${round}: process ${pid} does not belong to the running foundation`);
+      }
+    }
+    // The random moments did land on both sides of a push's end, and mostly during it.
+    assert.ok(kills.early > 0, `kills during a push: ${kills.early}, after: ${kills.late}`);
+  });
+
+  test('a clean stop leaves no app process behind', async () => {
+    const pid = info().pid;
+    await okCli(cli, c.env, ['foundation', 'stop'], c.home);
+    assert.equal(alive(pid), false);
+    await until(async () => processesWithEnv(FOUNDATION_ENV, dataDir).length === 0, 10_000, 'app processes gone');
+  });
+});
