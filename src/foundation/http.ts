@@ -24,6 +24,28 @@ export const unprocessable = (detail: string) => new ApiError(422, 10008, 'CF-Un
 export const badQuery = (detail: string) => new ApiError(400, 10005, 'CF-BadQueryParameter', detail);
 export const parseError = () =>
   new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: invalid request body');
+export const badRequest = (detail: string) => new ApiError(400, 1004, 'CF-BadRequest', `Bad request: ${detail}`);
+
+/** CC's BaseMessage: keys a message does not allow → 422 "Unknown field(s): 'a', 'b'". */
+export function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
+  const extra = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) throw unprocessable(`Unknown field(s): '${extra.join("', '")}'`);
+}
+
+/** `X-Cf-Warnings`: comma-separated, each URL-encoded (cf CLI cloud_controller_connection.go). */
+export function warningsHeader(warnings: string[]): Record<string, string> {
+  return warnings.length ? { 'x-cf-warnings': warnings.map((w) => encodeURIComponent(w)).join(',') } : {};
+}
+
+/**
+ * Largest package or droplet upload, in bytes: CFPUSH_MAX_UPLOAD_BYTES, else
+ * 1 GiB (CC's default `max_package_size` is 1 GB). Read per request so a
+ * test or an operator can change it without a restart.
+ */
+export function maxUploadBytes(): number {
+  const n = Number(process.env.CFPUSH_MAX_UPLOAD_BYTES);
+  return Number.isFinite(n) && n > 0 ? n : 1024 * 1024 * 1024;
+}
 
 export interface Ctx {
   req: IncomingMessage;

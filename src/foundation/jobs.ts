@@ -3,16 +3,22 @@ import type { Foundation } from './context';
 import { ApiError, send, type Ctx } from './http';
 import { meta, type JobRec } from './store';
 
+/** How long the 202 waits for quick work, so a client's first poll already sees the outcome. */
+const QUICK_MS = 2000;
+
 /**
- * Runs `work` as a job and answers 202 with its Location; a thrown ApiError
- * fails the job. Quick work finishes before the answer so the client's first
- * poll already sees COMPLETE (the cf CLI otherwise waits 3 s).
+ * Runs `work` as a job (PROCESSING → COMPLETE, or FAILED with CC's error
+ * entries) and answers 202 with its Location. Work that ends within QUICK_MS
+ * is done before the answer (the cf CLI would otherwise wait 3 s to poll
+ * again); longer work goes on after the 202 and the job shows PROCESSING.
  */
-export async function runJob(c: Ctx, operation: string, work: (job: JobRec) => Promise<void>, resource: string | null = null): Promise<void> {
+export async function runJob(
+  c: Ctx, operation: string, work: (job: JobRec) => Promise<void>, resource: string | null = null, headers: Record<string, string> = {},
+): Promise<void> {
   const job = startJob(c.f, operation, resource);
   const done = finishJob(c.f, job, work);
-  await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
-  send(c.res, 202, undefined, { location: `${c.f.apiUrl}/v3/jobs/${job.guid}` });
+  await Promise.race([done, new Promise((r) => setTimeout(r, QUICK_MS).unref())]);
+  send(c.res, 202, undefined, { location: `${c.f.apiUrl}/v3/jobs/${job.guid}`, ...headers });
   await done;
 }
 

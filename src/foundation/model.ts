@@ -20,7 +20,7 @@ export function getApp(f: Foundation, guid: string | undefined): AppRec {
 
 export function createApp(
   f: Foundation,
-  o: { name: string; spaceGuid: string; env?: Record<string, string>; buildpacks?: string[]; stack?: string },
+  o: { name: string; spaceGuid: string; env?: Record<string, string>; buildpacks?: string[]; stack?: string; docker?: boolean },
 ): AppRec {
   if (f.store.list('apps').some((a) => a.space_guid === o.spaceGuid && a.name === o.name)) {
     throw uniquenessError(`App with the name '${o.name}' already exists.`);
@@ -30,7 +30,7 @@ export function createApp(
     name: o.name,
     space_guid: o.spaceGuid,
     state: 'STOPPED',
-    lifecycle: { type: 'buildpack', data: { buildpacks: o.buildpacks ?? [], stack: o.stack ?? STACK } },
+    lifecycle: o.docker ? { type: 'docker', data: {} } : { type: 'buildpack', data: { buildpacks: o.buildpacks ?? [], stack: o.stack ?? STACK } },
     env: o.env ?? {},
     droplet_guid: null,
   });
@@ -95,6 +95,8 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
     }
   }
   for (const p of appProcesses(f, app.guid)) f.store.remove('processes', p.guid);
+  for (const b of f.store.list('service_bindings').filter((x) => x.app_guid === app.guid)) f.store.remove('service_bindings', b.guid);
+  for (const d of f.store.list('deployments').filter((x) => x.app_guid === app.guid)) f.store.remove('deployments', d.guid);
   for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
   for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);
   for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) {
@@ -142,7 +144,7 @@ export function addDestinations(f: Foundation, route: RouteRec, dests: { appGuid
   for (const d of dests) {
     const app = f.store.get('apps', d.appGuid);
     if (!app) throw unprocessable(`App(s) with guid(s) "${d.appGuid}" do not exist or you do not have access.`);
-    if (app.space_guid !== route.space_guid) throw unprocessable('Apps must be in the same space as the route.');
+    if (app.space_guid !== route.space_guid) throw unprocessable('Routes cannot be mapped to destinations in different spaces.');
     if (route.destinations.some((x) => x.app_guid === d.appGuid && x.process_type === d.processType)) continue;
     const t = now();
     route.destinations.push({ guid: randomUUID(), app_guid: d.appGuid, process_type: d.processType, created_at: t, updated_at: t });

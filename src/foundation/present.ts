@@ -2,7 +2,8 @@
 // file knows the wire shapes, so deepening fidelity later is local.
 import type { Foundation } from './context';
 import type {
-  AppRec, BuildRec, DestinationRec, DomainRec, DropletRec, JobRec, OrgRec, PackageRec, ProcessRec, RouteRec, SpaceRec,
+  AppRec, BuildRec, DeploymentRec, DestinationRec, DomainRec, DropletRec, JobRec, OrgRec, PackageRec, ProcessRec, RouteRec,
+  ServiceBindingRec, ServiceInstanceRec, SpaceRec,
 } from './store';
 
 const META = () => ({ labels: {}, annotations: {} });
@@ -118,10 +119,14 @@ export class Presenter {
   }
 
   package(p: PackageRec) {
+    // CC never returns a docker password; it answers "***" when one is set.
+    const data = p.type === 'docker'
+      ? { image: p.docker?.image ?? '', username: p.docker?.username ?? null, password: p.docker?.password ? '***' : null }
+      : { checksum: { type: 'sha256', value: p.sha256 }, error: p.error };
     return {
       ...base(p),
       type: p.type,
-      data: { checksum: { type: 'sha256', value: p.sha256 }, error: p.error },
+      data,
       state: p.state,
       relationships: { app: { data: { guid: p.app_guid } } },
       metadata: META(),
@@ -177,10 +182,11 @@ export class Presenter {
       metadata: META(),
       links: {
         self: this.href(`/v3/droplets/${d.guid}`),
-        package: this.href(`/v3/packages/${d.package_guid}`),
+        ...(d.package_guid ? { package: this.href(`/v3/packages/${d.package_guid}`) } : {}),
         app: this.href(`/v3/apps/${d.app_guid}`),
         assign_current_droplet: this.href(`/v3/apps/${d.app_guid}/relationships/current_droplet`, 'PATCH'),
-        download: this.href(`/v3/droplets/${d.guid}/download`),
+        ...(d.state === 'AWAITING_UPLOAD' ? { upload: this.href(`/v3/droplets/${d.guid}/upload`, 'POST') } : {}),
+        ...(d.state === 'STAGED' ? { download: this.href(`/v3/droplets/${d.guid}/download`) } : {}),
       },
     };
   }
@@ -223,6 +229,88 @@ export class Presenter {
     return {
       destinations: r.destinations.map((d) => this.destination(d)),
       links: { self: this.href(`/v3/routes/${r.guid}/destinations`), route: this.href(`/v3/routes/${r.guid}`) },
+    };
+  }
+
+  serviceInstance(si: ServiceInstanceRec) {
+    const p = `/v3/service_instances/${si.guid}`;
+    return {
+      ...base(si),
+      name: si.name,
+      type: si.type,
+      tags: si.tags,
+      syslog_drain_url: si.syslog_drain_url,
+      route_service_url: si.route_service_url,
+      last_operation: {
+        type: si.last_operation.type,
+        state: 'succeeded',
+        description: 'Operation succeeded',
+        created_at: si.last_operation.created_at,
+        updated_at: si.last_operation.updated_at,
+      },
+      metadata: META(),
+      relationships: { space: { data: { guid: si.space_guid } } },
+      links: {
+        self: this.href(p),
+        space: this.href(`/v3/spaces/${si.space_guid}`),
+        credentials: this.href(`${p}/credentials`),
+        service_credential_bindings: this.href(`/v3/service_credential_bindings?service_instance_guids=${si.guid}`),
+        service_route_bindings: this.href(`/v3/service_route_bindings?service_instance_guids=${si.guid}`),
+      },
+    };
+  }
+
+  serviceBinding(b: ServiceBindingRec) {
+    const p = `/v3/service_credential_bindings/${b.guid}`;
+    return {
+      ...base(b),
+      name: b.name,
+      type: b.type,
+      last_operation: { type: 'create', state: 'succeeded', description: null, created_at: b.created_at, updated_at: b.updated_at },
+      metadata: META(),
+      relationships: { app: { data: { guid: b.app_guid } }, service_instance: { data: { guid: b.service_instance_guid } } },
+      links: {
+        self: this.href(p),
+        details: this.href(`${p}/details`),
+        service_instance: this.href(`/v3/service_instances/${b.service_instance_guid}`),
+        app: this.href(`/v3/apps/${b.app_guid}`),
+      },
+    };
+  }
+
+  deployment(d: DeploymentRec) {
+    const p = `/v3/deployments/${d.guid}`;
+    const proc = d.new_process_guid ? this.f.store.get('processes', d.new_process_guid) : undefined;
+    // `state` is CC's deprecated summary of status.
+    const state = d.value === 'ACTIVE' ? d.reason : d.reason === 'SUPERSEDED' ? 'DEPLOYED' : d.reason;
+    return {
+      ...base(d),
+      state,
+      status: {
+        value: d.value,
+        reason: d.reason,
+        details: { last_successful_healthcheck: d.updated_at, last_status_change: d.last_status_change, error: d.error },
+      },
+      strategy: d.strategy,
+      options: {
+        max_in_flight: d.max_in_flight,
+        web_instances: d.web_instances,
+        memory_in_mb: proc?.memory_in_mb ?? null,
+        disk_in_mb: proc?.disk_in_mb ?? null,
+        log_rate_limit_in_bytes_per_second: -1,
+      },
+      droplet: { guid: d.droplet_guid },
+      previous_droplet: { guid: d.previous_droplet_guid },
+      new_processes: d.new_process_guid ? [{ guid: d.new_process_guid, type: 'web' }] : [],
+      revision: null,
+      metadata: META(),
+      relationships: { app: { data: { guid: d.app_guid } } },
+      links: {
+        self: this.href(p),
+        app: this.href(`/v3/apps/${d.app_guid}`),
+        cancel: this.href(`${p}/actions/cancel`, 'POST'),
+        continue: this.href(`${p}/actions/continue`, 'POST'),
+      },
     };
   }
 

@@ -327,9 +327,10 @@ applications:
     assert.equal(res.status, 422);
     const details = res.json.errors.map((e: any) => e.detail);
     assert.ok(details.length >= 4, details.join('\n'));
-    assert.ok(details.includes("For application 'v1': Instances must be greater than or equal to 0"), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith("For application 'v1': Memory")), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith("For application 'v2': Health check type")), details.join('\n'));
+    // The core validator's messages, with CC's `Process "web": ` prefix for process fields.
+    assert.ok(details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Instances must be greater than or equal to 0`)), details.join('\n'));
+    assert.ok(details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Memory`)), details.join('\n'));
+    assert.ok(details.some((d: string) => d.startsWith(`For application 'v2': Process "web": Health check type`)), details.join('\n'));
     assert.ok(details.some((d: string) => d.startsWith('For application at index 2: ')), details.join('\n'));
     for (const e of res.json.errors) assert.equal(e.title, 'CF-UnprocessableEntity');
     assert.equal((await api.get('/v3/apps?names=v1')).json.resources.length, 0);
@@ -342,6 +343,7 @@ applications:
     const space = await api.space();
     const json = await api.call('POST', `/v3/spaces/${space.guid}/actions/apply_manifest`, '{}', { 'content-type': 'application/json' });
     assert.equal(json.status, 400);
+    assert.equal(json.json.errors[0].detail, 'Bad request: Content-Type must be yaml');
   });
 });
 

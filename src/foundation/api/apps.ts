@@ -1,6 +1,7 @@
 // /v3/apps and its sub-resources (cf-reference.md §1.2).
 import { runJob } from '../jobs';
-import { filterList, notFound, paginate, readJson, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { vcapServices } from '../services';
 import { appProcesses, appRoutes, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
 import { vcapApplication } from '../env';
 
@@ -24,8 +25,12 @@ function stringMap(v: unknown, label: string): Record<string, string> | undefine
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]));
 }
 
+const APP_CREATE_KEYS = ['name', 'relationships', 'environment_variables', 'lifecycle', 'metadata'];
+const APP_UPDATE_KEYS = ['name', 'lifecycle', 'metadata'];
+
 async function create(c: Ctx): Promise<void> {
   const body = await readJson(c);
+  rejectUnknown(body, APP_CREATE_KEYS);
   const name = body.name;
   if (typeof name !== 'string' || name.trim() === '') throw unprocessable("Name can't be blank");
   const spaceGuid = relGuid(body.relationships?.space);
@@ -33,13 +38,14 @@ async function create(c: Ctx): Promise<void> {
     throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.');
   }
   const lc = body.lifecycle as { type?: string; data?: { buildpacks?: string[]; stack?: string } } | undefined;
-  if (lc?.type && lc.type !== 'buildpack') throw unprocessable(`Lifecycle type '${lc.type}' is not supported by the local foundation yet`);
+  if (lc?.type && lc.type !== 'buildpack' && lc.type !== 'docker') throw unprocessable(`Lifecycle type '${lc.type}' is not supported by the local foundation`);
   const app = createApp(c.f, {
     name,
     spaceGuid,
     env: stringMap(body.environment_variables, 'Environment variables'),
     buildpacks: lc?.data?.buildpacks,
     stack: lc?.data?.stack,
+    docker: lc?.type === 'docker',
   });
   send(c.res, 201, c.f.present.app(app));
 }
@@ -51,6 +57,7 @@ function get(c: Ctx): void {
 async function update(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
   const body = await readJson(c);
+  rejectUnknown(body, APP_UPDATE_KEYS);
   if (typeof body.name === 'string' && body.name !== app.name) {
     if (c.f.store.list('apps').some((a) => a.space_guid === app.space_guid && a.name === body.name)) {
       throw uniquenessError(`App with the name '${body.name}' already exists.`);
@@ -142,7 +149,7 @@ function env(c: Ctx): void {
     staging_env_json: {},
     running_env_json: {},
     environment_variables: app.env,
-    system_env_json: { VCAP_SERVICES: {} },
+    system_env_json: { VCAP_SERVICES: vcapServices(c.f, app.guid) },
     application_env_json: { VCAP_APPLICATION: vcapApplication(c.f, app) },
   });
 }

@@ -1,11 +1,14 @@
 // Builds and droplets (cf-reference.md §1.3): a build stages a READY package
 // asynchronously; a second concurrent build for one app is refused.
-import { ApiError, filterList, notFound, paginate, readJson, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { STACK } from '../model';
 import { meta } from '../store';
 
+const BUILD_CREATE_KEYS = ['package', 'lifecycle', 'staging_memory_in_mb', 'staging_disk_in_mb', 'staging_log_rate_limit_bytes_per_second', 'metadata'];
+
 async function create(c: Ctx): Promise<void> {
   const body = await readJson(c);
+  rejectUnknown(body, BUILD_CREATE_KEYS);
   const pkgGuid = body.package?.guid;
   const pkg = typeof pkgGuid === 'string' ? c.f.store.get('packages', pkgGuid) : undefined;
   if (!pkg) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.');
@@ -32,7 +35,12 @@ async function create(c: Ctx): Promise<void> {
     staging_memory_in_mb: mem,
     staging_disk_in_mb: disk,
   });
-  c.f.stager.start(build);
+  if (pkg.type === 'docker') {
+    // No container runtime here: the build fails the way CC reports staging errors.
+    Object.assign(build, { state: 'FAILED', error: 'StagingError - the local foundation cannot run docker images (no container runtime)' });
+  } else {
+    c.f.stager.start(build);
+  }
   send(c.res, 201, c.f.present.build(build));
 }
 
@@ -52,25 +60,8 @@ function list(c: Ctx): void {
   send(c.res, 200, paginate(c, builds, (b) => c.f.present.build(b)));
 }
 
-function getDroplet(c: Ctx): void {
-  const d = c.f.store.get('droplets', c.params.guid);
-  if (!d) throw notFound('Droplet');
-  send(c.res, 200, c.f.present.droplet(d));
-}
-
-function listDroplets(c: Ctx): void {
-  const droplets = filterList(c.f.store.list('droplets'), c.query, {
-    guids: (d) => d.guid,
-    app_guids: (d) => d.app_guid,
-    states: (d) => d.state,
-  });
-  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d)));
-}
-
 export const buildRoutes: RouteDef[] = [
   { method: 'POST', path: '/v3/builds', handler: create },
   { method: 'GET', path: '/v3/builds', handler: list },
   { method: 'GET', path: '/v3/builds/:guid', handler: get },
-  { method: 'GET', path: '/v3/droplets', handler: listDroplets },
-  { method: 'GET', path: '/v3/droplets/:guid', handler: getDroplet },
 ];

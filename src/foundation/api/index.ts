@@ -4,6 +4,9 @@ import type { Foundation } from '../context';
 import { ApiError, compile, match, send } from '../http';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
+import { deploymentRoutes } from './deployments';
+import { dropletRoutes } from './droplets';
+import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
 import { orgRoutes } from './orgs';
 import { packageRoutes } from './packages';
@@ -13,7 +16,7 @@ import { routeRoutes } from './routes';
 
 const TABLE = compile([
   ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
-  ...buildRoutes, ...processRoutes, ...routeRoutes,
+  ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {

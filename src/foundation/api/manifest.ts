@@ -1,177 +1,80 @@
-// POST /v3/spaces/:guid/actions/apply_manifest and GET /v3/jobs/:guid
-// (cf-reference.md §1.7): validate every app first (422 with one error per
-// problem, "For application 'NAME': "), then apply additively in a job.
+// POST /v3/spaces/:guid/actions/apply_manifest, manifest_diff and GET /v3/jobs/:guid
+// (cf-reference.md §1.7; CC `space_manifests_controller.rb`). Validation is the
+// core validator's (`parseManifest`); this file maps its diagnostics to CC's
+// errors, finds or creates the apps (as CC does before answering) and applies
+// the rest additively in a job.
 import { randomInt } from 'node:crypto';
-import { parseDocument } from 'yaml';
-import { megabytes } from '../../core/manifest/units';
+import { appPrefix, parseManifest, type AppManifest, type ManifestDiagnostic, type ManifestProcess } from '../../core/manifest';
 import type { Foundation } from '../context';
-import { ApiError, notFound, readText, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { ApiError, badRequest, notFound, parseError, readText, send, unprocessable, warningsHeader, type Ctx, type RouteDef } from '../http';
 import { runJob } from '../jobs';
+import { manifestDiff } from '../manifest-diff';
 import { addDestinations, appRoutes, createApp, createRoute, ensureProcess, findRoute } from '../model';
-import type { AppRec, ProcessRec, SpaceRec } from '../store';
+import { bindByNames } from '../services';
+import type { AppRec, SpaceRec } from '../store';
 import { defaultDomain } from './orgs';
 
-type Raw = Record<string, unknown>;
+const NOT_YAML = 'Unable to push app because manifest';
+const NO_APPS = "Cannot parse manifest with no 'applications' field.";
 
-interface ProcSpec {
-  type: string;
-  command?: string | null;
-  instances?: number;
-  memoryMb?: number;
-  diskMb?: number;
-  healthCheckType?: 'port' | 'process' | 'http';
-  endpoint?: string;
-  timeout?: number;
-  invocationTimeout?: number;
+function compound(details: string[]): ApiError {
+  const [first, ...rest] = details.map((detail) => ({ code: 10008, title: 'CF-UnprocessableEntity', detail }));
+  return new ApiError(422, first!.code, first!.title, first!.detail, rest);
 }
 
-interface AppSpec {
-  name: string;
-  env?: Record<string, string>;
-  buildpacks?: string[];
-  stack?: string;
-  routes?: string[];
-  defaultRoute: boolean;
-  randomRoute: boolean;
-  noRoute: boolean;
-  processes: ProcSpec[];
-}
-
-const isObj = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-function intField(raw: Raw, key: string, label: string, min: number, errs: string[]): number | undefined {
-  const v = raw[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    errs.push(`${label} must be an integer`);
-    return undefined;
-  }
-  if (v < min) errs.push(min === 0 ? `${label} must be greater than or equal to 0` : `${label} must be greater than 0`);
-  return v;
-}
-
-/** The process-level keys shared by the app node (web) and `processes[]` entries. */
-function procSpec(raw: Raw, type: string, errs: string[]): ProcSpec {
-  const p: ProcSpec = { type };
-  if (raw.command !== undefined) {
-    if (raw.command !== null && typeof raw.command !== 'string') errs.push('Command must be a string');
-    else p.command = raw.command || null;
-  }
-  p.instances = intField(raw, 'instances', 'Instances', 0, errs);
-  const mem = megabytes(raw.memory, 'Memory');
-  if (mem.error) errs.push(mem.error);
-  p.memoryMb = mem.mb;
-  const disk = megabytes(raw['disk_quota'] ?? raw['disk-quota'], 'Disk quota');
-  if (disk.error) errs.push(disk.error);
-  p.diskMb = disk.mb;
-  const hc = raw['health-check-type'];
-  if (hc !== undefined && hc !== null) {
-    const t = hc === 'none' ? 'process' : hc;
-    if (t !== 'port' && t !== 'process' && t !== 'http') errs.push('Health check type must be "port", "process", or "http"');
-    else p.healthCheckType = t;
-  }
-  const ep = raw['health-check-http-endpoint'];
-  if (ep !== undefined && ep !== null) {
-    if (typeof ep !== 'string' || !ep.startsWith('/')) errs.push('Health check http endpoint must be a valid URI path');
-    else p.endpoint = ep;
-  }
-  p.timeout = intField(raw, 'timeout', 'Timeout', 1, errs);
-  p.invocationTimeout = intField(raw, 'health-check-invocation-timeout', 'Health check invocation timeout', 1, errs);
-  return p;
-}
-
-function appSpec(raw: Raw, errs: string[]): AppSpec {
-  const spec: AppSpec = { name: String(raw.name ?? ''), defaultRoute: false, randomRoute: false, noRoute: false, processes: [] };
-  if (raw.env !== undefined && raw.env !== null) {
-    if (!isObj(raw.env)) errs.push('Env must be an object of keys and values');
-    else spec.env = Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-  }
-  const bps = raw.buildpacks ?? (raw.buildpack !== undefined ? [raw.buildpack] : undefined);
-  if (bps !== undefined && bps !== null) {
-    if (!Array.isArray(bps) || bps.some((b) => typeof b !== 'string')) errs.push('Buildpacks must be an array of strings');
-    else spec.buildpacks = bps as string[];
-  }
-  if (raw.stack !== undefined && typeof raw.stack !== 'string') errs.push('Stack must be a string');
-  else if (typeof raw.stack === 'string') spec.stack = raw.stack;
-  if (raw.docker !== undefined) errs.push('Docker apps are not supported by the local foundation yet');
-  if (raw.routes !== undefined && raw.routes !== null) {
-    if (!Array.isArray(raw.routes) || raw.routes.some((r) => !isObj(r) || typeof r.route !== 'string')) {
-      errs.push('Routes must be a list of route objects');
-    } else {
-      spec.routes = (raw.routes as { route: string }[]).map((r) => r.route);
+/**
+ * The body → validated apps and warnings, or CC's error: a body that is not
+ * YAML is a 400 parse error; document-level problems (version, no
+ * applications) come alone, as CC checks them first; app problems all at
+ * once, each prefixed "For application 'NAME': " / "For application at index N: ".
+ */
+export function parseManifestBody(text: string): { apps: AppManifest[]; warnings: string[] } {
+  const { manifest, diagnostics } = parseManifest(text, { file: 'manifest.yml' });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').map((d) => appPrefix(d) + d.message);
+  if (errors.some((d) => d.message.startsWith(NOT_YAML))) {
+    // A YAML document that is not a map is "no applications" to CC; broken YAML is a parse error.
+    if (errors.some((d) => d.message.includes("must be a map with an 'applications' list") || d.message.includes("'applications' must be a list"))) {
+      throw unprocessable(NO_APPS);
     }
+    throw parseError();
   }
-  spec.noRoute = raw['no-route'] === true;
-  spec.randomRoute = raw['random-route'] === true;
-  spec.defaultRoute = raw['default-route'] === true;
-  if (spec.noRoute && spec.routes) errs.push('Routes cannot be provided when no-route is true');
-  const web = procSpec(raw, 'web', errs);
-  const procs = new Map<string, ProcSpec>([['web', web]]);
-  if (raw.processes !== undefined && raw.processes !== null) {
-    if (!Array.isArray(raw.processes)) errs.push('Processes must be an array of process configurations');
-    else {
-      for (const p of raw.processes) {
-        if (!isObj(p) || typeof p.type !== 'string' || !p.type) {
-          errs.push('Process must have a type');
-          continue;
-        }
-        const ps = procSpec(p, p.type, errs);
-        // A `processes:` web entry wins over app-level keys it sets.
-        const prev = procs.get(p.type);
-        procs.set(p.type, prev ? { ...prev, ...Object.fromEntries(Object.entries(ps).filter(([, v]) => v !== undefined)) } : ps);
-      }
-    }
+  const docErrors = errors.filter((d) => !d.app);
+  if (docErrors.length) {
+    const version = docErrors.find((d) => d.message.startsWith('Unsupported manifest schema version'));
+    throw unprocessable(version ? version.message : NO_APPS);
   }
-  spec.processes = [...procs.values()];
-  return spec;
+  if (errors.length || !manifest) throw compound(errors.map((d: ManifestDiagnostic) => appPrefix(d) + d.message));
+  return { apps: manifest.apps, warnings };
 }
 
-/** The whole document → app specs, or a 422 listing every problem. */
-export function parseManifestBody(text: string): AppSpec[] {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new ApiError(400, 1001, 'CF-MessageParseError', `Request invalid due to parse error: ${doc.errors[0]!.message.split('\n')[0]}`);
-  }
-  const root = doc.toJS() as unknown;
-  if (!isObj(root)) throw unprocessable("Cannot parse manifest with no 'applications' field.");
-  if (root.version !== undefined && root.version !== 1) {
-    throw unprocessable('Unsupported manifest schema version. Currently supported versions: [1].');
-  }
-  const apps = root.applications;
-  if (!Array.isArray(apps) || apps.length === 0) throw unprocessable("Cannot parse manifest with no 'applications' field.");
-  const problems: string[] = [];
-  const specs = apps.map((raw, i) => {
-    const errs: string[] = [];
-    if (!isObj(raw)) {
-      problems.push(`For application at index ${i}: Application must be an object`);
-      return undefined;
-    }
-    const named = typeof raw.name === 'string' && raw.name.trim() !== '';
-    if (!named) errs.push('Name must not be empty');
-    const spec = appSpec(raw, errs);
-    const prefix = named ? `For application '${raw.name as string}': ` : `For application at index ${i}: `;
-    problems.push(...errs.map((e) => prefix + e));
-    return spec;
-  });
-  if (problems.length > 0) {
-    const [first, ...rest] = problems.map((detail) => ({ code: 10008, title: 'CF-UnprocessableEntity', detail }));
-    throw new ApiError(422, first!.code, first!.title, first!.detail, rest);
-  }
-  return specs as AppSpec[];
+function yamlOnly(c: Ctx): void {
+  const type = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!['application/x-yaml', 'application/yaml', 'text/yaml', 'text/x-yaml'].includes(type)) throw badRequest('Content-Type must be yaml');
 }
 
-function applyProcess(f: Foundation, app: AppRec, ps: ProcSpec): ProcessRec {
+function spaceOf(c: Ctx): SpaceRec {
+  const space = c.f.store.get('spaces', c.params.guid);
+  if (!space) throw notFound('Space');
+  return space;
+}
+
+// --- applying ----------------------------------------------------------------
+
+function applyProcess(f: Foundation, app: AppRec, ps: Partial<ManifestProcess> & { type: string }): void {
   const p = ensureProcess(f, app, ps.type);
-  if (ps.command !== undefined) p.command = ps.command;
+  if (ps.command !== undefined) p.command = ps.command || null;
   if (ps.instances !== undefined) p.instances = ps.instances;
   if (ps.memoryMb !== undefined) p.memory_in_mb = ps.memoryMb;
   if (ps.diskMb !== undefined) p.disk_in_mb = ps.diskMb;
-  if (ps.healthCheckType) p.health_check.type = ps.healthCheckType;
-  if (ps.endpoint !== undefined) p.health_check.data.endpoint = ps.endpoint;
+  if (ps.healthCheckType) {
+    p.health_check.type = ps.healthCheckType;
+    if (ps.healthCheckType !== 'http') p.health_check.data.endpoint = null;
+  }
+  if (ps.healthCheckHttpEndpoint !== undefined) p.health_check.data.endpoint = ps.healthCheckHttpEndpoint;
   if (ps.timeout !== undefined) p.health_check.data.timeout = ps.timeout;
-  if (ps.invocationTimeout !== undefined) p.health_check.data.invocation_timeout = ps.invocationTimeout;
+  if (ps.healthCheckInvocationTimeout !== undefined) p.health_check.data.invocation_timeout = ps.healthCheckInvocationTimeout;
   f.store.touch(p);
-  return p;
 }
 
 const WORDS_A = ['brave', 'quiet', 'lucky', 'shiny', 'rapid', 'calm', 'bold', 'merry', 'sunny', 'fuzzy'];
@@ -181,10 +84,10 @@ function hostFor(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app';
 }
 
-/** "host.domain/path": the longest existing domain suffix wins (CC manifest_route.rb). */
+/** "host.domain/path": the whole name as a domain first, then host + domain (CC manifest_route.rb). */
 function resolveRoute(f: Foundation, route: string): { host: string; domainGuid: string; path: string } {
   const slash = route.indexOf('/');
-  const hostPart = (slash < 0 ? route : route.slice(0, slash)).toLowerCase().replace(/^https?:\/\//, '');
+  const hostPart = (slash < 0 ? route : route.slice(0, slash)).toLowerCase();
   const path = slash < 0 ? '' : route.slice(slash);
   if (/:\d+$/.test(hostPart)) throw unprocessable(`The route '${route}' is a TCP route; TCP routes are not supported by the local foundation.`);
   const domains = f.store.list('domains');
@@ -200,12 +103,13 @@ function mapRoute(f: Foundation, app: AppRec, where: { host: string; domainGuid:
   const route =
     findRoute(f, where.host, where.domainGuid, where.path) ??
     createRoute(f, { host: where.host, path: where.path, domainGuid: where.domainGuid, spaceGuid: app.space_guid });
-  if (route.space_guid !== app.space_guid) throw unprocessable(`The app cannot be mapped to route ${route.host} because the route is not in this space.`);
+  if (route.space_guid !== app.space_guid) throw unprocessable('Routes cannot be mapped to destinations in different spaces');
   addDestinations(f, route, [{ appGuid: app.guid, processType: 'web' }]);
 }
 
-function applyRoutes(f: Foundation, app: AppRec, spec: AppSpec, orgDomain: () => string): void {
-  if (spec.noRoute) {
+/** no-route unmaps; listed routes are added; random/default only for an app with no routes. */
+function applyRoutes(f: Foundation, app: AppRec, m: AppManifest, orgDomain: () => string): void {
+  if (m.noRoute) {
     for (const r of appRoutes(f, app.guid)) {
       r.destinations = r.destinations.filter((d) => d.app_guid !== app.guid);
       f.store.touch(r);
@@ -213,48 +117,70 @@ function applyRoutes(f: Foundation, app: AppRec, spec: AppSpec, orgDomain: () =>
     f.routesChanged();
     return;
   }
-  if (spec.routes) {
-    for (const r of spec.routes) mapRoute(f, app, resolveRoute(f, r));
+  if (m.routes) {
+    for (const r of m.routes) mapRoute(f, app, resolveRoute(f, r.route));
     return;
   }
   if (appRoutes(f, app.guid).length > 0) return;
-  if (spec.randomRoute) {
+  if (m.randomRoute) {
     const host = `${hostFor(app.name)}-${WORDS_A[randomInt(WORDS_A.length)]}-${WORDS_B[randomInt(WORDS_B.length)]}-${randomInt(100, 999)}`;
     mapRoute(f, app, { host, domainGuid: orgDomain(), path: '' });
-  } else if (spec.defaultRoute) {
+  } else if (m.defaultRoute) {
     mapRoute(f, app, { host: hostFor(app.name), domainGuid: orgDomain(), path: '' });
   }
 }
 
+function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
+  const f = c.f;
+  if (m.env) Object.assign(app.env, m.env);
+  if (app.lifecycle.type === 'buildpack' && (m.buildpacks || m.stack)) {
+    const data = app.lifecycle.data as { buildpacks: string[]; stack: string };
+    app.lifecycle.data = { buildpacks: m.buildpacks ?? data.buildpacks, stack: m.stack ?? data.stack };
+  }
+  f.store.touch(app);
+  const web: Partial<ManifestProcess> & { type: string } = {
+    type: 'web', command: m.command, instances: m.instances, memoryMb: m.memoryMb, diskMb: m.diskMb,
+    healthCheckType: m.healthCheckType, healthCheckHttpEndpoint: m.healthCheckHttpEndpoint, timeout: m.timeout,
+  };
+  const procs = m.processes ?? [];
+  const webEntry = procs.find((p) => p.type === 'web');
+  // A `processes:` web entry wins over the app-level keys it sets.
+  applyProcess(f, app, webEntry ? { ...web, ...Object.fromEntries(Object.entries(webEntry).filter(([, v]) => v !== undefined)) } : web);
+  for (const p of procs) if (p.type !== 'web') applyProcess(f, app, p);
+  applyRoutes(f, app, m, () => defaultDomain(c).guid);
+  if (m.services?.length) bindByNames(f, app, m.services);
+  // Only instances (and routes) take effect without a restart.
+  if (app.state === 'STARTED') void f.supervisor.sync(app.guid);
+}
+
 async function applyManifest(c: Ctx): Promise<void> {
-  const space = c.f.store.get('spaces', c.params.guid) as SpaceRec | undefined;
-  if (!space) throw notFound('Space');
-  const type = c.req.headers['content-type'] ?? '';
-  if (!/yaml/i.test(type)) throw new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: Content-Type must be yaml');
-  const specs = parseManifestBody(await readText(c.req));
-  await runJob(c, 'app.apply_manifest', async () => {
-    for (const spec of specs) {
+  const space = spaceOf(c);
+  yamlOnly(c);
+  const { apps, warnings } = parseManifestBody(await readText(c.req));
+  // CC finds or creates every app before it answers (AppFindOrCreateSkeleton).
+  const pairs = apps.map((m) => {
+    let app = c.f.store.list('apps').find((a) => a.space_guid === space.guid && a.name === m.name);
+    if (app?.lifecycle.type === 'docker' && m.buildpacks) {
+      throw unprocessable(`For application '${m.name}': ${m.raw.buildpacks !== undefined ? 'Buildpacks' : 'Buildpack'} cannot be configured for a docker lifecycle app.`);
+    }
+    if (app?.lifecycle.type === 'buildpack' && m.docker) {
+      throw unprocessable(`For application '${m.name}': Docker cannot be configured for a buildpack lifecycle app.`);
+    }
+    app ??= createApp(c.f, { name: m.name, spaceGuid: space.guid, buildpacks: m.buildpacks, stack: m.stack, docker: !!m.docker });
+    return { app, m };
+  });
+  await runJob(c, 'space.apply_manifest', async (job) => {
+    job.warnings = warnings.map((detail) => ({ detail }));
+    for (const { app, m } of pairs) {
       try {
-        let app = c.f.store.list('apps').find((a) => a.space_guid === space.guid && a.name === spec.name);
-        if (!app) app = createApp(c.f, { name: spec.name, spaceGuid: space.guid, buildpacks: spec.buildpacks, stack: spec.stack });
-        if (spec.env) Object.assign(app.env, spec.env);
-        if (spec.buildpacks || spec.stack) {
-          const data = app.lifecycle.data as { buildpacks: string[]; stack: string };
-          app.lifecycle.data = { buildpacks: spec.buildpacks ?? data.buildpacks, stack: spec.stack ?? data.stack };
-        }
-        c.f.store.touch(app);
-        for (const ps of spec.processes) applyProcess(c.f, app, ps);
-        applyRoutes(c.f, app, spec, () => defaultDomain(c).guid);
-        // Only instances (and routes) take effect without a restart.
-        if (app.state === 'STARTED') void c.f.supervisor.sync(app.guid);
+        if (!c.f.store.get('apps', app.guid)) throw notFound('App');
+        applyApp(c, app, m);
       } catch (err) {
-        if (err instanceof ApiError) {
-          throw new ApiError(err.status, err.code, err.title, `For application '${spec.name}': ${err.detail}`);
-        }
+        if (err instanceof ApiError) throw new ApiError(err.status, err.code, err.title, `For application '${m.name}': ${err.detail}`);
         throw err;
       }
     }
-  }, `/v3/spaces/${space.guid}`);
+  }, `/v3/spaces/${space.guid}`, warningsHeader(warnings));
 }
 
 function getJob(c: Ctx): void {
@@ -263,15 +189,15 @@ function getJob(c: Ctx): void {
   send(c.res, 200, c.f.present.job(j));
 }
 
-/** The cf CLI shows this before pushing; an empty diff keeps it quiet (full diff is a later issue). */
-async function manifestDiff(c: Ctx): Promise<void> {
-  if (!c.f.store.get('spaces', c.params.guid)) throw notFound('Space');
-  parseManifestBody(await readText(c.req));
-  send(c.res, 201, { diff: [] });
+async function diff(c: Ctx): Promise<void> {
+  const space = spaceOf(c);
+  yamlOnly(c);
+  const { apps, warnings } = parseManifestBody(await readText(c.req));
+  send(c.res, 201, { diff: manifestDiff(c.f, space.guid, apps.map((a) => a.raw)) }, warningsHeader(warnings));
 }
 
 export const manifestRoutes: RouteDef[] = [
-  { method: 'POST', path: '/v3/spaces/:guid/manifest_diff', handler: manifestDiff },
+  { method: 'POST', path: '/v3/spaces/:guid/manifest_diff', handler: diff },
   { method: 'POST', path: '/v3/spaces/:guid/actions/apply_manifest', handler: applyManifest },
   { method: 'GET', path: '/v3/jobs/:guid', handler: getJob },
 ];

@@ -1,6 +1,33 @@
 // Organizations, spaces and domains: fixed at one org `org`, one space
 // `space` and the shared domain `localhost` (read-only for now).
-import { filterList, notFound, paginate, send, type Ctx, type RouteDef } from '../http';
+import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { uniquenessError } from '../model';
+import { meta } from '../store';
+
+function nameOf(body: Record<string, unknown>): string {
+  if (typeof body.name !== 'string') throw unprocessable(body.name === undefined ? "Name can't be blank" : 'Name must be a string');
+  if (body.name.trim() === '') throw unprocessable("Name can't be blank");
+  if (body.name.length > 255) throw unprocessable('Name is too long (maximum is 255 characters)');
+  return body.name;
+}
+
+async function createOrg(c: Ctx): Promise<void> {
+  const body = await readJson(c);
+  rejectUnknown(body, ['name', 'suspended', 'metadata']);
+  const name = nameOf(body);
+  if (c.f.store.list('orgs').some((o) => o.name === name)) throw uniquenessError(`Organization '${name}' already exists.`);
+  send(c.res, 201, c.f.present.org(c.f.store.put('orgs', { ...meta(), name })));
+}
+
+async function createSpace(c: Ctx): Promise<void> {
+  const body = await readJson(c);
+  rejectUnknown(body, ['name', 'relationships', 'metadata']);
+  const name = nameOf(body);
+  const orgGuid = relGuid(body.relationships?.organization);
+  if (!orgGuid || !c.f.store.get('orgs', orgGuid)) throw unprocessable('Invalid organization. Ensure the organization exists and you have access to it.');
+  if (c.f.store.list('spaces').some((s) => s.org_guid === orgGuid && s.name === name)) throw uniquenessError(`Space '${name}' already exists.`);
+  send(c.res, 201, c.f.present.space(c.f.store.put('spaces', { ...meta(), name, org_guid: orgGuid })));
+}
 
 function listOrgs(c: Ctx): void {
   const orgs = filterList(c.f.store.list('orgs'), c.query, { names: (o) => o.name, guids: (o) => o.guid });
@@ -58,6 +85,8 @@ function orgDefaultDomain(c: Ctx): void {
 
 export const orgRoutes: RouteDef[] = [
   { method: 'GET', path: '/v3/organizations', handler: listOrgs },
+  { method: 'POST', path: '/v3/organizations', handler: createOrg },
+  { method: 'POST', path: '/v3/spaces', handler: createSpace },
   { method: 'GET', path: '/v3/organizations/:guid', handler: getOrg },
   { method: 'GET', path: '/v3/organizations/:guid/domains', handler: orgDomains },
   { method: 'GET', path: '/v3/organizations/:guid/domains/default', handler: orgDefaultDomain },

@@ -5,10 +5,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
 import * as yauzl from 'yauzl';
-import { filterList, notFound, paginate, readJson, relGuid, send, unprocessable, ApiError, type Ctx, type RouteDef } from '../http';
+import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { meta, type PackageFile, type PackageRec, type Store } from '../store';
+import { packageTooLarge, readUpload } from '../uploads';
+import { ZipFile } from 'yazl';
+import { createReadStream } from 'node:fs';
 
 function byGuid(c: Ctx): PackageRec {
   const p = c.f.store.get('packages', c.params.guid);
@@ -27,17 +29,46 @@ function list(c: Ctx): void {
   send(c.res, 200, paginate(c, pkgs, (p) => c.f.present.package(p)));
 }
 
+const PACKAGE_CREATE_KEYS = ['type', 'relationships', 'data', 'metadata'];
+
 async function create(c: Ctx): Promise<void> {
   const body = await readJson(c);
-  if (body.type !== 'bits') {
-    throw unprocessable(body.type === 'docker' ? 'Docker packages are not supported by the local foundation yet' : "Type must be one of 'bits', 'docker'");
-  }
+  rejectUnknown(body, PACKAGE_CREATE_KEYS);
+  if (body.type !== 'bits' && body.type !== 'docker') throw unprocessable("Type must be one of 'bits', 'docker'");
   const appGuid = relGuid(body.relationships?.app);
-  if (!appGuid || !c.f.store.get('apps', appGuid)) throw unprocessable('App must exist');
+  const app = c.f.store.get('apps', appGuid);
+  if (!app) throw unprocessable('App must exist');
+  if (body.type === 'bits') {
+    if (body.data !== undefined && body.data !== null && Object.keys(body.data).length) throw unprocessable('Data must be empty if provided for bits packages');
+    const pkg = c.f.store.put('packages', {
+      ...meta(), app_guid: app.guid, type: 'bits', state: 'AWAITING_UPLOAD', sha256: null, error: null, files: [],
+    });
+    return send(c.res, 201, c.f.present.package(pkg));
+  }
+  // Docker: READY at once; the password is stored (staging would need it) and never returned.
+  const data = body.data as { image?: unknown; username?: unknown; password?: unknown } | undefined;
+  if (!data || typeof data.image !== 'string' || !data.image.trim()) throw unprocessable('Data Image required');
+  if (app.lifecycle.type !== 'docker') throw unprocessable('Cannot create a docker package for a buildpack app.');
+  const username = typeof data.username === 'string' && data.username ? data.username : null;
+  const password = typeof data.password === 'string' && data.password ? data.password : null;
+  if ((username === null) !== (password === null)) throw unprocessable('Data Username and password must both be provided');
   const pkg = c.f.store.put('packages', {
-    ...meta(), app_guid: appGuid, type: 'bits', state: 'AWAITING_UPLOAD', sha256: null, error: null, files: [],
+    ...meta(), app_guid: app.guid, type: 'docker', state: 'READY', sha256: null, error: null, files: [],
+    docker: { image: data.image, username, password },
   });
   send(c.res, 201, c.f.present.package(pkg));
+}
+
+/** The package's files as a zip (CC redirects to the blobstore; we stream it). */
+async function download(c: Ctx): Promise<void> {
+  const pkg = byGuid(c);
+  if (pkg.type !== 'bits') throw unprocessable('Cannot download a docker package.');
+  if (pkg.state !== 'READY') throw unprocessable('Package has no bits to download.');
+  const zip = new ZipFile();
+  for (const f of pkg.files) zip.addReadStream(createReadStream(c.f.store.blobPath(f.sha1)), f.path, { mode: 0o100000 | parseInt(f.mode, 8) });
+  zip.end();
+  c.res.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${pkg.guid}.zip"` });
+  await pipeline(zip.outputStream, c.res);
 }
 
 /** A clean relative path inside the package, or undefined if it would escape it. */
@@ -117,7 +148,11 @@ async function* entries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
     const next = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
       const onEntry = (e: yauzl.Entry) => done(resolve, e);
       const onEnd = () => done(resolve, undefined);
-      const onError = (err: Error) => done(reject, unprocessable(`The bits zip is invalid: ${err.message}`));
+      const onError = (err: Error) => {
+        // yauzl refuses `..` and absolute entry names itself; say what that means.
+        const escape = /^(?:invalid relative path|absolute path): (.*)$/.exec(err.message);
+        done(reject, unprocessable(escape ? `Zip entry '${escape[1]}' would be extracted outside the package` : `The bits zip is invalid: ${err.message}`));
+      };
       const done = <A>(fn: (a: A) => void, a: A) => {
         zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
         fn(a);
@@ -130,34 +165,6 @@ async function* entries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
   }
 }
 
-/** Multipart: field `resources` (JSON) and optional file `bits` (a zip), saved to a temp file. */
-function readMultipart(c: Ctx, tmpZip: string): Promise<{ resources?: string; hasBits: boolean }> {
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: c.req.headers, limits: { fieldSize: 64 * 1024 * 1024 } });
-    } catch {
-      reject(new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: expected a multipart/form-data body'));
-      return;
-    }
-    let resources: string | undefined;
-    let writing: Promise<void> | undefined;
-    bb.on('field', (name, value) => {
-      if (name === 'resources') resources = value;
-    });
-    bb.on('file', (name, stream) => {
-      if (name !== 'bits' || writing) return void stream.resume();
-      writing = pipeline(stream, createWriteStream(tmpZip));
-    });
-    bb.on('error', (err) => reject(new ApiError(400, 1001, 'CF-MessageParseError', `Request invalid due to parse error: ${(err as Error).message}`)));
-    bb.on('close', () => {
-      if (!writing) return resolve({ resources, hasBits: false });
-      writing.then(() => resolve({ resources, hasBits: true }), reject);
-    });
-    c.req.pipe(bb);
-  });
-}
-
 function packageChecksum(files: PackageFile[]): string {
   const h = createHash('sha256');
   for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) h.update(`${f.path}\0${f.mode}\0${f.sha1}\n`);
@@ -166,6 +173,7 @@ function packageChecksum(files: PackageFile[]): string {
 
 async function upload(c: Ctx): Promise<void> {
   const pkg = byGuid(c);
+  if (pkg.type !== 'bits') throw unprocessable('Package type must be bits.');
   if (pkg.state !== 'AWAITING_UPLOAD' && pkg.state !== 'FAILED') {
     throw unprocessable('Package must be in the AWAITING_UPLOAD state to upload bits');
   }
@@ -173,7 +181,9 @@ async function upload(c: Ctx): Promise<void> {
   await mkdir(tmpDir, { recursive: true });
   try {
     const zipPath = join(tmpDir, `${randomUUID()}.zip`);
-    const form = await readMultipart(c, zipPath);
+    const up = await readUpload(c, 'bits', zipPath);
+    if (up.tooLarge) throw packageTooLarge(up.limit);
+    const form = { resources: up.fields.resources, hasBits: up.hasFile };
     pkg.state = 'PROCESSING_UPLOAD';
     const byPath = new Map<string, PackageFile>();
     try {
@@ -205,5 +215,6 @@ export const packageRoutes: RouteDef[] = [
   { method: 'POST', path: '/v3/packages', handler: create },
   { method: 'GET', path: '/v3/packages/:guid', handler: (c) => send(c.res, 200, c.f.present.package(byGuid(c))) },
   { method: 'POST', path: '/v3/packages/:guid/upload', handler: upload },
+  { method: 'GET', path: '/v3/packages/:guid/download', handler: download },
   { method: 'POST', path: '/v3/resource_matches', handler: resourceMatches },
 ];

@@ -1,5 +1,5 @@
 // /v3/processes: read, update, scale, stats (cf-reference.md §1.4).
-import { filterList, notFound, paginate, readJson, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appProcesses, getApp } from '../model';
 import type { ProcessRec } from '../store';
 
@@ -40,6 +40,7 @@ function posInt(v: unknown, label: string): number | undefined {
 
 async function update(c: Ctx, p: ProcessRec): Promise<void> {
   const body = await readJson(c);
+  rejectUnknown(body, ['command', 'health_check', 'readiness_health_check', 'metadata']);
   if (body.command !== undefined) {
     if (body.command !== null && typeof body.command !== 'string') throw unprocessable('Command must be a string');
     p.command = body.command === '' ? null : body.command;
@@ -63,6 +64,7 @@ async function update(c: Ctx, p: ProcessRec): Promise<void> {
 /** Instances apply at once; memory/disk need a restart, as on CF. */
 async function scale(c: Ctx, p: ProcessRec): Promise<void> {
   const body = await readJson(c);
+  rejectUnknown(body, ['instances', 'memory_in_mb', 'disk_in_mb', 'log_rate_limit_in_bytes_per_second']);
   const instances = nonNegInt(body.instances, 'Instances');
   const mem = posInt(body.memory_in_mb, 'Memory in mb');
   const disk = posInt(body.disk_in_mb, 'Disk in mb');

@@ -34,6 +34,8 @@ function v3(c: Ctx): void {
       self: l(''), apps: l('/apps'), builds: l('/builds'), domains: l('/domains'), droplets: l('/droplets'),
       organizations: l('/organizations'), packages: l('/packages'), processes: l('/processes'),
       resource_matches: l('/resource_matches'), routes: l('/routes'), spaces: l('/spaces'), info: l('/info'),
+      deployments: l('/deployments'), service_instances: l('/service_instances'),
+      service_credential_bindings: l('/service_credential_bindings'), jobs: l('/jobs'),
     },
   });
 }

@@ -1,6 +1,6 @@
 // /v3/routes and destinations (cf-reference.md §1.5).
 import { runJob } from '../jobs';
-import { filterList, notFound, paginate, readJson, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { addDestinations, createRoute } from '../model';
 import type { RouteRec } from '../store';
 
@@ -26,6 +26,7 @@ function list(c: Ctx): void {
 
 async function create(c: Ctx): Promise<void> {
   const body = await readJson(c);
+  rejectUnknown(body, ['host', 'path', 'port', 'relationships', 'options', 'metadata']);
   if (body.host !== undefined && typeof body.host !== 'string') throw unprocessable('Host must be a string');
   if (body.path !== undefined && typeof body.path !== 'string') throw unprocessable('Path must be a string');
   if (body.port !== undefined && body.port !== null) throw unprocessable('Routes with protocol \'tcp\' are not supported by the local foundation');

@@ -1,0 +1,140 @@
+// Droplets (cf-reference.md §1.3): list/get, a droplet staged elsewhere
+// (`POST /v3/droplets` → AWAITING_UPLOAD, then `POST …/upload` with a tgz in
+// field `bits` → STAGED), download as a tgz, delete.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CfPushError } from '../../core/errors';
+import { extractDroplet, packDroplet, readStagingInfo } from '../../core/staging/droplet';
+import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { finishJob, runJob, startJob } from '../jobs';
+import { meta, type DropletRec } from '../store';
+import { dropletTooLarge, readUpload } from '../uploads';
+import { STACK } from '../model';
+
+function byGuid(c: Ctx): DropletRec {
+  const d = c.f.store.get('droplets', c.params.guid);
+  if (!d) throw notFound('Droplet');
+  return d;
+}
+
+function list(c: Ctx): void {
+  const droplets = filterList(c.f.store.list('droplets'), c.query, {
+    guids: (d) => d.guid,
+    app_guids: (d) => d.app_guid,
+    states: (d) => d.state,
+    space_guids: (d) => c.f.store.get('apps', d.app_guid)?.space_guid,
+  });
+  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d)));
+}
+
+function processTypes(v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw unprocessable('Process types must be an object with string values');
+  }
+  return v as Record<string, string>;
+}
+
+async function create(c: Ctx): Promise<void> {
+  const body = await readJson(c);
+  rejectUnknown(body, ['relationships', 'process_types', 'metadata']);
+  const appGuid = relGuid(body.relationships?.app);
+  const app = c.f.store.get('apps', appGuid);
+  if (!app) throw unprocessable(`App with guid '${appGuid ?? ''}' does not exist, or you do not have access to it.`);
+  const types = processTypes(body.process_types);
+  const d = c.f.store.put('droplets', {
+    ...meta(),
+    app_guid: app.guid,
+    package_guid: '',
+    state: 'AWAITING_UPLOAD',
+    error: null,
+    process_types: types ?? {},
+    buildpacks: [],
+    stack: (app.lifecycle.data as { stack?: string }).stack ?? STACK,
+    checksum: null,
+    execution_metadata: '',
+  });
+  send(c.res, 201, c.f.present.droplet(d));
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * The tgz is checked and extracted before the answer (an archive entry that
+ * escapes the droplet, a bad gzip, one over the size limit → 422 at once);
+ * then 202 with the droplet and a job, as CC answers an upload.
+ */
+async function upload(c: Ctx): Promise<void> {
+  const d = byGuid(c);
+  if (d.state !== 'AWAITING_UPLOAD') throw unprocessable('Droplet may be uploaded only once, while it is AWAITING_UPLOAD.');
+  const tmp = c.f.store.tmpDir('droplet-upload');
+  await mkdir(tmp, { recursive: true });
+  try {
+    const tgz = join(tmp, 'droplet.tgz');
+    const up = await readUpload(c, 'bits', tgz);
+    if (up.tooLarge) throw dropletTooLarge(up.limit);
+    if (!up.hasFile) throw unprocessable('Bits must be provided in the multipart field "bits"');
+    d.state = 'PROCESSING_UPLOAD';
+    try {
+      await extractDroplet(tgz, c.f.store.dropletDir(d.guid));
+      const info = await readStagingInfo(c.f.store.dropletDir(d.guid)).catch(() => undefined);
+      if (!Object.keys(d.process_types).length && info?.start_command) d.process_types = { web: info.start_command };
+      d.checksum = await sha256File(tgz);
+    } catch (err) {
+      await c.f.store.removeDroplet(d.guid);
+      const text = err instanceof CfPushError ? err.message.replace(/ \/[^ ]*droplet\.tgz/, '') : `Could not extract droplet: ${(err as Error).message}`;
+      Object.assign(d, { state: 'FAILED', error: text });
+      c.f.store.touch(d);
+      throw unprocessable(text);
+    }
+    d.state = 'STAGED';
+    c.f.store.touch(d);
+    const job = startJob(c.f, 'droplet.upload', `/v3/droplets/${d.guid}`);
+    await finishJob(c.f, job, async () => undefined);
+    send(c.res, 202, c.f.present.droplet(d), { location: `${c.f.apiUrl}/v3/jobs/${job.guid}` });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The droplet as a tgz (CC redirects to the blobstore; we pack and stream it). */
+async function download(c: Ctx): Promise<void> {
+  const d = byGuid(c);
+  if (d.state !== 'STAGED') throw unprocessable('Only staged droplets can be downloaded.');
+  const tmp = c.f.store.tmpDir('droplet-download');
+  await mkdir(tmp, { recursive: true });
+  try {
+    const file = join(tmp, `${randomUUID()}.tgz`);
+    await packDroplet(c.f.store.dropletDir(d.guid), file, { segmentCacheDir: join(c.f.store.dataDir, 'cache', 'droplet-segments') });
+    c.res.writeHead(200, { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="droplet_${d.guid}.tgz"` });
+    await pipeline(createReadStream(file), c.res);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function remove(c: Ctx): Promise<void> {
+  const d = byGuid(c);
+  const app = c.f.store.get('apps', d.app_guid);
+  if (app?.droplet_guid === d.guid) throw unprocessable('Unable to delete the current droplet of an app.');
+  await runJob(c, 'droplet.delete', async () => {
+    c.f.store.remove('droplets', d.guid);
+    await c.f.store.removeDroplet(d.guid);
+  });
+}
+
+export const dropletRoutes: RouteDef[] = [
+  { method: 'GET', path: '/v3/droplets', handler: list },
+  { method: 'POST', path: '/v3/droplets', handler: create },
+  { method: 'GET', path: '/v3/droplets/:guid', handler: (c) => send(c.res, 200, c.f.present.droplet(byGuid(c))) },
+  { method: 'DELETE', path: '/v3/droplets/:guid', handler: remove },
+  { method: 'POST', path: '/v3/droplets/:guid/upload', handler: upload },
+  { method: 'GET', path: '/v3/droplets/:guid/download', handler: download },
+];
