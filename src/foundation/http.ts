@@ -98,14 +98,31 @@ export function match(table: Compiled[], method: string, path: string): { route?
   return { params: {}, methodMismatch };
 }
 
+const durable = new WeakMap<ServerResponse, () => Promise<void>>();
+
+/**
+ * Answers to changing requests wait until the state is on disk: a client
+ * that saw 201 must never lose the record to a `kill -9` a moment later.
+ */
+export function persistBeforeReply(res: ServerResponse, flush: () => Promise<void>): void {
+  durable.set(res, flush);
+}
+
 export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
+  const write = () => {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, {
+      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  };
+  const flush = durable.get(res);
+  const method = res.req?.method ?? 'GET';
+  if (flush && method !== 'GET' && method !== 'HEAD') flush().then(write, write);
+  else write();
 }
 
 const MAX_BODY = 10 * 1024 * 1024;

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
+import { persistBeforeReply } from './http';
 import { Auth } from './auth';
 import type { Foundation } from './context';
 import { lockDataDir } from './lock';
@@ -67,6 +68,7 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.routesChanged = () => router.rebuild();
 
   const api = createServer((req, res) => {
+    persistBeforeReply(res, () => f.store.flush());
     if (!handleLogStream(f, req, res)) void dispatch(f, req, res);
   });
   api.keepAliveTimeout = 65_000;
