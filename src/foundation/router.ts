@@ -1,35 +1,151 @@
-// A gorouter stand-in (cf-reference.md §6): Host (+ longest path prefix) →
-// round-robin over RUNNING instances, gorouter's error bodies and headers,
-// WebSocket upgrades piped through. The table is rebuilt off the request path
-// and swapped in one assignment, so a request sees the old or the new table.
+// A gorouter stand-in (cf-reference.md §6): lower-cased Host (port stripped)
+// + longest path prefix → round-robin over RUNNING instances, gorouter's error
+// bodies and headers, X-CF-APP-INSTANCE pinning, forwarded headers, retries
+// only when safe, WebSocket upgrades tunnelled without a timeout.
+//
+// Performance: the proxy speaks HTTP/1.x on the sockets itself
+// (router-wire.ts) instead of node's http server + client. Each request is
+// still parsed, routed, rewritten and answered on its own (a fresh request id,
+// round-robin per request, per-request retries and errors); only the
+// IncomingMessage / ServerResponse / ClientRequest objects and stream piping
+// per request are gone, which is what made the router cost 3-4× a node app
+// per request (docs/benchmarks.md, "Router throughput").
+//
+// The table is rebuilt off the request path and swapped in one assignment: a
+// request routed before a swap finishes on the backend it was given.
 import { randomUUID } from 'node:crypto';
-import { Agent, createServer, request, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Foundation } from './context';
+import type { AccessRecord } from './logs';
+import {
+  bodyless,
+  ChunkScanner,
+  errorResponse,
+  MAX_HEAD,
+  parseRequestHead,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+  type RouterErrorSpec,
+} from './router-wire';
 import type { Endpoint } from './supervisor';
 
+/** A routable instance with its gorouter headers pre-rendered. */
+interface RouteEndpoint extends Endpoint {
+  /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head. */
+  tail: string;
+}
+
 interface Pool {
+  host: string;
   path: string;
-  endpoints: Endpoint[];
+  endpoints: RouteEndpoint[];
   next: number;
 }
 
 type Table = Map<string, Pool[]>;
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export interface RouterOptions {
+  /** gorouter endpoint_timeout: time for a backend to start answering (not for upgrades). */
+  endpointTimeoutMs?: number;
+  /** How long a failed endpoint is skipped (gorouter: droplet_stale_threshold / 4 = 30 s). */
+  failedCooldownMs?: number;
+  /** gorouter backends.max_attempts. */
+  maxAttempts?: number;
+  /** Idle client keep-alive (gorouter frontend_idle_timeout: 900 s; ours is smaller). */
+  keepAliveMs?: number;
+  /** Idle backend connections are closed after this (below node's 5 s keepAliveTimeout, so we close first). */
+  backendIdleMs?: number;
+  /**
+   * Most bodiless requests for one instance that may share a backend write
+   * (pipelined); 1 turns coalescing off. See Router.flush and docs/benchmarks.md.
+   */
+  pipeline?: number;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+const EMPTY_HOST: RouterErrorSpec = { status: 400, message: 'Request had empty Host header', routerError: 'empty_host', cacheControl: 'public,max-age=2' };
+const BAD_PIN: RouterErrorSpec = {
+  status: 400,
+  message: 'Invalid X-CF-App-Instance Header',
+  routerError: 'invalid_cf_app_instance_header',
+  cacheControl: 'no-cache, no-store',
+};
+const PIN_RE = /^[\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12}:\d+$/;
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const TOO_LARGE = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+function unknownRoute(host: string): RouterErrorSpec {
+  return { status: 404, message: `Requested route ('${host}') does not exist.`, routerError: 'unknown_route', cacheControl: 'no-cache, no-store' };
+}
+
+function endpointFailure(detail: string): RouterErrorSpec {
+  return { status: 502, message: 'Registered endpoint failed to handle the request.', routerError: `endpoint_failure (${detail})` };
+}
+
+/** Go's wording for the common backend errors, as gorouter puts them in X-Cf-Routererror. */
+function goError(err: NodeJS.ErrnoException | undefined, port: number, connected: boolean): string {
+  const addr = `127.0.0.1:${port}`;
+  switch (err?.code) {
+    case undefined:
+      return 'EOF';
+    case 'ECONNREFUSED':
+      return `dial tcp ${addr}: connect: connection refused`;
+    case 'ECONNRESET':
+      return connected ? `read tcp ${addr}: read: connection reset by peer` : `dial tcp ${addr}: connect: connection reset by peer`;
+    case 'EPIPE':
+      return `write tcp ${addr}: write: broken pipe`;
+    case 'ETIMEDOUT':
+      return `dial tcp ${addr}: i/o timeout`;
+    default:
+      return err!.code ?? err!.message;
+  }
+}
+
+/** gorouter's hostWithoutPort: everything before the first ':'. */
+function stripPort(host: string): string {
+  const i = host.indexOf(':');
+  return i < 0 ? host : host.slice(0, i);
+}
+
+function noop(): void {}
 
 export class Router {
   private table: Table = new Map();
   private pending = false;
   readonly server: Server;
-  // Keep-alive to backends: without it every request pays a TCP handshake.
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, timeout: 60_000 });
+  readonly o: Required<RouterOptions>;
+  private readonly clients = new Set<ClientConn>();
+  private readonly idle = new Map<number, BackendConn[]>();
+  private idleCount = 0;
+  readonly inflight = new Set<Exchange>();
+  private readonly failed = new Map<string, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+  /** Bodiless requests routed during this event-loop turn, per backend port (see flush). */
+  private outbox = new Map<number, Exchange[]>();
+  private flushing = false;
+  private readonly flushNow = () => this.flush();
 
-  constructor(private readonly f: Foundation) {
-    this.server = createServer({ keepAlive: true } as never, (req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 65_000;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+  constructor(
+    private readonly f: Foundation,
+    opts: RouterOptions = {},
+  ) {
+    this.o = { endpointTimeoutMs: 60_000, failedCooldownMs: 30_000, maxAttempts: 3, keepAliveMs: 65_000, backendIdleMs: 4_000, pipeline: 8, ...opts };
+    // An http.Server so the foundation can listen / close it like the API
+    // server, but every connection is served by ClientConn, not node's parser.
+    const server = createServer();
+    server.removeAllListeners('connection');
+    server.on('connection', (s: Socket) => this.accept(s));
+    const closeAll = server.closeAllConnections.bind(server);
+    server.closeAllConnections = () => {
+      closeAll();
+      for (const c of this.clients) c.s.destroy();
+    };
+    server.closeIdleConnections = () => {
+      for (const c of this.clients) if (!c.ex && !c.tunnel) c.s.destroy();
+    };
+    this.server = server;
   }
 
   /** Coalesces bursts of route/instance changes into one rebuild. */
@@ -54,154 +170,868 @@ export class Router {
       const domain = store.get('domains', r.domain_guid);
       if (!domain) continue;
       const host = (r.host ? `${r.host}.${domain.name}` : domain.name).toLowerCase();
-      const endpoints = r.destinations.flatMap((d) => supervisor.endpoints(d.app_guid, d.process_type));
+      const endpoints: RouteEndpoint[] = [];
+      for (const d of r.destinations) {
+        for (const e of supervisor.endpoints(d.app_guid, d.process_type)) {
+          const tail = `X-Cf-Applicationid: ${e.appGuid}\r\nX-Cf-Instanceindex: ${e.index}\r\nX-Cf-Instanceid: ${e.instanceGuid}\r\n\r\n`;
+          endpoints.push({ ...e, tail });
+        }
+      }
       const pools = table.get(host) ?? [];
-      pools.push({ path: r.path, endpoints, next: 0 });
+      pools.push({ host, path: r.path, endpoints, next: 0 });
       table.set(host, pools);
     }
     for (const pools of table.values()) pools.sort((a, b) => b.path.length - a.path.length);
     return table;
   }
 
-  private lookup(hostHeader: string, url: string): Pool | undefined {
-    const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-    const pools = this.table.get(host);
-    if (!pools) return undefined;
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    return pools.find((p) => p.path === '' || path === p.path || path.startsWith(p.path + '/'));
+  /** Longest context path first; a path matches whole segments (`/api` matches `/api`, `/api/x`, `/api?q`, not `/apix`). */
+  private lookup(host: string, target: string): Pool | undefined {
+    let pools = this.table.get(host);
+    if (!pools) {
+      const lower = host.toLowerCase();
+      if (lower === host || !(pools = this.table.get(lower))) return undefined;
+    }
+    for (const p of pools) {
+      const n = p.path.length;
+      if (n === 0) return p;
+      if (target.startsWith(p.path)) {
+        const c = target.charCodeAt(n);
+        if (Number.isNaN(c) || c === 47 /* / */ || c === 63 /* ? */) return p;
+      }
+    }
+    return undefined;
   }
 
-  private pick(pool: Pool): Endpoint | undefined {
-    if (pool.endpoints.length === 0) return undefined;
-    const e = pool.endpoints[pool.next % pool.endpoints.length]!;
-    pool.next = (pool.next + 1) % pool.endpoints.length;
-    return e;
+  private isFailed(e: RouteEndpoint, now: number): boolean {
+    const until = this.failed.get(e.instanceGuid);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.failed.delete(e.instanceGuid);
+    return false;
   }
 
-  /** Raw header list for the backend: the client's (minus hop-by-hop) plus gorouter's. Arrays avoid object churn per request. */
-  private forwardHeaders(req: IncomingMessage, e: Endpoint): string[] {
-    const raw = req.rawHeaders;
-    const out: string[] = [];
-    let xff: string | undefined;
-    let proto = false;
-    let start = false;
-    for (let i = 0; i < raw.length; i += 2) {
-      const k = raw[i]!;
-      const lk = k.toLowerCase();
-      if (HOP_BY_HOP.has(lk)) continue;
-      if (lk === 'x-forwarded-for') {
-        xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
+  /** Marks an endpoint ineligible for failedCooldownMs (gorouter: dial / reset failures). */
+  markFailed(e: RouteEndpoint): void {
+    this.failed.set(e.instanceGuid, Date.now() + this.o.failedCooldownMs);
+  }
+
+  /** Round-robin, skipping failed endpoints and `tried`; if all are failed their marks reset (gorouter). */
+  pick(pool: Pool, tried?: RouteEndpoint[]): RouteEndpoint | undefined {
+    const eps = pool.endpoints;
+    const n = eps.length;
+    if (n === 0) return undefined;
+    if (this.failed.size === 0 && !tried) {
+      const e = eps[pool.next % n]!;
+      pool.next = (pool.next + 1) % n;
+      return e;
+    }
+    const now = Date.now();
+    let fallback: RouteEndpoint | undefined;
+    for (let k = 0; k < n; k++) {
+      const i = (pool.next + k) % n;
+      const e = eps[i]!;
+      if (tried?.includes(e)) continue;
+      if (this.isFailed(e, now)) {
+        fallback ??= e;
         continue;
       }
-      if (lk === 'x-forwarded-proto') proto = true;
-      else if (lk === 'x-request-start') start = true;
-      else if (lk === 'x-vcap-request-id' || lk.startsWith('x-cf-')) continue;
-      out.push(k, raw[i + 1]!);
+      pool.next = (i + 1) % n;
+      return e;
     }
-    const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    out.push('X-Forwarded-For', xff ? `${xff}, ${ip}` : ip);
-    if (!proto) out.push('X-Forwarded-Proto', 'http');
-    if (!start) out.push('X-Request-Start', String(Date.now()));
-    out.push('X-Vcap-Request-Id', randomUUID(), 'X-CF-ApplicationID', e.appGuid, 'X-CF-InstanceIndex', String(e.index), 'X-CF-InstanceID', e.instanceGuid);
-    return out;
+    if (!fallback) return undefined;
+    for (const e of eps) this.failed.delete(e.instanceGuid);
+    pool.next = (eps.indexOf(fallback) + 1) % n;
+    return fallback;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const hostHeader = req.headers.host ?? '';
-    if (!hostHeader) return routerError(res, 400, 'Request had empty Host header', 'empty_host');
-    const pool = this.lookup(hostHeader, req.url ?? '/');
-    const first = pool && this.pick(pool);
-    if (!pool || !first) return routerError(res, 404, `Requested route ('${hostHeader}') does not exist.`, 'unknown_route');
-    const bodyless = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.headers['content-length'] === '0';
-    this.forward(req, res, pool, first, bodyless ? pool.endpoints.length : 1, false);
+  /** Host + path (+ X-CF-APP-INSTANCE) → a pool and an endpoint, or gorouter's error. */
+  route(req: RequestHead, remoteIp: string): { pool: Pool; endpoint: RouteEndpoint; pinned: boolean } | RouterErrorSpec {
+    const host = req.host;
+    const bare = host && stripPort(host);
+    if (!bare || bare === remoteIp) return EMPTY_HOST;
+    let pin = '';
+    for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === 'x-cf-app-instance') pin = req.values[i]!;
+    if (pin && !PIN_RE.test(pin)) return BAD_PIN;
+    const pool = this.lookup(bare, req.target);
+    if (pin) {
+      const colon = pin.indexOf(':');
+      const guid = pin.slice(0, colon);
+      const idx = Number(pin.slice(colon + 1));
+      const endpoint = pool?.endpoints.find((e) => e.appGuid === guid && e.index === idx);
+      if (!pool || !endpoint) {
+        return {
+          status: 400,
+          message: `Requested instance ('${pin.slice(colon + 1)}') with guid ('${guid}') does not exist for route ('${host}')`,
+          routerError: 'unknown_route',
+          cacheControl: 'no-cache, no-store',
+        };
+      }
+      return { pool, endpoint, pinned: true };
+    }
+    const endpoint = pool && this.pick(pool);
+    if (!pool || !endpoint) return unknownRoute(host);
+    return { pool, endpoint, pinned: false };
+  }
+
+  private accept(s: Socket): void {
+    const c = new ClientConn(this, s);
+    this.clients.add(c);
+    s.once('close', () => this.clients.delete(c));
+  }
+
+  enqueue(ex: Exchange): void {
+    const port = ex.port;
+    const list = this.outbox.get(port);
+    if (list) list.push(ex);
+    else this.outbox.set(port, [ex]);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flushNow);
+    }
   }
 
   /**
-   * Sends one attempt; a refused connection (or a reused keep-alive socket
-   * the backend just closed) is retried elsewhere when the request has no body.
+   * Sends what the event-loop turn routed. A lone request takes an idle
+   * connection as usual; several for the same instance share connections, up
+   * to `pipeline` per write, pipelined (RFC 9112 §9.3). Batches only go to idle or
+   * new connections, never behind requests already in flight, so a slow
+   * request can delay at most the few that arrived in the same turn.
    */
-  private forward(req: IncomingMessage, res: ServerResponse, pool: Pool, e: Endpoint, triesLeft: number, retriedReset: boolean): void {
-    const proxyReq = request(
-      { host: '127.0.0.1', port: e.port, method: req.method, path: req.url, headers: this.forwardHeaders(req, e), agent: this.agent },
-      (proxyRes) => {
-        const raw = proxyRes.rawHeaders;
-        const headers: string[] = [];
-        for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
-        res.writeHead(proxyRes.statusCode ?? 502, headers);
-        proxyRes.pipe(res);
-        proxyRes.on('error', () => res.destroy());
-      },
-    );
-    proxyReq.on('error', (err: NodeJS.ErrnoException) => {
-      if (res.headersSent) return void res.destroy();
-      if (err.code === 'ECONNRESET' && proxyReq.reusedSocket && !retriedReset && triesLeft > 0) {
-        return this.forward(req, res, pool, e, triesLeft, true);
+  private flush(): void {
+    this.flushing = false;
+    const box = this.outbox;
+    if (box.size === 0) return;
+    this.outbox = new Map();
+    for (const [port, list] of box) {
+      const n = list.length;
+      // Spread over as many connections as keeps each batch ≤ pipeline, evenly.
+      const conns = Math.ceil(n / this.o.pipeline);
+      const per = Math.ceil(n / conns);
+      for (let i = 0; i < n; i += per) {
+        const batch = n === 1 ? list : list.slice(i, i + per);
+        const idle = this.takeIdle(port, this.o.backendIdleMs);
+        const bc = idle ?? new BackendConn(this, port);
+        for (const ex of batch) {
+          ex.bc = bc;
+          bc.queue.push(ex);
+        }
+        if (idle) bc.writeHeads(batch);
       }
-      if (err.code === 'ECONNREFUSED' && triesLeft > 1) {
-        const next = this.pick(pool);
-        if (next) return this.forward(req, res, pool, next, triesLeft - 1, retriedReset);
-      }
-      routerError(res, 502, 'Registered endpoint failed to handle the request.', `endpoint_failure (${err.code ?? err.message})`);
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
-    if (req.readableEnded) proxyReq.end();
-    else req.pipe(proxyReq);
+    }
   }
 
-  /** WebSockets: same lookup, then the raw upgrade request and bytes piped both ways (no timeout). */
-  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const hostHeader = req.headers.host ?? '';
-    const pool = hostHeader ? this.lookup(hostHeader, req.url ?? '/') : undefined;
-    const e = pool && this.pick(pool);
-    if (!e) return rawError(socket, 404, `Requested route ('${hostHeader}') does not exist.`, 'unknown_route');
-    const headers = this.forwardHeaders(req, e);
-    headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade));
-    const backend = connect({ host: '127.0.0.1', port: e.port });
-    let piped = false;
-    backend.once('connect', () => {
-      piped = true;
-      let head0 = `${req.method} ${req.url} HTTP/1.1\r\n`;
-      for (let i = 0; i < headers.length; i += 2) head0 += `${headers[i]}: ${headers[i + 1]}\r\n`;
-      backend.write(head0 + '\r\n');
-      if (head.length) backend.write(head);
-      socket.pipe(backend).pipe(socket);
-    });
-    backend.on('error', (err: NodeJS.ErrnoException) => {
-      if (!piped) rawError(socket, 502, 'Registered endpoint failed to handle the request.', `endpoint_failure (${err.code ?? err.message})`);
-      else socket.destroy();
-    });
-    socket.on('error', () => backend.destroy());
-    socket.on('close', () => backend.destroy());
-    backend.on('close', () => socket.destroy());
+  /** An idle keep-alive connection to `port`, if there is one (newest first). */
+  takeIdle(port: number, maxIdleMs: number): BackendConn | undefined {
+    const list = this.idle.get(port);
+    if (!list) return undefined;
+    const now = Date.now();
+    while (list.length) {
+      const b = list.pop()!;
+      this.idleCount--;
+      if (b.s.destroyed) continue;
+      if (now - b.idleSince > maxIdleMs) {
+        b.s.destroy();
+        continue;
+      }
+      return b;
+    }
+    return undefined;
+  }
+
+  release(b: BackendConn): void {
+    b.reused = true;
+    b.idleSince = Date.now();
+    let list = this.idle.get(b.port);
+    if (!list) this.idle.set(b.port, (list = []));
+    list.push(b);
+    this.idleCount++;
+    this.armSweeper();
+  }
+
+  dropIdle(b: BackendConn): void {
+    const list = this.idle.get(b.port);
+    const i = list ? list.indexOf(b) : -1;
+    if (i >= 0) {
+      list!.splice(i, 1);
+      this.idleCount--;
+    }
+  }
+
+  /** A 1 s sweep that only runs while something is idle or in flight, so an idle router costs no wakeups. */
+  armSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), 1000);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const maxIdle = this.o.backendIdleMs;
+    for (const [port, list] of this.idle) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const b = list[i]!;
+        if (b.s.destroyed || now - b.idleSince > maxIdle) {
+          list.splice(i, 1);
+          this.idleCount--;
+          b.s.destroy();
+        }
+      }
+      if (!list.length) this.idle.delete(port);
+    }
+    for (const ex of this.inflight) {
+      if (now - ex.startMs > this.o.endpointTimeoutMs) ex.timeout();
+    }
+    if (this.idleCount === 0 && this.inflight.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  /** An RTR access line in the app's log stream (logs.ts formats it the gorouter way). */
+  access(rec: AccessRecord): void {
+    this.f.logs.access(rec);
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const c of this.clients) c.s.destroy();
+    for (const list of this.idle.values()) for (const b of list) b.s.destroy();
+    this.idle.clear();
+    this.idleCount = 0;
+    for (const ex of this.inflight) ex.bc?.s.destroy();
+    this.outbox.clear();
+    this.inflight.clear();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 }
 
-function errorHeaders(body: string, routerError: string): Record<string, string> {
-  return {
-    'content-type': 'text/plain; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-    'x-cf-routererror': routerError,
-    'cache-control': 'no-cache, no-store',
-    'content-length': String(Buffer.byteLength(body)),
-  };
+/** A client connection: parses requests one at a time and runs an Exchange for each. */
+class ClientConn {
+  buf: Buffer | null = null;
+  ex: Exchange | null = null;
+  tunnel: BackendConn | null = null;
+  /** Close once the current response is written. */
+  closing = false;
+  readonly ip: string;
+  private paused = false;
+
+  constructor(
+    readonly r: Router,
+    readonly s: Socket,
+  ) {
+    const ra = s.remoteAddress ?? '';
+    this.ip = ra.startsWith('::ffff:') ? ra.slice(7) : ra;
+    s.setNoDelay(true);
+    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('error', noop);
+    s.on('close', () => this.onClose());
+    s.setTimeout(r.o.keepAliveMs, () => {
+      if (!this.ex && !this.tunnel) s.destroy();
+    });
+  }
+
+  private onData(d: Buffer): void {
+    const ex = this.ex;
+    if (ex && ex.reqLeft !== 0) {
+      const used = ex.clientBody(d, 0);
+      if (used < d.length) this.append(d.subarray(used));
+      return;
+    }
+    this.append(d);
+    if (!ex) this.next();
+  }
+
+  private append(d: Buffer): void {
+    this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
+    // Pipelined requests wait while one is in flight; don't buffer without bound.
+    if (this.ex && this.buf.length > MAX_HEAD && !this.paused) {
+      this.paused = true;
+      this.s.pause();
+    }
+  }
+
+  /** Parses and starts the next buffered request, answering router errors inline. */
+  next(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.s.resume();
+    }
+    while (!this.ex && !this.tunnel && !this.closing && this.buf) {
+      const buf = this.buf;
+      let start = 0;
+      while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
+      const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+      if (end < 0) {
+        if (buf.length - start > MAX_HEAD) return this.fatal(TOO_LARGE);
+        if (start) this.buf = start < buf.length ? buf.subarray(start) : null;
+        return;
+      }
+      if (end - start > MAX_HEAD) return this.fatal(TOO_LARGE);
+      const req = parseRequestHead(buf.toString('latin1', start, end));
+      const rest = end + 4;
+      this.buf = rest < buf.length ? buf.subarray(rest) : null;
+      if (req === 'bad') return this.fatal(BAD_REQUEST);
+      const d = this.r.route(req, this.ip);
+      if ('status' in d) {
+        // The request's body (if any) is not read: close rather than parse it as a request.
+        const close = req.close || req.contentLength > 0 || req.chunked;
+        this.s.write(errorResponse(d, close), 'latin1');
+        if (close) return this.fatal('');
+        continue;
+      }
+      const ex = new Exchange(this, req, d.pool, d.endpoint, d.pinned);
+      this.ex = ex;
+      let b = this.buf;
+      this.buf = null;
+      if (b && ex.reqLeft !== 0) {
+        const used = ex.clientBody(b, 0);
+        b = used < b.length ? b.subarray(used) : null;
+      }
+      this.buf = b;
+      ex.send();
+    }
+  }
+
+  /** Writes a final response (if any) and closes. */
+  fatal(raw: string): void {
+    this.closing = true;
+    this.buf = null;
+    if (raw) this.s.end(raw, 'latin1');
+    else this.s.end();
+  }
+
+  /** The exchange is over; go on with the next request or close. */
+  done(close: boolean): void {
+    this.ex = null;
+    if (close || this.closing) return this.fatal('');
+    if (this.buf) this.next();
+    else if (this.paused) {
+      this.paused = false;
+      this.s.resume();
+    }
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    this.ex?.clientGone();
+    this.tunnel?.s.destroy();
+  }
 }
 
-/** gorouter's error bodies: "<code> <StatusText>: <message>\n". */
-function routerError(res: ServerResponse, status: number, message: string, routerErr: string): void {
-  const body = `${status} ${STATUS_CODES[status]}: ${message}\n`;
-  res.writeHead(status, errorHeaders(body, routerErr));
-  res.end(body);
+/** A keep-alive connection to one backend port. */
+class BackendConn {
+  /** Exchanges written on this connection, answered in order (more than one only for a coalesced batch). */
+  readonly queue: Exchange[] = [];
+  idleSince = 0;
+  connected = false;
+  /** Served a request before (a keep-alive socket the backend may have just closed). */
+  reused = false;
+  err: NodeJS.ErrnoException | undefined;
+  readonly s: Socket;
+
+  constructor(
+    readonly r: Router,
+    readonly port: number,
+  ) {
+    this.s = connect({ host: '127.0.0.1', port });
+    this.s.setNoDelay(true);
+    this.s.on('connect', () => {
+      this.connected = true;
+      this.writeHeads(this.queue);
+    });
+    this.s.on('data', (d: Buffer) => this.onData(d));
+    this.s.on('error', (err: NodeJS.ErrnoException) => {
+      this.err ??= err;
+    });
+    this.s.on('close', () => {
+      if (!this.queue.length) return this.r.dropIdle(this);
+      const q = this.queue.splice(0);
+      for (let i = 0; i < q.length; i++) q[i]!.backendGone(this, i > 0);
+    });
+  }
+
+  /** Heads of a batch go out in one write; a lone request's held body follows in the same writev. */
+  writeHeads(exs: Exchange[]): void {
+    if (exs.length === 1) return exs[0]!.writeTo(this.s);
+    let out = '';
+    for (const ex of exs) out += ex.wire();
+    this.s.write(out, 'latin1');
+  }
+
+  private onData(d: Buffer): void {
+    let from = 0;
+    while (from < d.length) {
+      const ex = this.queue[0];
+      if (!ex) {
+        // Bytes nobody asked for: never reuse this connection.
+        this.s.destroy();
+        return;
+      }
+      from = ex.consume(d, from);
+      if (this.s.destroyed) return;
+    }
+  }
 }
 
-function rawError(socket: Socket, status: number, message: string, routerErr: string): void {
-  const body = `${status} ${STATUS_CODES[status]}: ${message}\n`;
-  const h = Object.entries(errorHeaders(body, routerErr)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${h}connection: close\r\n\r\n${body}`);
+const enum Res {
+  Head,
+  Body,
+  Done,
+}
+
+/** One request / response through the router. */
+class Exchange {
+  /** Request body bytes still to come: n, -1 (chunked, not ended yet) or 0. */
+  reqLeft: number;
+  private readonly reqScanner: ChunkScanner | null;
+  private readonly head: string;
+  /** Body bytes held until a new backend connection is up (so a dial failure can be retried). */
+  private held: Buffer[] | null = null;
+  private bodySent = false;
+  bc: BackendConn | null = null;
+  private tried: RouteEndpoint[] | null = null;
+  private attempts = 0;
+  private res = Res.Head;
+  private resBuf: Buffer | null = null;
+  private resLeft = 0;
+  private resScanner: ChunkScanner | null = null;
+  private untilClose = false;
+  private resClose = false;
+  private wroteToClient = false;
+  private status = 0;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private readonly requestId: string;
+  private readonly xff: string;
+  private proto = 'http';
+  readonly startMs = Date.now();
+  private finished = false;
+  /** The client left while this request shares a backend connection: read its response, drop it. */
+  private orphan = false;
+  /** GET/HEAD/OPTIONS without a body: may share a backend write with other such requests. */
+  readonly batchable: boolean;
+
+  constructor(
+    private readonly c: ClientConn,
+    private readonly req: RequestHead,
+    private readonly pool: Pool,
+    private endpoint: RouteEndpoint,
+    private readonly pinned: boolean,
+  ) {
+    this.reqLeft = req.chunked ? -1 : req.contentLength > 0 ? req.contentLength : 0;
+    this.reqScanner = req.chunked ? new ChunkScanner() : null;
+    this.batchable = this.reqLeft === 0 && !req.upgrade && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
+    this.requestId = randomUUID();
+    // The part of the backend head that does not depend on the instance.
+    const { names, lower, values, connTokens } = req;
+    let h = `${req.method} ${req.target} HTTP/1.${req.minor}\r\n`;
+    let xff = '';
+    let proto = false;
+    let start = false;
+    for (let i = 0; i < names.length; i++) {
+      const lk = lower[i]!;
+      switch (lk) {
+        case 'connection':
+        case 'keep-alive':
+        case 'proxy-connection':
+        case 'te':
+        case 'trailer':
+        case 'upgrade':
+        case 'x-vcap-request-id':
+        case 'x-cf-applicationid':
+        case 'x-cf-instanceindex':
+        case 'x-cf-instanceid':
+          continue;
+        case 'x-forwarded-for':
+          xff = xff ? `${xff}, ${values[i]}` : values[i]!;
+          continue;
+        case 'x-forwarded-proto':
+          proto = true;
+          this.proto = values[i]!;
+          break;
+        case 'x-request-start':
+          start = true;
+          break;
+      }
+      if (connTokens !== null && connTokens.includes(lk)) continue;
+      h += `${names[i]}: ${values[i]}\r\n`;
+    }
+    this.xff = xff ? `${xff}, ${c.ip}` : c.ip;
+    h += `X-Forwarded-For: ${this.xff}\r\n`;
+    if (!proto) h += 'X-Forwarded-Proto: http\r\n';
+    if (!start) h += `X-Request-Start: ${this.startMs}\r\n`;
+    h += `X-Vcap-Request-Id: ${this.requestId}\r\n`;
+    if (req.upgrade) h += `Connection: Upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
+    this.head = h;
+    if (!req.upgrade) {
+      c.r.inflight.add(this);
+      c.r.armSweeper();
+    }
+  }
+
+  private get idempotent(): boolean {
+    if (IDEMPOTENT.has(this.req.method)) return true;
+    return this.req.lower.includes('idempotency-key') || this.req.lower.includes('x-idempotency-key');
+  }
+
+  get port(): number {
+    return this.endpoint.port;
+  }
+
+  /** The backend request head for the current endpoint. */
+  wire(): string {
+    return this.head + this.endpoint.tail;
+  }
+
+  /**
+   * Bodiless GET/HEAD/OPTIONS wait for the end of this event-loop turn and go
+   * out with the others for the same instance (Router.flush); anything else
+   * takes an idle keep-alive connection or dials a new one for itself.
+   */
+  send(): void {
+    this.attempts++;
+    const r = this.c.r;
+    if (this.batchable) return r.enqueue(this);
+    // A request that must not be replayed only reuses recently active connections.
+    const idle = r.takeIdle(this.endpoint.port, this.idempotent && this.req.contentLength <= 0 && !this.req.chunked ? r.o.backendIdleMs : 1000);
+    const bc = idle ?? new BackendConn(r, this.endpoint.port);
+    bc.queue.push(this);
+    this.bc = bc;
+    if (idle) {
+      idle.reused = true;
+      this.writeTo(idle.s);
+    }
+  }
+
+  /** Writes the head and any held body bytes. */
+  writeTo(s: Socket): void {
+    if (!this.held) {
+      s.write(this.wire(), 'latin1');
+      return;
+    }
+    s.cork();
+    s.write(this.wire(), 'latin1');
+    for (const b of this.held) s.write(b);
+    this.held = null;
+    this.bodySent = true;
+    s.uncork();
+  }
+
+  /** Request body bytes from the client; returns how many belong to this request. */
+  clientBody(d: Buffer, from: number): number {
+    let used: number;
+    if (this.reqLeft > 0) {
+      used = Math.min(this.reqLeft, d.length - from);
+      this.reqLeft -= used;
+    } else {
+      const end = this.reqScanner!.feed(d, from);
+      if (end === -2) {
+        this.c.fatal(BAD_REQUEST);
+        this.abort();
+        return d.length;
+      }
+      if (end >= 0) {
+        used = end - from;
+        this.reqLeft = 0;
+      } else used = d.length - from;
+    }
+    if (used === 0) return from;
+    const piece = from === 0 && used === d.length ? d : d.subarray(from, from + used);
+    this.bytesReceived += used;
+    const bc = this.bc;
+    if (bc && bc.connected && !this.held) {
+      this.bodySent = true;
+      if (!bc.s.write(piece)) {
+        this.c.s.pause();
+        bc.s.once('drain', () => this.c.s.resume());
+      }
+    } else (this.held ??= []).push(piece);
+    return from + used;
+  }
+
+  /** Response bytes from the backend, starting at `from`; returns where this response's bytes end. */
+  consume(d: Buffer, from: number): number {
+    if (this.res === Res.Body) return this.resBody(d, from);
+    let buf = d;
+    let at = from;
+    if (this.resBuf) {
+      buf = Buffer.concat([this.resBuf, d.subarray(from)]);
+      at = 0;
+      this.resBuf = null;
+    }
+    // Offsets in `buf` map back to `d` by this shift (0 unless a partial head was buffered).
+    const shift = buf === d ? 0 : d.length - buf.length;
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n', at, 'latin1');
+      if (end < 0) {
+        if (buf.length - at > MAX_HEAD) {
+          this.fail(undefined, 'response head too large');
+          return d.length;
+        }
+        this.resBuf = Buffer.from(buf.subarray(at));
+        return d.length;
+      }
+      const res = parseResponseHead(buf.toString('latin1', at, end));
+      if (!res) {
+        this.fail(undefined, 'malformed HTTP response');
+        return d.length;
+      }
+      const rest = end + 4;
+      this.status = res.status;
+      if (res.status === 101 && this.req.upgrade) {
+        this.upgraded(res, buf.subarray(rest));
+        return d.length;
+      }
+      if (res.status >= 100 && res.status < 200) {
+        // 100 Continue / 103 Early Hints: pass on, the final response follows.
+        if (!this.orphan) this.c.s.write(res.out + '\r\n', 'latin1');
+        this.wroteToClient = true;
+        at = rest;
+        if (at >= buf.length) return d.length;
+        continue;
+      }
+      const endAt = this.resStart(res, buf, rest);
+      return endAt + shift;
+    }
+  }
+
+  /** Starts the response; returns the offset in `buf` where it ends (or buf.length). */
+  private resStart(res: ResponseHead, buf: Buffer, rest: number): number {
+    const s = this.c.s;
+    this.res = Res.Body;
+    this.resClose = res.close;
+    if (bodyless(this.req.method, res.status)) this.resLeft = 0;
+    else if (res.chunked) {
+      this.resLeft = -1;
+      this.resScanner = new ChunkScanner();
+    } else if (res.contentLength >= 0) this.resLeft = res.contentLength;
+    else {
+      this.resLeft = -1;
+      this.untilClose = true;
+    }
+    const closeClient = this.untilClose || this.req.close;
+    const head = closeClient ? `${res.out}Connection: close\r\n\r\n` : `${res.out}\r\n`;
+    this.wroteToClient = true;
+    this.c.r.inflight.delete(this);
+    if (this.resLeft === 0) {
+      if (!this.orphan) s.write(head, 'latin1');
+      this.finish();
+      return rest;
+    }
+    if (this.orphan) return this.resBody(buf, rest);
+    s.cork();
+    s.write(head, 'latin1');
+    const end = rest < buf.length ? this.resBody(buf, rest) : rest;
+    s.uncork();
+    return end;
+  }
+
+  private resBody(d: Buffer, from: number): number {
+    let used: number;
+    let ended = false;
+    if (this.untilClose) used = d.length - from;
+    else if (this.resScanner) {
+      const end = this.resScanner.feed(d, from);
+      if (end === -2) {
+        this.fail(undefined, 'malformed chunked encoding');
+        return d.length;
+      }
+      if (end >= 0) {
+        used = end - from;
+        ended = true;
+      } else used = d.length - from;
+    } else {
+      used = Math.min(this.resLeft, d.length - from);
+      this.resLeft -= used;
+      ended = this.resLeft === 0;
+    }
+    if (used > 0 && !this.orphan) {
+      this.bytesSent += used;
+      const ok = this.c.s.write(from === 0 && used === d.length ? d : d.subarray(from, from + used));
+      if (!ok && !ended && this.bc!.queue.length === 1) {
+        const bs = this.bc!.s;
+        bs.pause();
+        this.c.s.once('drain', () => bs.resume());
+      }
+    }
+    if (ended) this.finish();
+    return from + used;
+  }
+
+  /** 101: from here on bytes flow both ways untouched, with no timeout. */
+  private upgraded(res: ResponseHead, rest: Buffer): void {
+    const c = this.c;
+    const bc = this.bc!;
+    this.finished = true;
+    this.res = Res.Done;
+    c.ex = null;
+    c.tunnel = bc;
+    bc.queue.length = 0;
+    c.s.setTimeout(0);
+    c.s.removeAllListeners('data');
+    bc.s.removeAllListeners('data');
+    bc.s.removeAllListeners('close');
+    bc.s.on('close', () => c.s.destroy());
+    c.s.write(res.out + '\r\n', 'latin1');
+    if (rest.length) c.s.write(rest);
+    if (c.buf) {
+      bc.s.write(c.buf);
+      c.buf = null;
+    }
+    c.s.pipe(bc.s);
+    bc.s.pipe(c.s);
+    this.log();
+  }
+
+  /** This response is complete: hand the connection on (next in the batch, the idle pool, or closed). */
+  private finish(): void {
+    if (this.finished && !this.orphan) return;
+    const wasOrphan = this.orphan;
+    this.finished = true;
+    this.orphan = false;
+    this.res = Res.Done;
+    const r = this.c.r;
+    r.inflight.delete(this);
+    const bc = this.bc!;
+    if (bc.queue[0] === this) bc.queue.shift();
+    const reqDone = this.reqLeft === 0;
+    if (this.resClose || this.untilClose || !reqDone || !bc.connected || bc.s.destroyed) bc.s.destroy();
+    else if (bc.queue.length === 0) r.release(bc);
+    if (wasOrphan) return;
+    this.log();
+    this.c.done(this.untilClose || this.req.close || !reqDone);
+  }
+
+  private log(): void {
+    const req = this.req;
+    let ua = '';
+    let ref = '';
+    for (let i = 0; i < req.lower.length; i++) {
+      const k = req.lower[i];
+      if (k === 'user-agent') ua = req.values[i]!;
+      else if (k === 'referer') ref = req.values[i]!;
+    }
+    const e = this.endpoint;
+    this.c.r.access({
+      appGuid: e.appGuid,
+      index: e.index,
+      host: req.host,
+      method: req.method,
+      path: req.target,
+      protocol: `HTTP/1.${req.minor}`,
+      status: this.status,
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
+      userAgent: ua,
+      referer: ref,
+      remoteAddr: this.c.ip,
+      backendAddr: `127.0.0.1:${e.port}`,
+      xForwardedFor: this.xff,
+      xForwardedProto: this.proto,
+      instanceId: e.instanceGuid,
+      routerError: this.status === 502 ? 'endpoint_failure' : undefined,
+      requestId: this.requestId,
+      startMs: this.startMs,
+      durationMs: Date.now() - this.startMs,
+    });
+  }
+
+  /**
+   * The backend connection closed while this exchange was on it. `behind`:
+   * an earlier request of the same batch was still being answered, so this
+   * one never reached the front (an EOF for it, never a sign of a bad endpoint).
+   */
+  backendGone(bc: BackendConn, behind: boolean): void {
+    if (bc !== this.bc) return;
+    if (this.orphan) {
+      this.orphan = false;
+      this.finished = true;
+      this.c.r.inflight.delete(this);
+      return;
+    }
+    if (this.finished) return;
+    if (this.res === Res.Body && this.untilClose && !bc.err) return this.finish();
+    const err = behind ? undefined : bc.err;
+    const r = this.c.r;
+    if (!this.wroteToClient && this.res === Res.Head) {
+      const gotNothing = this.resBuf === null;
+      // gorouter: dial errors are always retried (nothing was sent); an EOF / reset
+      // before any response only for idempotent requests without a body.
+      const dialError = !bc.connected;
+      const replayable = gotNothing && !this.bodySent && this.req.contentLength <= 0 && !this.req.chunked && this.idempotent;
+      if (dialError || (!behind && !bc.reused)) r.markFailed(this.endpoint);
+      if ((dialError || replayable) && this.attempts < r.o.maxAttempts) {
+        const next = this.retryTarget((bc.reused || behind) && !dialError);
+        if (next) {
+          this.endpoint = next;
+          this.bc = null;
+          // Body bytes held for a failed dial are still held; nothing else to rewind.
+          return this.send();
+        }
+      }
+      return this.fail(err, undefined, bc.connected);
+    }
+    // Mid-response: nothing sensible to tell the client but a cut connection.
+    this.abort();
+    this.c.s.destroy();
+  }
+
+  /** Another endpoint for a retry; the same one again only for a stale keep-alive socket. */
+  private retryTarget(staleSocket: boolean): RouteEndpoint | undefined {
+    if (this.pinned) return staleSocket ? this.endpoint : undefined;
+    (this.tried ??= []).push(this.endpoint);
+    const next = this.c.r.pick(this.pool, this.tried);
+    if (next) return next;
+    return staleSocket ? this.endpoint : undefined;
+  }
+
+  /** 502 endpoint_failure before any response bytes went out; otherwise a cut connection. */
+  private fail(err: NodeJS.ErrnoException | undefined, detail?: string, connected = true): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res = Res.Done;
+    this.c.r.inflight.delete(this);
+    this.dropBackend();
+    if (this.wroteToClient) {
+      this.c.s.destroy();
+      return;
+    }
+    this.status = 502;
+    const close = this.req.close || this.reqLeft !== 0;
+    this.c.s.write(errorResponse(endpointFailure(detail ?? goError(err, this.endpoint.port, connected)), close), 'latin1');
+    this.log();
+    this.c.done(close);
+  }
+
+  /** Leaves the backend connection: closes it (batch-mates are retried from its close). */
+  private dropBackend(): void {
+    const bc = this.bc;
+    if (!bc) return;
+    const i = bc.queue.indexOf(this);
+    if (i >= 0) bc.queue.splice(i, 1);
+    bc.s.destroy();
+  }
+
+  timeout(): void {
+    if (this.res === Res.Head && !this.wroteToClient) this.fail(undefined, 'net/http: timeout awaiting response headers');
+  }
+
+  clientGone(): void {
+    this.abort();
+  }
+
+  private abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res = Res.Done;
+    this.c.r.inflight.delete(this);
+    const bc = this.bc;
+    if (bc && bc.queue.length > 1 && bc.queue.includes(this)) {
+      // Others wait on this connection: read this response to its end and drop it.
+      this.orphan = true;
+      return;
+    }
+    this.dropBackend();
+  }
 }
