@@ -102,7 +102,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const logFile = join(dataDir, 'foundation.log');
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const fd = openSync(logFile, 'a');
-  const args = [opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
+  // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
+  // measurable cost to the router (docs/benchmarks.md, idle).
+  const args = ['--max-semi-space-size=1', opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', fd, fd],

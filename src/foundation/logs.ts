@@ -20,8 +20,25 @@ interface Line {
   ns: bigint;
   sourceType: string;
   instance: string;
+  /** The text; for router access lines it is formatted from `rec` only when read. */
   text: string;
+  rec?: AccessRecord;
   type: 'OUT' | 'ERR';
+}
+
+/** Bytes an access line is charged before it is formatted (a typical RTR line). */
+const ACCESS_LINE_BYTES = 320;
+
+function textOf(l: Line): string {
+  if (l.rec) {
+    l.text = accessLine(l.rec);
+    l.rec = undefined;
+  }
+  return l.text;
+}
+
+function sizeOf(l: Line): number {
+  return l.rec ? ACCESS_LINE_BYTES : l.text.length;
 }
 
 /** A bounded FIFO of lines with a byte budget (amortized O(1): the array is compacted lazily). */
@@ -34,9 +51,10 @@ class Ring {
 
   push(l: Line): void {
     this.buf.push(l);
-    this.bytes += l.text.length;
+    this.bytes += sizeOf(l);
     while (this.length > this.cap || (this.bytes > this.maxBytes && this.length > 1)) {
-      this.bytes -= this.buf[this.head]!.text.length;
+      this.bytes -= sizeOf(this.buf[this.head]!);
+      this.buf[this.head] = undefined as unknown as Line; // let it be collected now
       this.head++;
     }
     if (this.head > 256 && this.head * 2 > this.buf.length) {
@@ -73,9 +91,9 @@ export class LogStore {
     return this.lastNs;
   }
 
-  emit(sourceId: string, sourceType: SourceType, instanceId: string, text: string, type: 'OUT' | 'ERR' = 'OUT'): void {
+  emit(sourceId: string, sourceType: SourceType, instanceId: string, text: string, type: 'OUT' | 'ERR' = 'OUT', rec?: AccessRecord): void {
     if (text.length > MAX_LINE) text = text.slice(0, MAX_LINE);
-    const line: Line = { ns: this.stamp(), sourceType, instance: instanceId, text, type };
+    const line: Line = { ns: this.stamp(), sourceType, instance: instanceId, text, rec, type };
     let ring = this.sources.get(sourceId);
     if (!ring) this.sources.set(sourceId, (ring = new Ring(PER_SOURCE, PER_SOURCE_BYTES)));
     ring.push(line);
@@ -106,7 +124,8 @@ export class LogStore {
   access(appGuid: string, index: number | string, line: string): void;
   access(a: AccessRecord | string, index?: number | string, line?: string): void {
     if (typeof a === 'string') return this.emit(a, 'RTR', String(index ?? 0), line ?? '', 'OUT');
-    this.emit(a.appGuid, 'RTR', String(a.index), accessLine(a), 'OUT');
+    // Formatting costs as much as proxying the request: defer it to read time.
+    this.emit(a.appGuid, 'RTR', String(a.index), '', 'OUT', a);
   }
 
   /** Splits a chunk of process output into lines; returns the unfinished tail. */
@@ -162,7 +181,7 @@ function toEnvelope(sourceId: string, l: Line): Envelope {
     source_id: sourceId,
     instance_id: l.instance,
     tags: { source_type: l.sourceType },
-    log: { payload: Buffer.from(l.text).toString('base64'), type: l.type },
+    log: { payload: Buffer.from(textOf(l)).toString('base64'), type: l.type },
   };
 }
 
