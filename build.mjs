@@ -2,8 +2,9 @@
 // entry keeps `dist/cli.js` runnable with plain `node` and the .vsix free of
 // node_modules.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -29,9 +30,33 @@ function testEntries(dir) {
   return out;
 }
 
+// The extension is two bundles: dist/extension.js (VS Code glue only, what
+// activation loads) and dist/core.js (the core it requires on first use via
+// src/vscode/lazy.ts). The foundation runs as `dist/cli.js`, never in the
+// extension host, so its server is stubbed out of dist/core.js.
+const lazyCore = {
+  name: 'lazy-core',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/core\.js$/ }, () => ({ path: './core.js', external: true }));
+  },
+};
+const noFoundationServer = {
+  name: 'no-foundation-server',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/server$/ }, (a) =>
+      a.importer.endsWith(`foundation${sep}daemon.ts`) ? { path: 'foundation-server-stub', namespace: 'stub' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      loader: 'ts',
+      contents: "export const FOUNDATION_JSON = 'foundation.json';\n" +
+        "export function startFoundation(): never { throw new Error('cf-push: the extension runs the local foundation through dist/cli.js'); }\n",
+    }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 const builds = [
-  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch },
+  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [lazyCore] },
+  { ...common, entryPoints: { core: 'src/vscode/core.ts' }, outdir: 'dist', minify: !watch, plugins: [noFoundationServer] },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', minify: !watch,
     banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
   { ...common, entryPoints: testEntries('test').map((p) => ({ in: p, out: p.replace(/\.ts$/, '') })), outdir: 'out' },
@@ -41,4 +66,11 @@ if (watch) {
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync('dist/cli.js', 0o755);
+  writeManifestSchema();
+}
+
+/** The manifest JSON schema, for `yamlValidation` (users of the YAML extension). */
+function writeManifestSchema() {
+  const { manifestJsonSchema } = createRequire(import.meta.url)('./dist/core.js');
+  writeFileSync('syntaxes/manifest-schema.json', JSON.stringify(manifestJsonSchema, null, 2) + '\n');
 }

@@ -1,30 +1,71 @@
-// Typed view of the `cfpush.*` settings; read fresh each time so changes apply
-// without a reload.
+// Typed view of the `cfpush.*` settings (package.json `contributes.configuration`
+// lists the same keys); read fresh each time so changes apply without a reload.
 import * as vscode from 'vscode';
+
+export type StageMode = 'host' | 'container';
+export type LogLevel = 'quiet' | 'normal' | 'verbose';
+export type PushStrategy = 'standard' | 'blue-green';
 
 export class Config {
   private get raw(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration('cfpush');
   }
 
-  /** Target name to push to; "local" is the embedded foundation. */
+  /** Default target of push/restage/swap and the status bar; "local" is the embedded foundation. */
   get target(): string {
     return this.raw.get<string>('target', 'local') || 'local';
   }
 
-  /** Start the local foundation when a command needs it (not on tree expansion). */
+  /** Start the local foundation when a command needs it (never on tree expansion). */
   get startLocalOnDemand(): boolean {
     return this.raw.get<boolean>('startLocalFoundation', true);
   }
 
-  /** Reveal the output channel when a push starts. */
+  /** Where the local foundation stages: on this machine or in a stack container. */
+  get stageMode(): StageMode {
+    return this.raw.get<StageMode>('stageMode', 'host') === 'container' ? 'container' : 'host';
+  }
+
+  /** Default push strategy; blue-green can always be chosen in the push flow. */
+  get pushStrategy(): PushStrategy {
+    return this.raw.get<PushStrategy>('push.strategy', 'standard') === 'blue-green' ? 'blue-green' : 'standard';
+  }
+
+  /** Show what a push will change and ask before pushing to a remote (non-local) target. */
+  get confirmRemotePush(): boolean {
+    return this.raw.get<boolean>('push.confirmRemote', true);
+  }
+
+  /** Path the blue-green smoke test GETs on the new app before routes move ("" = no smoke test). */
+  get smokeTestPath(): string {
+    return this.raw.get<string>('blueGreen.smokeTestPath', '/') ?? '';
+  }
+
+  /** Re-push to the local foundation when a file of a pushed app is saved. */
+  get watch(): boolean {
+    return this.raw.get<boolean>('watch.enabled', false);
+  }
+
+  /** How much goes to the output channel: steps only, + staging/app logs, + every API request. */
+  get logLevel(): LogLevel {
+    const v = this.raw.get<LogLevel>('logLevel', 'normal');
+    return v === 'quiet' || v === 'verbose' ? v : 'normal';
+  }
+
+  /** Reveal the output channel when a push or restage starts. */
   get revealOutput(): boolean {
     return this.raw.get<boolean>('revealOutput', false);
   }
 
-  onDidChange(listener: () => void): vscode.Disposable {
+  /** Workspace scope when a folder is open, so projects can target different foundations. */
+  async update(key: string, value: unknown): Promise<void> {
+    const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await this.raw.update(key, value, scope);
+  }
+
+  onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('cfpush')) listener();
+      if (e.affectsConfiguration('cfpush')) listener(e);
     });
   }
 }

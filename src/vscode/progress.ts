@@ -1,4 +1,4 @@
-// Long work runs under a notification with progress; steps and logs go to the
+// Long work runs under a cancellable notification; steps and logs go to the
 // output channel so a failure can always be traced afterwards.
 import * as vscode from 'vscode';
 import type { Reporter } from '../core/push';
@@ -10,6 +10,13 @@ export interface Task<T> {
   run(reporter: Reporter, signal: AbortSignal): Promise<T>;
 }
 
+/** Aborts the running cancellable tasks (tests; "cancel" from code). */
+const running = new Set<AbortController>();
+export function cancelRunningTasks(): number {
+  for (const a of running) a.abort();
+  return running.size;
+}
+
 export function withTask<T>(ctx: Ctx, task: Task<T>): Promise<T> {
   ctx.output.line(`\n── ${task.title} · ${new Date().toLocaleTimeString()} ──`);
   if (ctx.config.revealOutput) ctx.output.show();
@@ -18,13 +25,18 @@ export function withTask<T>(ctx: Ctx, task: Task<T>): Promise<T> {
       { location: vscode.ProgressLocation.Notification, title: task.title, cancellable: !!task.cancellable },
       async (progress, token) => {
         const abort = new AbortController();
+        if (task.cancellable) running.add(abort);
         const sub = token.onCancellationRequested(() => {
           ctx.output.line('⚠ Cancel requested');
           abort.abort();
         });
         try {
-          return await task.run(ctx.output.reporter(progress), abort.signal);
+          const reporter = ctx.output.reporter(progress);
+          // Hooks let tests act at a given step (e.g. cancel while staging).
+          const hooked = { ...reporter, step: (m: string) => (reporter.step(m), ctx.onStep.fire(m)) };
+          return await task.run(hooked, abort.signal);
         } finally {
+          running.delete(abort);
           sub.dispose();
         }
       },

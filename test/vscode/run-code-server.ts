@@ -3,7 +3,7 @@
 // Usage: node out/test/vscode/run-code-server.js [--keep] [--tests FILE] [--workspace DIR] [--extension DIR]
 // Exit code = the suite's result (0 pass). Screenshots go to test-results/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,47 @@ const root = repoRoot();
 /** Workbench chatter that is expected offline (AI agent host, marketplace, GitHub auth). */
 const NOISE = /^\[(AgentHost|ChatModelSelection|AgentHost:remote)\b|open-vsx|ENOTFOUND|api\.github\.com|^\s+at .*workbench\.js/;
 const log = (msg: string) => console.log(`[host] ${msg}`);
+
+/**
+ * Runs in the page: the workbench as a person sees it, reduced to data.
+ * Tree rows (aria-label), notification toasts (message + buttons), the
+ * visible lines of the panel's editor (Output) with the token classes Monaco
+ * coloured them with, and status bar items.
+ */
+function domSummary() {
+  // Runs in the browser: the DOM is untyped here (the project compiles without lib "dom").
+  const d = (globalThis as any).document;
+  const q = (sel: string, root: any = d): any[] => [...root.querySelectorAll(sel)];
+  const text = (e: any): string => (e?.innerText ?? '').replace(/\u00a0/g, ' ');
+  const tree = q('.part.sidebar .monaco-list-row').map((r) => ({
+    label: r.getAttribute('aria-label') ?? '',
+    level: Number(r.getAttribute('aria-level') ?? 0),
+    text: text(r).replace(/\s+/g, ' ').trim(),
+    selected: r.classList.contains('selected'),
+  }));
+  const notifications = q('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').map((n) => ({
+    message: text(n.querySelector('.notification-list-item-message')),
+    buttons: q('.notification-list-item-buttons-container .monaco-button', n).map((b) => text(b).trim()).filter(Boolean),
+  }));
+  const output = q('.part.panel .monaco-editor .view-line')
+    .map((l) => ({
+      top: parseFloat(l.style.top || '0'),
+      text: text(l),
+      tokens: q(':scope > span > span', l).map((t) => ({ text: text(t), cls: String(t.className) })),
+    }))
+    .sort((a, b) => a.top - b.top);
+  const statusbar = q('.part.statusbar .statusbar-item').map((i) => ({ id: String(i.id), text: text(i).trim(), label: i.getAttribute('aria-label') ?? '' }));
+  return { tree, notifications, output, statusbar, panelTitle: '' };
+}
+
+/** Copies what the .vsix ships (package.json, dist bundles, buildpacks, media, syntaxes) to `dest`. */
+function snapshotExtension(from: string, dest: string): string {
+  for (const f of ['package.json', 'README.md']) if (existsSync(join(from, f))) cpSync(join(from, f), join(dest, f));
+  for (const d of ['buildpacks', 'media', 'syntaxes']) if (existsSync(join(from, d))) cpSync(join(from, d), join(dest, d), { recursive: true });
+  mkdirSync(join(dest, 'dist'), { recursive: true });
+  for (const f of readdirSync(join(from, 'dist'))) cpSync(join(from, 'dist', f), join(dest, 'dist', f));
+  return dest;
+}
 
 async function waitHealthy(url: string, cs: ChildProcess, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -63,13 +104,12 @@ async function main(): Promise<number> {
     console.error(`[host] missing: ${[!codeServer && 'code-server', !chromiumPath && 'chromium', !pw && 'playwright-core'].filter(Boolean).join(', ')}. ${INSTALL_HINT}`);
     return 2;
   }
-  const testsPath = args.tests ?? join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
-  if (!existsSync(testsPath)) {
-    console.error(`[host] ${testsPath} is missing: run \`npm run build\` first.`);
+  const builtTests = args.tests ?? join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
+  if (!existsSync(builtTests)) {
+    console.error(`[host] ${builtTests} is missing: run \`npm run build\` first.`);
     return 2;
   }
-  const extension = args.extension ?? root;
-  if (!existsSync(join(extension, 'dist', 'extension.js'))) {
+  if (!existsSync(join(args.extension ?? root, 'dist', 'extension.js'))) {
     console.error('[host] dist/extension.js is missing: run `npm run build` first.');
     return 2;
   }
@@ -81,6 +121,12 @@ async function main(): Promise<number> {
     mkdirSync(p, { recursive: true });
     return p;
   };
+  // The host loads a snapshot of the built extension (the .vsix layout), so a
+  // rebuild of dist/ or out/ while the suite runs cannot pull files from under it.
+  const extension = args.extension ?? snapshotExtension(root, dir('extension'));
+  const testsPath = join(dir('suite'), 'index.js');
+  cpSync(builtTests, testsPath);
+  if (existsSync(`${builtTests}.map`)) cpSync(`${builtTests}.map`, `${testsPath}.map`);
   const workspace = args.workspace ?? dir('workspace');
   if (!args.workspace && existsSync(join(root, 'examples', 'hello-node'))) {
     // A manifest in the workspace exercises the workspaceContains activation event.
@@ -100,6 +146,9 @@ async function main(): Promise<number> {
     CFPUSH_API_PORT: String(apiPort),
     CFPUSH_ROUTER_PORT: String(routerPort),
     CFPUSH_TEST_REPO: root,
+    CFPUSH_TEST_CLI: join(extension, 'dist', 'cli.js'),
+    // The suite asks for "[[screenshot:NAME]]" and reads the DOM summary the runner writes here.
+    CFPUSH_TEST_DOM_DIR: dir('dom'),
   };
   delete env.VSCODE_IPC_HOOK_CLI;
   // Quiet workbench: no chat side bar or welcome page over the tree in screenshots.
@@ -162,6 +211,11 @@ async function main(): Promise<number> {
         () => log(`screenshot ${file}`),
         (e: Error) => log(`screenshot ${name} failed: ${e.message}`),
       );
+      // What the picture shows, as data the suite asserts on (tree rows, toasts, output tokens, status bar).
+      const dom = await page.evaluate(domSummary).catch((e: Error) => ({ error: e.message }));
+      writeFileSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), JSON.stringify(dom, null, 1));
+      renameSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json`));
+      writeFileSync(file.replace(/\.png$/, '.dom.json'), JSON.stringify(dom, null, 1));
     };
     let finish!: (code: number) => void;
     const finished = new Promise<number>((r) => (finish = r));

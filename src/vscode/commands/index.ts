@@ -1,21 +1,40 @@
-// Command id → factory. package.json's `contributes.commands` lists the same ids.
+// Command id → factory (one small factory per command). package.json's
+// `contributes.commands` (written by test/hosts/contributes.py) lists the same ids.
 import type { Ctx } from '../ctx';
+import { del, restart, scale, showLogs, start, stop, stopLogs } from './apps';
 import type { Cmd } from './common';
+import { detect, toggleWatch } from './misc';
 import { push } from './push';
-import { restage } from './restage';
-import { selectTarget } from './selectTarget';
-import { swapRoutes } from './swapRoutes';
-import { openRoute, refresh, showOutput, start, startFoundation, stop } from './simple';
+import { restage, restageOutdated } from './restage';
+import { mapRoute, openRoute, unmapRoute } from './routes';
+import { swapBackRoutes, swapBackVersion, swapRoutes } from './swapRoutes';
+import { login, logout, refresh, selectTarget, showOutput, startFoundation } from './targets';
 
 export const commands: Record<string, (ctx: Ctx) => Cmd> = {
-  'cfpush.push': push,
+  'cfpush.push': (ctx) => push(ctx),
+  'cfpush.pushBlueGreen': (ctx) => push(ctx, { strategy: 'blue-green' }),
   'cfpush.restage': restage,
+  'cfpush.restageUpdate': restage,
+  'cfpush.restageOutdated': restageOutdated,
   'cfpush.swapRoutes': swapRoutes,
-  'cfpush.refresh': refresh,
-  'cfpush.openRoute': openRoute,
-  'cfpush.startFoundation': startFoundation,
+  'cfpush.swapBack': swapBackRoutes,
+  'cfpush.swapBackVersion': swapBackVersion,
   'cfpush.startApp': start,
   'cfpush.stopApp': stop,
-  'cfpush.showOutput': showOutput,
+  'cfpush.restartApp': restart,
+  'cfpush.scaleApp': scale,
+  'cfpush.deleteApp': del,
+  'cfpush.showLogs': showLogs,
+  'cfpush.stopLogs': stopLogs,
+  'cfpush.openRoute': openRoute,
+  'cfpush.mapRoute': mapRoute,
+  'cfpush.unmapRoute': unmapRoute,
+  'cfpush.refresh': refresh,
   'cfpush.selectTarget': selectTarget,
+  'cfpush.login': login,
+  'cfpush.logout': logout,
+  'cfpush.startFoundation': startFoundation,
+  'cfpush.showOutput': showOutput,
+  'cfpush.detect': detect,
+  'cfpush.toggleWatch': toggleWatch,
 };

@@ -1,63 +1,174 @@
-// CF: Push: the workspace app (or the Explorer folder/manifest) to the
-// configured target, under a cancellable progress notification.
+// CF: Push — the workspace app (or an Explorer folder/manifest, the editor
+// title button, a space in the tree) to the target, under a cancellable
+// notification. Remote targets first show what will change and ask; the
+// answer can also pick blue-green. A cancelled push removes the apps it had
+// created, so nothing half-made is left behind.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { push as pushApp, type PushedApp } from '../../core/push';
+import type { PushedApp, PushOptions } from '../../core/push';
+import type { PushPreview } from '../../core/push/preview';
+import type { Session } from '../../core/session';
+import type { PushStrategy } from '../config';
 import type { Ctx } from '../ctx';
 import { isAbort, reportError } from '../errors';
+import { core } from '../lazy';
 import { withTask } from '../progress';
+import { SpaceNode } from '../tree/nodes';
 import { appNamesAt, commandSession, dirOf, pickAppDir, type Cmd } from './common';
 
-export function push(ctx: Ctx): Cmd {
-  const run = async (dir: string, manifestFile?: string): Promise<PushedApp[] | undefined> => {
+export interface PushArgs {
+  /** Skip the preview/confirm step (watch mode, tests). */
+  confirm?: boolean;
+  strategy?: PushStrategy;
+  /** Re-push from watch mode: quiet success. */
+  watch?: boolean;
+  /** Push into this tree node's space instead of the configured target. */
+  session?: Session;
+}
+
+export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
+  const run = async (dir: string, manifestFile: string | undefined, args: PushArgs): Promise<PushedApp[] | undefined> => {
     const label = path.basename(dir);
     let signal: AbortSignal | undefined;
-    // Spinner on the apps in the tree; the names are only known when the manifest reads.
-    const done = ctx.tree.markBusy(await appNamesAt(dir, manifestFile).catch(() => []), 'pushing');
+    let names: string[] = [];
+    try {
+      names = await appNamesAt(dir, manifestFile);
+    } catch (err) {
+      reportError(ctx, `Push of ${label} failed`, err, { dir, retry: () => run(dir, manifestFile, args) });
+      return undefined;
+    }
+    // Spinner on the apps in the tree while they are pushed.
+    const done = ctx.tree.markBusy(names, 'pushing');
+    let session: Session | undefined = args.session;
+    let existed: Set<string> | undefined;
     try {
       const pushed = await withTask(ctx, {
         title: `Pushing ${label}`,
         cancellable: true,
         run: async (reporter, s) => {
           signal = s;
-          const session = await commandSession(ctx, reporter);
-          return pushApp(session, { dir, manifestFile, signal: s }, reporter);
+          session ??= await commandSession(ctx, reporter);
+          existed = new Set((await session.cc.listApps(session.space.guid)).map((a) => a.name));
+          let strategy = args.strategy ?? ctx.config.pushStrategy;
+          if (!session.target.local && args.confirm !== false && ctx.config.confirmRemotePush) {
+            reporter.step('Previewing what the push changes');
+            const preview = await core().previewPush(session, { dir, manifestFile });
+            const answer = await confirmPush(ctx, session, preview, strategy);
+            if (!answer) {
+              reporter.step('Push not confirmed: nothing was changed');
+              return undefined;
+            }
+            strategy = answer;
+          }
+          const opts: PushOptions = {
+            dir,
+            manifestFile,
+            signal: s,
+            strategy: strategy === 'blue-green' ? 'blue-green' : undefined,
+            smokeTest: ctx.config.smokeTestPath ? { path: ctx.config.smokeTestPath } : undefined,
+          };
+          return core().push(session, opts, reporter);
         },
       });
       done();
       ctx.refresh();
-      announce(ctx, pushed);
+      if (!pushed) return undefined;
+      ctx.watch.remember(dir, session!.target.name);
+      announce(ctx, pushed, !!args.watch);
       return pushed;
     } catch (err) {
       done();
-      ctx.refresh();
       if (isAbort(err, signal)) {
-        ctx.output.line('⚠ Push cancelled');
-        void vscode.window.showInformationMessage(`Push of ${label} cancelled.`);
+        const removed = session && existed ? await removeCreated(ctx, session, names, existed) : [];
+        ctx.output.line(`⚠ Push of ${label} cancelled${removed.length ? `; removed ${removed.join(', ')}, which this push had created` : '; apps keep the version they had before'}`);
+        ctx.refresh();
+        void vscode.window.showInformationMessage(`Push of ${label} cancelled. ${removed.length ? `Removed ${removed.join(', ')} (created by this push).` : 'Nothing was changed.'}`);
         return undefined;
       }
-      reportError(ctx, `Push of ${label} failed`, err, () => run(dir, manifestFile));
+      ctx.refresh();
+      reportError(ctx, `Push of ${label} failed`, err, { dir, target: session?.target.name, retry: () => run(dir, manifestFile, args) });
       return undefined;
     }
   };
 
-  return async (arg?: unknown) => {
+  return async (arg?: unknown, extra?: unknown) => {
+    const args: PushArgs = { ...fixed, ...(isArgs(extra) ? extra : {}) };
     if (arg instanceof vscode.Uri) {
       const { dir, manifestFile } = await dirOf(arg);
-      return run(dir, manifestFile);
+      return run(dir, manifestFile, args);
     }
-    const dir = typeof arg === 'string' ? arg : await pickAppDir();
-    return dir ? run(dir) : undefined;
+    // "Push here" on a space: that space, whatever the configured target.
+    if (arg instanceof SpaceNode) args.session = arg.session;
+    const dir = typeof arg === 'string' ? arg : await pickAppDir(ctx);
+    return dir ? run(dir, undefined, args) : undefined;
   };
 }
 
-function announce(ctx: Ctx, pushed: PushedApp[]): void {
+function isArgs(x: unknown): x is PushArgs {
+  return !!x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof vscode.Uri);
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** "What will change" as text, one line per change. */
+export function describePreview(preview: PushPreview): string {
+  return preview.apps
+    .map((a) => {
+      if (a.isNew) return `${a.name}: new app`;
+      if (!a.changes.length) return `${a.name}: no manifest changes (new code only)`;
+      return `${a.name}:\n${a.changes.map((c) => `  ${c.path}: ${show(c.was)} → ${show(c.value)}`).join('\n')}`;
+    })
+    .join('\n');
+}
+
+/** The confirm step for remote targets; resolves to the chosen strategy or undefined. */
+async function confirmPush(ctx: Ctx, session: Session, preview: PushPreview, strategy: PushStrategy): Promise<PushStrategy | undefined> {
+  const detail = describePreview(preview);
+  ctx.output.line(detail.split('\n').map((l) => `  ${l}`).join('\n'));
+  const where = `${session.target.name} (${session.org.name}/${session.space.name})`;
+  const standard = 'Push';
+  const blueGreen = 'Push Blue-Green';
+  const canBlueGreen = preview.apps.length === 1 && !preview.apps[0]!.isNew;
+  const buttons = strategy === 'blue-green' && canBlueGreen ? [blueGreen, standard] : canBlueGreen ? [standard, blueGreen] : [standard];
+  const answer = await ctx.ui.confirm(`Push ${preview.apps.map((a) => a.name).join(', ')} to ${where}?`, detail, ...buttons);
+  return answer === blueGreen ? 'blue-green' : answer === standard ? 'standard' : undefined;
+}
+
+/** After a cancel: delete apps (and their now-unused routes) that did not exist before this push. */
+async function removeCreated(ctx: Ctx, session: Session, names: string[], existed: Set<string>): Promise<string[]> {
+  const removed: string[] = [];
+  const quiet = { step: (m: string) => ctx.output.line(`▸ ${m}`), log() {}, warn() {} };
+  for (const name of names.filter((n) => !existed.has(n))) {
+    try {
+      const app = await session.cc.findApp(session.space.guid, name);
+      if (!app) continue;
+      const routes = await session.cc.listRoutes({ appGuids: [app.guid] });
+      await core().deleteApp(session, name, quiet);
+      for (const r of routes) {
+        if (r.destinations.every((d) => d.app.guid === app.guid)) await session.cc.delete(`/v3/routes/${r.guid}`).catch(() => undefined);
+      }
+      removed.push(name);
+    } catch (err) {
+      ctx.output.line(`⚠ Could not remove ${name} after the cancel: ${core().formatError(err)}`);
+    }
+  }
+  return removed;
+}
+
+function announce(ctx: Ctx, pushed: PushedApp[], quiet: boolean): void {
   for (const app of pushed) ctx.output.line(`✔ ${app.name} ${app.state.toLowerCase()}${app.urls.length ? ` at ${app.urls.join(', ')}` : ''}`);
+  if (quiet) {
+    vscode.window.setStatusBarMessage(`$(check) Re-pushed ${pushed.map((a) => a.name).join(', ')}`, 4000);
+    return;
+  }
   const url = pushed.flatMap((a) => a.urls)[0];
   const names = pushed.map((a) => a.name).join(', ');
-  const actions = url ? ['Open', 'Open Log'] : ['Open Log'];
+  const actions = url ? ['Open', 'Show Logs', 'Open Log'] : ['Show Logs', 'Open Log'];
   void vscode.window.showInformationMessage(`Pushed ${names}${url ? `: ${url}` : ''}`, ...actions).then((c) => {
     if (c === 'Open' && url) void vscode.env.openExternal(vscode.Uri.parse(url));
+    else if (c === 'Show Logs') void vscode.commands.executeCommand('cfpush.showLogs', pushed[0]!.name);
     else if (c === 'Open Log') ctx.output.show();
   });
 }

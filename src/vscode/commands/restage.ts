@@ -1,21 +1,24 @@
-// CF: Restage: from the Explorer (manifest or folder → its apps), from the
-// tree (the selected apps) or from the palette (pick an app).
+// CF: Restage — from the Explorer (manifest or folder → its apps), the tree
+// (the selected apps; "Restage to pick up the update" on outdated ones), the
+// palette (pick an app) or code ('name'). CF: Restage All Outdated Apps — on a
+// space: every buildpack app whose droplet predates the target's buildpacks.
 import * as vscode from 'vscode';
-import { restage as restageApp } from '../../core/push';
+import type { PushedApp } from '../../core/push';
 import type { Session } from '../../core/session';
 import type { Ctx } from '../ctx';
 import { isAbort, reportError } from '../errors';
+import { core } from '../lazy';
 import { withTask } from '../progress';
-import { appNamesAt, commandSession, dirOf, selectedApps, type Cmd } from './common';
+import { AppNode, SpaceNode } from '../tree/nodes';
+import { appNamesAt, commandSession, dirOf, pickApp, selectedApps, type Cmd } from './common';
 
-type Restaged = Awaited<ReturnType<typeof restageApp>>;
-
-export function restage(ctx: Ctx): Cmd {
-  /** Restage `names`; `session` is given for tree items (their own space), else the configured target. */
-  const run = async (names: string[] | undefined, session?: Session): Promise<Restaged[] | undefined> => {
+/** Restage `names` one after another; `session` for tree items (their own space), else the configured target. */
+function restageRun(ctx: Ctx) {
+  const run = async (names: string[] | undefined, session?: Session, dir?: string): Promise<PushedApp[] | undefined> => {
     const title = names ? `Restaging ${names.join(', ')}` : 'Restaging';
     let aborted: AbortSignal | undefined;
     const done = ctx.tree.markBusy(names ?? [], 'restaging');
+    let target = session?.target.name;
     try {
       const out = await withTask(ctx, {
         title,
@@ -23,56 +26,78 @@ export function restage(ctx: Ctx): Cmd {
         run: async (reporter, signal) => {
           aborted = signal;
           const s = session ?? (await commandSession(ctx, reporter));
-          const todo = names ?? (await pickApp(s));
-          if (!todo) return undefined;
-          const results: Restaged[] = [];
+          target = s.target.name;
+          const todo = names ?? [await pickApp(ctx, s, 'CF: Restage')].filter((n): n is string => !!n);
+          if (!todo.length) return undefined;
+          const results: PushedApp[] = [];
           for (const name of todo) {
             reporter.step(`Restaging ${name}`);
-            results.push(await restageApp(s, name, reporter, signal));
+            results.push(await core().restage(s, name, reporter, signal));
           }
           return results;
         },
       });
       done();
       ctx.refresh();
-      if (out && names) void vscode.window.showInformationMessage(`Restaged ${names.join(', ')}.`);
+      if (out?.length) void vscode.window.showInformationMessage(`Restaged ${out.map((r) => r.name).join(', ')}.`, 'Open Log').then((c) => c && ctx.output.show());
       return out;
     } catch (err) {
       done();
       ctx.refresh();
       if (isAbort(err, aborted)) {
-        ctx.output.line('⚠ Restage cancelled');
+        ctx.output.line('⚠ Restage cancelled; the app keeps its current droplet');
         return undefined;
       }
-      reportError(ctx, `${title} failed`, err, () => run(names, session));
+      reportError(ctx, `${title} failed`, err, { dir, target, retry: () => run(names, session, dir) });
       return undefined;
     }
   };
+  return run;
+}
 
+export function restage(ctx: Ctx): Cmd {
+  const run = restageRun(ctx);
   return async (clicked?: unknown, selected?: unknown) => {
     if (clicked instanceof vscode.Uri) {
       let names: string[];
+      let dir: string | undefined;
       try {
-        const { dir, manifestFile } = await dirOf(clicked);
-        names = await appNamesAt(dir, manifestFile);
+        const at = await dirOf(clicked);
+        dir = at.dir;
+        names = await appNamesAt(at.dir, at.manifestFile);
       } catch (err) {
         reportError(ctx, 'Cannot read the apps to restage', err);
         return undefined;
       }
-      return run(names);
+      return run(names, undefined, dir);
     }
     if (typeof clicked === 'string') return run([clicked]);
     const apps = selectedApps(clicked, selected);
-    if (apps.length) return run(apps.map((a) => a.name), apps[0].session);
+    if (apps.length) return run(apps.map((a) => a.name), apps[0]!.session);
     return run(undefined);
   };
 }
 
-async function pickApp(session: Session): Promise<string[] | undefined> {
-  const apps = await session.cc.listApps(session.space.guid);
-  const picked = await vscode.window.showQuickPick(
-    apps.map((a) => ({ label: a.name, description: a.state.toLowerCase() })),
-    { title: 'CF: Restage', placeHolder: `App in ${session.org.name}/${session.space.name}` },
-  );
-  return picked ? [picked.label] : undefined;
+/** On a space: restage every outdated buildpack app (docker apps are listed: they need a new image). */
+export function restageOutdated(ctx: Ctx): Cmd {
+  const run = restageRun(ctx);
+  return async (space?: unknown) => {
+    if (!(space instanceof SpaceNode)) {
+      void vscode.window.showWarningMessage('Use "Restage All Outdated Apps" on a space in the Cloud Foundry view.');
+      return undefined;
+    }
+    const children = await space.children();
+    const apps = children.filter((c): c is AppNode => c instanceof AppNode);
+    const outdated = apps.filter((a) => a.details.outdated.length);
+    const docker = apps.filter((a) => a.docker);
+    if (docker.length) {
+      ctx.output.line(`⚠ Docker apps are not restaged: rebuild their images and push again (${docker.map((a) => a.name).join(', ')})`);
+    }
+    if (!outdated.length) {
+      void vscode.window.showInformationMessage(`No outdated buildpack apps in ${space.space.name}.${docker.length ? ` Docker apps (${docker.map((a) => a.name).join(', ')}) need their images rebuilt instead.` : ''}`);
+      return [];
+    }
+    for (const a of outdated) ctx.output.line(`  ${a.name}: ${a.details.outdated.join('; ')}`);
+    return run(outdated.map((a) => a.name), space.session);
+  };
 }

@@ -1,37 +1,54 @@
-// CF: Swap Routes: blue-green. Two apps selected in the tree, or one app plus
-// a quick pick of the other; programmatically also ('blue', 'green').
+// CF: Swap Routes — blue-green by exchanging two apps' routes: two apps
+// selected in the tree, or one app plus a quick pick, or ('blue', 'green')
+// from code. The result notification offers Swap Back, and the two apps carry
+// "Swap Back" in the tree until the next swap. CF: Swap Back to Previous
+// Version restores what a blue-green push replaced (health-gated).
 import * as vscode from 'vscode';
-import { swapRoutes as swap } from '../../core/push';
+import type { PushedApp } from '../../core/push';
 import type { Session } from '../../core/session';
 import type { Ctx } from '../ctx';
-import { reportError } from '../errors';
+import { isAbort, reportError } from '../errors';
+import { core } from '../lazy';
 import { withTask } from '../progress';
-import { commandSession, selectedApps, type Cmd } from './common';
+import { AppNode } from '../tree/nodes';
+import { commandSession, pickApp, selectedApps, type Cmd } from './common';
 
-type Swapped = Awaited<ReturnType<typeof swap>>;
+type Swapped = { a: PushedApp; b: PushedApp };
 
-export function swapRoutes(ctx: Ctx): Cmd {
+function swapRun(ctx: Ctx) {
   const run = async (a: string, b: string, session?: Session): Promise<Swapped | undefined> => {
+    let used = session;
     try {
       const out = await withTask(ctx, {
         title: `Swapping routes of ${a} and ${b}`,
-        run: async (reporter) => swap(session ?? (await commandSession(ctx, reporter)), a, b, reporter),
+        run: async (reporter) => {
+          used ??= await commandSession(ctx, reporter);
+          return core().swapRoutes(used, a, b, reporter);
+        },
       });
+      ctx.lastSwap = { target: used!.target.name, spaceGuid: used!.space.guid, a, b, session: used! };
       ctx.refresh();
       const live = out.a.urls[0] ?? out.b.urls[0];
+      ctx.output.line(`✔ Swapped: ${a} → ${out.a.urls.join(', ') || 'no routes'}; ${b} → ${out.b.urls.join(', ') || 'no routes'}`);
       // Blue-green needs a quick way back: offer the reverse swap right here.
-      void vscode.window.showInformationMessage(`Swapped routes of ${a} and ${b}.`, 'Swap Back', ...(live ? ['Open'] : [])).then((c) => {
-        if (c === 'Swap Back') void run(b, a, session);
-        else if (c === 'Open' && live) void vscode.env.openExternal(vscode.Uri.parse(live));
-      });
+      void vscode.window
+        .showInformationMessage(`Swapped routes of ${a} and ${b}: ${b} now serves ${out.b.urls.join(', ') || 'no routes'}.`, 'Swap Back', ...(live ? ['Open'] : []))
+        .then((c) => {
+          if (c === 'Swap Back') void run(b, a, used);
+          else if (c === 'Open' && live) void vscode.env.openExternal(vscode.Uri.parse(live));
+        });
       return out;
     } catch (err) {
       ctx.refresh();
-      reportError(ctx, `Swapping routes of ${a} and ${b} failed`, err, () => run(a, b, session));
+      reportError(ctx, `Swapping routes of ${a} and ${b} failed`, err, { target: used?.target.name, retry: () => run(a, b, session) });
       return undefined;
     }
   };
+  return run;
+}
 
+export function swapRoutes(ctx: Ctx): Cmd {
+  const run = swapRun(ctx);
   return async (clicked?: unknown, selected?: unknown) => {
     if (typeof clicked === 'string' && typeof selected === 'string') return run(clicked, selected);
     const apps = selectedApps(clicked, selected);
@@ -40,32 +57,66 @@ export function swapRoutes(ctx: Ctx): Cmd {
       return undefined;
     }
     if (apps.length === 2) {
-      if (apps[0].session.space.guid !== apps[1].session.space.guid) {
+      if (apps[0]!.session.space.guid !== apps[1]!.session.space.guid) {
         void vscode.window.showWarningMessage('Routes can only be swapped between apps in the same space.');
         return undefined;
       }
-      return run(apps[0].name, apps[1].name, apps[0].session);
+      return run(apps[0]!.name, apps[1]!.name, apps[0]!.session);
     }
     // One app (or none, from the palette): pick the rest in that space.
     let session: Session | undefined = apps[0]?.session;
     try {
       session ??= await ctx.session({ startLocal: ctx.config.startLocalOnDemand });
+      const first = apps[0]?.name ?? (await pickApp(ctx, session, 'CF: Swap Routes — first app (e.g. the live, "blue" one)'));
+      if (!first) return undefined;
+      const second = await pickApp(ctx, session, `CF: Swap Routes of ${first} with…`, [first]);
+      return second ? run(first, second, session) : undefined;
     } catch (err) {
-      reportError(ctx, 'Cannot list apps to swap', err);
+      reportError(ctx, 'Cannot list the apps to swap', err, { target: session?.target.name, retry: () => vscode.commands.executeCommand('cfpush.swapRoutes') });
       return undefined;
     }
-    const names = (await session.cc.listApps(session.space.guid)).map((x) => x.name);
-    const first = apps[0]?.name ?? (await pick(names, 'First app (e.g. the live, "blue" one)'));
-    if (!first) return undefined;
-    const second = await pick(names.filter((n) => n !== first), `Swap routes of ${first} with…`);
-    return second ? run(first, second, session) : undefined;
   };
 }
 
-async function pick(names: string[], placeHolder: string): Promise<string | undefined> {
-  if (names.length === 0) {
-    void vscode.window.showWarningMessage('No other app in this space to swap routes with.');
-    return undefined;
-  }
-  return vscode.window.showQuickPick(names, { title: 'CF: Swap Routes', placeHolder });
+/** Undo the last route swap (tree item "Swap Back", or the palette). */
+export function swapBackRoutes(ctx: Ctx): Cmd {
+  const run = swapRun(ctx);
+  return async (clicked?: unknown) => {
+    const last = ctx.lastSwap;
+    const node = clicked instanceof AppNode ? clicked : undefined;
+    if (!last || (node && ![last.a, last.b].includes(node.name))) {
+      void vscode.window.showWarningMessage(node ? `${node.name} was not part of the last route swap.` : 'No route swap to undo in this window.');
+      return undefined;
+    }
+    return run(last.b, last.a, node?.session ?? last.session);
+  };
+}
+
+/** Restore the version a blue-green push replaced (NAME-previous), health-gated. */
+export function swapBackVersion(ctx: Ctx): Cmd {
+  return async (clicked?: unknown) => {
+    const node = clicked instanceof AppNode ? clicked : undefined;
+    let session = node?.session;
+    let name = typeof clicked === 'string' ? clicked : node?.name;
+    let signal: AbortSignal | undefined;
+    try {
+      return await withTask(ctx, {
+        title: `Swapping ${name ?? 'app'} back to its previous version`,
+        cancellable: true,
+        run: async (reporter, s) => {
+          signal = s;
+          session ??= await commandSession(ctx, reporter);
+          name ??= await pickApp(ctx, session, 'CF: Swap Back to Previous Version');
+          if (!name) return undefined;
+          const out = await core().swapBack(session, name, reporter, s);
+          void vscode.window.showInformationMessage(`${name} runs its previous version again.`, 'Open Log').then((c) => c && ctx.output.show());
+          return out;
+        },
+      }).finally(() => ctx.refresh());
+    } catch (err) {
+      if (isAbort(err, signal)) return undefined;
+      reportError(ctx, `Swap back of ${name ?? 'app'} failed`, err, { target: session?.target.name, retry: () => vscode.commands.executeCommand('cfpush.swapBackVersion', clicked) });
+      return undefined;
+    }
+  };
 }

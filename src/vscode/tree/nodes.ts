@@ -1,46 +1,66 @@
-// One class per tree level: targets → orgs → spaces → apps → routes. Each node
-// knows how to draw itself and list its children; nodes below a target carry a
-// Session scoped to their org/space so commands can act on them directly.
+// One class per tree level: targets → orgs → spaces → (apps → routes) and a
+// per-space Routes folder (routes → destinations). Nodes below a target carry
+// a Session scoped to their org/space so commands act on them directly.
+// contextValue = kind + dot-separated facts; package.json menus match on them.
 import * as vscode from 'vscode';
-import type { CcApp, CcOrg, CcRoute, CcSpace } from '../../core/cc/types';
-import { CfPushError, formatError } from '../../core/errors';
+import type { CcApp, CcDroplet, CcInstanceStats, CcOrg, CcProcess, CcRoute, CcSpace } from '../../core/cc/types';
 import type { Named, Session, TargetConfig } from '../../core/session';
+import { core } from '../lazy';
+import { type Catalog, localPathVersion, outdatedReasons } from './outdated';
 
-/** What nodes need from the extension: a way to open sessions without side effects. */
+/** What nodes need from the extension: sessions without side effects, and transient UI state. */
 export interface NodeHost {
   session(opts: { target: string; startLocal?: boolean }): Promise<Session>;
   readonly currentTarget: string;
   /** "pushing" / "restaging" while a command works on the app, for a spinner. */
   busy(appName: string): string | undefined;
+  signedIn(target: TargetConfig): Promise<boolean>;
+  catalog(session: Session): Promise<Catalog>;
+  /** The apps of the last swap in this space (they offer "Swap Back"). */
+  swapped(spaceGuid: string): readonly string[];
 }
 
+export type NodeKind = 'target' | 'org' | 'space' | 'app' | 'route' | 'routes' | 'spaceRoute' | 'destination' | 'message';
+
 export abstract class Node {
-  abstract readonly kind: 'target' | 'org' | 'space' | 'app' | 'route' | 'message';
+  abstract readonly kind: NodeKind;
   constructor(readonly parent: Node | undefined) {}
-  abstract treeItem(): vscode.TreeItem;
+  abstract treeItem(): vscode.TreeItem | Promise<vscode.TreeItem>;
   async children(): Promise<Node[]> {
     return [];
+  }
+  get host(): NodeHost {
+    let n: Node | undefined = this;
+    while (n && !(n instanceof TargetNode)) n = n.parent;
+    return (n as TargetNode).host;
   }
 }
 
 const scoped = (s: Session, org: Named, space?: Named): Session => ({ ...s, org, space: space ?? s.space });
+const state = (expanded: boolean) => (expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
 
 export class TargetNode extends Node {
   readonly kind = 'target';
-  constructor(readonly host: NodeHost, readonly target: TargetConfig) {
+  constructor(private readonly nodeHost: NodeHost, readonly target: TargetConfig) {
     super(undefined);
   }
-  treeItem(): vscode.TreeItem {
+  override get host(): NodeHost {
+    return this.nodeHost;
+  }
+  async treeItem(): Promise<vscode.TreeItem> {
     const current = this.target.name === this.host.currentTarget;
-    const item = new vscode.TreeItem(
-      this.target.name,
-      current ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
-    );
+    const item = new vscode.TreeItem(this.target.name, state(current));
     item.id = `t:${this.target.name}`;
-    item.description = `${this.target.local ? 'local foundation' : this.target.api}${current ? ' · current' : ''}`;
-    item.tooltip = this.target.api;
-    item.iconPath = new vscode.ThemeIcon(this.target.local ? 'vm' : 'cloud');
-    item.contextValue = this.target.local ? 'target.local' : 'target';
+    const signedIn = this.target.local || (await this.host.signedIn(this.target));
+    const where = this.target.local ? 'local foundation' : this.target.api;
+    item.description = [where, this.target.local ? undefined : signedIn ? 'signed in' : 'signed out', current ? 'current' : undefined]
+      .filter(Boolean)
+      .join(' · ');
+    item.tooltip = new vscode.MarkdownString(
+      `**${this.target.name}** — ${this.target.api}\n\n${this.target.local ? 'The embedded local foundation (credentials from its data dir).' : signedIn ? 'Signed in; tokens are in VS Code secret storage.' : 'Signed out: use **Log In**.'}`,
+    );
+    item.iconPath = new vscode.ThemeIcon(this.target.local ? 'vm' : signedIn ? 'cloud' : 'cloud-download');
+    item.contextValue = this.target.local ? 'target.local' : `target.remote.${signedIn ? 'signedIn' : 'signedOut'}`;
     return item;
   }
   override async children(): Promise<Node[]> {
@@ -49,7 +69,7 @@ export class TargetNode extends Node {
       const orgs = await session.cc.listOrgs();
       return orgs.map((o) => new OrgNode(this, session, o));
     } catch (err) {
-      return [MessageNode.fromError(this, err)];
+      return [MessageNode.fromError(this, err, this.target.name)];
     }
   }
 }
@@ -60,11 +80,7 @@ export class OrgNode extends Node {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
-    const targeted = this.org.guid === this.session.org.guid;
-    const item = new vscode.TreeItem(
-      this.org.name,
-      targeted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
-    );
+    const item = new vscode.TreeItem(this.org.name, state(this.org.guid === this.session.org.guid));
     item.id = `o:${this.session.target.name}/${this.org.guid}`;
     item.iconPath = new vscode.ThemeIcon('organization');
     item.contextValue = 'org';
@@ -74,7 +90,7 @@ export class OrgNode extends Node {
     try {
       const spaces = await this.session.cc.listSpaces(this.org.guid);
       const orgSession = scoped(this.session, { guid: this.org.guid, name: this.org.name });
-      return spaces.map((s) => new SpaceNode(this, scoped(orgSession, orgSession.org, s), s));
+      return spaces.map((s) => new SpaceNode(this, scoped(orgSession, orgSession.org, s), s, s.guid === this.session.space.guid));
     } catch (err) {
       return [MessageNode.fromError(this, err)];
     }
@@ -83,70 +99,143 @@ export class OrgNode extends Node {
 
 export class SpaceNode extends Node {
   readonly kind = 'space';
-  constructor(parent: OrgNode, readonly session: Session, readonly space: CcSpace) {
+  /** Filled by children(): apps whose droplet is older than what the target offers. */
+  outdated: AppNode[] = [];
+  constructor(parent: OrgNode, readonly session: Session, readonly space: CcSpace, readonly targeted: boolean) {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
-    const parent = this.parent as OrgNode;
-    const targeted = this.space.guid === parent.session.space.guid;
-    const item = new vscode.TreeItem(
-      this.space.name,
-      targeted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
-    );
+    const item = new vscode.TreeItem(this.space.name, state(this.targeted));
     item.id = `s:${this.session.target.name}/${this.space.guid}`;
-    item.description = targeted ? 'targeted' : undefined;
+    item.description = [this.targeted ? 'targeted' : undefined, this.outdated.length ? `${this.outdated.length} outdated` : undefined].filter(Boolean).join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon('folder-library');
-    item.contextValue = 'space';
+    item.contextValue = `space${this.outdated.length ? '.outdated' : ''}`;
     return item;
   }
   override async children(): Promise<Node[]> {
     try {
       const apps = await this.session.cc.listApps(this.space.guid);
-      if (apps.length === 0) return [new MessageNode(this, 'No apps yet', 'Push one with "CF: Push".', 'info')];
-      return apps.map((a) => new AppNode(this, this.session, a));
+      const catalog = await this.host.catalog(this.session).catch((): Catalog => ({ versions: new Map() }));
+      const details = await Promise.all(apps.map((a) => AppDetails.load(this.session, a, catalog)));
+      const names = new Set(apps.map((a) => a.name));
+      const previous = core().previousName;
+      const nodes: Node[] = apps.map((a, i) => new AppNode(this, this.session, a, details[i]!, names.has(previous(a.name))));
+      const before = this.outdated.length;
+      this.outdated = nodes.filter((n): n is AppNode => n instanceof AppNode && n.details.outdated.length > 0);
+      if (before !== this.outdated.length) this.redraw?.(this);
+      if (apps.length === 0) nodes.push(new MessageNode(this, 'No apps yet', 'Push one with "CF: Push".', 'info', { command: 'cfpush.push', title: 'Push' }));
+      nodes.push(new RoutesFolderNode(this, this.session));
+      return nodes;
     } catch (err) {
       return [MessageNode.fromError(this, err)];
     }
   }
+  /** Set by the provider: redraws this node when its description changes after loading children. */
+  redraw?: (n: Node) => void;
+}
+
+/** What an app item shows, read in one go when its space expands. */
+export class AppDetails {
+  constructor(
+    readonly processes: { process: CcProcess; stats: CcInstanceStats[] }[],
+    readonly droplet: CcDroplet | undefined,
+    readonly outdated: string[],
+  ) {}
+
+  static async load(session: Session, app: CcApp, catalog: Catalog): Promise<AppDetails> {
+    const [processes, droplet] = await Promise.all([
+      session.cc.appProcessStats(app.guid).catch(() => []),
+      session.cc.get<CcDroplet>(`/v3/apps/${app.guid}/droplets/current`).catch(() => undefined),
+    ]);
+    const outdated = app.lifecycle?.type === 'docker' ? [] : outdatedReasons(droplet, catalog, session.target.local ? localPathVersion : undefined);
+    return new AppDetails(processes, droplet, outdated);
+  }
+
+  get running(): number {
+    return this.processes.reduce((n, p) => n + p.stats.filter((s) => s.state === 'RUNNING').length, 0);
+  }
+  get desired(): number {
+    return this.processes.reduce((n, p) => n + p.process.instances, 0);
+  }
+  get crashed(): number {
+    return this.processes.reduce((n, p) => n + p.stats.filter((s) => s.state === 'CRASHED').length, 0);
+  }
+  /** "nodejs 1.0.0" (buildpack apps) or the image (docker). */
+  get builtWith(): string | undefined {
+    if (this.droplet?.image) return this.droplet.image;
+    const bps = this.droplet?.buildpacks?.map((b) => `${b.buildpack_name ?? b.name}${b.version ? ` ${b.version}` : ''}`);
+    return bps?.length ? bps.join(', ') : undefined;
+  }
+}
+
+export function age(iso: string | undefined, now = Date.now()): string | undefined {
+  if (!iso) return undefined;
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
 }
 
 export class AppNode extends Node {
   readonly kind = 'app';
-  constructor(parent: SpaceNode, readonly session: Session, readonly app: CcApp) {
+  constructor(parent: SpaceNode, readonly session: Session, readonly app: CcApp, readonly details: AppDetails, readonly hasPrevious = false) {
     super(parent);
   }
   get name(): string {
     return this.app.name;
   }
-  private get host(): NodeHost {
-    let n: Node | undefined = this;
-    while (n && !(n instanceof TargetNode)) n = n.parent;
-    return (n as TargetNode).host;
+  get docker(): boolean {
+    return this.app.lifecycle?.type === 'docker';
   }
   treeItem(): vscode.TreeItem {
+    const d = this.details;
     const item = new vscode.TreeItem(this.app.name, vscode.TreeItemCollapsibleState.Collapsed);
     const started = this.app.state === 'STARTED';
     item.id = `a:${this.session.target.name}/${this.app.guid}`;
-    const bps = this.app.lifecycle?.data?.buildpacks?.join(', ');
-    item.description = [this.app.state.toLowerCase(), this.app.lifecycle?.type === 'docker' ? 'docker' : bps].filter(Boolean).join(' · ');
+    const instances = started ? `${d.running}/${d.desired}` : undefined;
+    const built = this.docker ? `docker ${d.builtWith ?? ''}`.trim() : (d.builtWith ?? this.app.lifecycle?.data?.buildpacks?.join(', '));
+    item.description = [
+      this.app.state.toLowerCase(),
+      instances,
+      built,
+      age(d.droplet?.created_at),
+      d.outdated.length ? '⚠ outdated' : undefined,
+    ].filter(Boolean).join(' · ');
     const busy = this.host.busy(this.app.name);
     if (busy) item.description = `${busy}…`;
     item.iconPath = busy
       ? new vscode.ThemeIcon('loading~spin')
-      : started
-        ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-        : new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'));
-    item.tooltip = new vscode.MarkdownString(
-      `**${this.app.name}** — ${this.app.state}\n\nlifecycle: ${this.app.lifecycle?.type ?? '?'}${bps ? ` (${bps})` : ''}\n\nguid: \`${this.app.guid}\``,
-    );
-    // "app.started" / "app.stopped": menus match /^app\./ and pick start or stop by state.
-    item.contextValue = `app.${started ? 'started' : 'stopped'}`;
+      : !started
+        ? new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'))
+        : d.crashed > 0 && d.running === 0
+          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+          : d.running < d.desired
+            ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('testing.iconQueued'))
+            : d.outdated.length
+              ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+              : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+    const lines = [
+      `**${this.app.name}** — ${this.app.state}${started ? `, ${d.running} of ${d.desired} instance(s) running` : ''}`,
+      this.docker ? `Docker image \`${d.builtWith ?? '?'}\`` : `Built with ${d.builtWith ?? 'auto-detected buildpack'}${d.droplet?.stack ? ` on ${d.droplet.stack}` : ''}`,
+      d.droplet ? `Droplet staged ${age(d.droplet.created_at)}` : 'No droplet yet',
+    ];
+    if (d.outdated.length) lines.push(`⚠ **Outdated**: ${d.outdated.join('; ')}. Restage to pick up the update.`);
+    if (this.docker) lines.push('Buildpack and stack updates do not reach Docker apps: rebuild the image and push again.');
+    item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
+    const facts = [started ? 'started' : 'stopped'];
+    if (d.outdated.length) facts.push('outdated');
+    if (this.docker) facts.push('docker');
+    if (this.host.swapped(this.session.space.guid).includes(this.app.name)) facts.push('swapped');
+    if (this.hasPrevious) facts.push('previous');
+    // "app.started.outdated": menus match /^app\./ and pick items by the facts.
+    item.contextValue = `app.${facts.join('.')}`;
     return item;
   }
   override async children(): Promise<Node[]> {
     try {
       const routes = await this.session.cc.listRoutes({ appGuids: [this.app.guid] });
-      if (routes.length === 0) return [new MessageNode(this, 'No routes', 'This app has no mapped routes.', 'info')];
+      if (routes.length === 0) return [new MessageNode(this, 'No routes', 'This app has no mapped routes. Map one from the app\'s menu.', 'info')];
       return routes.map((r) => new RouteNode(this, this.session, r));
     } catch (err) {
       return [MessageNode.fromError(this, err)];
@@ -154,10 +243,14 @@ export class AppNode extends Node {
   }
 }
 
+/** A route mapped to an app (under the app). */
 export class RouteNode extends Node {
   readonly kind = 'route';
   constructor(parent: AppNode, readonly session: Session, readonly route: CcRoute) {
     super(parent);
+  }
+  get app(): AppNode {
+    return this.parent as AppNode;
   }
   /** What a browser should open (http + router port on the local foundation). */
   get browserUrl(): string {
@@ -165,11 +258,78 @@ export class RouteNode extends Node {
   }
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.route.url, vscode.TreeItemCollapsibleState.None);
-    item.id = `r:${this.session.target.name}/${(this.parent as AppNode).app.guid}/${this.route.guid}`;
+    item.id = `r:${this.session.target.name}/${this.app.app.guid}/${this.route.guid}`;
     item.iconPath = new vscode.ThemeIcon('link');
+    const others = this.route.destinations.filter((d) => d.app.guid !== this.app.app.guid).length;
+    item.description = others ? `shared with ${others} other app(s)` : undefined;
     item.tooltip = `Open ${this.browserUrl}`;
-    item.contextValue = 'route';
+    item.contextValue = 'route.mapped';
     item.command = { command: 'cfpush.openRoute', title: 'Open Route', arguments: [this] };
+    return item;
+  }
+}
+
+/** The space's "Routes" folder: every route, with where it sends traffic. */
+export class RoutesFolderNode extends Node {
+  readonly kind = 'routes';
+  constructor(parent: SpaceNode, readonly session: Session) {
+    super(parent);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Routes', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `rf:${this.session.target.name}/${this.session.space.guid}`;
+    item.iconPath = new vscode.ThemeIcon('globe');
+    item.contextValue = 'routes';
+    return item;
+  }
+  override async children(): Promise<Node[]> {
+    try {
+      const [routes, apps] = await Promise.all([
+        this.session.cc.listRoutes({ spaceGuids: [this.session.space.guid] }),
+        this.session.cc.listApps(this.session.space.guid),
+      ]);
+      if (!routes.length) return [new MessageNode(this, 'No routes in this space', 'Pushing an app maps its default route.', 'info')];
+      const names = new Map(apps.map((a) => [a.guid, a.name]));
+      return routes.map((r) => new SpaceRouteNode(this, this.session, r, r.destinations.map((d) => names.get(d.app.guid) ?? d.app.guid)));
+    } catch (err) {
+      return [MessageNode.fromError(this, err)];
+    }
+  }
+}
+
+export class SpaceRouteNode extends Node {
+  readonly kind = 'spaceRoute';
+  constructor(parent: RoutesFolderNode, readonly session: Session, readonly route: CcRoute, readonly destinations: string[]) {
+    super(parent);
+  }
+  get browserUrl(): string {
+    return this.session.routeUrl(this.route.url);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.route.url, this.destinations.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `sr:${this.session.target.name}/${this.route.guid}`;
+    item.iconPath = new vscode.ThemeIcon(this.destinations.length ? 'link' : 'debug-disconnect');
+    item.description = this.destinations.length ? `→ ${this.destinations.join(', ')}` : 'no destinations (404)';
+    item.tooltip = `${this.browserUrl}\n${this.destinations.length ? `Sends traffic to ${this.destinations.join(', ')}` : 'Unmapped: the router answers 404.'}`;
+    item.contextValue = `spaceRoute${this.destinations.length ? '' : '.orphan'}`;
+    return item;
+  }
+  override async children(): Promise<Node[]> {
+    return this.destinations.map((name) => new DestinationNode(this, name));
+  }
+}
+
+export class DestinationNode extends Node {
+  readonly kind = 'destination';
+  constructor(parent: SpaceRouteNode, readonly appName: string) {
+    super(parent);
+  }
+  treeItem(): vscode.TreeItem {
+    const route = this.parent as SpaceRouteNode;
+    const item = new vscode.TreeItem(this.appName, vscode.TreeItemCollapsibleState.None);
+    item.id = `d:${route.session.target.name}/${route.route.guid}/${this.appName}`;
+    item.iconPath = new vscode.ThemeIcon('arrow-right');
+    item.contextValue = 'destination';
     return item;
   }
 }
@@ -187,20 +347,25 @@ export class MessageNode extends Node {
   ) {
     super(parent);
   }
-  static fromError(parent: Node | undefined, err: unknown): MessageNode {
-    const code = err instanceof CfPushError ? err.code : undefined;
+  static fromError(parent: Node | undefined, err: unknown, target?: string): MessageNode {
+    const c = core();
+    const code = err instanceof c.CfPushError ? err.code : undefined;
     if (code === 'foundation_not_running') {
       return new MessageNode(parent, 'Local foundation is not running', 'Click to start it.', 'info',
         { command: 'cfpush.startFoundation', title: 'Start Local Foundation' }, code);
     }
-    const [first, ...rest] = formatError(err).split('\n');
-    return new MessageNode(parent, first, rest.join('\n') || first, 'error',
+    if (code === 'login_required' || (err as { status?: number })?.status === 401) {
+      return new MessageNode(parent, 'Signed out — click to log in', c.formatError(err), 'info',
+        { command: 'cfpush.login', title: 'Log In', arguments: [target] }, code);
+    }
+    const [first, ...rest] = c.formatError(err).split('\n');
+    return new MessageNode(parent, first ?? 'Error', rest.join('\n') || first || '', 'error',
       { command: 'cfpush.showOutput', title: 'Show Output' }, code);
   }
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.tooltip = this.detail;
-    item.iconPath = new vscode.ThemeIcon(this.severity === 'error' ? 'warning' : this.command ? 'play' : 'info');
+    item.iconPath = new vscode.ThemeIcon(this.severity === 'error' ? 'warning' : this.command?.command === 'cfpush.login' ? 'account' : this.command ? 'play' : 'info');
     item.contextValue = `message.${this.severity}`;
     item.command = this.command;
     return item;

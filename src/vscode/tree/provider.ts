@@ -1,13 +1,17 @@
-// The "Cloud Foundry" tree: targets → orgs → spaces → apps → routes, with
-// multi-select so two apps can be chosen for a route swap.
+// The "Cloud Foundry" tree, multi-select so two apps can be chosen for a
+// route swap. It redraws on events — our own operations, the local
+// foundation's state file changing, sign-in/out — never on a timer.
 import * as vscode from 'vscode';
-import { listTargets } from '../../core/targets';
-import type { Session } from '../../core/session';
-import { MessageNode, Node, TargetNode, type NodeHost } from './nodes';
+import type { TargetConfig, Session } from '../../core/session';
+import { core } from '../lazy';
+import { MessageNode, Node, SpaceNode, TargetNode, type NodeHost } from './nodes';
+import { loadCatalog, type Catalog } from './outdated';
 
 export interface TreeHost {
   session(opts: { target?: string; startLocal?: boolean }): Promise<Session>;
   readonly config: { readonly target: string };
+  signedIn(target: TargetConfig): Promise<boolean>;
+  swapped(spaceGuid: string): readonly string[];
 }
 
 export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -17,15 +21,29 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
   private readonly nodeHost: NodeHost;
   /** App name → what a running command is doing to it. */
   private readonly busyApps = new Map<string, string>();
+  /** Buildpack catalog per target, read once per refresh. */
+  private catalogs = new Map<string, Promise<Catalog>>();
+  /** Counts redraws (tests wait for the tree to follow an event). */
+  generation = 0;
+  private timer?: NodeJS.Timeout;
 
   constructor(host: TreeHost) {
     const busyApps = this.busyApps;
+    const catalogs = () => this.catalogs;
     this.nodeHost = {
       session: (o) => host.session(o),
       get currentTarget() {
         return host.config.target;
       },
       busy: (name) => busyApps.get(name),
+      signedIn: (t) => host.signedIn(t),
+      catalog: (s) => {
+        const m = catalogs();
+        let c = m.get(s.target.name);
+        if (!c) m.set(s.target.name, (c = loadCatalog(s)));
+        return c;
+      },
+      swapped: (g) => host.swapped(g),
     };
     this.view = vscode.window.createTreeView('cfpush.targets', {
       treeDataProvider: this,
@@ -35,7 +53,15 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
   }
 
   refresh(node?: Node): void {
+    if (!node) this.catalogs = new Map();
+    this.generation++;
     this.changed.fire(node);
+  }
+
+  /** Coalesces bursts (a push rewrites the foundation's state many times). */
+  refreshSoon(ms = 300): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), ms);
   }
 
   /** Shows `names` as busy ("pushing…") until the returned function is called. */
@@ -47,14 +73,17 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
     };
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: Node): vscode.TreeItem | Thenable<vscode.TreeItem> {
     return node.treeItem();
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node) return node.children();
+    if (node) {
+      if (node instanceof SpaceNode) node.redraw = (n) => this.changed.fire(n);
+      return node.children();
+    }
     try {
-      return (await listTargets()).map((t) => new TargetNode(this.nodeHost, t));
+      return (await core().listTargets()).map((t) => new TargetNode(this.nodeHost, t));
     } catch (err) {
       return [MessageNode.fromError(undefined, err)];
     }
@@ -65,6 +94,7 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
   }
 
   dispose(): void {
+    clearTimeout(this.timer);
     this.view.dispose();
     this.changed.dispose();
   }

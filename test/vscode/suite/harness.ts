@@ -1,5 +1,7 @@
 // A tiny sequential test runner for inside the extension host (mocha is not a
 // dependency). Every result is console.logged so it shows in the host's log.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 
 type Fn = () => Promise<void> | void;
@@ -24,10 +26,33 @@ test.skip = (name: string, why: string): void => {
   cases.push({ name, fn: () => undefined, skip: why });
 };
 
-/** Asks the runner (run-code-server) for a screenshot of the workbench now. */
-export async function screenshot(name: string): Promise<void> {
+/** What the runner saw in the page (see domSummary in run-code-server.ts). */
+export interface Dom {
+  tree: { label: string; level: number; text: string; selected: boolean }[];
+  notifications: { message: string; buttons: string[] }[];
+  output: { text: string; tokens: { text: string; cls: string }[] }[];
+  statusbar: { id: string; text: string; label: string }[];
+  panelTitle: string;
+}
+
+/**
+ * Asks the runner (run-code-server) for a screenshot of the workbench now and
+ * returns its DOM summary, or undefined under a runner without a page
+ * (run-electron). `settle` gives the workbench time to paint first.
+ */
+export async function screenshot(name: string, settle = 600): Promise<Dom | undefined> {
+  await new Promise((r) => setTimeout(r, settle));
+  const dir = process.env.CFPUSH_TEST_DOM_DIR;
+  const file = dir && join(dir, `${name}.json`);
+  if (file) rmSync(file, { force: true });
   console.log(`[[screenshot:${name}]]`);
-  await new Promise((r) => setTimeout(r, 1500));
+  if (!file) return undefined;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Dom;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the runner did not take screenshot ${name} within 20 s`);
 }
 
 /** Runs every registered test in order; rejects when any failed (the host exits 1). */

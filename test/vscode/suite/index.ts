@@ -1,8 +1,15 @@
 // Entry the workbench loads (extensionTestsPath): registers the suites in
-// order and runs them. Same `run()` shape as a @vscode/test-electron suite.
+// order (later ones build on earlier ones) and runs them. Same `run()` shape
+// as a @vscode/test-electron suite.
 import { runAll } from './harness';
 import './smoke';
 import './push';
+import './language';
+import './tree-actions';
+import './cancel';
+import './login';
+import './errors';
+import './watch';
 
 export function run(): Promise<void> {
   return runAll();

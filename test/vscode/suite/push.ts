@@ -1,124 +1,167 @@
-// The walking skeleton end to end in a real host: push → GET through the
-// router → tree → restage → second app → swap routes from tree items.
+// The main flow in a real host: push from the palette → tree (details,
+// routes, Routes folder) → status bar → restage from the Explorer menu →
+// second app → swap routes from tree items → Swap Back from a tree item →
+// live logs and the coloured output.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
-import { api, children, expectBody, label, lastError, localApps, type TreeNode } from './util';
-
-interface PushedApp {
-  name: string;
-  guid: string;
-  state: string;
-  urls: string[];
-}
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const repo = () => process.env.CFPUSH_TEST_REPO ?? vscode.extensions.getExtension('cf-push.cf-push')!.extensionPath;
-
-/** examples/hello-node copied into the workspace, optionally renamed and re-worded. */
-function appCopy(name: string, greeting?: string): string {
-  const dir = join(ws(), name);
-  if (!existsSync(dir)) cpSync(join(repo(), 'examples', 'hello-node'), dir, { recursive: true });
-  if (name !== 'hello-node') {
-    const manifest = join(dir, 'manifest.yml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/name: hello-node/, `name: ${name}`));
-  }
-  if (greeting) {
-    const server = join(dir, 'server.js');
-    writeFileSync(server, readFileSync(server, 'utf8').replace("'hello CF summit'", JSON.stringify(greeting)));
-  }
-  return dir;
-}
+import {
+  answer, reveal, api, appCopy, appNode, children, expectBody, get, item, label, lastError, localApps, space, waitFor, ws, type PushedApp,
+} from './util';
 
 const urls: Record<string, string> = {};
 
-test('CF: Push hello-node, then GET it through the router', async () => {
+test('CF: Push from the palette (no arguments), then GET it through the router', async () => {
   const a = await api();
-  const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(appCopy('hello-node')));
+  // The workspace has one manifest (hello-node): the palette push needs no question.
+  const prompts = answer(a, {});
+  const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push');
+  prompts.restore();
+  assert.deepEqual(prompts.asked, [], 'a local push with one manifest asks nothing');
   assert.ok(pushed, `push returned nothing: ${lastError(a)}`);
-  assert.deepEqual(pushed.map((p) => p.name), ['hello-node']);
-  assert.equal(pushed[0].state, 'STARTED');
-  assert.ok(pushed[0].urls[0], 'pushed app has no URL');
-  urls['hello-node'] = pushed[0].urls[0];
+  assert.deepEqual(pushed.map((p) => [p.name, p.state]), [['hello-node', 'STARTED']]);
+  urls['hello-node'] = pushed[0]!.urls[0]!;
   assert.match(urls['hello-node'], /^http:\/\/hello-node\.localhost:\d+/);
   await expectBody(urls['hello-node'], 'hello CF summit');
+  // The timeline in the output channel, in the grammar's shapes.
+  const out = a.ctx.output.lines.join('\n');
+  assert.match(out, /── Pushing hello-node/);
+  assert.match(out, /▸ Staging hello-node/);
+  assert.match(out, /\[STG\/\d+\]/);
+  assert.match(out, /✔ hello-node started at http/);
 });
 
-test('tree shows targets → orgs → spaces → apps (state) → routes', async () => {
+test('tree: app with state, instances, buildpack and droplet age; routes; the space Routes folder', async () => {
   const a = await api();
-  const apps = await localApps(a.tree);
-  const app = apps.find((n) => label(n) === 'hello-node');
-  assert.ok(app, `apps: ${apps.map(label)}`);
-  assert.equal(app.treeItem().contextValue, 'app.started');
-  assert.match(String(app.treeItem().description), /started/);
+  const app = await appNode(a.tree, 'hello-node');
+  const it = item(app);
+  assert.match(String(it.contextValue), /^app\.started/);
+  assert.match(String(it.description), /^started · 1\/1 · nodejs 1\.0\.0 · \d+s ago$/, String(it.description));
+  assert.equal((it.iconPath as vscode.ThemeIcon).id, 'pass-filled');
   const routes = await children(a.tree, app);
   assert.deepEqual(routes.map((r) => r.kind), ['route']);
-  assert.match(label(routes[0]), /^hello-node\.localhost/);
-  await a.tree.view.reveal(routes[0], { expand: true, select: false });
-  await screenshot('tree-after-push');
+  assert.match(label(routes[0]!), /^hello-node\.localhost/);
+  const spaceNode = await space(a.tree);
+  const folder = (await children(a.tree, spaceNode)).find((n) => n.kind === 'routes');
+  assert.ok(folder, 'no Routes folder in the space');
+  const spaceRoutes = await children(a.tree, folder);
+  const r = spaceRoutes.find((x) => label(x).startsWith('hello-node.'));
+  assert.ok(r, `routes: ${spaceRoutes.map(label)}`);
+  assert.equal(item(r).description, '→ hello-node');
+  assert.deepEqual((await children(a.tree, r)).map(label), ['hello-node']);
 });
 
-test('CF: Restage from the manifest Uri', async () => {
+test('status bar shows target / org / space', async () => {
   const a = await api();
+  await waitFor('status bar with org/space', () => /^\$\(cloud\) local: [\w-]+\/[\w-]+$/.test(a.ctx.status.item.text), 10_000);
+});
+
+test('CF: Restage from the Explorer menu (manifest Uri)', async () => {
+  const a = await api();
+  // The Explorer context menu passes (clicked uri, selected uris).
   const manifest = vscode.Uri.file(join(ws(), 'hello-node', 'manifest.yml'));
-  const restaged = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restage', manifest);
+  const restaged = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restage', manifest, [manifest]);
   assert.ok(restaged, `restage returned nothing: ${lastError(a)}`);
   assert.deepEqual(restaged.map((r) => [r.name, r.state]), [['hello-node', 'STARTED']]);
-  await expectBody(urls['hello-node'], 'hello CF summit');
+  await expectBody(urls['hello-node']!, 'hello CF summit');
 });
 
-test('CF: Swap Routes between two apps selected in the tree', async () => {
+test('CF: Swap Routes between two apps selected in the tree; the notification offers Swap Back', async () => {
   const a = await api();
-  const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>(
-    'cfpush.push',
-    vscode.Uri.file(appCopy('hello-green', 'hello green')),
-  );
+  const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(appCopy('hello-green', 'hello green')));
   assert.ok(pushed, `second push returned nothing: ${lastError(a)}`);
-  urls['hello-green'] = pushed[0].urls[0];
+  urls['hello-green'] = pushed[0]!.urls[0]!;
   await expectBody(urls['hello-green'], 'hello green');
 
   const apps = await localApps(a.tree);
-  const pick = (n: string) => apps.find((x) => label(x) === n) as TreeNode;
-  const blue = pick('hello-node');
-  const green = pick('hello-green');
-  assert.ok(blue && green, `apps: ${apps.map(label)}`);
+  const blue = apps.find((n) => label(n) === 'hello-node')!;
+  const green = apps.find((n) => label(n) === 'hello-green')!;
   // As the context menu calls it: (clicked item, all selected items).
   const swapped = await vscode.commands.executeCommand<{ a: PushedApp; b: PushedApp } | undefined>('cfpush.swapRoutes', blue, [blue, green]);
   assert.ok(swapped, `swap returned nothing: ${lastError(a)}`);
-  await expectBody(urls['hello-node'], 'hello green');
-  await expectBody(urls['hello-green'], 'hello CF summit');
+  await expectBody(urls['hello-node']!, 'hello green');
+  await expectBody(urls['hello-green']!, 'hello CF summit');
 
-  const after = await localApps(a.tree);
-  const blueRoutes = await children(a.tree, after.find((x) => label(x) === 'hello-node'));
+  // Tree follows: hello-node now holds hello-green's route, both offer Swap Back.
+  const blueAfter = await appNode(a.tree, 'hello-node');
+  assert.match(String(item(blueAfter).contextValue), /\bswapped\b/);
+  const blueRoutes = await children(a.tree, blueAfter);
   assert.deepEqual(blueRoutes.map(label).map((u) => u.split('.')[0]), ['hello-green']);
-  await a.tree.view.reveal(blueRoutes[0], { expand: true, select: false });
-  await screenshot('tree-after-swap');
+  await vscode.commands.executeCommand('cfpush.targets.focus');
+  await reveal(a.tree, async () => (await children(a.tree, await appNode(a.tree, 'hello-node')))[0]);
+  await reveal(a.tree, async () => (await children(a.tree, await space(a.tree))).find((n) => n.kind === 'routes'), { expand: 2 });
+  // Toasts do not show in the headless page: the notification centre lists the same notification.
+  await vscode.commands.executeCommand('notifications.showList');
+  const dom = await screenshot('swap-notification', 1200);
+  await vscode.commands.executeCommand('notifications.hideList');
+  if (dom) {
+    const toast = dom.notifications.find((n) => /Swapped routes of hello-node and hello-green/.test(n.message));
+    assert.ok(toast, `notifications: ${JSON.stringify(dom.notifications)}`);
+    assert.ok(toast.buttons.includes('Swap Back'), `buttons: ${toast.buttons}`);
+    const rows = dom.tree.map((r) => r.text);
+    for (const want of [/^hello-node/, /^hello-green/, /^hello-green\.localhost/, /^Routes/]) {
+      assert.ok(rows.some((r) => want.test(r)), `tree rows lack ${want}: ${JSON.stringify(rows)}`);
+    }
+  }
 });
 
-test('CF: Swap Routes by app names swaps back', async () => {
+test('Swap Back from the tree item restores the routes', async () => {
   const a = await api();
-  const swapped = await vscode.commands.executeCommand('cfpush.swapRoutes', 'hello-green', 'hello-node');
-  assert.ok(swapped, `swap back returned nothing: ${lastError(a)}`);
-  await expectBody(urls['hello-node'], 'hello CF summit');
-  await expectBody(urls['hello-green'], 'hello green');
+  const green = await appNode(a.tree, 'hello-green');
+  const back = await vscode.commands.executeCommand<{ a: PushedApp; b: PushedApp } | undefined>('cfpush.swapBack', green);
+  assert.ok(back, `swap back returned nothing: ${lastError(a)}`);
+  await expectBody(urls['hello-node']!, 'hello CF summit');
+  await expectBody(urls['hello-green']!, 'hello green');
 });
 
-test('a broken manifest fails with its location, not a bare "failed"', async () => {
+test('live logs of an app in its own coloured channel ([APP/PROC/WEB/0], [RTR])', async () => {
   const a = await api();
-  const dir = join(ws(), 'broken');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'manifest.yml'), 'applications:\n- name: broken\n  memory: lots\n');
-  const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(dir));
-  assert.equal(pushed, undefined);
-  const err = a.ctx.lastError as { message: string; location?: { file: string; line: number } };
-  assert.ok(err, 'no error recorded');
-  assert.match(err.message, /memory|lots/i, err.message);
-  assert.equal(err.location?.line, 3, `location: ${JSON.stringify(err.location)}`);
-  // Also in the Problems view, where a person would look for it.
-  const problems = vscode.languages.getDiagnostics(vscode.Uri.file(join(dir, 'manifest.yml')));
-  assert.ok(problems.some((p) => p.range.start.line === 2 && p.severity === vscode.DiagnosticSeverity.Error), JSON.stringify(problems));
-  await vscode.commands.executeCommand('cfpush.showOutput');
-  await screenshot('push-error');
+  // A restart puts the app's start-up line after the requests of the tests above.
+  assert.ok(await vscode.commands.executeCommand('cfpush.restartApp', await appNode(a.tree, 'hello-node')), lastError(a));
+  const app = await appNode(a.tree, 'hello-node');
+  const channel = await vscode.commands.executeCommand<string | undefined>('cfpush.showLogs', app);
+  assert.equal(channel, 'CF Logs: hello-node');
+  await waitFor('the start-up line', () => a.ctx.logs.lines(app.session, app.app!.guid).some((x) => /^\[APP\/PROC\/WEB\/0\] OUT hello-node listening/.test(x)), 15_000);
+  await get(urls['hello-node']!);
+  const lines = await waitFor('an RTR line', () => {
+    const l = a.ctx.logs.lines(app.session, app.app!.guid);
+    return l.at(-1)?.startsWith('[RTR/') ? l : undefined;
+  }, 15_000);
+  assert.ok(lines[0]!.startsWith('── Logs of hello-node'));
+  await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+  try {
+    const dom = await screenshot('app-logs', 1500);
+    if (dom) assertColoured(dom.output, [/^\[APP\/PROC\/WEB\/0\]/, /^\[RTR\//]);
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+  }
+  assert.equal(await vscode.commands.executeCommand('cfpush.stopLogs', app), true);
 });
+
+test('the Cloud Foundry output is coloured: timeline steps, [STG], errors', async () => {
+  const a = await api();
+  // Staging lines, then a failing command's error right after them.
+  assert.ok(await vscode.commands.executeCommand('cfpush.restage', 'hello-green'), lastError(a));
+  await vscode.commands.executeCommand('cfpush.restage', 'no-such-app');
+  await waitFor('the error notification', () => a.ctx.reported.some((r) => /no-such-app/.test(r.message)));
+  a.ctx.output.channel.show(true);
+  await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+  try {
+    const dom = await screenshot('output-coloured', 1500);
+    if (dom) assertColoured(dom.output, [/^── /, /^▸ /, /^\[STG\//, /^✖ /]);
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+  }
+});
+
+/** Every line matching each pattern is drawn with a token class other than the plain text's. */
+function assertColoured(lines: { text: string; tokens: { text: string; cls: string }[] }[], patterns: RegExp[]): void {
+  const visible = lines.map((l) => l.text.trim());
+  for (const re of patterns) {
+    const line = lines.find((l) => re.test(l.text.trim()));
+    assert.ok(line, `no visible output line matches ${re}; visible: ${JSON.stringify(visible.slice(-15))}`);
+    const first = line.tokens.find((t) => t.text.trim());
+    assert.ok(first && first.cls && first.cls !== 'mtk1', `${re} is not coloured: ${JSON.stringify(line.tokens)}`);
+  }
+}

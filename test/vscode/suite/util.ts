@@ -1,7 +1,9 @@
 // Helpers for in-host tests: the extension's API, HTTP through the local
-// router, and walking the tree like a person expanding it.
+// router, walking the tree like a person expanding it, and answering prompts.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'cf-push.cf-push';
@@ -9,13 +11,47 @@ export const EXTENSION_ID = 'cf-push.cf-push';
 /** Structural view of the extension's exports (its classes live in another bundle). */
 export interface TreeNode {
   kind: string;
-  treeItem(): vscode.TreeItem;
+  treeItem(): vscode.TreeItem | Promise<vscode.TreeItem>;
+  children(): Promise<TreeNode[]>;
   app?: { name: string; state: string; guid: string };
-  route?: { url: string };
+  route?: { url: string; guid: string };
+  name?: string;
+  session?: { target: { name: string; api: string }; space: { guid: string; name: string }; org: { name: string } };
+  details?: { outdated: string[]; running: number; desired: number; builtWith?: string };
+  destinations?: string[];
+  /** Resolved by children() below. */
+  item?: vscode.TreeItem;
+}
+export interface Reported {
+  title: string;
+  cause: string;
+  hint?: string;
+  code?: string;
+  message: string;
+  actions: string[];
+}
+export interface Ui {
+  confirm(message: string, detail: string, ...buttons: string[]): Thenable<string | undefined>;
+  pick(items: vscode.QuickPickItem[], opts: vscode.QuickPickOptions): Thenable<vscode.QuickPickItem | undefined>;
+  input(opts: vscode.InputBoxOptions): Thenable<string | undefined>;
 }
 export interface Api {
-  tree: vscode.TreeDataProvider<TreeNode> & { view: vscode.TreeView<TreeNode> };
-  ctx: { lastError?: unknown; output: { channel: vscode.OutputChannel } };
+  tree: vscode.TreeDataProvider<TreeNode> & { view: vscode.TreeView<TreeNode>; generation: number };
+  activation: { ms: number; coreLoaded: boolean };
+  ctx: {
+    lastError?: unknown;
+    reported: Reported[];
+    ui: Ui;
+    output: { channel: vscode.OutputChannel; lines: string[] };
+    status: { item: vscode.StatusBarItem };
+    tokens: { stored(target: string): Promise<{ accessToken: string } | undefined> };
+    manifests: { check(doc: vscode.TextDocument): vscode.Diagnostic[] };
+    logs: { lines(session: unknown, appGuid: string): string[] };
+    watch: { count: number };
+    onStep: vscode.EventEmitter<string>;
+    config: { target: string };
+    refresh(): void;
+  };
 }
 
 export async function api(): Promise<Api> {
@@ -23,6 +59,12 @@ export async function api(): Promise<Api> {
   assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
   return ext.isActive ? ext.exports : ext.activate();
 }
+
+export const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+export const repo = () => process.env.CFPUSH_TEST_REPO ?? vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+
+/** The CLI of the extension under test (the runner's snapshot), for `cfpush target` and `foundation stop`. */
+export const cli = () => process.env.CFPUSH_TEST_CLI ?? join(repo(), 'dist', 'cli.js');
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -34,7 +76,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
     } catch (err) {
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
@@ -44,7 +86,7 @@ export function get(url: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: Number(u.port || 80), path: u.pathname + u.search, headers: { host: u.host }, timeout: 10_000 },
+      { host: '127.0.0.1', port: Number(u.port || 80), path: u.pathname + u.search, headers: { host: u.host, ...(u.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` } : {}) }, timeout: 10_000 },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -70,30 +112,133 @@ export async function expectBody(url: string, text: string, ms = 20_000): Promis
   });
 }
 
+export function item(node: TreeNode): vscode.TreeItem {
+  assert.ok(node.item, 'node.item is resolved by children()');
+  return node.item;
+}
+
 export function label(node: TreeNode): string {
-  const l = node.treeItem().label;
+  const l = item(node).label;
   return typeof l === 'string' ? l : (l?.label ?? '');
 }
 
 export async function children(tree: Api['tree'], node?: TreeNode): Promise<TreeNode[]> {
-  return (await tree.getChildren(node)) ?? [];
+  const out = (await tree.getChildren(node)) ?? [];
+  for (const n of out) n.item = await n.treeItem();
+  return out;
 }
 
-/** targets → local → its first org → targeted space → apps. */
-export async function localApps(tree: Api['tree']): Promise<TreeNode[]> {
+export async function target(tree: Api['tree'], name: string): Promise<TreeNode> {
   const targets = await children(tree);
-  const local = targets.find((t) => label(t) === 'local');
-  assert.ok(local, `no 'local' target in ${targets.map(label)}`);
-  const [org] = await children(tree, local);
-  assert.equal(org?.kind, 'org', `expected an org under local, got ${org && label(org)}`);
+  const t = targets.find((x) => label(x) === name);
+  assert.ok(t, `no '${name}' target in ${targets.map(label)}`);
+  return t;
+}
+
+/** target → its first org → targeted space. */
+export async function space(tree: Api['tree'], targetName = 'local'): Promise<TreeNode> {
+  const t = await target(tree, targetName);
+  const [org] = await children(tree, t);
+  assert.equal(org?.kind, 'org', `expected an org under ${targetName}, got ${org && label(org)}`);
   const spaces = await children(tree, org);
-  const space = spaces.find((s) => s.treeItem().description === 'targeted') ?? spaces[0];
-  assert.equal(space?.kind, 'space');
-  return (await children(tree, space)).filter((n) => n.kind === 'app');
+  const s = spaces.find((x) => String(item(x).description ?? '').includes('targeted')) ?? spaces[0];
+  assert.equal(s?.kind, 'space');
+  return s!;
+}
+
+export async function localApps(tree: Api['tree']): Promise<TreeNode[]> {
+  return (await children(tree, await space(tree))).filter((n) => n.kind === 'app');
+}
+
+export async function appNode(tree: Api['tree'], name: string): Promise<TreeNode> {
+  const apps = await localApps(tree);
+  const a = apps.find((n) => label(n) === name);
+  assert.ok(a, `app ${name} not in ${apps.map(label)}`);
+  return a;
 }
 
 /** Explain a command that returned nothing: the extension keeps its last error. */
 export function lastError(a: Api): string {
   const e = a.ctx.lastError as (Error & { hint?: string }) | undefined;
   return e ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : 'no error recorded';
+}
+
+/** Answers the next prompts: confirm → first button (or the given one), pick → by label match, input → given strings. */
+export function answer(a: Api, script: { confirm?: string | null; picks?: RegExp[]; inputs?: string[] }): { asked: string[]; restore(): void } {
+  const saved = a.ctx.ui;
+  const asked: string[] = [];
+  const picks = [...(script.picks ?? [])];
+  const inputs = [...(script.inputs ?? [])];
+  a.ctx.ui = {
+    confirm: async (message, detail, ...buttons) => {
+      asked.push(`confirm: ${message}\n${detail}\n[${buttons.join('|')}]`);
+      return script.confirm === null ? undefined : (script.confirm ?? buttons[0]);
+    },
+    pick: async (items, opts) => {
+      const re = picks.shift();
+      asked.push(`pick ${opts.title}: ${items.map((i) => i.label).join(', ')}`);
+      return re ? items.find((i) => re.test(i.label)) : undefined;
+    },
+    input: async (opts) => {
+      asked.push(`input ${opts.title}`);
+      return inputs.shift();
+    },
+  };
+  return { asked, restore: () => (a.ctx.ui = saved) };
+}
+
+/** examples/hello-node copied into the workspace, optionally renamed and re-worded. */
+export function appCopy(name: string, greeting?: string, extra?: (manifest: string) => string): string {
+  const { cpSync, existsSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+  const dir = join(ws(), name);
+  if (!existsSync(dir)) cpSync(join(repo(), 'examples', 'hello-node'), dir, { recursive: true });
+  const manifest = join(dir, 'manifest.yml');
+  let text = readFileSync(manifest, 'utf8').replace(/name: [\w-]+/, `name: ${name}`);
+  if (extra) text = extra(text);
+  writeFileSync(manifest, text);
+  if (greeting) {
+    const server = join(dir, 'server.js');
+    writeFileSync(server, readFileSync(server, 'utf8').replace(/res\.end\([^)]*\)/, `res.end(${JSON.stringify(greeting)})`));
+  }
+  return dir;
+}
+
+/** The local foundation's generated credentials (CFPUSH_HOME/foundation/credentials.json). */
+export function localCredentials(): { username: string; password: string } {
+  return JSON.parse(readFileSync(join(process.env.CFPUSH_HOME!, 'foundation', 'credentials.json'), 'utf8'));
+}
+
+/** The running local foundation's API URL. */
+export function localApi(): string {
+  return JSON.parse(readFileSync(join(process.env.CFPUSH_HOME!, 'foundation', 'foundation.json'), 'utf8')).apiUrl;
+}
+
+export interface PushedApp {
+  name: string;
+  guid: string;
+  state: string;
+  urls: string[];
+}
+
+/** Reveal for a screenshot; the tree may redraw meanwhile (a foundation event), so try a few times. */
+export async function reveal(tree: Api['tree'], find: () => Promise<TreeNode | undefined>, opts: { expand?: number | boolean } = {}): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    try {
+      const node = await find();
+      if (node) return await tree.view.reveal(node, { select: false, focus: false, expand: opts.expand ?? false });
+    } catch (err) {
+      if (i === 3) console.log(`reveal failed: ${(err as Error).message}`);
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+/** Adds a target through "CF: Select Target" → "Add a Cloud Foundry target…", then goes back to the local one. */
+export async function addTarget(a: Api, name: string, apiUrl: string): Promise<void> {
+  const vscode_ = require('vscode') as typeof vscode;
+  const prompts = answer(a, { picks: [/Add a Cloud Foundry target/], inputs: [apiUrl, name] });
+  const chosen = await vscode_.commands.executeCommand('cfpush.selectTarget');
+  prompts.restore();
+  assert.equal(chosen, name, `add target: ${prompts.asked.join(' / ')}; ${lastError(a)}`);
+  await vscode_.workspace.getConfiguration('cfpush').update('target', undefined, vscode_.ConfigurationTarget.Workspace);
 }

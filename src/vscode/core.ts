@@ -1,0 +1,17 @@
+// Entry of dist/core.js: every piece of src/core the extension uses, loaded on
+// first use (see lazy.ts) so activation stays a few milliseconds. Nothing here
+// may import 'vscode'.
+export {
+  push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
+  scaleApp, restartApp, previewPush, pushBlueGreen, swapBack,
+} from '../core/push';
+export { previousName } from '../core/push/bluegreen';
+export { appUrls, findApp } from '../core/push/steps';
+export { followLogs, formatLogLine, readLogs } from '../core/push/logs';
+export { openSession, listTargets, setTarget, LOCAL } from '../core/targets';
+export { CfPushError, formatError } from '../core/errors';
+export { FileTokenStore } from '../core/auth/store';
+export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliLogin } from '../core/auth/login';
+export { parseManifest, loadManifest, MANIFEST_KEYS, ManifestError, manifestJsonSchema } from '../core/manifest';
+export { detect, formatDetectReport } from '../core/staging/detect';
+export { builtinBuildpacks, describeBuildpack } from '../core/staging/buildpacks';

@@ -1,0 +1,97 @@
+// Completion values for manifest keys: fixed enums from the CF spec, plus
+// live values from the current target (buildpacks, stacks, domains,
+// services), read once a minute at most and only from an open or openable
+// session (completion never starts a foundation).
+import * as vscode from 'vscode';
+import type { Session } from '../../core/session';
+import type { Ctx } from '../ctx';
+import { core } from '../lazy';
+
+export interface Value {
+  label: string;
+  detail?: string;
+  insert?: string;
+  kind?: vscode.CompletionItemKind;
+}
+
+const ENUMS: Record<string, string[]> = {
+  lifecycle: ['buildpack', 'docker', 'cnb'],
+  'health-check-type': ['port', 'process', 'http'],
+  'readiness-health-check-type': ['port', 'process', 'http'],
+  protocol: ['http1', 'http2', 'tcp'],
+  'random-route': ['true', 'false'],
+  'default-route': ['true', 'false'],
+  'no-route': ['true', 'false'],
+  memory: ['256M', '512M', '1G', '2G'],
+  disk_quota: ['512M', '1G', '2G'],
+  'disk-quota': ['512M', '1G', '2G'],
+  instances: ['1', '2', '3'],
+  version: ['1'],
+  'health-check-http-endpoint': ['/', '/health'],
+};
+
+interface Live {
+  at: number;
+  buildpacks: Value[];
+  stacks: Value[];
+  domains: string[];
+  services: Value[];
+}
+
+export class TargetValues {
+  private live?: Promise<Live>;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  async forKey(key: string, doc: vscode.TextDocument): Promise<Value[]> {
+    const fixed = ENUMS[key];
+    if (fixed) return fixed.map((label) => ({ label, kind: vscode.CompletionItemKind.EnumMember }));
+    if (key === 'buildpacks' || key === 'buildpack') return (await this.read()).buildpacks;
+    if (key === 'stack') return (await this.read()).stacks;
+    if (key === 'services') return (await this.read()).services;
+    if (key === 'route') {
+      const name = /^\s*-?\s*name:\s*(\S+)/m.exec(doc.getText())?.[1] ?? 'my-app';
+      return (await this.read()).domains.map((d) => ({ label: `${name}.${d}`, detail: `route on domain ${d}`, kind: vscode.CompletionItemKind.Reference }));
+    }
+    return [];
+  }
+
+  private read(): Promise<Live> {
+    if (this.live) {
+      const cached = this.live;
+      void cached.then((l) => {
+        if (Date.now() - l.at > 60_000 && this.live === cached) this.live = undefined;
+      });
+      return cached;
+    }
+    return (this.live = this.load());
+  }
+
+  private async load(): Promise<Live> {
+    const c = core();
+    const builtins: Value[] = c.builtinBuildpacks().map((b) => ({
+      label: `${b.name}_buildpack`,
+      detail: `built-in ${b.name} ${b.version}${b.language ? ` (${b.language})` : ''}`,
+      kind: vscode.CompletionItemKind.Module,
+    }));
+    const live: Live = { at: Date.now(), buildpacks: builtins, stacks: [{ label: 'cflinuxfs4' }], domains: [], services: [] };
+    let s: Session;
+    try {
+      s = await (this.ctx.openedSession() ?? this.ctx.session({ startLocal: false }));
+    } catch {
+      return live;
+    }
+    const where = `on ${s.target.name}`;
+    const [bps, stacks, domains, services] = await Promise.all([
+      s.target.local ? Promise.resolve([]) : s.cc.list<{ name: string; stack?: string | null }>('/v3/buildpacks').catch(() => []),
+      s.cc.list<{ name: string; description?: string }>('/v3/stacks').catch(() => []),
+      s.cc.listDomains().catch(() => []),
+      s.cc.list<{ name: string; type?: string }>('/v3/service_instances', { space_guids: s.space.guid }).catch(() => []),
+    ]);
+    for (const b of bps) live.buildpacks.push({ label: b.name, detail: `${where}${b.stack ? ` (${b.stack})` : ''}`, kind: vscode.CompletionItemKind.Module });
+    if (stacks.length) live.stacks = stacks.map((x) => ({ label: x.name, detail: x.description ?? where }));
+    live.domains = domains.filter((d) => !d.internal).map((d) => d.name);
+    live.services = services.map((x) => ({ label: x.name, detail: `service instance ${where}`, kind: vscode.CompletionItemKind.Reference }));
+    return live;
+  }
+}

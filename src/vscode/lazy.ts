@@ -1,0 +1,18 @@
+// The core (CC client, push engine, manifest parser, undici, yaml...) lives in
+// dist/core.js and is required the first time a command, the tree or a
+// manifest editor needs it, not at activation. Value imports of src/core from
+// src/vscode go through core(); type imports are free.
+export type Core = typeof import('./core');
+
+let loaded: Core | undefined;
+
+export function core(): Core {
+  // build.mjs keeps './core.js' external: it resolves to dist/core.js at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('./core.js') as Core);
+}
+
+/** True once core() ran (the activation benchmark asserts it did not). */
+export function coreLoaded(): boolean {
+  return loaded !== undefined;
+}

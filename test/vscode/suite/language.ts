@@ -1,0 +1,87 @@
+// manifest.yml language support in a real editor: diagnostics as you type
+// (range + message), completion of keys and values, hovers.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { screenshot, test } from './harness';
+import { api, waitFor, ws } from './util';
+
+let doc: vscode.TextDocument;
+
+test('diagnostics on a broken manifest: exact range and message, updated as you type', async () => {
+  const dir = join(ws(), 'lang');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'manifest.yml');
+  writeFileSync(file, 'applications:\n- name: lang\n  memory: lots\n  instances: 1\n');
+  doc = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(doc);
+  const diags = await waitFor('a diagnostic on memory', () => {
+    const d = vscode.languages.getDiagnostics(doc.uri);
+    return d.length ? d : undefined;
+  });
+  const mem = diags.find((d) => d.range.start.line === 2);
+  assert.ok(mem, JSON.stringify(diags));
+  assert.equal(mem.severity, vscode.DiagnosticSeverity.Error);
+  assert.equal(doc.getText(mem.range), 'lots', `range ${JSON.stringify(mem.range)}`);
+  assert.match(mem.message, /memory/i);
+  assert.equal(mem.source, 'cf manifest');
+
+  // Typing a fix clears it; typing a new mistake shows it (no save needed).
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, mem.range, '512M');
+  await vscode.workspace.applyEdit(edit);
+  await waitFor('the memory diagnostic to go', () => vscode.languages.getDiagnostics(doc.uri).length === 0);
+  const edit2 = new vscode.WorkspaceEdit();
+  edit2.replace(doc.uri, new vscode.Range(3, 13, 3, 14), '-2');
+  await vscode.workspace.applyEdit(edit2);
+  const [inst] = await waitFor('an instances diagnostic', () => {
+    const d = vscode.languages.getDiagnostics(doc.uri);
+    return d.length ? d : undefined;
+  });
+  assert.equal(inst!.range.start.line, 3);
+  assert.equal(doc.getText(inst!.range), '-2');
+  assert.match(inst!.message, /instances/i);
+  await screenshot('manifest-diagnostics');
+});
+
+async function complete(text: string, line: number, character: number): Promise<string[]> {
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
+  await vscode.workspace.applyEdit(edit);
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, character));
+  return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+}
+
+test('completion: keys by scope, and values (buildpacks, enums, routes on the target\'s domains)', async () => {
+  const appKeys = await complete('applications:\n- name: lang\n  \n', 2, 2);
+  for (const k of ['memory', 'buildpacks', 'routes', 'instances', 'health-check-type']) assert.ok(appKeys.includes(k), `app keys lack ${k}: ${appKeys.join(', ')}`);
+  assert.ok(!appKeys.includes('applications'), 'top-level key offered inside an app');
+
+  const topKeys = await complete('\n', 0, 0);
+  assert.ok(topKeys.includes('applications'), topKeys.join(', '));
+
+  const processKeys = await complete('applications:\n- name: lang\n  processes:\n  - type: web\n    \n', 4, 4);
+  assert.ok(processKeys.includes('instances') && !processKeys.includes('routes'), processKeys.join(', '));
+
+  const bps = await complete('applications:\n- name: lang\n  buildpacks:\n  - \n', 3, 4);
+  assert.ok(bps.includes('nodejs_buildpack'), `buildpacks: ${bps.join(', ')}`);
+
+  const hc = await complete('applications:\n- name: lang\n  health-check-type: \n', 2, 21);
+  assert.deepEqual(hc.filter((x) => ['port', 'process', 'http'].includes(x)).sort(), ['http', 'port', 'process']);
+
+  const routes = await complete('applications:\n- name: lang\n  routes:\n  - route: \n', 3, 11);
+  assert.ok(routes.includes('lang.localhost'), `routes: ${routes.join(', ')}`);
+});
+
+test('hover explains a key', async () => {
+  await complete('applications:\n- name: lang\n  health-check-type: http\n', 0, 0);
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(2, 5));
+  const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+  assert.match(text, /\*\*health-check-type\*\*.*liveness/s);
+  assert.match(text, /port.*process.*http/);
+  await doc.save();
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  const a = await api();
+  assert.ok(a.ctx.manifests);
+});

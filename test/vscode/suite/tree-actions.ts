@@ -1,0 +1,110 @@
+// Context actions on tree items: scale, restart, stop/start, map/unmap route,
+// outdated marking with "Restage to pick up the update" and "Restage all
+// outdated apps", delete with confirmation.
+import * as assert from 'node:assert/strict';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { screenshot, test } from './harness';
+import { answer, reveal, api, appCopy, appNode, children, expectBody, item, label, lastError, repo, space, waitFor, ws, type PushedApp } from './util';
+
+test('scale from the tree: 2 instances, both running', async () => {
+  const a = await api();
+  const app = await appNode(a.tree, 'hello-green');
+  const out = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.scaleApp', app, { instances: 2 });
+  assert.ok(out, `scale returned nothing: ${lastError(a)}`);
+  const after = await waitFor('2/2 instances', async () => {
+    const n = await appNode(a.tree, 'hello-green');
+    return /· 2\/2 ·/.test(String(item(n).description)) ? n : undefined;
+  });
+  assert.ok(after);
+  assert.ok(await vscode.commands.executeCommand('cfpush.scaleApp', after, { instances: 1 }), lastError(a));
+});
+
+test('stop, start and restart from the tree', async () => {
+  const a = await api();
+  let app = await appNode(a.tree, 'hello-green');
+  assert.ok(await vscode.commands.executeCommand('cfpush.stopApp', app), lastError(a));
+  app = await appNode(a.tree, 'hello-green');
+  assert.match(String(item(app).contextValue), /^app\.stopped/);
+  assert.ok(await vscode.commands.executeCommand('cfpush.startApp', app), lastError(a));
+  app = await appNode(a.tree, 'hello-green');
+  assert.match(String(item(app).contextValue), /^app\.started/);
+  assert.ok(await vscode.commands.executeCommand('cfpush.restartApp', app), lastError(a));
+});
+
+test('map a route to an app and unmap it from the tree', async () => {
+  const a = await api();
+  const app = await appNode(a.tree, 'hello-green');
+  const prompts = answer(a, { inputs: ['extra-green.localhost'] });
+  const mapped = await vscode.commands.executeCommand<PushedApp | undefined>('cfpush.mapRoute', app);
+  prompts.restore();
+  assert.ok(mapped, `map returned nothing: ${lastError(a)}`);
+  assert.ok(mapped.urls.some((u) => u.includes('extra-green.localhost')), mapped.urls.join(', '));
+  await expectBody(mapped.urls.find((u) => u.includes('extra-green'))!, 'hello green');
+  const routes = await children(a.tree, await appNode(a.tree, 'hello-green'));
+  const extra = routes.find((r) => label(r).startsWith('extra-green.'));
+  assert.ok(extra, routes.map(label).join(', '));
+  assert.equal(item(extra).contextValue, 'route.mapped');
+  const unmapped = await vscode.commands.executeCommand<PushedApp | undefined>('cfpush.unmapRoute', extra);
+  assert.ok(unmapped && !unmapped.urls.some((u) => u.includes('extra-green')), lastError(a));
+  // The route stays in the space, with no destinations (the router answers 404).
+  const folder = (await children(a.tree, await space(a.tree))).find((n) => n.kind === 'routes')!;
+  const orphan = (await children(a.tree, folder)).find((r) => label(r).startsWith('extra-green.'));
+  assert.ok(orphan);
+  assert.match(String(item(orphan).description), /no destinations/);
+});
+
+test('outdated buildpack: marked in the tree, "Restage to pick up the update" fixes it; space action restages all', async () => {
+  const a = await api();
+  // A buildpack folder of our own, so its version can move like a CVE fix release.
+  const bp = join(ws(), 'bp-node');
+  cpSync(join(repo(), 'buildpacks', 'nodejs'), bp, { recursive: true });
+  writeFileSync(join(bp, 'VERSION'), '1.0.0\n');
+  const dirs = ['hello-old', 'hello-old2'].map((n) => appCopy(n, `hello ${n}`, (m) => `${m.trimEnd()}\n  buildpacks:\n  - ${bp}\n`));
+  for (const d of dirs) assert.ok(await vscode.commands.executeCommand('cfpush.push', vscode.Uri.file(d)), lastError(a));
+  let old = await appNode(a.tree, 'hello-old');
+  assert.doesNotMatch(String(item(old).contextValue), /outdated/);
+
+  writeFileSync(join(bp, 'VERSION'), '1.0.1\n');
+  a.ctx.refresh();
+  old = await appNode(a.tree, 'hello-old');
+  assert.match(String(item(old).contextValue), /\boutdated\b/);
+  assert.match(String(item(old).description), /⚠ outdated/);
+  assert.match((item(old).tooltip as vscode.MarkdownString).value, /1\.0\.0 → 1\.0\.1.*Restage to pick up the update/s);
+  const spaceNode = await space(a.tree);
+  await children(a.tree, spaceNode);
+  const spaceItem = await spaceNode.treeItem();
+  assert.equal(spaceItem.contextValue, 'space.outdated');
+  assert.match(String(spaceItem.description), /2 outdated/);
+  await vscode.commands.executeCommand('cfpush.targets.focus');
+  await reveal(a.tree, () => appNode(a.tree, 'hello-old'));
+  await screenshot('tree-outdated', 1000);
+
+  // The item action restages one…
+  const one = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restageUpdate', old);
+  assert.ok(one, lastError(a));
+  assert.doesNotMatch(String(item(await appNode(a.tree, 'hello-old')).contextValue), /outdated/);
+  // …the space action restages the rest.
+  writeFileSync(join(bp, 'VERSION'), '1.0.2\n');
+  a.ctx.refresh();
+  const sp = await space(a.tree);
+  await children(a.tree, sp);
+  const all = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restageOutdated', sp);
+  assert.deepEqual(all?.map((x) => x.name).sort(), ['hello-old', 'hello-old2']);
+  for (const n of ['hello-old', 'hello-old2']) assert.doesNotMatch(String(item(await appNode(a.tree, n)).contextValue), /outdated/);
+});
+
+test('delete asks first; Cancel keeps the app, Delete removes it', async () => {
+  const a = await api();
+  let app = await appNode(a.tree, 'hello-old2');
+  let prompts = answer(a, { confirm: null });
+  assert.equal(await vscode.commands.executeCommand('cfpush.deleteApp', app), undefined);
+  prompts.restore();
+  assert.match(prompts.asked[0]!, /Delete hello-old2\?/);
+  app = await appNode(a.tree, 'hello-old2');
+  prompts = answer(a, { confirm: 'Delete' });
+  assert.ok(await vscode.commands.executeCommand('cfpush.deleteApp', app), lastError(a));
+  prompts.restore();
+  await waitFor('hello-old2 to leave the tree', async () => !(await children(a.tree, await space(a.tree))).some((n) => n.kind === 'app' && label(n) === 'hello-old2'));
+});
