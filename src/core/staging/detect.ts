@@ -36,8 +36,21 @@ export async function detect(appDir: string, opts: DetectOptions = {}): Promise<
     appDir: dir,
     selected: verdicts.find((v) => v.matched),
     verdicts,
-    lifecycle: existsSync(join(dir, 'Dockerfile')) ? 'docker' : 'buildpack',
+    lifecycle: dockerLifecycleReason(dir) ? 'docker' : 'buildpack',
   };
+}
+
+/**
+ * Why an app uses the docker lifecycle (issue 5), or undefined for the
+ * buildpack lifecycle: a manifest `docker.image`, else a Dockerfile in the
+ * app folder (built with the local Docker engine).
+ */
+export function dockerLifecycleReason(appDir: string, manifestDockerImage?: string): string | undefined {
+  if (manifestDockerImage) return `The manifest sets docker.image (${manifestDockerImage}): this app uses the docker lifecycle.`;
+  if (existsSync(join(resolve(appDir), 'Dockerfile'))) {
+    return 'A Dockerfile was found: this app uses the docker lifecycle (the image is built with the local Docker engine; buildpacks do not run).';
+  }
+  return undefined;
 }
 
 /** A table for the terminal: ✓/✗, name, version, reason. */
@@ -49,7 +62,7 @@ export function formatDetectReport(report: DetectReport): string {
   for (const r of rows) lines.push(`${r[0]} ${r[1]!.padEnd(w1)}  ${r[2]!.padEnd(w2)}  ${r[3]}`);
   const summary =
     report.lifecycle === 'docker'
-      ? 'A Dockerfile was found: this app uses the docker lifecycle (buildpack verdicts shown for reference).'
+      ? `${dockerLifecycleReason(report.appDir) ?? 'This app uses the docker lifecycle.'} Buildpack verdicts are shown for reference.`
       : report.selected
         ? `Selected buildpack: ${report.selected.name}${report.selected.version ? ` ${report.selected.version}` : ''}`
         : 'None of the buildpacks detected a compatible application.';
