@@ -148,7 +148,9 @@ export class Presenter {
       staging_disk_in_mb: b.staging_disk_in_mb,
       staging_log_rate_limit_bytes_per_second: -1,
       error: b.error,
-      lifecycle: { type: 'buildpack', data: { buildpacks: b.buildpacks, stack: b.stack } },
+      lifecycle: this.f.store.get('packages', b.package_guid)?.type === 'docker'
+        ? { type: 'docker', data: {} }
+        : { type: 'buildpack', data: { buildpacks: b.buildpacks, stack: b.stack } },
       package: { guid: b.package_guid },
       droplet: b.droplet_guid ? { guid: b.droplet_guid } : null,
       relationships: { app: { data: { guid: b.app_guid } } },
@@ -166,18 +168,18 @@ export class Presenter {
       ...base(d),
       state: d.state,
       error: d.error,
-      lifecycle: { type: 'buildpack', data: {} },
+      lifecycle: { type: d.image ? 'docker' : 'buildpack', data: {} },
       execution_metadata: d.execution_metadata,
       process_types: d.process_types,
       checksum: d.checksum ? { type: 'sha256', value: d.checksum } : null,
-      buildpacks: d.buildpacks.map((b) => ({
+      buildpacks: d.image ? null : d.buildpacks.map((b) => ({
         name: b.key,
         detect_output: b.detect_output ?? null,
         version: b.version || null,
         buildpack_name: b.buildpack_name ?? b.name,
       })),
-      stack: d.stack,
-      image: null,
+      stack: d.image ? null : d.stack,
+      image: d.image ?? null,
       relationships: { app: { data: { guid: d.app_guid } } },
       metadata: META(),
       links: {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { stage } from '../core/staging/builder';
 import type { StagingErrorId } from '../core/staging/types';
 import type { Foundation } from './context';
+import { dockerOf } from './docker';
 import { stagingEnv } from './env';
-import { now, type BuildRec } from './store';
+import { now, type BuildRec, type PackageRec } from './store';
 
 const STAGING_TIMEOUT_MS = 15 * 60_000;
 const IDS: StagingErrorId[] = ['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackReleaseFailed', 'StagingError', 'StagingTimeExpired', 'InsufficientResources'];
@@ -40,6 +41,10 @@ export class Stager {
     const timer = setTimeout(() => ac.abort(new Error('timeout')), STAGING_TIMEOUT_MS);
     try {
       if (!app || !pkg) throw Object.assign(new Error('the app or package was deleted while staging'), { code: 'StagingError' });
+      if (pkg.type === 'docker') {
+        await this.stageDocker(build, pkg, dropletGuid, log, ac.signal);
+        return;
+      }
       log('Downloading app package...');
       await store.materialize(pkg.files, join(work, 'app'));
       log(`Downloaded app package (${pkg.files.length} files)`);
@@ -80,6 +85,44 @@ export class Stager {
       store.touch(build);
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The docker lifecycle (cf-reference.md §5): staging only reads the image's
+   * config from the local engine (pulling it when the engine lacks it) into a
+   * droplet with `image`, `execution_metadata` and the start command.
+   */
+  private async stageDocker(build: BuildRec, pkg: PackageRec, dropletGuid: string, log: (line: string, stream?: 'stdout' | 'stderr') => void, signal: AbortSignal): Promise<void> {
+    const { store } = this.f;
+    const image = pkg.docker?.image ?? '';
+    log('Starting docker app staging...');
+    const docker = dockerOf(this.f);
+    let droplet;
+    try {
+      droplet = await docker.stage(pkg, log, signal);
+    } catch (err) {
+      docker.forget(err);
+      throw err;
+    }
+    log(`Docker image ${image}${droplet.imageId ? ` (${droplet.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}`);
+    log(`Start command: ${droplet.process_types.web || '(none in the image)'}`);
+    log(`Execution metadata: ${droplet.execution_metadata}`);
+    const t = now();
+    store.put('droplets', {
+      guid: dropletGuid, created_at: t, updated_at: t,
+      app_guid: build.app_guid,
+      package_guid: pkg.guid,
+      state: 'STAGED',
+      error: null,
+      process_types: droplet.process_types,
+      buildpacks: [],
+      stack: '',
+      checksum: null,
+      execution_metadata: droplet.execution_metadata,
+      image,
+    });
+    Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
+    log('Staging Complete');
   }
 
   /** Cancels stagings in flight (the foundation is stopping). */

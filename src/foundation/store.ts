@@ -80,6 +80,8 @@ export interface DropletRec extends Meta {
   stack: string;
   checksum: string | null;
   execution_metadata: string;
+  /** Docker lifecycle droplets (issue 5): the image the instances run; absent for buildpack droplets. */
+  image?: string | null;
 }
 
 export interface DestinationRec { guid: string; app_guid: string; process_type: string; created_at: string; updated_at: string }

@@ -12,6 +12,13 @@
 // after 200 crashes it is no longer restarted. An instance that has been
 // RUNNING for 5 min has its crash count reset. Waiting is a timer, never a
 // loop, so a crash-looping app costs nothing between restarts.
+//
+// Docker-lifecycle apps (droplets with an `image`, issue 5) run the same way
+// as containers (core/docker/run.ts spawnContainer): published on 127.0.0.1
+// on a free port, which the router uses as for a process; `port` / `http`
+// checks go to `healthAddress()` (the engine's proxy accepts connections
+// before the app listens); usage comes from the engine's stats; a stop is
+// `docker stop` with the same grace; an exited container is removed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,13 +27,16 @@ import { connect, createServer } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { parseExecutionMetadata } from '../core/docker/metadata';
+import { spawnContainer, type ContainerExit, type ContainerInstance, type ContainerUsage } from '../core/docker/run';
 import { launchSpec } from '../core/staging/launcher';
 import type { Foundation } from './context';
+import { dockerOf } from './docker';
 import { FOUNDATION_ENV, vcapApplication } from './env';
 import { appProcesses } from './model';
 import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
 import { vcapServices } from './services';
-import type { ProcessRec } from './store';
+import type { DropletRec, ProcessRec } from './store';
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED' | 'DOWN';
 
@@ -36,6 +46,12 @@ interface Instance {
   port: number;
   state: InstanceState;
   child?: ChildProcess;
+  /** A docker-lifecycle instance's container (instead of `child`). */
+  container?: ContainerInstance;
+  /** Creating the container (stops wait for it, so nothing starts after a stop). */
+  launching?: Promise<void>;
+  /** The last engine usage sample of the container, and the one before it (CPU fraction). */
+  usage?: { at: number; u: ContainerUsage; prev?: { at: number; cpuNs: number } };
   pid?: number;
   /** Last state change (STARTING, RUNNING, CRASHED). */
   since: number;
@@ -58,6 +74,10 @@ interface Run {
   dropletGuid: string;
   instances: Map<number, Instance>;
 }
+
+/** What runs an instance: a process group, or a container. */
+type Handle = ChildProcess | ContainerInstance;
+const isContainer = (h: Handle): h is ContainerInstance => (h as ContainerInstance).kind === 'container';
 
 export interface Endpoint {
   port: number;
@@ -157,6 +177,10 @@ export class Supervisor {
     const deadline = Date.now() + 5000;
     while ([...pids].some(alive) && Date.now() < deadline) await sleep(10);
     this.writePids();
+    // Containers of docker-lifecycle instances carry this foundation's label.
+    await dockerOf(this.f).removeLeftovers().catch((err) => {
+      this.f.logs.emit('', 'CELL', '0', `supervisor: could not remove leftover containers: ${(err as Error).message}`, 'ERR');
+    });
     return [...pids];
   }
 
@@ -236,6 +260,14 @@ export class Supervisor {
     inst.guid = randomUUID();
     inst.killedFor = undefined;
     inst.cpu = undefined;
+    inst.usage = undefined;
+    if (droplet.image) {
+      const launching = this.launchContainer(run, inst, proc, droplet);
+      inst.launching = launching;
+      await launching;
+      if (inst.launching === launching) inst.launching = undefined;
+      return;
+    }
     try {
       inst.port = await freePort();
       const spec = launchSpec({
@@ -269,6 +301,73 @@ export class Supervisor {
     }
   }
 
+  /** A docker-lifecycle instance: a container from the droplet's image (§5), supervised like a process. */
+  private async launchContainer(run: Run, inst: Instance, proc: ProcessRec, droplet: DropletRec): Promise<void> {
+    const app = this.f.store.get('apps', run.appGuid)!;
+    const src = this.sourceType(run);
+    const index = String(inst.index);
+    const fd = dockerOf(this.f);
+    let c: ContainerInstance;
+    try {
+      const docker = await fd.engine();
+      inst.port = await freePort();
+      if (inst.stopping || this.closing) return;
+      this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
+      c = await spawnContainer(docker, {
+        image: droplet.image!,
+        metadata: parseExecutionMetadata(droplet.execution_metadata),
+        command: proc.command,
+        hostPort: inst.port,
+        appGuid: app.guid,
+        processGuid: proc.guid,
+        processType: proc.type,
+        instanceIndex: inst.index,
+        instanceGuid: inst.guid,
+        env: { ...app.env },
+        vcapApplication: vcapApplication(this.f, app, proc),
+        vcapServices: vcapServices(this.f, app.guid),
+        memoryMb: proc.memory_in_mb,
+        labels: fd.labels(),
+      }, { onLog: (line, stream) => this.f.logs.emit(run.appGuid, src, index, line, stream === 'stderr' ? 'ERR' : 'OUT') });
+    } catch (err) {
+      fd.forget(err);
+      const text = (err as Error).message.split('\n')[0]!;
+      this.cell(run, inst, `Failed to start instance: ${(err as Error).message}`, 'ERR');
+      inst.details = text;
+      this.crashed(run, inst, text);
+      return;
+    }
+    inst.container = c;
+    inst.pid = undefined;
+    for (const w of c.warnings) this.cell(run, inst, `WARNING: ${w}`);
+    c.onExit((exit) => this.onContainerExit(run, inst, c, exit));
+    this.cell(run, inst, `Cell ${CELL} successfully created container for instance ${inst.guid}`);
+    if (inst.stopping || this.closing) {
+      // Stopped while the container was being created: it must not outlive the stop.
+      await c.kill();
+      await c.exited;
+      await c.remove();
+      return;
+    }
+    await this.startupCheck(run, inst, proc, c);
+  }
+
+  private onContainerExit(run: Run, inst: Instance, c: ContainerInstance, exit: ContainerExit): void {
+    void c.remove().catch(() => {});
+    if (inst.container !== c) return;
+    inst.container = undefined;
+    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness = undefined;
+    const status = exit.code ?? 137;
+    this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${status}`, 'OUT');
+    if (inst.stopping || this.closing) return;
+    const why = exit.oomKilled ? ' (out of memory)' : exit.error ? ` (${exit.error})` : '';
+    const description = inst.killedFor ?? `${this.sourceType(run)}: Exited with status ${status}${why}`;
+    this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
+    this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
+    this.crashed(run, inst, description);
+  }
+
   private pipeLogs(child: ChildProcess, appGuid: string, src: `APP/PROC/${string}`, index: string): void {
     for (const [stream, type] of [[child.stdout, 'OUT'], [child.stderr, 'ERR']] as const) {
       let tail = '';
@@ -288,16 +387,26 @@ export class Supervisor {
     const hc = proc.health_check;
     const timeoutMs = (hc.data.invocation_timeout ?? DEFAULT_INVOCATION_TIMEOUT_S) * 1000;
     if (hc.type === 'process') return undefined;
-    if (hc.type === 'http') return () => httpCheck(inst.port, hc.data.endpoint || '/', timeoutMs);
-    return () => portCheck(inst.port, timeoutMs);
+    // A container is checked at its own address: the engine's proxy on the host port accepts before the app listens.
+    const at = () => inst.container?.healthAddress() ?? { host: '127.0.0.1', port: inst.port };
+    if (hc.type === 'http') return () => httpCheck(at(), hc.data.endpoint || '/', timeoutMs);
+    return () => portCheck(at(), timeoutMs);
   }
 
-  private alive(inst: Instance, child: ChildProcess): boolean {
-    return inst.child === child && child.exitCode === null && child.signalCode === null && !inst.stopping && !this.closing;
+  private alive(inst: Instance, h: Handle): boolean {
+    if (inst.stopping || this.closing) return false;
+    if (isContainer(h)) return inst.container === h;
+    return inst.child === h && h.exitCode === null && h.signalCode === null;
+  }
+
+  /** SIGKILL now (the exit handler takes it from there). */
+  private hardKill(h: Handle): void {
+    if (isContainer(h)) void h.kill().catch(() => {});
+    else killGroup(h.pid, 'SIGKILL');
   }
 
   /** Probes until healthy or the process `timeout` (startup grace) runs out. */
-  private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, child: ChildProcess): Promise<void> {
+  private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, child: Handle): Promise<void> {
     const probe = this.probe(inst, proc);
     const timeoutS = proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S;
     const deadline = Date.now() + timeoutS * 1000;
@@ -311,7 +420,7 @@ export class Supervisor {
           this.cell(run, inst, failure, 'ERR');
           this.cell(run, inst, `Timed out after ${goDuration(timeoutS * 1000)}: health check never passed.`, 'ERR');
           inst.killedFor = `Instance never healthy after ${goDuration(timeoutS * 1000)}: ${failure}`;
-          killGroup(child.pid, 'SIGKILL');
+          this.hardKill(child);
           return;
         }
         await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
@@ -324,11 +433,12 @@ export class Supervisor {
     inst.details = null;
     this.cell(run, inst, 'Container became healthy');
     this.f.routesChanged();
+    if (isContainer(child)) this.sampleUsage(inst);
     if (probe) this.scheduleLiveness(run, inst, proc, child, probe);
   }
 
   /** Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). */
-  private scheduleLiveness(run: Run, inst: Instance, proc: ProcessRec, child: ChildProcess, probe: () => Promise<string | undefined>): void {
+  private scheduleLiveness(run: Run, inst: Instance, proc: ProcessRec, child: Handle, probe: () => Promise<string | undefined>): void {
     const everyMs = proc.health_check.data.interval ? proc.health_check.data.interval * 1000 : this.o.livenessIntervalMs;
     inst.liveness = setTimeout(async () => {
       inst.liveness = undefined;
@@ -339,7 +449,7 @@ export class Supervisor {
       this.cell(run, inst, failure, 'ERR');
       this.cell(run, inst, 'Container became unhealthy', 'ERR');
       inst.killedFor = `Instance became unhealthy: ${failure}`;
-      killGroup(child.pid, 'SIGKILL');
+      this.hardKill(child);
     }, everyMs);
     inst.liveness.unref();
   }
@@ -402,6 +512,19 @@ export class Supervisor {
     // Out of the router before the app is asked to stop.
     inst.state = 'DOWN';
     if (wasRunning) this.f.routesChanged();
+    if (inst.launching) await inst.launching;
+    const container = inst.container;
+    if (container) {
+      this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
+      const grace = setTimeout(() => {
+        this.cell(run, inst, `Instance did not stop within ${goDuration(this.o.stopGraceMs)} of SIGTERM; sending SIGKILL`, 'ERR');
+      }, this.o.stopGraceMs);
+      await container.stop(this.o.stopGraceMs).catch(() => container.kill().then(() => container.exited));
+      clearTimeout(grace);
+      await container.remove().catch(() => {});
+      this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
+      this.cell(run, inst, `Cell ${CELL} successfully destroyed container for instance ${inst.guid}`);
+    }
     const child = inst.child;
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
       this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
@@ -468,6 +591,11 @@ export class Supervisor {
       const live = i && i.child && i.pid && (state === 'RUNNING' || state === 'STARTING');
       const u = live ? usage.get(i.pid!) : undefined;
       const up = state !== 'DOWN' && i !== undefined;
+      const c = i?.container;
+      if (c) {
+        out.push(this.containerStats(proc, index, state, i!, c));
+        continue;
+      }
       out.push({
         type: proc.type,
         index,
@@ -493,6 +621,55 @@ export class Supervisor {
       });
     }
     return out;
+  }
+
+  /** A container instance's stats entry: usage from the engine's last sample (refreshed in the background). */
+  private containerStats(proc: ProcessRec, index: number, state: InstanceState, i: Instance, c: ContainerInstance): unknown {
+    const s = i.usage;
+    let cpu = 0;
+    if (s?.prev && s.at > s.prev.at) cpu = Math.max(0, (s.u.cpuNs - s.prev.cpuNs) / 1e6 / (s.at - s.prev.at));
+    else if (s) cpu = Math.max(0, s.u.cpuNs / 1e6 / Math.max(1, s.at - i.since));
+    if (!s || Date.now() - s.at > 1000) this.sampleUsage(i);
+    return {
+      type: proc.type,
+      index,
+      state,
+      routable: state === 'RUNNING',
+      usage: {
+        time: new Date().toISOString(),
+        cpu: Number(cpu.toFixed(6)),
+        cpu_entitlement: 0,
+        mem: s?.u.memBytes ?? 0,
+        disk: 0,
+        log_rate: 0,
+      },
+      host: '127.0.0.1',
+      instance_ports: [{ external: c.hostPort, internal: c.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }],
+      uptime: state === 'RUNNING' ? Math.floor((Date.now() - i.since) / 1000) : 0,
+      mem_quota: proc.memory_in_mb * 1024 * 1024,
+      disk_quota: proc.disk_in_mb * 1024 * 1024,
+      fds_quota: 16384,
+      log_rate_limit: -1,
+      isolation_segment: null,
+      details: i.details ?? null,
+    };
+  }
+
+  /** Asks the engine for a container's usage (one at a time per instance). */
+  private sampling = new WeakSet<Instance>();
+  private sampleUsage(i: Instance): void {
+    const c = i.container;
+    if (!c || this.sampling.has(i)) return;
+    this.sampling.add(i);
+    void c
+      .usage()
+      .then((u) => {
+        if (i.container !== c) return;
+        const prev = i.usage ? { at: i.usage.at, cpuNs: i.usage.u.cpuNs } : undefined;
+        i.usage = { at: Date.now(), u, ...(prev ? { prev } : {}) };
+      })
+      .catch(() => {})
+      .finally(() => this.sampling.delete(i));
   }
 
   /** Pids of every live instance (tests and diagnostics). */
@@ -559,9 +736,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Diego's port check: a TCP connect within the invocation timeout. Undefined = healthy, else why not. */
-function portCheck(port: number, timeoutMs: number): Promise<string | undefined> {
+function portCheck({ host, port }: { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' });
+    const s = connect({ port, host });
     const done = (why: string | undefined) => {
       s.destroy();
       resolve(why);
@@ -574,7 +751,7 @@ function portCheck(port: number, timeoutMs: number): Promise<string | undefined>
 }
 
 /** Diego's http check: GET on the first port must answer 200 within the invocation timeout. */
-function httpCheck(port: number, path: string, timeoutMs: number): Promise<string | undefined> {
+function httpCheck({ host, port }: { host: string; port: number }, path: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (why: string | undefined) => {
@@ -584,7 +761,7 @@ function httpCheck(port: number, path: string, timeoutMs: number): Promise<strin
       req.destroy();
       resolve(why);
     };
-    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { 'user-agent': 'diego-healthcheck' } }, (res) => {
+    const req = request({ host, port, path, agent: false, headers: { 'user-agent': 'diego-healthcheck' } }, (res) => {
       res.resume();
       done(res.statusCode === 200 ? undefined : `Failed to make HTTP request to '${path}' on port ${port}: received status code ${res.statusCode}`);
     });

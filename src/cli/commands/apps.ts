@@ -10,7 +10,7 @@ import { session, type Command } from './common';
 
 const PUSH_USAGE =
   'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [-o IMAGE [--docker-username USER]] [--preview] [--json]';
+  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -30,6 +30,7 @@ export const pushCmd: Command = async (argv) => {
       preview: { type: 'boolean' },
       'docker-image': { type: 'string', short: 'o' },
       'docker-username': { type: 'string' },
+      'docker-registry': { type: 'string' },
       json: { type: 'boolean' },
     },
     PUSH_USAGE,
@@ -65,6 +66,7 @@ export const pushCmd: Command = async (argv) => {
     droplet: values.droplet,
     dockerImage: values['docker-image'],
     dockerUsername: values['docker-username'],
+    dockerRegistry: values['docker-registry'],
       stageLocally: values['stage-locally'],
       smokeTest:
         values['smoke-test-path'] || values['smoke-test-command']

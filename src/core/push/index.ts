@@ -29,6 +29,8 @@ export interface PushOptions {
   /** `-o IMAGE`: push a docker image (docker lifecycle); `--docker-username`, password from CF_DOCKER_PASSWORD. */
   dockerImage?: string;
   dockerUsername?: string;
+  /** `--docker-registry HOST/REPO` (or CFPUSH_DOCKER_REGISTRY): where an image built from a Dockerfile goes for a remote target. */
+  dockerRegistry?: string;
   /** `--droplet F`: push this droplet .tgz instead of bits. */
   droplet?: string;
   /** `--stage-locally`: stage on this machine, push only the droplet. */

@@ -10,7 +10,7 @@ import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { throwIfAborted } from './poll';
 import { pushBlueGreen } from './bluegreen';
-import { dockerPackage } from './docker';
+import { buildForPush, checkDockerPorts, dockerPackage, markDockerfileApp, usesDockerfile, type DockerfileApp } from './docker';
 import { uploadDroplet, stageLocally } from './droplet';
 import { deployRolling } from './rolling';
 import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBits, waitRunning } from './steps';
@@ -58,7 +58,8 @@ export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
   }
   if (opts.path) apps[0].path = resolve(opts.path);
   if (opts.buildpacks?.length) apps[0].buildpacks = opts.buildpacks.map(buildpackRef);
-  return apps;
+  // A folder with a Dockerfile (and no buildpacks or image): the docker lifecycle, image built at push time.
+  return apps.map((a) => (usesDockerfile(a, opts) ? markDockerfileApp(a) : a));
 }
 
 /** Everything after apply_manifest for one app (the app exists by now). */
@@ -73,9 +74,15 @@ export async function deployApp(
   let cc = await findApp(session, app.name);
   let dropletGuid: string;
   if (app.docker?.image) {
-    const pkg = await dockerPackage(session, cc, app.docker.image, app.docker.username, r, opts.signal);
+    // A Dockerfile app: build the image now (and for a remote target push it to the configured registry).
+    const { image, username } = (app as DockerfileApp).dockerfile
+      ? await buildForPush(session, app as DockerfileApp, opts, r)
+      : { image: app.docker.image, username: app.docker.username };
+    const pkg = await dockerPackage(session, cc, image, username, r, opts.signal);
     if (opts.noStart) return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
-    dropletGuid = (await stage(session, cc, pkg.guid, r, opts.signal)).guid;
+    const droplet = await stage(session, cc, pkg.guid, r, opts.signal);
+    checkDockerPorts(droplet.execution_metadata);
+    dropletGuid = droplet.guid;
   } else if (opts.droplet || opts.stageLocally) {
     const file = opts.droplet ? resolve(opts.droplet) : await stageLocally(app, r, opts.signal);
     dropletGuid = (await uploadDroplet(session, cc, file, r, opts.signal)).guid;

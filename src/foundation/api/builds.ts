@@ -35,12 +35,8 @@ async function create(c: Ctx): Promise<void> {
     staging_memory_in_mb: mem,
     staging_disk_in_mb: disk,
   });
-  if (pkg.type === 'docker') {
-    // No container runtime here: the build fails the way CC reports staging errors.
-    Object.assign(build, { state: 'FAILED', error: 'StagingError - the local foundation cannot run docker images (no container runtime)' });
-  } else {
-    c.f.stager.start(build);
-  }
+  // Docker packages stage too: the image's config is read from the local engine (foundation/docker.ts).
+  c.f.stager.start(build);
   send(c.res, 201, c.f.present.build(build));
 }
 

@@ -108,6 +108,7 @@ async function upload(c: Ctx): Promise<void> {
 async function download(c: Ctx): Promise<void> {
   const d = byGuid(c);
   if (d.state !== 'STAGED') throw unprocessable('Only staged droplets can be downloaded.');
+  if (d.image) throw unprocessable('Cannot download a docker droplet: its image lives in the Docker engine.');
   const tmp = c.f.store.tmpDir('droplet-download');
   await mkdir(tmp, { recursive: true });
   try {

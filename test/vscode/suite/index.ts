@@ -10,6 +10,8 @@ import './cancel';
 import './login';
 import './errors';
 import './watch';
+import './traffic';
+import './docker';
 
 export function run(): Promise<void> {
   return runAll();
