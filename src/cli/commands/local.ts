@@ -3,6 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import { cfpushHome } from '../../core/paths';
 import { stage } from '../../core/staging/builder';
 import { detect, formatDetectReport } from '../../core/staging/detect';
+import { CfPushError } from '../../core/errors';
+import { connectEngine } from '../../core/docker/engine';
+import { ensureStackImage } from '../../core/docker/stack';
+import { stackRunner } from '../../core/docker/stack-runner';
+import type { ScriptRunner } from '../../core/staging/run';
 import { parse } from '../args';
 import type { Command } from './common';
 
@@ -15,22 +20,44 @@ export const detectCmd: Command = async (argv) => {
 };
 
 export const stageCmd: Command = async (argv) => {
+  const usage = 'cfpush stage [DIR] [-b BUILDPACK]... [-o FILE] [--in-container [--stack IMAGE]] [--json]';
   const { values, positionals } = parse(
     argv,
-    { buildpack: { type: 'string', short: 'b', multiple: true }, output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
-    'cfpush stage [DIR] [-b BUILDPACK]... [-o FILE] [--json]',
+    {
+      buildpack: { type: 'string', short: 'b', multiple: true },
+      output: { type: 'string', short: 'o' },
+      json: { type: 'boolean' },
+      'in-container': { type: 'boolean' },
+      stack: { type: 'string' },
+    },
+    usage,
   );
+  if (values.stack && !values['in-container']) throw new CfPushError('Incorrect usage: --stack needs --in-container.', { hint: `Usage: ${usage}` });
   const dir = resolve(positionals[0] ?? '.');
   const name = basename(dir);
   const out = resolve(values.output ?? `${name}.droplet.tgz`);
   const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`   [STG/0] ${line}\n`);
-  const res = await stage({
-    appDir: dir,
-    buildpacks: values.buildpack,
-    cacheDir: join(cfpushHome(), 'cache', 'stage', name),
-    outputDroplet: out,
-    log,
-  });
-  if (values.json) return console.log(JSON.stringify(res, null, 2));
-  console.log(`\nDroplet: ${out}\nbuildpacks: ${res.buildpacks.map((b) => `${b.name} ${b.version}`).join(', ')}\nstack: ${res.stack}\nstart command: ${res.startCommand || '(none)'}`);
+  let runner: ScriptRunner | undefined;
+  let stackImage: string | undefined;
+  if (values['in-container']) {
+    // Parity staging: the same builder, its buildpack scripts in a stack container.
+    const docker = await connectEngine();
+    stackImage = (await ensureStackImage({ image: values.stack, docker, log })).image;
+    runner = stackRunner({ docker, image: stackImage });
+  }
+  const res = await stage(
+    {
+      appDir: dir,
+      buildpacks: values.buildpack,
+      // In-container stagings keep their own cache: its files belong to what ran in the container.
+      cacheDir: join(cfpushHome(), 'cache', runner ? 'stage-in-container' : 'stage', name),
+      outputDroplet: out,
+      log,
+    },
+    { runner },
+  );
+  if (values.json) return console.log(JSON.stringify({ ...res, ...(stackImage ? { stackImage } : {}) }, null, 2));
+  console.log(
+    `\nDroplet: ${out}\nbuildpacks: ${res.buildpacks.map((b) => `${b.name} ${b.version}`).join(', ')}\nstack: ${res.stack}${stackImage ? ` (scripts ran in ${stackImage})` : ''}\nstart command: ${res.startCommand || '(none)'}`,
+  );
 };

@@ -15,7 +15,7 @@ import { builtinBuildpacks, resolveBuildpack, type Buildpack } from './buildpack
 import { detectOne } from './detect';
 import { packDroplet } from './droplet';
 import { baseStagingEnv, databaseUrl } from './env';
-import { cancelledError, runScript, type RunResult } from './run';
+import { cancelledError, hostRunner, type RunResult, type ScriptRunner } from './run';
 
 // BAL models.go messages; CC maps the exit codes to error ids.
 export const DETECT_FAIL_MSG = 'None of the buildpacks detected a compatible application';
@@ -84,10 +84,11 @@ interface Ctx {
   profileDir: string;
   env: Record<string, string>;
   opts: StageOptions;
+  runner: ScriptRunner;
 }
 
 async function run(ctx: Ctx, bp: Buildpack, script: string, args: string[], failMsg: string, code: number, capture = false) {
-  const r = await runScript(join(bp.dir, 'bin', script), args, {
+  const r = await ctx.runner.run(join(bp.dir, 'bin', script), args, {
     cwd: ctx.buildDir,
     env: ctx.env,
     log: ctx.opts.log,
@@ -193,6 +194,23 @@ async function replaceDir(from: string, to: string): Promise<void> {
 export interface StageExtras {
   /** Buildpack keys to detect over instead of the built-ins (a foundation's admin buildpacks, tests). */
   detectOrder?: string[];
+  /**
+   * Where the buildpack scripts run (default: this machine). The builder's
+   * own steps (copying the app, merging process types, laying out and packing
+   * the droplet) stay here, so every runner yields the same droplet layout.
+   */
+  runner?: ScriptRunner;
+}
+
+/** detectOne (detect.ts) through a runner that is not this machine. */
+async function detectWith(runner: ScriptRunner, bp: Buildpack, buildDir: string, env: Record<string, string>, signal?: AbortSignal): Promise<DetectVerdict> {
+  const base = { name: bp.name, version: bp.version, key: bp.key };
+  const script = join(bp.dir, 'bin', 'detect');
+  if (!existsSync(script)) return { ...base, matched: false, output: 'has no bin/detect' };
+  const r = await runner.run(script, [buildDir], { cwd: buildDir, env, captureStdout: true, signal });
+  if (r.code === 0 && !r.spawnError) return { ...base, matched: true, output: r.stdout.replace(/[\r\n]+$/, '').trim() };
+  const why = bp.detectHint ?? (r.spawnError ? `bin/detect could not run: ${r.spawnError}` : r.tail.at(-1)?.trim() || `bin/detect exited with ${r.code}`);
+  return { ...base, matched: false, output: why };
 }
 
 export async function stage(opts: StageOptions, extras: StageExtras = {}): Promise<StageResult> {
@@ -221,6 +239,7 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
   const outParent = opts.explodedDir ? dirname(resolve(opts.explodedDir)) : dirname(resolve(opts.outputDroplet!));
   await mkdir(outParent, { recursive: true });
   const work = await mkdtemp(join(tempRootNear(cacheDir), 'cfpush-staging-'));
+  let ended: (() => Promise<void>) | undefined;
   try {
     const buildDir = join(work, 'app');
     const contents = join(work, 'contents');
@@ -243,7 +262,16 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     const env: Record<string, string> = { ...baseStagingEnv(), TMPDIR: tmp, ...user, CF_STACK: stack, MEMORY_LIMIT: user.MEMORY_LIMIT ?? '1024m', LANG: 'en_US.UTF-8' };
     const dbUrl = databaseUrl(user.VCAP_SERVICES);
     if (dbUrl) env.DATABASE_URL = dbUrl;
-    const ctx: Ctx = { buildDir, depsDir, profileDir, env, opts };
+    const runner = extras.runner ?? hostRunner;
+    const ctx: Ctx = { buildDir, depsDir, profileDir, env, opts, runner };
+    if (runner.where) opts.log?.(`Running buildpack scripts in ${runner.where}`, 'stdout');
+    if (runner.begin) {
+      ended = async () => {
+        ended = undefined;
+        await runner.end?.();
+      };
+      await runner.begin({ work, cacheDir, buildpackDirs: [...new Set(bps.map((b) => b.dir))] });
+    }
 
     // 1-2. Detect, or supply for all but the last given buildpack.
     let finalBp: Buildpack;
@@ -253,7 +281,7 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
       let hit: Buildpack | undefined;
       for (const bp of bps) {
         check();
-        const v = await detectOne(bp, buildDir, env, signal);
+        const v = extras.runner ? await detectWith(runner, bp, buildDir, env, signal) : await detectOne(bp, buildDir, env, signal);
         verdicts.push(v);
         if (v.matched) {
           hit = bp;
@@ -302,6 +330,8 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     mergeInto(procs, finalLaunch ?? (await release(ctx, finalBp)));
     mergeInto(procs, await readProcfile(buildDir));
     const processTypes = Object.fromEntries(procs);
+    // The scripts are done: the rest is the builder's own work, on this machine.
+    await ended?.();
     const web = processTypes.web ?? '';
     if (!web) {
       opts.log?.(NO_WEB_MSG, 'stderr');
@@ -349,6 +379,7 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     if (signal?.aborted && !(err instanceof CfPushError && err.code === 'StagingCancelled')) throw cancelledError();
     throw err;
   } finally {
+    await ended?.().catch(() => {});
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -88,3 +88,34 @@ export function runScript(file: string, args: string[], opts: RunOptions): Promi
     });
   });
 }
+
+/** The host folders one staging uses: what a runner outside this machine's process tree must reach. */
+export interface StagingDirs {
+  /** The staging's work folder (build dir `app/`, `contents/` with deps and profile.d, `tmp/`). */
+  work: string;
+  /** The app's build cache. */
+  cacheDir: string;
+  /** Every buildpack folder (read-only for the scripts). */
+  buildpackDirs: string[];
+}
+
+/**
+ * Where the builder runs buildpack scripts: on this machine by default
+ * (`hostRunner`), or elsewhere with the same contract (a stack container for
+ * `cfpush stage --in-container`, see core/docker/stack-runner.ts). Paths in
+ * `file`, `args` and `opts.cwd` are host paths; a runner that runs scripts
+ * elsewhere makes them valid there (the container runner mounts them at the
+ * same paths).
+ */
+export interface ScriptRunner {
+  /** Where scripts run, for the staging log ("stack container cfpush/stack:bookworm"). */
+  where?: string;
+  /** Before the first script, with the folders the scripts will use. */
+  begin?(dirs: StagingDirs): Promise<void>;
+  run(file: string, args: string[], opts: RunOptions): Promise<RunResult>;
+  /** After the last script, also when staging failed or was cancelled. */
+  end?(): Promise<void>;
+}
+
+/** Buildpack scripts as child processes of this one. */
+export const hostRunner: ScriptRunner = { run: runScript };
