@@ -14,6 +14,7 @@ import { openSession, setTarget } from '../../src/core/targets';
 import type { Session } from '../../src/core/session';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 import { recordingProxy, sequence, type Recorded } from '../helpers/recorder';
+import { buildTestImage, cleanUp, requireEngine } from '../docker/engine';
 
 const quiet = { step() {}, log() {}, warn() {} };
 
@@ -112,6 +113,36 @@ describe('CC v3 request sequences', { timeout: 300_000 }, () => {
       'PATCH /v3/apps/:guid/relationships/current_droplet',
     ]);
     assert.ok(!seq.some((l) => l.includes('/v3/packages') || l.includes('/v3/builds')), seq.join('\n'));
+  });
+
+  it('docker push (-o IMAGE): docker package, build, droplet, restart — no bits', async (t) => {
+    const docker = await requireEngine(t);
+    if (!docker) return;
+    const img = await buildTestImage(docker, 'rec', readFileSync(join(repoRoot, 'examples', 'hello-docker', 'Dockerfile'), 'utf8'), {
+      'server.js': readFileSync(join(repoRoot, 'examples', 'hello-docker', 'server.js'), 'utf8'),
+    });
+    try {
+      proxy.log.length = 0;
+      await push(s, { dir, appName: 'rec-docker', dockerImage: img.image }, quiet);
+      assert.deepEqual(steps(proxy.log), [
+        'POST /v3/spaces/:guid/actions/apply_manifest',
+        'GET /v3/jobs/:guid',
+        'GET /v3/apps',
+        'POST /v3/packages',
+        'GET /v3/packages/:guid',
+        'POST /v3/builds',
+        'GET /v3/builds/:guid',
+        'GET /v3/droplets/:guid',
+        'PATCH /v3/apps/:guid/relationships/current_droplet',
+        'POST /v3/apps/:guid/actions/restart',
+        'GET /v3/apps/:guid/processes',
+        'GET /v3/processes/:guid/stats',
+        'GET /v3/apps',
+        'GET /v3/apps/:guid/routes',
+      ]);
+    } finally {
+      await cleanUp(docker);
+    }
   });
 
   it('restage: newest READY package, build, stop-less restart with the new droplet', async () => {
