@@ -31,6 +31,11 @@ export class Config {
     return this.raw.get<PushStrategy>('push.strategy', 'standard') === 'blue-green' ? 'blue-green' : 'standard';
   }
 
+  /** Open the traffic view by itself when a route swap or a blue-green push starts. */
+  get trafficOpenOnSwap(): boolean {
+    return this.raw.get<boolean>('traffic.openOnSwap', true);
+  }
+
   /** Show what a push will change and ask before pushing to a remote (non-local) target. */
   get confirmRemotePush(): boolean {
     return this.raw.get<boolean>('push.confirmRemote', true);

@@ -5,7 +5,9 @@ export {
   push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
   scaleApp, restartApp, previewPush, pushBlueGreen, swapBack,
 } from '../core/push';
-export { previousName } from '../core/push/bluegreen';
+export { addDestination, removeDestination } from '../core/push/routes';
+export { previousName, nextName } from '../core/push/bluegreen';
+export { TrafficReader } from '../core/traffic';
 export { appUrls, findApp } from '../core/push/steps';
 export { followLogs, formatLogLine, readLogs } from '../core/push/logs';
 export { openSession, listTargets, setTarget, LOCAL } from '../core/targets';

@@ -14,7 +14,9 @@ import { TargetStatus } from './status';
 import { vscodeUi, type Ui } from './ui';
 import { cancelRunningTasks } from './progress';
 import { SecretTokenStore } from './tokens';
+import { RouteDragAndDrop } from './tree/dnd';
 import { CfTreeProvider } from './tree/provider';
+import { TrafficView } from './traffic';
 import { WatchMode } from './watch';
 
 export interface LastSwap {
@@ -30,6 +32,10 @@ export class Ctx implements vscode.Disposable {
   readonly output = new Output(() => this.config.logLevel);
   readonly tokens: SecretTokenStore;
   readonly tree: CfTreeProvider;
+  /** Drag and drop of routes and apps in the tree. */
+  readonly dnd: RouteDragAndDrop;
+  /** The live traffic panel. */
+  readonly traffic: TrafficView;
   readonly manifests: ManifestLanguage;
   readonly status: TargetStatus;
   readonly logs: AppLogs;
@@ -48,7 +54,9 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.tokens = new SecretTokenStore(extension.secrets);
-    this.tree = new CfTreeProvider(this);
+    this.dnd = new RouteDragAndDrop(this);
+    this.traffic = new TrafficView(this);
+    this.tree = new CfTreeProvider(this, this.dnd);
     this.manifests = new ManifestLanguage(this);
     this.status = new TargetStatus(this);
     this.logs = new AppLogs(this);
@@ -56,6 +64,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.output,
       this.tree,
+      this.traffic,
       this.manifests,
       this.status,
       this.logs,

@@ -40,6 +40,7 @@ commands = [
     ('cfpush.showOutput', 'Show Output', '$(output)', True),
     ('cfpush.detect', 'Detect Buildpack', '$(search)', True),
     ('cfpush.toggleWatch', 'Toggle Watch Mode (Re-Push on Save)', '$(eye)', True),
+    ('cfpush.showTraffic', 'Show Traffic', '$(pulse)', True),
 ]
 
 def item(cmd, when, group):
@@ -94,6 +95,7 @@ contributes = {
             item('cfpush.scaleApp', APP, '1_lifecycle@4'),
             item('cfpush.showLogs', APP, '2_logs@1'),
             item('cfpush.stopLogs', APP, '2_logs@2'),
+            item('cfpush.showTraffic', APP, '2_logs@3'),
             item('cfpush.swapRoutes', APP, '3_routes@1'),
             item('cfpush.swapBack', app_with('swapped'), '3_routes@2'),
             item('cfpush.swapBackVersion', app_with('previous'), '3_routes@3'),
@@ -103,6 +105,7 @@ contributes = {
             # routes
             item('cfpush.openRoute', VIEW + r" && viewItem =~ /^(route|spaceRoute)/", 'inline'),
             item('cfpush.unmapRoute', VIEW + ' && viewItem == route.mapped', '1_route@1'),
+            item('cfpush.showTraffic', VIEW + r" && viewItem =~ /^(route|spaceRoute)/", '1_route@2'),
         ],
     },
     'languages': [
@@ -178,6 +181,10 @@ contributes = {
             'cfpush.revealOutput': {
                 'type': 'boolean', 'default': False, 'order': 8,
                 'description': 'Show the "Cloud Foundry" output channel when a push or restage starts.',
+            },
+            'cfpush.traffic.openOnSwap': {
+                'type': 'boolean', 'default': True, 'order': 9,
+                'markdownDescription': 'Open the live **Traffic** view (requests and errors per app, with a marker where routes moved) when a route swap or a blue-green push starts. Open it any time with **Show Traffic** on an app or a route.',
             },
         },
     },

@@ -57,6 +57,44 @@ function domSummary() {
   return { tree, notifications, output, statusbar, panelTitle: '' };
 }
 
+/**
+ * Runs in each frame of the page: a cf-push webview (body[data-cfpush-view])
+ * reduced to data, what its SVG charts actually draw; null in other frames.
+ */
+function webviewSummary() {
+  const d = (globalThis as any).document;
+  const body = d?.body;
+  const view = body?.getAttribute?.('data-cfpush-view');
+  if (!view) return null;
+  const q = (sel: string, root: any = d): any[] => [...root.querySelectorAll(sel)];
+  const cs = (e: any, p: string): string => String((globalThis as any).getComputedStyle(e).getPropertyValue(p)).trim();
+  return {
+    view,
+    state: body.getAttribute('data-state') ?? '',
+    title: (d.getElementById('title')?.textContent ?? '').trim(),
+    text: String(body.innerText ?? '').replace(/\s+/g, ' ').trim().slice(0, 2000),
+    charts: q('svg.chart').map((svg) => ({
+      id: String(svg.id),
+      label: svg.getAttribute('aria-label') ?? '',
+      series: q('path.series', svg).map((p) => ({
+        app: p.getAttribute('data-app') ?? '',
+        instance: p.getAttribute('data-instance') ?? undefined,
+        kind: p.getAttribute('data-kind') ?? '',
+        cls: String(p.getAttribute('class')),
+        points: Number(p.getAttribute('data-points') ?? 0),
+        // The theme colour it resolved to (CSS variables through the webview's stylesheet).
+        stroke: cs(p, 'stroke'),
+      })),
+      markers: q('g.marker', svg).map((m) => ({
+        kind: String(m.getAttribute('class')).replace(/^marker\s*/, ''),
+        label: m.getAttribute('data-label') ?? '',
+        time: Number(m.getAttribute('data-time') ?? 0),
+      })),
+    })),
+    legend: q('table.legend tbody tr').map((r) => String(r.innerText ?? '').replace(/\s+/g, ' ').trim()),
+  };
+}
+
 /** Copies what the .vsix ships (package.json, dist bundles, buildpacks, media, syntaxes) to `dest`. */
 function snapshotExtension(from: string, dest: string): string {
   for (const f of ['package.json', 'README.md']) if (existsSync(join(from, f))) cpSync(join(from, f), join(dest, f));
@@ -212,7 +250,21 @@ async function main(): Promise<number> {
         (e: Error) => log(`screenshot ${name} failed: ${e.message}`),
       );
       // What the picture shows, as data the suite asserts on (tree rows, toasts, output tokens, status bar).
-      const dom = await page.evaluate(domSummary).catch((e: Error) => ({ error: e.message }));
+      const dom: Record<string, unknown> = await page.evaluate(domSummary).catch((e: Error) => ({ error: e.message }));
+      // Webviews live in nested (cross-origin) iframes: playwright reaches each frame.
+      const webviews = [];
+      for (const frame of page.frames()) {
+        const w = await frame.evaluate(webviewSummary).catch(() => null);
+        if (!w) continue;
+        webviews.push(w);
+        // A picture of the webview alone, next to the workbench one.
+        const el = await frame.frameElement().catch(() => undefined);
+        await el?.screenshot({ path: file.replace(/\.png$/, `.${w.view}.png`), timeout: 10_000 }).then(
+          () => log(`screenshot ${file.replace(/\.png$/, `.${w.view}.png`)}`),
+          (e: Error) => log(`webview screenshot failed: ${e.message}`),
+        );
+      }
+      dom.webviews = webviews;
       writeFileSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), JSON.stringify(dom, null, 1));
       renameSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json`));
       writeFileSync(file.replace(/\.png$/, '.dom.json'), JSON.stringify(dom, null, 1));

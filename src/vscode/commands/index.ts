@@ -8,6 +8,7 @@ import { push } from './push';
 import { restage, restageOutdated } from './restage';
 import { mapRoute, openRoute, unmapRoute } from './routes';
 import { swapBackRoutes, swapBackVersion, swapRoutes } from './swapRoutes';
+import { showTraffic } from './traffic';
 import { login, logout, refresh, selectTarget, showOutput, startFoundation } from './targets';
 
 export const commands: Record<string, (ctx: Ctx) => Cmd> = {
@@ -37,4 +38,5 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.showOutput': showOutput,
   'cfpush.detect': detect,
   'cfpush.toggleWatch': toggleWatch,
+  'cfpush.showTraffic': showTraffic,
 };

@@ -60,6 +60,10 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
             }
             strategy = answer;
           }
+          if (strategy === 'blue-green') {
+            // The live app and, once it exists, NAME-next: the view follows both through the renames.
+            ctx.traffic.autoOpen(session, [], 'blue-green', names.flatMap((n) => [n, core().nextName(n)]));
+          }
           const opts: PushOptions = {
             dir,
             manifestFile,

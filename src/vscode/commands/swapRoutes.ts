@@ -23,7 +23,11 @@ function swapRun(ctx: Ctx) {
         title: `Swapping routes of ${a} and ${b}`,
         run: async (reporter) => {
           used ??= await commandSession(ctx, reporter);
-          return core().swapRoutes(used, a, b, reporter);
+          // Watch the traffic move (setting cfpush.traffic.openOnSwap).
+          ctx.traffic.autoOpen(used, [], 'swap', [a, b]);
+          const swapped = await core().swapRoutes(used, a, b, reporter);
+          ctx.traffic.mark(used, `Swap routes of ${a} and ${b}`, [a, b]);
+          return swapped;
         },
       });
       ctx.lastSwap = { target: used!.target.name, spaceGuid: used!.space.guid, a, b, session: used! };

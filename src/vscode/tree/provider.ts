@@ -27,7 +27,7 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
   generation = 0;
   private timer?: NodeJS.Timeout;
 
-  constructor(host: TreeHost) {
+  constructor(host: TreeHost, dragAndDrop?: vscode.TreeDragAndDropController<Node>) {
     const busyApps = this.busyApps;
     const catalogs = () => this.catalogs;
     this.nodeHost = {
@@ -49,6 +49,7 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
       treeDataProvider: this,
       canSelectMany: true,
       showCollapseAll: true,
+      dragAndDropController: dragAndDrop,
     });
   }
 

@@ -33,6 +33,24 @@ export interface Dom {
   output: { text: string; tokens: { text: string; cls: string }[] }[];
   statusbar: { id: string; text: string; label: string }[];
   panelTitle: string;
+  /** Webviews of ours found in the page's frames (see webviewSummary in run-code-server.ts). */
+  webviews?: WebviewDom[];
+}
+
+/** A cf-push webview's DOM, reduced to data: what its SVG charts draw. */
+export interface WebviewDom {
+  view: string;
+  state: string;
+  title: string;
+  text: string;
+  charts: {
+    id: string;
+    /** The chart's title (aria-label). */
+    label: string;
+    series: { app: string; instance?: string; kind: string; cls: string; points: number; stroke: string }[];
+    markers: { kind: string; label: string; time: number }[];
+  }[];
+  legend: string[];
 }
 
 /**

@@ -51,7 +51,38 @@ export interface Api {
     onStep: vscode.EventEmitter<string>;
     config: { target: string };
     refresh(): void;
+    dnd: vscode.TreeDragAndDropController<TreeNode> & { last?: DropResult };
+    traffic: {
+      lastModel?: TrafficModel;
+      lastRendered?: { seq: number; series: number; markers: number; state: string };
+      visible: boolean;
+      readerOptions?: { skipCounters?: boolean; skipLogCache?: boolean };
+    };
   };
+}
+
+/** A finished drop in the tree (src/vscode/tree/dnd.ts). */
+export interface DropResult {
+  plan: { kind: 'move' | 'add' | 'swap'; title: string; lines: string[] };
+  message: string;
+  undo(): Promise<boolean>;
+}
+
+/** What the traffic view last posted to its webview (src/vscode/traffic.ts). */
+export interface TrafficModel {
+  seq: number;
+  title: string;
+  state: 'loading' | 'ok' | 'unavailable' | 'error';
+  /** Why it opened by itself ("route swap", "blue-green push"). */
+  reason?: string;
+  message?: string;
+  source?: string;
+  from: number;
+  to: number;
+  bucketMs: number;
+  apps: { guid: string; name: string; requests: number[]; errors5xx: number[]; errors4xx: number[]; rps: number; instances: { index: number }[] }[];
+  unrouted: { host: string; requests: number[]; errors5xx: number[]; errors4xx: number[] }[];
+  markers: { time: number; kind: 'route-move' | 'action'; label: string }[];
 }
 
 export async function api(): Promise<Api> {
