@@ -8,12 +8,15 @@ import { demoCmd } from './cli/commands/demo';
 import { foundationCmd } from './cli/commands/foundation';
 import { logsCmd } from './cli/commands/logs';
 import { detectCmd, stageCmd } from './cli/commands/local';
+import { exportCmd } from './cli/commands/export';
 import { mapRouteCmd, routesCmd, swapCmd, unmapRouteCmd } from './cli/commands/routes';
 import { oauthTokenCmd, targetCmd } from './cli/commands/target';
+import { trafficCmd } from './cli/commands/traffic';
 
 const commands: Record<string, [Command, string]> = {
   detect: [detectCmd, 'Show which buildpack matches a folder, and why the others do not'],
   stage: [stageCmd, 'Stage a folder locally into a droplet .tgz'],
+  export: [exportCmd, "Export an app's droplet (or a droplet .tgz) as a container image"],
   push: [pushCmd, 'Push apps from a folder or manifest'],
   restage: [restageCmd, 'Stage an app again from its last package'],
   apps: [appsCmd, 'List apps in the targeted space'],
@@ -21,6 +24,7 @@ const commands: Record<string, [Command, string]> = {
   'map-route': [mapRouteCmd, 'Map a route to an app'],
   'unmap-route': [unmapRouteCmd, 'Unmap a route from an app'],
   swap: [swapCmd, "Exchange two apps' routes"],
+  traffic: [trafficCmd, 'Requests and errors per instance, and route moves (--watch)'],
   'swap-back': [swapBackCmd, 'Restore the version a blue-green push replaced'],
   scale: [scaleCmd, 'Change instances, memory or disk'],
   restart: [restartCmd, 'Restart an app'],

@@ -30,11 +30,14 @@ import {
   type RouterErrorSpec,
 } from './router-wire';
 import type { Endpoint } from './supervisor';
+import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from './traffic';
 
 /** A routable instance with its gorouter headers pre-rendered. */
 interface RouteEndpoint extends Endpoint {
   /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head. */
   tail: string;
+  /** Traffic counters (issue 7): this instance's preallocated slot, null when counting is off. */
+  counter: InstanceCounter | null;
 }
 
 interface Pool {
@@ -126,11 +129,14 @@ export class Router {
   private outbox = new Map<number, Exchange[]>();
   private flushing = false;
   private readonly flushNow = () => this.flush();
+  /** Per-app / per-instance request counters and route-move markers (traffic.ts, issue 7). */
+  readonly traffic: TrafficCounters;
 
   constructor(
     private readonly f: Foundation,
     opts: RouterOptions = {},
   ) {
+    this.traffic = trafficOf(f);
     this.o = { endpointTimeoutMs: 60_000, failedCooldownMs: 30_000, maxAttempts: 3, keepAliveMs: 65_000, backendIdleMs: 4_000, pipeline: 8, ...opts };
     // An http.Server so the foundation can listen / close it like the API
     // server, but every connection is served by ClientConn, not node's parser.
@@ -166,21 +172,32 @@ export class Router {
   private build(): Table {
     const { store, supervisor } = this.f;
     const table: Table = new Map();
+    // Traffic (issue 7): each endpoint gets its counter slot here, off the request path;
+    // the routes' app sets feed the route-move markers.
+    const traffic = this.traffic;
+    const views: RouteView[] = [];
+    const live = new Set<string>();
     for (const r of store.list('routes')) {
       const domain = store.get('domains', r.domain_guid);
       if (!domain) continue;
       const host = (r.host ? `${r.host}.${domain.name}` : domain.name).toLowerCase();
       const endpoints: RouteEndpoint[] = [];
+      const apps: string[] = [];
       for (const d of r.destinations) {
+        if (!apps.includes(d.app_guid)) apps.push(d.app_guid);
         for (const e of supervisor.endpoints(d.app_guid, d.process_type)) {
           const tail = `X-Cf-Applicationid: ${e.appGuid}\r\nX-Cf-Instanceindex: ${e.index}\r\nX-Cf-Instanceid: ${e.instanceGuid}\r\n\r\n`;
-          endpoints.push({ ...e, tail });
+          const counter = traffic.counter(e.appGuid, e.index);
+          if (counter) live.add(counter.key);
+          endpoints.push({ ...e, tail, counter });
         }
       }
+      views.push({ guid: r.guid, host, url: host + r.path, apps });
       const pools = table.get(host) ?? [];
       pools.push({ host, path: r.path, endpoints, next: 0 });
       table.set(host, pools);
     }
+    traffic.tableBuilt(views, live);
     for (const pools of table.values()) pools.sort((a, b) => b.path.length - a.path.length);
     return table;
   }
@@ -474,6 +491,7 @@ class ClientConn {
       if (req === 'bad') return this.fatal(BAD_REQUEST);
       const d = this.r.route(req, this.ip);
       if ('status' in d) {
+        this.r.traffic.unrouted(req.host, d.status); // issue 7: answered by the router, no app reached
         // The request's body (if any) is not read: close rather than parse it as a request.
         const close = req.close || req.contentLength > 0 || req.chunked;
         this.s.write(errorResponse(d, close), 'latin1');
@@ -913,6 +931,8 @@ class Exchange {
       else if (k === 'referer') ref = req.values[i]!;
     }
     const e = this.endpoint;
+    const now = Date.now();
+    e.counter?.count(this.status, now); // issue 7: a few integer ops in the instance's preallocated slot
     this.c.r.access({
       appGuid: e.appGuid,
       index: e.index,
@@ -933,7 +953,7 @@ class Exchange {
       routerError: this.status === 502 ? 'endpoint_failure' : undefined,
       requestId: this.requestId,
       startMs: this.startMs,
-      durationMs: Date.now() - this.startMs,
+      durationMs: now - this.startMs,
     });
   }
 

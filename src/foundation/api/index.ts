@@ -13,10 +13,12 @@ import { packageRoutes } from './packages';
 import { processRoutes } from './processes';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
+import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
   ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
   ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
+  ...trafficRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {

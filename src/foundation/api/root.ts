@@ -1,6 +1,7 @@
 // Discovery (`GET /`, `/v3/info`), the UAA stand-in (`/login`, `/oauth/token`)
 // and log-cache's read endpoint; all on the API port (cf-reference.md §1.6, §2).
 import { ApiError, readText, send, type Ctx, type RouteDef } from '../http';
+import { trafficLink } from './traffic';
 
 export const CC_VERSION = '3.180.0';
 
@@ -22,6 +23,8 @@ function root(c: Ctx): void {
       log_cache: { href: api },
       log_stream: null,
       app_ssh: null,
+      // cf-push extension (issue 7): router traffic counters; clients discover it here.
+      cfpush_traffic: trafficLink(api),
     },
   });
 }
