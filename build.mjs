@@ -53,10 +53,27 @@ const noFoundationServer = {
   },
 };
 
+// dockerode reaches BuildKit sessions (grpc-js, protobufjs) and ssh:// hosts
+// (ssh2) through modules we never call: stub them out of every bundle
+// (~700 KB each). Calling one anyway fails with a plain message.
+const slimDocker = {
+  name: 'slim-docker',
+  setup(b) {
+    const stub = (what) => ({ path: what, namespace: 'docker-stub' });
+    b.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (a) => (/dockerode[\\/]lib/.test(a.importer) ? stub('BuildKit sessions') : undefined));
+    b.onResolve({ filter: /^\.\/ssh$/ }, (a) => (/docker-modem[\\/]lib/.test(a.importer) ? stub('ssh:// Docker hosts') : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'docker-stub' }, (a) => ({
+      loader: 'js',
+      contents: `module.exports = function () { throw new Error(${JSON.stringify(`cf-push: ${a.path} are not supported`)}); };`,
+    }));
+  },
+};
+common.plugins = [slimDocker];
+
 rmSync('dist', { recursive: true, force: true });
 const builds = [
-  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [lazyCore] },
-  { ...common, entryPoints: { core: 'src/vscode/core.ts' }, outdir: 'dist', minify: !watch, plugins: [noFoundationServer] },
+  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [lazyCore, slimDocker] },
+  { ...common, entryPoints: { core: 'src/vscode/core.ts' }, outdir: 'dist', minify: !watch, plugins: [noFoundationServer, slimDocker] },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', minify: !watch,
     banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
   { ...common, entryPoints: testEntries('test').map((p) => ({ in: p, out: p.replace(/\.ts$/, '') })), outdir: 'out' },

@@ -1,7 +1,7 @@
 // Logging in to a target: discover the login server from `GET /`, ask it for
 // its prompts, and exchange a password or an SSO passcode for tokens that go
 // to the caller's TokenStore (a file for the CLI, SecretStorage in VS Code).
-import { Agent, fetch } from 'undici';
+import { httpFetch } from '../http-client';
 import { CfPushError } from '../errors';
 import type { TokenStore } from './store';
 import { passcodeGrant, passwordGrant, type Tokens } from './uaa';
@@ -15,10 +15,7 @@ export interface LoginTarget {
 async function getJson(url: string, insecure?: boolean): Promise<any> {
   let res;
   try {
-    res = await fetch(url, {
-      headers: { accept: 'application/json' },
-      dispatcher: insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined,
-    });
+    res = await httpFetch(url, { headers: { accept: 'application/json' }, insecure });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code);

@@ -1,6 +1,6 @@
 // UAA grants as the cf CLI sends them (cf-reference.md §2): form body,
 // client `cf` with an empty secret as Basic auth, POSTed to the login URL.
-import { Agent, fetch } from 'undici';
+import { httpFetch } from '../http-client';
 import { CfPushError } from '../errors';
 
 export interface Tokens {
@@ -11,11 +11,11 @@ export interface Tokens {
 const CF_CLIENT = 'Basic ' + Buffer.from('cf:').toString('base64');
 
 async function grant(loginUrl: string, form: Record<string, string>, insecure?: boolean): Promise<Tokens> {
-  const res = await fetch(loginUrl.replace(/\/+$/, '') + '/oauth/token', {
+  const res = await httpFetch(loginUrl.replace(/\/+$/, '') + '/oauth/token', {
     method: 'POST',
     headers: { authorization: CF_CLIENT, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams(form).toString(),
-    dispatcher: insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined,
+    insecure,
   });
   const body = (await res.json().catch(() => ({}))) as Record<string, string>;
   if (!res.ok || !body.access_token) {

@@ -1,6 +1,6 @@
 // A small CC v3 client: bearer auth with one refresh on 401, CF error shapes
 // turned into CfPushErrors, X-Cf-Warnings surfaced, pagination followed.
-import { Agent, fetch, type FormData, type RequestInit } from 'undici';
+import { httpFetch } from '../http-client';
 import { CfPushError } from '../errors';
 import type {
   CcApp, CcDomain, CcErrorItem, CcInstanceStats, CcList, CcOrg, CcProcess, CcRoot, CcRoute, CcSpace,
@@ -63,12 +63,10 @@ function hintFor(status: number, e?: CcErrorItem): string {
 
 export class CcClient {
   readonly api: string;
-  private readonly dispatcher?: Agent;
   private rootCache?: CcRoot;
 
   constructor(private readonly opts: CcClientOptions) {
     this.api = opts.api.replace(/\/+$/, '');
-    if (opts.skipSslValidation) this.dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
   }
 
   /** `GET /`: links to login, log-cache, ... (no auth). */
@@ -142,15 +140,15 @@ export class CcClient {
     const attempt = async (token?: string) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token) headers.authorization = `bearer ${token}`;
-      const req: RequestInit = { method, headers, dispatcher: this.dispatcher };
-      if (init.form) req.body = init.form as any;
+      let body: string | FormData | undefined;
+      if (init.form) body = init.form;
       else if (init.body !== undefined) {
         headers['content-type'] = init.contentType ?? 'application/json';
-        req.body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+        body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
       }
       this.opts.onRequest?.(method, url);
       try {
-        return await fetch(url, req);
+        return await httpFetch(url, { method, headers, body, insecure: this.opts.skipSslValidation });
       } catch (err) {
         throw new CfPushError(`Cannot reach the Cloud Foundry API at ${this.api}: ${describeNetError(err)}`, {
           code: 'unreachable',
@@ -161,7 +159,7 @@ export class CcClient {
     };
     let res = await attempt(init.auth ? await this.opts.tokens.token() : undefined);
     if (res.status === 401 && init.auth) {
-      await res.body?.cancel();
+      res.body.resume();
       res = await attempt(await this.opts.tokens.refresh());
     }
     const warnings = res.headers.get('x-cf-warnings');

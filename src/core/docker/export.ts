@@ -25,7 +25,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import * as tar from 'tar';
-import { Agent, fetch } from 'undici';
+import { httpFetch } from '../http-client';
 import { parse as parseYaml } from 'yaml';
 import { CcApiError } from '../cc/client';
 import type { CcApp, CcDroplet } from '../cc/types';
@@ -337,14 +337,13 @@ export async function downloadCurrentDroplet(session: Session, appName: string, 
     });
   }
   const url = `${cc.api}/v3/droplets/${droplet.guid}/download`;
-  const dispatcher = session.target.skipSslValidation ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
-  // fetch drops the Authorization header when CF redirects to another origin (the blobstore's signed URL).
-  const res = await fetch(url, { headers: { authorization: `bearer ${await cc.token()}` }, redirect: 'follow', dispatcher, signal });
-  if (res.status !== 200 || !res.body) {
+  // The Authorization header is dropped when CF redirects to another origin (the blobstore's signed URL).
+  const res = await httpFetch(url, { headers: { authorization: `bearer ${await cc.token()}` }, redirects: 5, insecure: session.target.skipSslValidation, signal });
+  if (res.status !== 200) {
     const text = await res.text().catch(() => '');
     throw new CfPushError(`Downloading the droplet of '${appName}' failed: HTTP ${res.status} ${text.slice(0, 200)}`, { code: 'DropletDownloadFailed' });
   }
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+  await pipeline(res.body, createWriteStream(file));
   return { app, droplet, file };
 }
 

@@ -5,7 +5,6 @@ import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FormData } from 'undici';
 import type { CcApp, CcDroplet } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { AppManifest } from '../manifest/types';

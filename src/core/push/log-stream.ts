@@ -4,7 +4,7 @@
 // does), printed in the cf CLI's format:
 //
 //    2026-11-24T09:00:00.00+0000 [APP/PROC/WEB/0] OUT hello
-import { fetch } from 'undici';
+import { httpFetch } from '../http-client';
 import type { Session } from '../session';
 import { followLogs, type LogLine } from './logs';
 
@@ -57,7 +57,7 @@ export async function recentLogs(session: Session, appGuid: string, limit = 1000
   const base = await logCacheBase(session);
   if (!base) return [];
   const url = `${base}/api/v1/read/${encodeURIComponent(appGuid)}?envelope_types=LOG&descending=true&limit=${limit}`;
-  const res = await fetch(url, { headers: { authorization: `bearer ${await session.cc.token()}` } });
+  const res = await httpFetch(url, { headers: { authorization: `bearer ${await session.cc.token()}` }, insecure: session.target.skipSslValidation });
   if (!res.ok) throw new Error(`log-cache answered ${res.status} ${res.statusText}`);
   const body = (await res.json()) as { envelopes?: { batch?: Envelope[] } };
   return (body.envelopes?.batch ?? [])
@@ -82,13 +82,14 @@ export async function streamLogs(session: Session, appGuid: string, onLine: (l: 
   const base = await logCacheBase(session);
   const ac = new AbortController();
   const res = base
-    ? await fetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}`, {
+    ? await httpFetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}`, {
         headers: { authorization: `bearer ${await session.cc.token()}`, accept: 'text/event-stream' },
         signal: ac.signal,
+        insecure: session.target.skipSslValidation,
       }).catch(() => undefined)
     : undefined;
   if (!res || !res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    await res?.body?.cancel().catch(() => undefined);
+    res?.body.destroy();
     const stop = followLogs(session, appGuid, onLine);
     return { mode: 'poll', ended: new Promise(() => {}), stop };
   }

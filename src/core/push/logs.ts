@@ -1,6 +1,6 @@
 // Reads an app's logs from log-cache (`links.log_cache`), the same source the
 // cf CLI uses for staging output, so local and remote targets look alike.
-import { fetch } from 'undici';
+import { httpFetch } from '../http-client';
 import type { Session } from '../session';
 
 interface Envelope {
@@ -23,7 +23,7 @@ export async function readLogs(session: Session, appGuid: string, sinceNs: bigin
   if (!base) return [];
   const url = `${base.replace(/\/+$/, '')}/api/v1/read/${appGuid}?envelope_types=LOG&start_time=${sinceNs}&limit=1000`;
   const token = await session.cc.token();
-  const res = await fetch(url, { headers: { authorization: `bearer ${token}` } }).catch(() => undefined);
+  const res = await httpFetch(url, { headers: { authorization: `bearer ${token}` }, insecure: session.target.skipSslValidation }).catch(() => undefined);
   if (!res?.ok) return [];
   const body = (await res.json().catch(() => ({}))) as { envelopes?: { batch?: Envelope[] } };
   return (body.envelopes?.batch ?? [])

@@ -1,7 +1,6 @@
 // The steps of `cf push` (cf-reference.md §1.1), each one CC v3 exchange, so
 // push, restage and blue-green compose them instead of repeating them.
 import { openAsBlob } from 'node:fs';
-import { FormData } from 'undici';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
