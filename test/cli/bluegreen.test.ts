@@ -154,4 +154,16 @@ describe('blue-green push', { timeout: 900_000 }, () => {
       assert.deepEqual(await routeUrls(), ['bg.localhost'], `${step}: no stray routes`);
     }
   });
+
+  it('push --strategy rolling replaces instances through a CC deployment with zero failed requests', async () => {
+    version('rolled');
+    const l = load(c.routerPort, 'bg.localhost');
+    const r = await c.ok(['push', '--strategy', 'rolling'], { cwd: dir });
+    const res = await l.finish();
+    assert.match(r.stdout, /Rolling deployment of bg/);
+    assert.equal(res.failed, 0, 'no failed request during the rolling deployment');
+    assert.ok(res.seen.has('rolled'), 'the new version served during the rollout');
+    assert.equal(await answer(), 'rolled');
+    assert.deepEqual(await appNames(), ['bg', 'bg-previous'], 'a rolling push makes no second app');
+  });
 });
