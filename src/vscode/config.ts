@@ -21,7 +21,7 @@ export class Config {
     return this.raw.get<boolean>('startLocalFoundation', true);
   }
 
-  /** Where the local foundation stages: on this machine or in a stack container. */
+  /** Where CF: Push stages buildpack apps: on the target (host) or here in a stack container, pushing the droplet (container). */
   get stageMode(): StageMode {
     return this.raw.get<StageMode>('stageMode', 'host') === 'container' ? 'container' : 'host';
   }

@@ -17,3 +17,5 @@ export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliL
 export { parseManifest, loadManifest, MANIFEST_KEYS, ManifestError, manifestJsonSchema } from '../core/manifest';
 export { detect, formatDetectReport } from '../core/staging/detect';
 export { builtinBuildpacks, describeBuildpack } from '../core/staging/buildpacks';
+// Issue 8: droplet → image. dockerode comes with these, still only on first use.
+export { exportApp, exportDroplet } from '../core/docker/export';

@@ -89,8 +89,6 @@ export class Ctx implements vscode.Disposable {
     const target = opts.target ?? this.config.target;
     const cached = opts.fresh ? undefined : this.sessions.get(target);
     if (cached) return cached;
-    // The daemon inherits the extension host's environment.
-    process.env.CFPUSH_STAGE_MODE = this.config.stageMode;
     const opening = core().openSession({
       target,
       startLocal: opts.startLocal,

@@ -11,6 +11,7 @@ APP = VIEW + r" && viewItem =~ /^app\./"
 def app_with(fact): return VIEW + r" && viewItem =~ /^app\..*\b" + fact + r"\b/"
 MANIFEST = r"resourceFilename =~ /manifest.*\.ya?ml$/"
 MANIFEST_OR_FOLDER = MANIFEST + " || explorerResourceIsFolder"
+DROPLET_FILE = r"resourceFilename =~ /\.(tgz|tar\.gz)$/"
 
 # (id, title, icon, shown in the palette)
 commands = [
@@ -41,6 +42,7 @@ commands = [
     ('cfpush.detect', 'Detect Buildpack', '$(search)', True),
     ('cfpush.toggleWatch', 'Toggle Watch Mode (Re-Push on Save)', '$(eye)', True),
     ('cfpush.showTraffic', 'Show Traffic', '$(pulse)', True),
+    ('cfpush.exportImage', 'Export as Image', '$(package)', True),
 ]
 
 def item(cmd, when, group):
@@ -56,6 +58,7 @@ contributes = {
             item('cfpush.push', MANIFEST_OR_FOLDER, 'cfpush@1'),
             item('cfpush.restage', MANIFEST_OR_FOLDER, 'cfpush@2'),
             item('cfpush.detect', MANIFEST_OR_FOLDER, 'cfpush@3'),
+            item('cfpush.exportImage', DROPLET_FILE, 'cfpush@4'),
         ],
         'editor/title': [
             item('cfpush.push', MANIFEST, 'navigation@90'),
@@ -101,6 +104,7 @@ contributes = {
             item('cfpush.swapBackVersion', app_with('previous'), '3_routes@3'),
             item('cfpush.mapRoute', APP, '3_routes@4'),
             item('cfpush.openRoute', APP, '3_routes@5'),
+            item('cfpush.exportImage', VIEW + r" && viewItem =~ /^app\.(?!.*\bdocker\b)/", '4_export@1'),
             item('cfpush.deleteApp', APP, '9_danger@1'),
             # routes
             item('cfpush.openRoute', VIEW + r" && viewItem =~ /^(route|spaceRoute)/", 'inline'),
@@ -153,8 +157,8 @@ contributes = {
             },
             'cfpush.stageMode': {
                 'type': 'string', 'enum': ['host', 'container'], 'default': 'host', 'order': 2,
-                'enumDescriptions': ['Stage on this machine (fast; needs the runtimes the buildpacks fetch to run here).', 'Stage inside a stack container (closest to a real foundation; needs Docker).'],
-                'markdownDescription': 'Where the local foundation stages apps. Applies when the foundation starts (passed to it as `CFPUSH_STAGE_MODE`).',
+                'enumDescriptions': ['The target stages the app, as `cf push` does.', 'Stage on this machine inside the stack container (`cfpush/stack:bookworm`; needs Docker), then push only the droplet.'],
+                'markdownDescription': 'Where **CF: Push** stages buildpack apps: `host` lets the target stage them as usual; `container` stages on this machine inside a stack container (as `cfpush stage --in-container`) and pushes only the droplet. Docker apps are not affected.',
             },
             'cfpush.push.strategy': {
                 'type': 'string', 'enum': ['standard', 'blue-green'], 'default': 'standard', 'order': 3,

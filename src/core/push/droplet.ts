@@ -11,6 +11,10 @@ import type { AppManifest } from '../manifest/types';
 import { cfpushHome } from '../paths';
 import { stage as stageHere } from '../staging/builder';
 import type { Session } from '../session';
+import type { ScriptRunner } from '../staging/run';
+import { connectEngine } from '../docker/engine';
+import { ensureStackImage } from '../docker/stack';
+import { stackRunner } from '../docker/stack-runner';
 import type { Reporter } from './index';
 import { pollUntil, STAGING_TIMEOUT_MS } from './poll';
 import { formatBytes } from './steps';
@@ -36,21 +40,38 @@ export async function uploadDroplet(session: Session, app: CcApp, file: string, 
   return done;
 }
 
-/** Stage with the built-in builder into a temp .tgz (removed by the OS's tmp cleanup only if we crash). */
-export async function stageLocally(app: AppManifest, r: Reporter, signal?: AbortSignal): Promise<string> {
-  r.step(`Staging ${app.name} on this machine`);
+/**
+ * Stage with the built-in builder into a temp .tgz (removed by the OS's tmp
+ * cleanup only if we crash). With `inContainer` the buildpack scripts run in
+ * a stack container (the engine and the stack image are checked first).
+ */
+export async function stageLocally(app: AppManifest, r: Reporter, signal?: AbortSignal, inContainer?: { stack?: string }): Promise<string> {
+  let runner: ScriptRunner | undefined;
+  if (inContainer) {
+    r.step(`Staging ${app.name} on this machine in a stack container`);
+    const log = (line: string) => r.log(`[STG/0] OUT ${line}`);
+    const docker = await connectEngine({ signal });
+    const stack = await ensureStackImage({ image: inContainer.stack, docker, log, signal });
+    runner = stackRunner({ docker, image: stack.image });
+  } else {
+    r.step(`Staging ${app.name} on this machine`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'cfpush-droplet-'));
   const out = join(dir, `${app.name}.droplet.tgz`);
   try {
-    await stageHere({
-      appDir: app.path,
-      buildpacks: app.buildpacks,
-      cacheDir: join(cfpushHome(), 'cache', 'stage', app.name),
-      outputDroplet: out,
-      env: app.env,
-      log: (line) => r.log(`[STG/0] OUT ${line}`),
-      signal,
-    });
+    await stageHere(
+      {
+        appDir: app.path,
+        buildpacks: app.buildpacks,
+        // In-container stagings keep their own cache: its files belong to what ran in the container.
+        cacheDir: join(cfpushHome(), 'cache', runner ? 'stage-in-container' : 'stage', app.name),
+        outputDroplet: out,
+        env: app.env,
+        log: (line) => r.log(`[STG/0] OUT ${line}`),
+        signal,
+      },
+      { runner },
+    );
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

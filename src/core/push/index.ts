@@ -35,6 +35,11 @@ export interface PushOptions {
   droplet?: string;
   /** `--stage-locally`: stage on this machine, push only the droplet. */
   stageLocally?: boolean;
+  /**
+   * Stage on this machine with the buildpack scripts in a stack container
+   * (`cfpush stage --in-container`), push only the droplet. Implies stageLocally.
+   */
+  stageInContainer?: { stack?: string };
   /** Blue-green gate: GET this path on the temporary route (default `/`), or run this command with APP_URL set. */
   smokeTest?: { path?: string; command?: string };
   signal?: AbortSignal;

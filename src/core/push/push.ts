@@ -83,8 +83,8 @@ export async function deployApp(
     const droplet = await stage(session, cc, pkg.guid, r, opts.signal);
     checkDockerPorts(droplet.execution_metadata);
     dropletGuid = droplet.guid;
-  } else if (opts.droplet || opts.stageLocally) {
-    const file = opts.droplet ? resolve(opts.droplet) : await stageLocally(app, r, opts.signal);
+  } else if (opts.droplet || opts.stageLocally || opts.stageInContainer) {
+    const file = opts.droplet ? resolve(opts.droplet) : await stageLocally(app, r, opts.signal, opts.stageInContainer);
     dropletGuid = (await uploadDroplet(session, cc, file, r, opts.signal)).guid;
   } else {
     const { pkg } = await uploadBits(session, cc, app.path, r, opts.signal);

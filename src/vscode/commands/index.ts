@@ -3,6 +3,7 @@
 import type { Ctx } from '../ctx';
 import { del, restart, scale, showLogs, start, stop, stopLogs } from './apps';
 import type { Cmd } from './common';
+import { exportImage } from './export';
 import { detect, toggleWatch } from './misc';
 import { push } from './push';
 import { restage, restageOutdated } from './restage';
@@ -39,4 +40,5 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.detect': detect,
   'cfpush.toggleWatch': toggleWatch,
   'cfpush.showTraffic': showTraffic,
+  'cfpush.exportImage': exportImage,
 };

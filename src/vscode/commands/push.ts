@@ -70,6 +70,8 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
             signal: s,
             strategy: strategy === 'blue-green' ? 'blue-green' : undefined,
             smokeTest: ctx.config.smokeTestPath ? { path: ctx.config.smokeTestPath } : undefined,
+            // cfpush.stageMode "container": stage here in the stack container, push the droplet.
+            stageInContainer: ctx.config.stageMode === 'container' ? {} : undefined,
           };
           return core().push(session, opts, reporter);
         },

@@ -12,6 +12,7 @@ import './errors';
 import './watch';
 import './traffic';
 import './docker';
+import './export';
 
 export function run(): Promise<void> {
   return runAll();
