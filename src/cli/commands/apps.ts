@@ -10,7 +10,7 @@ import { session, type Command } from './common';
 
 const PUSH_USAGE =
   'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
+  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally | --stage-in-container [--stack IMAGE]] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -27,6 +27,8 @@ export const pushCmd: Command = async (argv) => {
       'smoke-test-command': { type: 'string' },
       droplet: { type: 'string' },
       'stage-locally': { type: 'boolean' },
+      'stage-in-container': { type: 'boolean' },
+      stack: { type: 'string' },
       preview: { type: 'boolean' },
       'docker-image': { type: 'string', short: 'o' },
       'docker-username': { type: 'string' },
@@ -67,7 +69,8 @@ export const pushCmd: Command = async (argv) => {
     dockerImage: values['docker-image'],
     dockerUsername: values['docker-username'],
     dockerRegistry: values['docker-registry'],
-      stageLocally: values['stage-locally'],
+      stageLocally: values['stage-locally'] || values['stage-in-container'],
+    stageInContainer: values['stage-in-container'] ? { stack: values.stack } : undefined,
       smokeTest:
         values['smoke-test-path'] || values['smoke-test-command']
           ? { path: values['smoke-test-path'], command: values['smoke-test-command'] }
