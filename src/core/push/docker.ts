@@ -85,6 +85,26 @@ export function dockerRegistry(opts: Pick<PushOptions, 'dockerRegistry'>): strin
   return r ? r.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '') : undefined;
 }
 
+/** Whether a reference's first component names a registry host (docker's rule: has '.' or ':', or is localhost). */
+function isRegistryHost(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+
+/**
+ * The repository to push to: HOST/REPO as given; a bare HOST[:PORT] gets the
+ * app's name as the repository (`127.0.0.1:5000:tag` is no image reference).
+ */
+export function registryRepository(registry: string, appName: string): string {
+  if (registry.includes('/') || !isRegistryHost(registry)) return registry;
+  return `${registry}/${appName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`;
+}
+
+/** The registry a repository lives on, for the engine's auth config (Docker Hub when the first component is no host). */
+export function registryHost(repo: string): string {
+  const first = repo.split('/')[0]!;
+  return repo.includes('/') && isRegistryHost(first) ? first : 'https://index.docker.io/v1/';
+}
+
 /** Builds the app's Dockerfile; for a remote target also pushes the image to the configured registry. */
 export async function buildForPush(session: Session, app: DockerfileApp, opts: PushOptions, r: Reporter): Promise<BuiltForPush> {
   const registry = session.target.local ? undefined : dockerRegistry(opts);
@@ -115,9 +135,10 @@ export async function buildForPush(session: Session, app: DockerfileApp, opts: P
     throw new CfPushError('Environment variable CF_DOCKER_PASSWORD not set.', { hint: 'Set CF_DOCKER_PASSWORD to the password of CF_DOCKER_USERNAME on the registry.' });
   }
   const tag = built.image.slice(built.image.lastIndexOf(':') + 1);
-  const image = `${registry}:${tag}`;
+  const repo = registryRepository(registry, base);
+  const image = `${repo}:${tag}`;
   r.step(`Pushing ${image} to the registry`);
-  await pushImage(docker, built.id, registry, tag, username && password ? { username, password, serveraddress: registry.split('/')[0]! } : undefined, r, opts.signal);
+  await pushImage(docker, built.id, repo, tag, username && password ? { username, password, serveraddress: registryHost(repo) } : undefined, r, opts.signal);
   return { image, ...(username ? { username } : {}) };
 }
 
