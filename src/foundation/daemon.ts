@@ -10,6 +10,7 @@ import { CfPushError } from '../core/errors';
 import { pidAlive } from './lock';
 import { portFree, portInUse } from './ports';
 import { FOUNDATION_JSON, startFoundation, type FoundationInfo, type RunningFoundation } from './server';
+import { parseAppRuntime, type AppRuntime } from './stack-instances';
 import type { SupervisorOptions } from './supervisor';
 
 export const DEFAULT_API_PORT = 9022;
@@ -28,6 +29,10 @@ export interface DaemonOptions {
   foreground?: boolean;
   /** Interface to listen on (default 127.0.0.1: nothing is reachable from other machines). */
   host?: string;
+  /** Where buildpack instances run (default: CFPUSH_APP_RUNTIME, else `process`); see stack-instances.ts. */
+  appRuntime?: AppRuntime;
+  /** The stack image for `appRuntime: 'container'` (default: CFPUSH_STACK_IMAGE, else cfpush/stack:bookworm). */
+  stackImage?: string;
 }
 
 export interface DaemonInfo extends FoundationInfo {
@@ -89,7 +94,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const st = await daemonStatus(dataDir);
   if (st.running) return { ...(st as Required<DaemonStatus>), dataDir };
   if (opts.foreground) {
-    const f = await startFoundation({ dataDir, apiPort, routerPort, host, supervisor: supervisorOptionsFromEnv() });
+    const f = await startFoundation({ dataDir, apiPort, routerPort, host, supervisor: runtimeOptions(opts) });
     inProcess.set(dataDir, f);
     const { close: _close, ...info } = f;
     return info;
@@ -105,6 +110,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
   // measurable cost to the router (docs/benchmarks.md, idle).
   const args = ['--max-semi-space-size=1', opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
+  if (opts.appRuntime) args.push('--app-runtime', opts.appRuntime);
+  if (opts.stackImage) args.push('--stack', opts.stackImage);
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -165,7 +172,8 @@ export async function stopDaemon(dataDir: string): Promise<void> {
 /**
  * Supervisor tuning from the environment (tests and power users; unset = Diego's
  * defaults, see supervisor.ts): CFPUSH_STOP_GRACE_MS, CFPUSH_CRASH_BACKOFF_MS,
- * CFPUSH_CRASH_BACKOFF_MAX_MS, CFPUSH_IMMEDIATE_RESTARTS, CFPUSH_LIVENESS_INTERVAL_MS.
+ * CFPUSH_CRASH_BACKOFF_MAX_MS, CFPUSH_IMMEDIATE_RESTARTS, CFPUSH_LIVENESS_INTERVAL_MS;
+ * CFPUSH_APP_RUNTIME (process | container) and CFPUSH_STACK_IMAGE.
  */
 export function supervisorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SupervisorOptions {
   const num = (k: string) => {
@@ -180,20 +188,28 @@ export function supervisorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxBackoffMs: num('CFPUSH_CRASH_BACKOFF_MAX_MS'),
     immediateRestarts: num('CFPUSH_IMMEDIATE_RESTARTS'),
     livenessIntervalMs: num('CFPUSH_LIVENESS_INTERVAL_MS'),
+    appRuntime: parseAppRuntime(env.CFPUSH_APP_RUNTIME),
+    stackImage: env.CFPUSH_STACK_IMAGE || undefined,
   };
+}
+
+/** The env's supervisor options with the flags' app runtime and stack image on top. */
+function runtimeOptions(o: { appRuntime?: AppRuntime; stackImage?: string }): SupervisorOptions {
+  const env = supervisorOptionsFromEnv();
+  return { ...env, appRuntime: o.appRuntime ?? env.appRuntime, stackImage: o.stackImage || env.stackImage };
 }
 
 /**
  * `cfpush foundation start --foreground`: runs until SIGTERM/SIGINT/SIGHUP,
  * then stops apps gracefully and releases the data dir lock.
  */
-export async function runForeground(opts: { dataDir: string; apiPort?: number; routerPort?: number; host?: string }): Promise<void> {
+export async function runForeground(opts: { dataDir: string; apiPort?: number; routerPort?: number; host?: string; appRuntime?: AppRuntime; stackImage?: string }): Promise<void> {
   const f = await startFoundation({
     dataDir: resolve(opts.dataDir),
     apiPort: opts.apiPort ?? DEFAULT_API_PORT,
     routerPort: opts.routerPort ?? DEFAULT_ROUTER_PORT,
     host: opts.host ?? HOST,
-    supervisor: supervisorOptionsFromEnv(),
+    supervisor: runtimeOptions(opts),
   });
   console.log(`Local foundation running (pid ${f.pid}).\nAPI:    ${f.apiUrl}\nRouter: ${f.routerUrl}\nData:   ${f.dataDir}`);
   await new Promise<void>((done) => {

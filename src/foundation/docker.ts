@@ -57,9 +57,12 @@ export class FoundationDocker {
     return this.f.store.list('droplets').some((d) => !!d.image) || this.f.store.list('apps').some((a) => a.lifecycle.type === 'docker');
   }
 
-  /** Removes the containers a killed foundation on this data dir left (none when the engine is not running). */
-  async removeLeftovers(): Promise<Leftover[]> {
-    if (!this.hasDockerApps()) return [];
+  /**
+   * Removes the containers a killed foundation on this data dir left (none when the engine is not running);
+   * `always`: even when no app is a docker app (buildpack instances in the stack image).
+   */
+  async removeLeftovers(always = false): Promise<Leftover[]> {
+    if (!always && !this.hasDockerApps()) return [];
     let docker: Docker;
     try {
       docker = await connectEngine({ timeoutMs: 2000 });

@@ -19,6 +19,8 @@
 // checks go to `healthAddress()` (the engine's proxy accepts connections
 // before the app listens); usage comes from the engine's stats; a stop is
 // `docker stop` with the same grace; an exited container is removed.
+// With `appRuntime: 'container'` buildpack instances take the same path, in
+// the stack image (stack-instances.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { parseExecutionMetadata } from '../core/docker/metadata';
 import { spawnContainer, type ContainerExit, type ContainerInstance, type ContainerUsage } from '../core/docker/run';
+import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
 import { launchSpec } from '../core/staging/launcher';
 import type { Foundation } from './context';
 import { dockerOf } from './docker';
@@ -36,6 +39,7 @@ import { FOUNDATION_ENV, vcapApplication } from './env';
 import { appProcesses } from './model';
 import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
 import { vcapServices } from './services';
+import { stackInstanceSpec, type AppRuntime } from './stack-instances';
 import type { DropletRec, ProcessRec } from './store';
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED' | 'DOWN';
@@ -100,6 +104,10 @@ export interface SupervisorOptions {
   crashResetMs?: number;
   /** Liveness check period once RUNNING, unless the process sets `health_check.data.interval` (30 s). */
   livenessIntervalMs?: number;
+  /** Where buildpack instances run: host processes (default) or containers of the stack image (stack-instances.ts). */
+  appRuntime?: AppRuntime;
+  /** The stack image for `appRuntime: 'container'`. */
+  stackImage?: string;
 }
 
 const DEFAULT_HEALTH_TIMEOUT_S = 60;
@@ -114,6 +122,8 @@ export const SUPERVISOR_DEFAULTS: Required<SupervisorOptions> = {
   maxCrashes: 200,
   crashResetMs: 5 * 60_000,
   livenessIntervalMs: 30_000,
+  appRuntime: 'process',
+  stackImage: DEFAULT_STACK_IMAGE,
 };
 
 /** Milliseconds to wait before restarting after the `crashes`-th crash (0 = at once, -1 = never). */
@@ -178,7 +188,7 @@ export class Supervisor {
     while ([...pids].some(alive) && Date.now() < deadline) await sleep(10);
     this.writePids();
     // Containers of docker-lifecycle instances carry this foundation's label.
-    await dockerOf(this.f).removeLeftovers().catch((err) => {
+    await dockerOf(this.f).removeLeftovers(this.o.appRuntime === 'container').catch((err) => {
       this.f.logs.emit('', 'CELL', '0', `supervisor: could not remove leftover containers: ${(err as Error).message}`, 'ERR');
     });
     return [...pids];
@@ -261,7 +271,7 @@ export class Supervisor {
     inst.killedFor = undefined;
     inst.cpu = undefined;
     inst.usage = undefined;
-    if (droplet.image) {
+    if (droplet.image || this.o.appRuntime === 'container') {
       const launching = this.launchContainer(run, inst, proc, droplet);
       inst.launching = launching;
       await launching;
@@ -301,7 +311,10 @@ export class Supervisor {
     }
   }
 
-  /** A docker-lifecycle instance: a container from the droplet's image (§5), supervised like a process. */
+  /**
+   * A docker-lifecycle instance: a container from the droplet's image (§5), supervised like a process;
+   * with `appRuntime: 'container'` a buildpack droplet's instance, in the stack image (stack-instances.ts).
+   */
   private async launchContainer(run: Run, inst: Instance, proc: ProcessRec, droplet: DropletRec): Promise<void> {
     const app = this.f.store.get('apps', run.appGuid)!;
     const src = this.sourceType(run);
@@ -313,10 +326,7 @@ export class Supervisor {
       inst.port = await freePort();
       if (inst.stopping || this.closing) return;
       this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
-      c = await spawnContainer(docker, {
-        image: droplet.image!,
-        metadata: parseExecutionMetadata(droplet.execution_metadata),
-        command: proc.command,
+      const base = {
         hostPort: inst.port,
         appGuid: app.guid,
         processGuid: proc.guid,
@@ -328,7 +338,15 @@ export class Supervisor {
         vcapServices: vcapServices(this.f, app.guid),
         memoryMb: proc.memory_in_mb,
         labels: fd.labels(),
-      }, { onLog: (line, stream) => this.f.logs.emit(run.appGuid, src, index, line, stream === 'stderr' ? 'ERR' : 'OUT') });
+      };
+      const spec = droplet.image
+        ? { ...base, image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata), command: proc.command }
+        : stackInstanceSpec(base, {
+            dropletDir: this.f.store.dropletDir(droplet.guid),
+            command: proc.command ?? droplet.process_types[proc.type] ?? undefined,
+            image: this.o.stackImage,
+          });
+      c = await spawnContainer(docker, spec, { onLog: (line, stream) => this.f.logs.emit(run.appGuid, src, index, line, stream === 'stderr' ? 'ERR' : 'OUT') });
     } catch (err) {
       fd.forget(err);
       const text = (err as Error).message.split('\n')[0]!;

@@ -2,11 +2,13 @@
 import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
 import { cliEntry, defaultFoundationDir } from '../../core/paths';
+import { DEFAULT_STACK_IMAGE, ensureStackImage } from '../../core/docker/stack';
+import { APP_RUNTIMES, parseAppRuntime } from '../../foundation/stack-instances';
 import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foundation/daemon';
 import { parse } from '../args';
 import type { Command } from './common';
 
-const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--foreground] [--json]';
+const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
 
 function port(v: string | undefined, flag: string, def: number): number {
   if (v === undefined) return def;
@@ -24,6 +26,8 @@ export const foundationCmd: Command = async (argv) => {
       'router-port': { type: 'string' },
       foreground: { type: 'boolean' },
       host: { type: 'string' },
+      'app-runtime': { type: 'string' },
+      stack: { type: 'string' },
       json: { type: 'boolean' },
     },
     USAGE,
@@ -35,10 +39,19 @@ export const foundationCmd: Command = async (argv) => {
     case 'start': {
       // 127.0.0.1 unless told otherwise: the foundation's API and apps are not reachable from other machines.
       const host = values.host || undefined;
-      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, host });
-      const info = await startDaemon({ dataDir, apiPort, routerPort, host, cliPath: cliEntry() });
+      // Buildpack instances as host processes (default) or as containers of the stack image (stack-instances.ts).
+      const given = values['app-runtime'] ?? (process.env.CFPUSH_APP_RUNTIME || undefined);
+      const appRuntime = given === undefined ? undefined : parseAppRuntime(given);
+      if (given !== undefined && !appRuntime) {
+        throw new CfPushError(`Incorrect usage: --app-runtime '${given}' is not one of ${APP_RUNTIMES.join(', ')}.`, { hint: `Usage: ${USAGE}` });
+      }
+      const stackImage = values.stack || process.env.CFPUSH_STACK_IMAGE || undefined;
+      // The stack image must be there (or pullable) before buildpack instances can run in it.
+      if (appRuntime === 'container' && !values.foreground) await ensureStackImage({ image: stackImage });
+      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, host, appRuntime, stackImage });
+      const info = await startDaemon({ dataDir, apiPort, routerPort, host, appRuntime, stackImage, cliPath: cliEntry() });
       if (values.json) return console.log(JSON.stringify(info, null, 2));
-      console.log(`Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}`);
+      console.log(`Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}${appRuntime === 'container' ? `\nApps:   buildpack instances run in ${stackImage || DEFAULT_STACK_IMAGE} containers` : ''}`);
       return;
     }
     case 'stop': {

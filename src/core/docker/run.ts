@@ -93,6 +93,8 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
   /** Container name (default `cfpush-<instanceGuid>`). */
   name?: string;
+  /** Bind mounts (`host:container[:ro]`), e.g. an exploded droplet for a stack-image instance. */
+  binds?: string[];
 }
 
 export interface ContainerPlan {
@@ -232,6 +234,7 @@ export function planContainer(spec: ContainerSpec): ContainerPlan {
     HostConfig: {
       Init: true,
       AutoRemove: false,
+      ...(spec.binds?.length ? { Binds: spec.binds } : {}),
       PortBindings: { [portKey]: [{ HostIp: hostIp, HostPort: String(spec.hostPort) }] },
       ...(spec.enforceMemory && spec.memoryMb ? { Memory: spec.memoryMb * 1024 * 1024 } : {}),
     },
