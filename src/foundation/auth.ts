@@ -66,7 +66,7 @@ export class Auth {
 
   /** A one-time SSO passcode (UAA `/passcode`), valid for 5 minutes. */
   newPasscode(): string {
-    const code = randomBytes(12).toString('base64url');
+    const code = randomBytes(12).toString('hex'); // never starts with '-' (a CLI would read it as a flag)
     const now = Date.now();
     for (const [k, exp] of this.passcodes) if (exp < now) this.passcodes.delete(k);
     this.passcodes.set(code, now + 5 * 60_000);
