@@ -12,23 +12,9 @@ import { httpGet } from '../../src/core/http-get';
 import { LABELS } from '../../src/core/docker/run';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 import { appFolder, buildTestImage, cleanUp, requireEngine } from '../docker/engine';
+import { eventually } from '../helpers/eventually';
 
 const body = async (c: CliEnv, host: string) => (await httpGet(`http://${host}.localhost:${c.routerPort}/`)).body;
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 describe('docker apps through the CLI and the local foundation', { timeout: 600_000 }, () => {
   let c: CliEnv;

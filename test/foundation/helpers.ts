@@ -184,10 +184,16 @@ export function cleanup(dir: string): void {
 }
 
 /**
- * The whole `cf push` sequence over raw HTTP (cf-reference.md §1.1): manifest,
- * package, upload, build, droplet, start; resolves once every web instance is RUNNING.
+ * apply_manifest → package → upload → build → current droplet → start (or
+ * restart, to pick up a new droplet); does not wait for RUNNING.
  */
-export async function push(api: Api, name: string, dir: string, manifestExtra = ''): Promise<{ app: any; build: any }> {
+export async function stageAndStart(
+  api: Api,
+  name: string,
+  dir: string,
+  manifestExtra = '',
+  action: 'start' | 'restart' = 'start',
+): Promise<{ app: any; build: any; web: any }> {
   const applied = await api.applyManifest(`---\napplications:\n- name: ${name}\n  memory: 64M\n  default-route: true\n${manifestExtra}`);
   if (applied.status !== 202) throw new Error(`apply_manifest: ${applied.status} ${applied.text}`);
   const job = await api.job(applied.headers.location as string);
@@ -202,11 +208,18 @@ export async function push(api: Api, name: string, dir: string, manifestExtra = 
   build = await until(async () => {
     const b = (await api.get(`/v3/builds/${build.guid}`)).json;
     return b.state !== 'STAGING' ? b : undefined;
-  }, 120_000, 'staging');
+  }, 120_000, 'staging', 50);
   if (build.state !== 'STAGED') throw new Error(`staging failed: ${build.error}`);
   await api.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: build.droplet.guid } });
-  const started = await api.post(`/v3/apps/${app.guid}/actions/restart`);
-  if (started.status !== 200) throw new Error(`restart: ${started.status} ${started.text}`);
+  const started = await api.post(`/v3/apps/${app.guid}/actions/${action}`);
+  if (started.status !== 200) throw new Error(`${action}: ${started.status} ${started.text}`);
+  const web = (await api.get(`/v3/apps/${app.guid}/processes`)).json.resources.find((p: any) => p.type === 'web');
+  return { app, build, web };
+}
+
+/** The whole `cf push` sequence over raw HTTP (cf-reference.md §1.1); resolves once every web instance is RUNNING. */
+export async function push(api: Api, name: string, dir: string, manifestExtra = ''): Promise<{ app: any; build: any }> {
+  const { app, build } = await stageAndStart(api, name, dir, manifestExtra, 'restart');
   await waitRunning(api, app.guid);
   return { app, build };
 }

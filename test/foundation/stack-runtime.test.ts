@@ -16,6 +16,7 @@ import { DEFAULT_STACK_IMAGE } from '../../src/core/docker/stack';
 import { FOUNDATION_LABEL } from '../../src/foundation/docker';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 import { requireStack } from '../export/stack';
+import { eventually } from '../helpers/eventually';
 
 async function execOut(container: Docker.Container, cmd: string[]): Promise<string> {
   const ex = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
@@ -26,21 +27,6 @@ async function execOut(container: Docker.Container, cmd: string[]): Promise<stri
   container.modem.demuxStream(stream, out, out);
   await new Promise((r) => stream.on('end', r));
   return Buffer.concat(chunks).toString('utf8').trim();
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 describe('foundation start --app-runtime container: buildpack instances in the stack image', { timeout: 600_000 }, () => {

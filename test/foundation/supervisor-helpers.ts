@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot, type CliResult } from '../helpers/cli';
 import type { RunningFoundation } from '../../src/foundation/server';
-import { Api, multipart, until, zipDir } from './helpers';
+import { Api, until } from './helpers';
 
 export interface Line {
   ns: bigint;
@@ -16,30 +16,7 @@ export interface Line {
   text: string;
 }
 
-/** apply_manifest → package → upload → build → droplet → start; does not wait for RUNNING. */
-export async function stageAndStart(api: Api, name: string, dir: string, manifestExtra = ''): Promise<{ app: any; web: any }> {
-  const applied = await api.applyManifest(`---\napplications:\n- name: ${name}\n  memory: 64M\n  default-route: true\n${manifestExtra}`);
-  if (applied.status !== 202) throw new Error(`apply_manifest: ${applied.status} ${applied.text}`);
-  const job = await api.job(applied.headers.location as string);
-  if (job.state !== 'COMPLETE') throw new Error(`apply_manifest job: ${JSON.stringify(job.errors)}`);
-  const space = await api.space();
-  const app = (await api.get(`/v3/apps?names=${name}&space_guids=${space.guid}`)).json.resources[0];
-  const pkg = (await api.post('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: app.guid } } } })).json;
-  const mp = multipart([], await zipDir(dir));
-  const up = await api.call('POST', `/v3/packages/${pkg.guid}/upload`, mp.body, { 'content-type': mp.contentType });
-  if (up.status !== 200) throw new Error(`upload: ${up.status} ${up.text}`);
-  let build = (await api.post('/v3/builds', { package: { guid: pkg.guid } })).json;
-  build = await until(async () => {
-    const b = (await api.get(`/v3/builds/${build.guid}`)).json;
-    return b.state !== 'STAGING' ? b : undefined;
-  }, 120_000, 'staging', 50);
-  if (build.state !== 'STAGED') throw new Error(`staging failed: ${build.error}`);
-  await api.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: build.droplet.guid } });
-  const started = await api.post(`/v3/apps/${app.guid}/actions/start`);
-  if (started.status !== 200) throw new Error(`start: ${started.status} ${started.text}`);
-  const web = (await api.get(`/v3/apps/${app.guid}/processes`)).json.resources.find((p: any) => p.type === 'web');
-  return { app, web };
-}
+export { stageAndStart } from './helpers';
 
 export async function stats(api: Api, processGuid: string): Promise<any[]> {
   const r = await api.get(`/v3/processes/${processGuid}/stats`);

@@ -7,16 +7,16 @@
 // roll it back on the next run, on any machine.
 import { spawn } from 'node:child_process';
 import YAML from 'yaml';
-import type { CcApp, CcDomain, CcJob, CcRoute } from '../cc/types';
+import type { CcApp, CcDomain, CcRoute } from '../cc/types';
 import { CfPushError } from '../errors';
 import { httpGet } from '../http-get';
 import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
-import { pollUntil, sleep } from './poll';
+import { sleep } from './poll';
 import { appsToPush, deployApp, push } from './push';
 import { webProcess } from './scale';
 import { addDestination, removeDestination } from './routes';
-import { appRoutes, appUrls, applyManifest, findApp, waitRunning } from './steps';
+import { appRoutes, appUrls, applyManifest, findApp, waitForJob, waitRunning } from './steps';
 
 export const nextName = (n: string) => `${n}-next`;
 export const previousName = (n: string) => `${n}-previous`;
@@ -226,6 +226,16 @@ function realRoutes(routes: CcRoute[], name: string, domain: CcDomain): CcRoute[
   return routes.filter((rt) => !(rt.host === nextName(name) && rt.relationships.domain.data?.guid === domain.guid && !rt.path));
 }
 
+async function waitJob(session: Session, res: { location?: string }): Promise<void> {
+  const job = await waitForJob(session, res.location, 'a delete to finish');
+  if (job?.state === 'FAILED') {
+    throw new CfPushError(`Delete failed: ${job.errors[0]?.detail ?? 'unknown error'}`, {
+      code: job.errors[0]?.title,
+      hint: 'Run the blue-green push again: it finishes or rolls back what is left.',
+    });
+  }
+}
+
 async function deleteTempRoute(session: Session, name: string, domain: CcDomain): Promise<void> {
   const temp = (await session.cc.listRoutes({ hosts: [nextName(name)], domainGuids: [domain.guid] })).filter((rt) => !rt.path);
   for (const rt of temp) await waitJob(session, await session.cc.send('DELETE', `/v3/routes/${rt.guid}`));
@@ -245,12 +255,3 @@ async function deleteByGuid(session: Session, app: CcApp): Promise<void> {
   await waitJob(session, await session.cc.send('DELETE', `/v3/apps/${app.guid}`));
 }
 
-async function waitJob(session: Session, res: { location?: string }): Promise<void> {
-  if (!res.location) return;
-  const job = await pollUntil(
-    () => session.cc.get<CcJob>(new URL(res.location!, session.cc.api).pathname),
-    (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
-    { what: 'a delete to finish', timeoutMs: 120_000 },
-  );
-  if (job.state === 'FAILED') throw new CfPushError(`Delete failed: ${job.errors[0]?.detail ?? 'unknown error'}`);
-}

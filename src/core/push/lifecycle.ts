@@ -1,10 +1,8 @@
 // start / stop / delete, as the cf CLI does them over CC v3.
-import type { CcJob } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import type { PushedApp, Reporter } from './index';
-import { pollUntil } from './poll';
-import { appUrls, findApp, waitRunning } from './steps';
+import { appUrls, findApp, waitForJob, waitRunning } from './steps';
 
 export async function startApp(session: Session, name: string, r: Reporter, signal?: AbortSignal): Promise<PushedApp> {
   const app = await findApp(session, name);
@@ -32,13 +30,11 @@ export async function stopApp(session: Session, name: string, r: Reporter): Prom
 export async function deleteApp(session: Session, name: string, r: Reporter): Promise<void> {
   const app = await findApp(session, name);
   r.step(`Deleting ${name}`);
-  const res = await session.cc.send('DELETE', `/v3/apps/${app.guid}`);
-  if (res.location) {
-    const job = await pollUntil(
-      () => session.cc.get<CcJob>(new URL(res.location!, session.cc.api).pathname),
-      (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
-      { what: `${name} to be deleted`, timeoutMs: 120_000 },
-    );
-    if (job.state === 'FAILED') throw new CfPushError(`Deleting ${name} failed: ${job.errors[0]?.detail ?? 'unknown error'}`);
+  const job = await waitForJob(session, (await session.cc.send('DELETE', `/v3/apps/${app.guid}`)).location, `${name} to be deleted`);
+  if (job?.state === 'FAILED') {
+    throw new CfPushError(`Deleting ${name} failed: ${job.errors[0]?.detail ?? 'unknown error'}`, {
+      code: job.errors[0]?.title,
+      hint: `Run \`cfpush delete ${name}\` again; if it keeps failing, check the target's status.`,
+    });
   }
 }

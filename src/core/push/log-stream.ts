@@ -6,25 +6,8 @@
 //    2026-11-24T09:00:00.00+0000 [APP/PROC/WEB/0] OUT hello
 import { httpFetch } from '../http-client';
 import type { Session } from '../session';
-import { followLogs, type LogLine } from './logs';
-
-interface Envelope {
-  timestamp: string;
-  instance_id?: string;
-  tags?: Record<string, string>;
-  log?: { payload: string; type?: string };
-}
-
-function toLine(e: Envelope): LogLine | undefined {
-  if (!e.log) return undefined;
-  return {
-    timestampNs: BigInt(e.timestamp),
-    sourceType: e.tags?.source_type ?? 'APP',
-    instance: e.instance_id ?? '0',
-    text: Buffer.from(e.log.payload, 'base64').toString('utf8'),
-    stream: e.log.type === 'ERR' ? 'ERR' : 'OUT',
-  };
-}
+import { CfPushError } from '../errors';
+import { envelopeToLine, followLogs, linesInOrder, type Envelope, type LogLine } from './logs';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -58,12 +41,13 @@ export async function recentLogs(session: Session, appGuid: string, limit = 1000
   if (!base) return [];
   const url = `${base}/api/v1/read/${encodeURIComponent(appGuid)}?envelope_types=LOG&descending=true&limit=${limit}`;
   const res = await httpFetch(url, { headers: { authorization: `bearer ${await session.cc.token()}` }, insecure: session.target.skipSslValidation });
-  if (!res.ok) throw new Error(`log-cache answered ${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    throw new CfPushError(`Reading logs from log-cache (${base}) failed: HTTP ${res.status} ${res.statusText}.`, {
+      hint: res.status === 401 ? 'Log in again with `cfpush login`.' : 'Try again; if it repeats, the target\'s log-cache may be down.',
+    });
+  }
   const body = (await res.json()) as { envelopes?: { batch?: Envelope[] } };
-  return (body.envelopes?.batch ?? [])
-    .map(toLine)
-    .filter((l): l is LogLine => !!l)
-    .sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+  return linesInOrder(body.envelopes?.batch);
 }
 
 export interface LogStream {
@@ -112,7 +96,7 @@ export async function streamLogs(session: Session, appGuid: string, onLine: (l: 
           if (!data) continue;
           const msg = JSON.parse(data) as { batch?: Envelope[] };
           for (const e of msg.batch ?? []) {
-            const l = toLine(e);
+            const l = envelopeToLine(e);
             if (l) onLine(l);
           }
         }

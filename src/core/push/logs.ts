@@ -3,7 +3,7 @@
 import { httpFetch } from '../http-client';
 import type { Session } from '../session';
 
-interface Envelope {
+export interface Envelope {
   timestamp: string;
   instance_id?: string;
   tags?: Record<string, string>;
@@ -18,6 +18,26 @@ export interface LogLine {
   stream: 'OUT' | 'ERR';
 }
 
+/** A log-cache LOG envelope as a line; undefined for other envelope kinds. */
+export function envelopeToLine(e: Envelope): LogLine | undefined {
+  if (!e.log) return undefined;
+  return {
+    timestampNs: BigInt(e.timestamp),
+    sourceType: e.tags?.source_type ?? 'APP',
+    instance: e.instance_id ?? '0',
+    text: Buffer.from(e.log.payload, 'base64').toString('utf8').replace(/\n$/, ''),
+    stream: e.log.type === 'ERR' ? 'ERR' : 'OUT',
+  };
+}
+
+/** Lines in time order (log-cache batches may come newest first). */
+export function linesInOrder(batch: Envelope[] | undefined): LogLine[] {
+  return (batch ?? [])
+    .map(envelopeToLine)
+    .filter((l): l is LogLine => !!l)
+    .sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+}
+
 export async function readLogs(session: Session, appGuid: string, sinceNs: bigint): Promise<LogLine[]> {
   const base = await session.cc.link('log_cache');
   if (!base) return [];
@@ -26,16 +46,7 @@ export async function readLogs(session: Session, appGuid: string, sinceNs: bigin
   const res = await httpFetch(url, { headers: { authorization: `bearer ${token}` }, insecure: session.target.skipSslValidation }).catch(() => undefined);
   if (!res?.ok) return [];
   const body = (await res.json().catch(() => ({}))) as { envelopes?: { batch?: Envelope[] } };
-  return (body.envelopes?.batch ?? [])
-    .filter((e) => e.log)
-    .map((e) => ({
-      timestampNs: BigInt(e.timestamp),
-      sourceType: e.tags?.source_type ?? 'APP',
-      instance: e.instance_id ?? '0',
-      text: Buffer.from(e.log!.payload, 'base64').toString('utf8').replace(/\n$/, ''),
-      stream: e.log!.type === 'ERR' ? ('ERR' as const) : ('OUT' as const),
-    }))
-    .sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+  return linesInOrder(body.envelopes?.batch);
 }
 
 export function formatLogLine(l: LogLine): string {

@@ -17,12 +17,8 @@ export async function applyManifest(session: Session, yamlText: string, r: Repor
     body: yamlText,
     contentType: 'application/x-yaml',
   });
-  if (!res.location) return;
-  const job = await pollUntil(
-    () => session.cc.get<CcJob>(new URL(res.location!, session.cc.api).pathname),
-    (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
-    { what: 'the manifest to be applied', timeoutMs: STAGING_TIMEOUT_MS, signal },
-  );
+  const job = await waitForJob(session, res.location, 'the manifest to be applied', STAGING_TIMEOUT_MS, signal);
+  if (!job) return;
   for (const w of job.warnings ?? []) r.warn(w.detail);
   if (job.state === 'FAILED') {
     const e = job.errors[0];
@@ -31,6 +27,22 @@ export async function applyManifest(session: Session, yamlText: string, r: Repor
       hint: 'Fix the manifest and push again.',
     });
   }
+}
+
+/** Polls the job a 202 pointed at (`Location`) until COMPLETE or FAILED; undefined when there was none. */
+export async function waitForJob(
+  session: Session,
+  location: string | undefined,
+  what: string,
+  timeoutMs = 120_000,
+  signal?: AbortSignal,
+): Promise<CcJob | undefined> {
+  if (!location) return undefined;
+  return pollUntil(
+    () => session.cc.get<CcJob>(new URL(location, session.cc.api).pathname),
+    (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
+    { what, timeoutMs, signal },
+  );
 }
 
 export async function findApp(session: Session, name: string): Promise<CcApp> {
