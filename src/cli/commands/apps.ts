@@ -46,8 +46,9 @@ export const pushCmd: Command = async (argv) => {
   }
   const json = !!values.json;
   const r = terminalReporter(json);
-  // Manifest problems are reported before anything talks to a target.
-  await loadManifest({
+  // Manifest problems are reported before anything talks to a target; the
+  // preview and the push use this one reading.
+  const manifest = await loadManifest({
     dir: process.cwd(),
     file: values.manifest ? resolve(values.manifest) : undefined,
     vars: varsFrom(values.var),
@@ -59,6 +60,7 @@ export const pushCmd: Command = async (argv) => {
       dir: process.cwd(),
       appName: positionals[0],
       manifestFile: values.manifest ? resolve(values.manifest) : undefined,
+      manifest,
       path: values.path,
       buildpacks: values.buildpack,
       vars: varsFrom(values.var),

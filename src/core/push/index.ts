@@ -12,12 +12,19 @@ export interface Reporter {
   warn(message: string): void;
 }
 
+import type { Manifest } from '../manifest/types';
+
 export interface PushOptions {
   /** The folder to push (manifest.yml looked up here). */
   dir: string;
   /** `push APP`: the app to push from the manifest, or the name when there is no manifest. */
   appName?: string;
   manifestFile?: string;
+  /**
+   * The manifest, already loaded by the caller (it validated it up front):
+   * the preview and the push then act on the same text, read once.
+   */
+  manifest?: Manifest;
   /** `-p PATH`: overrides the manifest's path (single app only). */
   path?: string;
   buildpacks?: string[];

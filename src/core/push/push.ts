@@ -29,14 +29,17 @@ export async function push(session: Session, opts: PushOptions, r: Reporter): Pr
 
 /** The manifest's apps after `APP`, `-p` and `-b` overrides. */
 export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
-  const manifest = await loadManifest({
-    dir: opts.dir,
-    file: opts.manifestFile,
-    vars: opts.vars,
-    varsFiles: opts.varsFiles,
-    appName: opts.appName,
-  });
-  let apps = opts.appName ? manifest.apps.filter((a) => a.name === opts.appName) : manifest.apps;
+  const manifest =
+    opts.manifest ??
+    (await loadManifest({
+      dir: opts.dir,
+      file: opts.manifestFile,
+      vars: opts.vars,
+      varsFiles: opts.varsFiles,
+      appName: opts.appName,
+    }));
+  // Copies: the overrides below must not change a manifest the caller may pass again.
+  let apps = (opts.appName ? manifest.apps.filter((a) => a.name === opts.appName) : manifest.apps).map((a) => ({ ...a }));
   if (apps.length === 0 && opts.appName) {
     // No such app in the manifest: cf pushes the folder under that name.
     apps = [{ name: opts.appName, path: resolve(opts.dir), raw: { name: opts.appName } }];

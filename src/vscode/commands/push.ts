@@ -5,6 +5,7 @@
 // created, so nothing half-made is left behind.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Manifest } from '../../core/manifest';
 import type { PushedApp, PushOptions } from '../../core/push';
 import type { PushPreview } from '../../core/push/preview';
 import type { Session } from '../../core/session';
@@ -14,7 +15,7 @@ import { isAbort, reportError } from '../errors';
 import { core } from '../lazy';
 import { withTask } from '../progress';
 import { SpaceNode } from '../tree/nodes';
-import { appNamesAt, commandSession, dirOf, pickAppDir, type Cmd } from './common';
+import { commandSession, dirOf, pickAppDir, type Cmd } from './common';
 
 export interface PushArgs {
   /** Skip the preview/confirm step (watch mode, tests). */
@@ -31,8 +32,11 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
     const label = path.basename(dir);
     let signal: AbortSignal | undefined;
     let names: string[] = [];
+    // Read once: the names, the preview and the push all come from this reading.
+    let manifest: Manifest;
     try {
-      names = await appNamesAt(dir, manifestFile);
+      manifest = await core().loadManifest({ dir, file: manifestFile });
+      names = manifest.apps.map((a) => a.name);
     } catch (err) {
       reportError(ctx, `Push of ${label} failed`, err, { dir, retry: () => run(dir, manifestFile, args) });
       return undefined;
@@ -52,7 +56,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
           let strategy = args.strategy ?? ctx.config.pushStrategy;
           if (!session.target.local && args.confirm !== false && ctx.config.confirmRemotePush) {
             reporter.step('Previewing what the push changes');
-            const preview = await core().previewPush(session, { dir, manifestFile });
+            const preview = await core().previewPush(session, { dir, manifestFile, manifest });
             const answer = await confirmPush(ctx, session, preview, strategy);
             if (!answer) {
               reporter.step('Push not confirmed: nothing was changed');
@@ -67,6 +71,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
           const opts: PushOptions = {
             dir,
             manifestFile,
+            manifest,
             signal: s,
             strategy: strategy === 'blue-green' ? 'blue-green' : undefined,
             smokeTest: ctx.config.smokeTestPath ? { path: ctx.config.smokeTestPath } : undefined,
