@@ -1,6 +1,6 @@
-// Bundles the extension, the CLI and the tests with esbuild. One bundle per
-// entry keeps `dist/cli.js` runnable with plain `node` and the .vsix free of
-// node_modules.
+// Bundles the extension, the CLI and the tests with esbuild. `dist/` stays
+// runnable with plain `node` (dist/cli.js next to dist/core.js) and the .vsix
+// free of node_modules.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,26 +30,17 @@ function testEntries(dir) {
   return out;
 }
 
-// The extension is two bundles: dist/extension.js (VS Code glue only, what
-// activation loads) and dist/core.js (the core it requires on first use via
-// src/vscode/lazy.ts). The foundation runs as `dist/cli.js`, never in the
-// extension host, so its server is stubbed out of dist/core.js.
-const lazyCore = {
-  name: 'lazy-core',
+// Three small entries around one core: dist/extension.js (VS Code glue only,
+// what activation loads), dist/core.js (src/bundle.ts: the core, the CLI
+// commands and the local foundation) and dist/cli.js (a few lines that run the
+// CLI from dist/core.js). The extension requires './core.js' on first use
+// (src/vscode/lazy.ts) and spawns dist/cli.js for the foundation; both keep the
+// import external so there is one copy of the core.
+const sharedCore = {
+  name: 'shared-core',
   setup(b) {
     b.onResolve({ filter: /^\.\/core\.js$/ }, () => ({ path: './core.js', external: true }));
-  },
-};
-const noFoundationServer = {
-  name: 'no-foundation-server',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/server$/ }, (a) =>
-      a.importer.endsWith(`foundation${sep}daemon.ts`) ? { path: 'foundation-server-stub', namespace: 'stub' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      loader: 'ts',
-      contents: "export const FOUNDATION_JSON = 'foundation.json';\n" +
-        "export function startFoundation(): never { throw new Error('cf-push: the extension runs the local foundation through dist/cli.js'); }\n",
-    }));
+    b.onResolve({ filter: /^\.\/bundle$/ }, (a) => (a.importer.endsWith(`src${sep}cli.ts`) ? { path: './core.js', external: true } : undefined));
   },
 };
 
@@ -72,9 +63,9 @@ common.plugins = [slimDocker];
 
 rmSync('dist', { recursive: true, force: true });
 const builds = [
-  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [lazyCore, slimDocker] },
-  { ...common, entryPoints: { core: 'src/vscode/core.ts' }, outdir: 'dist', minify: !watch, plugins: [noFoundationServer, slimDocker] },
-  { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', minify: !watch,
+  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
+  { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch },
+  { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore],
     banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
   { ...common, entryPoints: testEntries('test').map((p) => ({ in: p, out: p.replace(/\.ts$/, '') })), outdir: 'out' },
 ];

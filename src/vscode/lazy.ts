@@ -2,7 +2,7 @@
 // dist/core.js and is required the first time a command, the tree or a
 // manifest editor needs it, not at activation. Value imports of src/core from
 // src/vscode go through core(); type imports are free.
-export type Core = typeof import('./core');
+export type Core = typeof import('../bundle');
 
 let loaded: Core | undefined;
 

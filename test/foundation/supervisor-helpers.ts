@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cliPath, repoRoot, type CliResult } from '../helpers/cli';
 import type { RunningFoundation } from '../../src/foundation/server';
 import { Api, until } from './helpers';
@@ -100,7 +100,7 @@ export function descendsFrom(pid: number, ancestor: number): boolean {
 }
 
 /**
- * A private copy of the built CLI (dist/cli.js) in its own package root (with
+ * A private copy of the built CLI (dist/cli.js and the dist/core.js it runs) in its own package root (with
  * package.json and buildpacks/ linked), so a long test is not broken by a
  * concurrent `node build.mjs` that wipes dist/.
  */
@@ -109,13 +109,15 @@ export async function snapshotCli(): Promise<string> {
   mkdirSync(join(root, 'dist'));
   symlinkSync(join(repoRoot, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(repoRoot, 'buildpacks'), join(root, 'buildpacks'));
-  await until(async () => {
-    const text = readFileSync(cliPath, 'utf8');
-    // A bundle being written is cut short: its source map comment comes last.
-    if (!/\/\/# sourceMappingURL=cli\.js\.map\s*$/.test(text)) return false;
-    writeFileSync(join(root, 'dist', 'cli.js'), text);
-    return true;
-  }, 120_000, 'dist/cli.js');
+  for (const name of ['core.js', 'cli.js']) {
+    await until(async () => {
+      const text = readFileSync(join(dirname(cliPath), name), 'utf8');
+      // A bundle being written is cut short: its source map comment comes last.
+      if (!text.trimEnd().endsWith(`//# sourceMappingURL=${name}.map`)) return false;
+      writeFileSync(join(root, 'dist', name), text);
+      return true;
+    }, 120_000, `dist/${name}`);
+  }
   return join(root, 'dist', 'cli.js');
 }
 

@@ -1,0 +1,24 @@
+// Entry of dist/core.js, the one bundle of the core: what the extension uses,
+// required on first use (src/vscode/lazy.ts) so activation stays a few
+// milliseconds, and the `cfpush` commands that dist/cli.js runs (the local
+// foundation runs as `cfpush foundation start`). Nothing here may import 'vscode'.
+export {
+  push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
+  scaleApp, restartApp, previewPush, pushBlueGreen, swapBack,
+} from './core/push';
+export { addDestination, removeDestination } from './core/push/routes';
+export { previousName, nextName } from './core/push/bluegreen';
+export { TrafficReader } from './core/traffic';
+export { appUrls, findApp } from './core/push/steps';
+export { followLogs, formatLogLine, readLogs } from './core/push/logs';
+export { openSession, listTargets, setTarget, LOCAL } from './core/targets';
+export { CfPushError, formatError } from './core/errors';
+export { FileTokenStore } from './core/auth/store';
+export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliLogin } from './core/auth/login';
+export { parseManifest, loadManifest, MANIFEST_KEYS, ManifestError, manifestJsonSchema } from './core/manifest';
+export { detect, formatDetectReport } from './core/staging/detect';
+export { builtinBuildpacks, describeBuildpack } from './core/staging/buildpacks';
+// Issue 8: droplet → image. dockerode comes with these, still only on first use.
+export { exportApp, exportDroplet } from './core/docker/export';
+
+export { runCli } from './cli/main';
