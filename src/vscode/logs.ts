@@ -38,7 +38,9 @@ export class AppLogs implements vscode.Disposable {
       write(`── Logs of ${appName} on ${session.target.name} (${session.org.name}/${session.space.name}) · ${new Date().toLocaleTimeString()} ──`);
       // The last five minutes first, as `cf logs --recent` would show them.
       const since = BigInt(Date.now() - 5 * 60_000) * 1_000_000n;
-      stream.stop = c.followLogs(session, appGuid, (l) => write(c.formatLogLine(l)), { sinceNs: since, intervalMs: 500 });
+      const follower = c.followLogs(session, appGuid, (l) => write(c.formatLogLine(l)), { sinceNs: since, intervalMs: 500, keepFollowing: true });
+      follower.catch((err: unknown) => write(`── logs unavailable: ${c.formatError(err)} ──`));
+      stream.stop = () => follower.then((f) => f.stop(), () => undefined);
     }
     if (reveal) s.channel.show(true);
     return name;

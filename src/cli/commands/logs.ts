@@ -1,6 +1,7 @@
 // logs APP [--recent]: as `cf logs` does — a header, then either the recent
 // logs or the live stream until Ctrl-C, in the cf CLI's line format.
-import { formatCfLog, recentLogs, retrievingHeader, streamLogs } from '../../core/push/log-stream';
+import { formatCfLog, recentLogs, retrievingHeader } from '../../core/push/log-stream';
+import { followLogs } from '../../core/push/logs';
 import { findApp } from '../../core/push/steps';
 import { need, parse } from '../args';
 import { terminalReporter } from '../reporter';
@@ -16,7 +17,7 @@ export const logsCmd: Command = async (argv) => {
     for (const l of await recentLogs(s, app.guid)) for (const line of formatCfLog(l)) console.log(line);
     return;
   }
-  const stream = await streamLogs(s, app.guid, (l) => {
+  const stream = await followLogs(s, app.guid, (l) => {
     for (const line of formatCfLog(l)) console.log(line);
   });
   const interrupted = new Promise<void>((res) => {

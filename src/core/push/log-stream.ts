@@ -1,13 +1,12 @@
 // `cfpush logs`: recent logs (log-cache read, newest 1000 like `cf logs
-// --recent`) and live logs (the local foundation's server-sent-event stream
-// `GET /api/v1/stream/:source_id`, else log-cache polling as the cf CLI v7+
-// does), printed in the cf CLI's format:
+// --recent`) and the cf CLI's line format for them and for live logs
+// (followLogs in logs.ts):
 //
 //    2026-11-24T09:00:00.00+0000 [APP/PROC/WEB/0] OUT hello
 import { httpFetch } from '../http-client';
 import type { Session } from '../session';
 import { CfPushError } from '../errors';
-import { envelopeToLine, followLogs, linesInOrder, type Envelope, type LogLine } from './logs';
+import { linesInOrder, type Envelope, type LogLine } from './logs';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -48,71 +47,6 @@ export async function recentLogs(session: Session, appGuid: string, limit = 1000
   }
   const body = (await res.json()) as { envelopes?: { batch?: Envelope[] } };
   return linesInOrder(body.envelopes?.batch);
-}
-
-export interface LogStream {
-  /** 'stream' (server-sent events) or 'poll' (log-cache reads, targets without the stream endpoint). */
-  mode: 'stream' | 'poll';
-  /** Resolves when the stream ends by itself (the server went away). */
-  ended: Promise<void>;
-  stop(): Promise<void>;
-}
-
-/**
- * Follows an app's logs from now on, calling `onLine` for each. Uses the local
- * foundation's SSE stream; a target without it (404) is polled instead.
- */
-export async function streamLogs(session: Session, appGuid: string, onLine: (l: LogLine) => void): Promise<LogStream> {
-  const base = await logCacheBase(session);
-  const ac = new AbortController();
-  const res = base
-    ? await httpFetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}`, {
-        headers: { authorization: `bearer ${await session.cc.token()}`, accept: 'text/event-stream' },
-        signal: ac.signal,
-        insecure: session.target.skipSslValidation,
-      }).catch(() => undefined)
-    : undefined;
-  if (!res || !res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    res?.body.destroy();
-    const stop = followLogs(session, appGuid, onLine);
-    return { mode: 'poll', ended: new Promise(() => {}), stop };
-  }
-  const body = res.body;
-  const ended = (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
-    try {
-      for await (const chunk of body) {
-        buf += decoder.decode(chunk as Uint8Array, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const event = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = event
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trimStart())
-            .join('\n');
-          if (!data) continue;
-          const msg = JSON.parse(data) as { batch?: Envelope[] };
-          for (const e of msg.batch ?? []) {
-            const l = envelopeToLine(e);
-            if (l) onLine(l);
-          }
-        }
-      }
-    } catch {
-      /* aborted or the connection dropped */
-    }
-  })();
-  return {
-    mode: 'stream',
-    ended,
-    stop: async () => {
-      ac.abort();
-      await ended;
-    },
-  };
 }
 
 /** "Retrieving logs for app A in org O / space S as U..." (the user from the token). */

@@ -1,5 +1,6 @@
-// Reads an app's logs from log-cache (`links.log_cache`), the same source the
-// cf CLI uses for staging output, so local and remote targets look alike.
+// Reads and follows an app's logs from log-cache (`links.log_cache`), the same
+// source the cf CLI uses for staging output, so local and remote targets look
+// alike; the local foundation adds a server-sent-event stream on top.
 import { httpFetch } from '../http-client';
 import type { Session } from '../session';
 
@@ -53,26 +54,48 @@ export function formatLogLine(l: LogLine): string {
   return `[${l.sourceType}/${l.instance}] ${l.stream} ${l.text}`;
 }
 
-/** Streams new log lines to `onLine` until stopped; returns the stop function. */
-export function followLogs(
-  session: Session,
-  appGuid: string,
-  onLine: (l: LogLine) => void,
-  opts: { sinceNs?: bigint; filter?: (l: LogLine) => boolean; intervalMs?: number } = {},
-): () => Promise<void> {
+export interface LogFollower {
+  /** 'stream' (the local foundation's server-sent events) or 'poll' (log-cache reads: targets without the stream). */
+  mode: 'stream' | 'poll';
+  /** Resolves when the stream ends by itself (the server went away; not with keepFollowing); never while polling. */
+  ended: Promise<void>;
+  /** Stops following, after handing over the lines written before the call. */
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  /** Replay from this time (ns); default now. */
+  sinceNs?: bigint;
+  filter?: (l: LogLine) => boolean;
+  /** Polling interval when there is no stream. */
+  intervalMs?: number;
+  /** When the stream ends by itself (the foundation stopped), poll on instead of resolving `ended`. */
+  keepFollowing?: boolean;
+}
+
+/**
+ * Follows an app's log lines from `sinceNs` on, each once and in order: the
+ * foundation's `GET /api/v1/stream/:source_id` (server-sent events, replaying
+ * from `start_time`) where the target has it, else log-cache polling as the cf
+ * CLI v7+ does. Staging output, `cfpush logs` and the editor's log view all
+ * follow logs through this.
+ */
+export async function followLogs(session: Session, appGuid: string, onLine: (l: LogLine) => void, opts: FollowOptions = {}): Promise<LogFollower> {
   let since = opts.sinceNs ?? BigInt(Date.now()) * 1_000_000n;
+  // Stream and catch-up reads overlap: timestamps are unique per app, so `since` dedups.
+  const deliver = (l: LogLine) => {
+    if (l.timestampNs < since) return;
+    since = l.timestampNs + 1n;
+    if (!opts.filter || opts.filter(l)) onLine(l);
+  };
+  const catchUp = async () => {
+    for (const l of await readLogs(session, appGuid, since).catch(() => [])) deliver(l);
+  };
   let stopped = false;
   let wake: () => void = () => {};
-  const tick = async () => {
-    for (const l of await readLogs(session, appGuid, since)) {
-      if (l.timestampNs < since) continue;
-      since = l.timestampNs + 1n;
-      if (!opts.filter || opts.filter(l)) onLine(l);
-    }
-  };
-  const loop = (async () => {
+  const poll = async () => {
     while (!stopped) {
-      await tick().catch(() => undefined);
+      await catchUp();
       await new Promise<void>((r) => {
         const t = setTimeout(r, opts.intervalMs ?? 250);
         wake = () => {
@@ -81,11 +104,79 @@ export function followLogs(
         };
       });
     }
-  })();
-  return async () => {
-    stopped = true;
-    wake(); // do not make the caller wait out the poll interval
-    await loop;
-    await tick().catch(() => undefined); // the last lines written before the build finished
   };
+  let poller: Promise<void> | undefined;
+  let endedBySelf: () => void = () => {};
+  const ended = new Promise<void>((r) => (endedBySelf = r));
+  const stream = await openStream(session, appGuid, since, deliver);
+  if (!stream) poller = poll();
+  else {
+    void stream.ended.then(() => {
+      if (stopped) return;
+      // The server went away: keep polling until it is back, or report the end.
+      if (opts.keepFollowing) poller = poll();
+      else endedBySelf();
+    });
+  }
+  return {
+    mode: stream ? 'stream' : 'poll',
+    ended,
+    stop: async () => {
+      stopped = true;
+      stream?.close();
+      wake(); // do not make the caller wait out the poll interval
+      await stream?.ended;
+      await poller;
+      await catchUp(); // lines written before the call that are still in flight
+    },
+  };
+}
+
+/** The SSE stream, or undefined when the target has none (a real CF's log-cache answers 404). */
+async function openStream(
+  session: Session,
+  appGuid: string,
+  sinceNs: bigint,
+  onLine: (l: LogLine) => void,
+): Promise<{ ended: Promise<void>; close(): void } | undefined> {
+  const base = (await session.cc.link('log_cache'))?.replace(/\/+$/, '');
+  if (!base) return undefined;
+  const ac = new AbortController();
+  const res = await httpFetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}?start_time=${sinceNs}`, {
+    headers: { authorization: `bearer ${await session.cc.token()}`, accept: 'text/event-stream' },
+    signal: ac.signal,
+    insecure: session.target.skipSslValidation,
+  }).catch(() => undefined);
+  if (!res || !res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    res?.body?.destroy();
+    return undefined;
+  }
+  const body = res.body;
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of body) {
+        buf += decoder.decode(chunk as Uint8Array, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = buf
+            .slice(0, i)
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          buf = buf.slice(i + 2);
+          if (!data) continue; // a comment (connected / keep-alive)
+          for (const e of (JSON.parse(data) as { batch?: Envelope[] }).batch ?? []) {
+            const l = envelopeToLine(e);
+            if (l) onLine(l);
+          }
+        }
+      }
+    } catch {
+      /* aborted, or the connection dropped */
+    }
+  })();
+  return { ended, close: () => ac.abort() };
 }

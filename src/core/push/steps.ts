@@ -124,7 +124,7 @@ export async function stage(
 ): Promise<CcDroplet> {
   r.step(`Staging ${app.name}`);
   const since = BigInt(Date.now() - 1000) * 1_000_000n;
-  const stop = followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
+  const logs = await followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
     sinceNs: since,
     filter: (l) => l.sourceType === 'STG',
   });
@@ -137,7 +137,7 @@ export async function stage(
       { what: `${app.name} to stage`, timeoutMs: STAGING_TIMEOUT_MS, signal, hint: 'Raise CF_STAGING_TIMEOUT (minutes) if staging is just slow.' },
     );
   } finally {
-    await stop();
+    await logs.stop();
   }
   if (build.state === 'FAILED' || !build.droplet) {
     const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
