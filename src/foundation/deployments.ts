@@ -81,11 +81,31 @@ export function createDeployment(
     health_check: structuredClone(template.health_check ?? defaultHealthCheck('web')),
   });
   d.new_process_guid = proc.guid;
+  d.old_instances = Object.fromEntries(webs.map((p) => [p.guid, p.instances]));
   f.store.touch(d);
+  start(f, d, proc);
+  return d;
+}
+
+function start(f: Foundation, d: DeploymentRec, proc: ProcessRec): void {
   void roll(f, d, proc).catch((err) => {
     setStatus(f, d, 'FINALIZED', 'CANCELED', `Deployment failed: ${(err as Error).message}`);
   });
-  return d;
+}
+
+/**
+ * After a restart: ACTIVE deployments go on from the instance counts the
+ * state holds, like CC's deployment updater, which keeps no state of its own.
+ * Without that a killed rollout would leave two web processes behind.
+ */
+export function resumeDeployments(f: Foundation): void {
+  for (const d of f.store.list('deployments')) {
+    if (d.value !== 'ACTIVE') continue;
+    const app = f.store.get('apps', d.app_guid);
+    const proc = d.new_process_guid ? f.store.get('processes', d.new_process_guid) : undefined;
+    if (app && proc) start(f, d, proc);
+    else setStatus(f, d, 'FINALIZED', d.reason === 'CANCELING' || !app ? 'CANCELED' : 'DEPLOYED');
+  }
 }
 
 export function cancelDeployment(f: Foundation, d: DeploymentRec): void {
@@ -97,7 +117,7 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
   const app = f.store.get('apps', d.app_guid);
   if (!app) return;
   const olds = webProcesses(f, app.guid).filter((p) => p.guid !== proc.guid);
-  const original = new Map(olds.map((p) => [p.guid, p.instances]));
+  const original = new Map(olds.map((p) => [p.guid, d.old_instances?.[p.guid] ?? p.instances]));
   const live = () => d.value === 'ACTIVE' && !!f.store.get('apps', app.guid);
   const healthTimeoutMs = ((proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S) + 10) * 1000;
 

@@ -11,6 +11,7 @@ import { Auth } from './auth';
 import type { Foundation } from './context';
 import { lockDataDir } from './lock';
 import { LogStore } from './logs';
+import { resumeDeployments } from './deployments';
 import { handleLogStream } from './logstream';
 import { listen } from './ports';
 import { Presenter } from './present';
@@ -89,6 +90,7 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
 
   router.rebuildNow();
   f.supervisor.resume();
+  resumeDeployments(f);
 
   const info: FoundationInfo = { pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString() };
   const infoFile = join(dataDir, FOUNDATION_JSON);

@@ -130,6 +130,8 @@ export interface DeploymentRec extends Meta {
   error: string | null;
   /** The web process this deployment brings up next to the old one(s). */
   new_process_guid: string | null;
+  /** Instances of each old web process when it began: what a cancel restores, also after a restart. */
+  old_instances?: Record<string, number>;
 }
 
 export interface JobRec extends Meta {
@@ -197,10 +199,7 @@ export class Store {
     this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : emptyState();
     // Documents written before these collections existed.
     for (const k of ['service_instances', 'service_bindings', 'deployments'] as const) this.state[k] ??= {};
-    // A deployment cannot resume its rolling loop after a restart: finish it where it stands.
-    for (const d of Object.values(this.state.deployments)) {
-      if (d.value === 'ACTIVE') Object.assign(d, { value: 'FINALIZED', reason: d.reason === 'CANCELING' ? 'CANCELED' : 'DEPLOYED', last_status_change: now() });
-    }
+    // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.
     for (const b of Object.values(this.state.builds)) {
