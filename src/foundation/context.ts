@@ -18,3 +18,6 @@ export interface Foundation {
   /** Routes or their destinations changed: the router rebuilds its table. */
   routesChanged(): void;
 }
+
+/** The running foundation's address file in its data dir (pid, URLs, app runtime). */
+export const FOUNDATION_JSON = 'foundation.json';

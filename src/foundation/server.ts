@@ -8,7 +8,8 @@ import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
 import { persistBeforeReply } from './http';
 import { Auth } from './auth';
-import type { Foundation } from './context';
+import { FOUNDATION_JSON, type Foundation } from './context';
+import type { AppRuntime } from './stack-instances';
 import { lockDataDir } from './lock';
 import { LogStore } from './logs';
 import { resumeDeployments } from './deployments';
@@ -37,6 +38,8 @@ export interface FoundationInfo {
   apiPort: number;
   routerPort: number;
   startedAt: string;
+  /** Where buildpack instances run; a restart after a kill reads it to clean up containers. */
+  appRuntime?: AppRuntime;
 }
 
 export interface RunningFoundation extends FoundationInfo {
@@ -44,7 +47,7 @@ export interface RunningFoundation extends FoundationInfo {
   close(): Promise<void>;
 }
 
-export const FOUNDATION_JSON = 'foundation.json';
+export { FOUNDATION_JSON };
 
 export async function startFoundation(opts: FoundationOptions): Promise<RunningFoundation> {
   const dataDir = resolve(opts.dataDir);
@@ -92,7 +95,10 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.supervisor.resume();
   resumeDeployments(f);
 
-  const info: FoundationInfo = { pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString() };
+  const info: FoundationInfo = {
+    pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString(),
+    appRuntime: opts.supervisor?.appRuntime ?? 'process',
+  };
   const infoFile = join(dataDir, FOUNDATION_JSON);
   writeFileAtomic.sync(infoFile, JSON.stringify(info, null, 2) + '\n');
 

@@ -33,7 +33,7 @@ import { parseExecutionMetadata } from '../core/docker/metadata';
 import { spawnContainer, type ContainerExit, type ContainerInstance, type ContainerUsage } from '../core/docker/run';
 import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
 import { launchSpec } from '../core/staging/launcher';
-import type { Foundation } from './context';
+import { FOUNDATION_JSON, type Foundation } from './context';
 import { dockerOf } from './docker';
 import { FOUNDATION_ENV, vcapApplication } from './env';
 import { appProcesses } from './model';
@@ -187,11 +187,22 @@ export class Supervisor {
     const deadline = Date.now() + 5000;
     while ([...pids].some(alive) && Date.now() < deadline) await sleep(10);
     this.writePids();
-    // Containers of docker-lifecycle instances carry this foundation's label.
-    await dockerOf(this.f).removeLeftovers(this.o.appRuntime === 'container').catch((err) => {
+    // Containers of docker-lifecycle instances carry this foundation's label; so do
+    // buildpack instances when this run, or the killed one, used the stack image.
+    const containers = this.o.appRuntime === 'container' || this.previousRuntime() === 'container';
+    await dockerOf(this.f).removeLeftovers(containers).catch((err) => {
       this.f.logs.emit('', 'CELL', '0', `supervisor: could not remove leftover containers: ${(err as Error).message}`, 'ERR');
     });
     return [...pids];
+  }
+
+  /** The app runtime of the foundation that last ran on this data dir (its foundation.json outlives a kill). */
+  private previousRuntime(): string | undefined {
+    try {
+      return (JSON.parse(readFileSync(join(this.f.store.dataDir, FOUNDATION_JSON), 'utf8')) as { appRuntime?: string }).appRuntime;
+    } catch {
+      return undefined;
+    }
   }
 
   private writePids(): void {

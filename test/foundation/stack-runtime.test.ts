@@ -4,7 +4,7 @@
 // user vcap), behind the same router. Needs the real engine and the stack image:
 // skipped locally without them, failed on CI (test/docker/engine.ts, test/export/stack.ts).
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -94,4 +94,21 @@ describe('foundation start --app-runtime container: buildpack instances in the s
       await eventually('the container to be removed', async () => ((await containersOf(guid, true)).length === 0 ? true : undefined));
     });
   }
+
+  it('killed (-9) with instances in containers, then started in process mode: the containers it left are removed', async (t) => {
+    if (!(await foundation(t))) return;
+    await c.ok(['start', 'hello-node']);
+    const guid = await appGuid('hello-node');
+    await eventually('a container for hello-node', async () => ((await containersOf(guid)).length ? true : undefined));
+    const dataDir = join(c.home, 'foundation');
+    const { pid, appRuntime } = JSON.parse(readFileSync(join(dataDir, 'foundation.json'), 'utf8'));
+    assert.equal(appRuntime, 'container', 'foundation.json records the runtime');
+    process.kill(pid, 'SIGKILL');
+    started = false;
+    await c.ok(['foundation', 'start']); // process mode
+    const left = await docker!.listContainers({ all: true, filters: { label: [`${FOUNDATION_LABEL}=${dataDir}`] } });
+    assert.deepEqual(left.map((x) => x.Id), [], 'no container of the killed foundation is left');
+    // The app runs on as a host process behind the same router.
+    await eventually('hello-node answering', async () => ((await httpGet(`http://hello-node.localhost:${c.routerPort}/`)).body === 'hello CF summit' ? true : undefined));
+  });
 });
