@@ -13,6 +13,7 @@ import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 import { tempDir } from '../foundation/helpers';
 import { InstanceCounter } from '../../src/foundation/traffic';
 import { load, machine, median, pickLoadGen, saveResult, type LoadResult } from './router-lib';
+import { cpuTicks } from './fixture';
 
 interface Side {
   name: 'on' | 'off';
@@ -26,11 +27,6 @@ interface Side {
   usPerReq: number[];
 }
 
-function ticks(pid: number): number {
-  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 /** ns per count() over many calls (a status mix like real traffic; the ring wraps every 600 s of simulated time). */
 function countNs(): number {
@@ -76,9 +72,9 @@ async function main() {
     for (let i = 0; i < rounds; i++) {
       const order = i % 2 === 0 ? sides : [...sides].reverse();
       for (const s of order) {
-        const t0 = ticks(s.pid);
+        const t0 = cpuTicks(s.pid);
         const r = await load(gen, s.url, s.host, { connections, seconds });
-        const us = (ticks(s.pid) - t0) * 10_000;
+        const us = (cpuTicks(s.pid) - t0) * 10_000;
         s.runs.push(r);
         s.cpuUs += us;
         s.requests += r.requests;

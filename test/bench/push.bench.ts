@@ -7,8 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpGet } from '../../src/core/http-get';
 import { push } from '../../src/core/push';
-import { openSession } from '../../src/core/targets';
-import { cliEnv, freePort, repoRoot } from '../helpers/cli';
+import { freePort, repoRoot } from '../helpers/cli';
+import { withLocalFoundation } from './fixture';
 
 const quiet = { step() {}, log() {}, warn() {} };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -34,14 +34,10 @@ async function bareStart(dir: string): Promise<number> {
 
 async function main() {
   const runs = Number(process.env.BENCH_RUNS) || 7;
-  const c = await cliEnv();
-  Object.assign(process.env, c.env);
-  try {
-    await c.ok(['foundation', 'start']);
+  await withLocalFoundation(async ({ s }) => {
     const work = mkdtempSync(join(tmpdir(), 'cfpush-bench-'));
     const src = join(work, 'hello-node');
     cpSync(join(repoRoot, 'examples', 'hello-node'), src, { recursive: true });
-    const s = await openSession({ target: 'local' });
 
     const bare: number[] = [];
     for (let i = 0; i < runs; i++) bare.push(await bareStart(src));
@@ -80,9 +76,7 @@ async function main() {
     );
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     writeFileSync(join(repoRoot, 'test-results', 'bench-push.json'), JSON.stringify(result, null, 2));
-  } finally {
-    await c.cleanup();
-  }
+  });
 }
 
 main().catch((e) => {

@@ -1,27 +1,37 @@
 // Router throughput (issue 3, benchmark b): hello-node pushed to the local
 // foundation, the same load generator against the app's own port (direct)
 // and through the router (Host: <app>.localhost), alternating in one run.
-// Ratio = router requests/s ÷ direct requests/s (goal ≥ 0.8).
-import { cpSync, readFileSync } from 'node:fs';
+// Ratio = router requests/s ÷ direct requests/s (goal ≥ 0.8). nginx and
+// HAProxy, when installed, are measured the same way as references.
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { push } from '../../src/core/push';
-import { openSession } from '../../src/core/targets';
-import { cliEnv, repoRoot } from '../helpers/cli';
+import { repoRoot } from '../helpers/cli';
 import { tempDir } from '../foundation/helpers';
+import { cpuTicks as ticks, TICK_US, withLocalFoundation } from './fixture';
+import { startRefProxies } from './ref-proxies';
 import { load, machine, pickLoadGen, quiet, saveResult, type LoadResult } from './router-lib';
+
+interface Path {
+  name: string;
+  url: string;
+  host: string;
+  /** The proxy's pid (NaN for direct): its CPU time per request. */
+  pid: number;
+  runs: LoadResult[];
+  proxyUs: number;
+  appUs: number;
+  requests: number;
+}
 
 async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS) || 3;
   const seconds = Number(process.env.BENCH_SECONDS) || 5;
   const connections = Number(process.env.BENCH_CONNECTIONS) || 50;
   const gen = pickLoadGen();
-  const c = await cliEnv();
-  Object.assign(process.env, c.env);
-  try {
-    await c.ok(['foundation', 'start']);
+  await withLocalFoundation(async ({ c, s, daemonPid, appPids }) => {
     const src = join(tempDir('cfpush-bench-rtr-'), 'hello-node');
     cpSync(join(repoRoot, 'examples', 'hello-node'), src, { recursive: true });
-    const s = await openSession({ target: 'local' });
     const [app] = await push(s, { dir: src, appName: 'bench-rtr' }, quiet);
     const routerUrl = `http://127.0.0.1:${c.routerPort}/`;
     const host = new URL(app!.urls[0]!).hostname;
@@ -29,70 +39,72 @@ async function main() {
     const stats = await s.cc.get<{ resources: { instance_ports: { external: number }[] }[] }>(`/v3/processes/${web.guid}/stats`);
     const directUrl = `http://127.0.0.1:${stats.resources[0]!.instance_ports[0]!.external}/`;
 
-    // Warm both paths (JIT, keep-alive pools).
+    // Warm the paths (JIT, keep-alive pools).
     await load(gen, directUrl, '127.0.0.1', { connections, seconds: 1 });
     await load(gen, routerUrl, host, { connections, seconds: 1 });
     // CPU per request from /proc: the daemon (router) and the app instance, so
     // the cost is visible even when other load on the machine skews req/s.
-    const dataDir = join(c.home, 'foundation');
-    const daemonPid = (JSON.parse(readFileSync(join(dataDir, 'foundation.json'), 'utf8')) as { pid: number }).pid;
-    const appPid = Number(Object.keys(JSON.parse(readFileSync(join(dataDir, 'pids.json'), 'utf8')) as Record<string, string>)[0]);
-    const ticks = (pid: number) => {
-      try {
-        const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        return Number(fields[11]) + Number(fields[12]);
-      } catch {
-        return NaN;
+    const appPid = appPids()[0]!;
+    // Each path in turn, every round: direct, the router, then the reference
+    // proxies (nginx / HAProxy when installed) in front of the same instance.
+    const refs = await startRefProxies(Number(new URL(directUrl).port));
+    const paths: Path[] = [
+      { name: 'direct', url: directUrl, host: '127.0.0.1', pid: NaN, runs: [], proxyUs: 0, appUs: 0, requests: 0 },
+      { name: 'router', url: routerUrl, host, pid: daemonPid, runs: [], proxyUs: 0, appUs: 0, requests: 0 },
+      ...refs.map((p): Path => ({ name: p.name, url: p.url, host, pid: p.pid, runs: [], proxyUs: 0, appUs: 0, requests: 0 })),
+    ];
+    try {
+      for (const p of paths.slice(2)) await load(gen, p.url, p.host, { connections, seconds: 1 });
+      for (let i = 0; i < rounds; i++) {
+        for (const p of paths) {
+          const a = ticks(appPid);
+          const x = ticks(p.pid);
+          const r = await load(gen, p.url, p.host, { connections, seconds });
+          p.appUs += (ticks(appPid) - a) * TICK_US;
+          p.proxyUs += (ticks(p.pid) - x) * TICK_US;
+          p.requests += r.requests;
+          p.runs.push(r);
+        }
       }
-    };
-    const cpu = { routerUs: 0, appViaRouterUs: 0, appDirectUs: 0, routed: 0, direct: 0 };
-    const direct: LoadResult[] = [];
-    const router: LoadResult[] = [];
-    for (let i = 0; i < rounds; i++) {
-      let a = ticks(appPid);
-      const d = await load(gen, directUrl, '127.0.0.1', { connections, seconds });
-      cpu.appDirectUs += (ticks(appPid) - a) * 10_000;
-      cpu.direct += d.requests;
-      direct.push(d);
-      a = ticks(appPid);
-      const r0 = ticks(daemonPid);
-      const r = await load(gen, routerUrl, host, { connections, seconds });
-      cpu.routerUs += (ticks(daemonPid) - r0) * 10_000;
-      cpu.appViaRouterUs += (ticks(appPid) - a) * 10_000;
-      cpu.routed += r.requests;
-      router.push(r);
+    } finally {
+      for (const r of refs) r.stop();
     }
     const sum = (xs: LoadResult[]) => xs.reduce((a, r) => a + r.rps, 0);
-    const failed = [...direct, ...router].reduce((a, r) => a + r.non2xx + r.errors, 0);
+    const [direct, router] = paths as [Path, Path];
+    const failed = paths.reduce((a, p) => a + p.runs.reduce((b, r) => b + r.non2xx + r.errors, 0), 0);
+    const ratioOf = (p: Path) => Number((sum(p.runs) / sum(direct.runs)).toFixed(3));
+    const us = (v: number, p: Path) => Number((v / p.requests).toFixed(1));
     const result = {
       machine: machine(),
       loadGenerator: gen,
       connections,
       seconds,
       rounds,
-      directRps: direct.map((r) => Math.round(r.rps)),
-      routerRps: router.map((r) => Math.round(r.rps)),
-      directP99Ms: direct.map((r) => r.p99Ms),
-      routerP99Ms: router.map((r) => r.p99Ms),
-      ratio: Number((sum(router) / sum(direct)).toFixed(3)),
-      ratioPerRound: router.map((r, i) => Number((r.rps / direct[i]!.rps).toFixed(3))),
+      directRps: direct.runs.map((r) => Math.round(r.rps)),
+      routerRps: router.runs.map((r) => Math.round(r.rps)),
+      directP99Ms: direct.runs.map((r) => r.p99Ms),
+      routerP99Ms: router.runs.map((r) => r.p99Ms),
+      ratio: ratioOf(router),
+      ratioPerRound: router.runs.map((r, i) => Number((r.rps / direct.runs[i]!.rps).toFixed(3))),
       ratioGoal: 0.8,
       failedRequests: failed,
       cpuUsPerRequest: {
-        router: Number((cpu.routerUs / cpu.routed).toFixed(1)),
-        appBehindRouter: Number((cpu.appViaRouterUs / cpu.routed).toFixed(1)),
-        appDirect: Number((cpu.appDirectUs / cpu.direct).toFixed(1)),
+        router: us(router.proxyUs, router),
+        appBehindRouter: us(router.appUs, router),
+        appDirect: us(direct.appUs, direct),
       },
+      // The same measurement through mature proxies: the machine's ceiling for any proxy here.
+      reference: Object.fromEntries(
+        paths.slice(2).map((p) => [p.name, { rps: p.runs.map((r) => Math.round(r.rps)), ratio: ratioOf(p), proxyUsPerRequest: us(p.proxyUs, p), appUsPerRequest: us(p.appUs, p), routerOverThis: Number((sum(router.runs) / sum(p.runs)).toFixed(3)) }]),
+      ),
     };
     console.log(JSON.stringify(result, null, 2));
     const avg = (xs: LoadResult[]) => Math.round(sum(xs) / xs.length);
-    console.log(`| ${gen} -c${connections}, ${rounds}×${seconds} s | ${avg(direct)} req/s | ${avg(router)} req/s | **${result.ratio}** (${Math.min(...result.ratioPerRound)}–${Math.max(...result.ratioPerRound)}) | ${failed} | ${result.cpuUsPerRequest.router} / ${result.cpuUsPerRequest.appDirect} µs |`);
+    const refCells = paths.slice(2).map((p) => `${p.name} ${ratioOf(p)} (${us(p.proxyUs, p)} µs)`).join(', ') || 'not installed';
+    console.log(`| ${gen} -c${connections}, ${rounds}×${seconds} s | ${avg(direct.runs)} req/s | ${avg(router.runs)} req/s | **${result.ratio}** (${Math.min(...result.ratioPerRound)}–${Math.max(...result.ratioPerRound)}) | ${failed} | ${result.cpuUsPerRequest.router} / ${result.cpuUsPerRequest.appDirect} µs | ${refCells} |`);
     saveResult('router', result);
     if (failed) process.exitCode = 1;
-  } finally {
-    await c.cleanup();
-  }
+  });
 }
 
 main().catch((e) => {

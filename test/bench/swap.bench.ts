@@ -6,8 +6,7 @@
 // still reach the old app (sampled by keep-alive clients reading bodies).
 import { Agent, request } from 'node:http';
 import { push, swapRoutes } from '../../src/core/push';
-import { openSession } from '../../src/core/targets';
-import { cliEnv } from '../helpers/cli';
+import { withLocalFoundation } from './fixture';
 import { bodyApp, load, machine, median, pickLoadGen, quiet, saveResult } from './router-lib';
 
 interface Sample {
@@ -21,11 +20,7 @@ async function main() {
   const everyMs = Number(process.env.BENCH_SWAP_EVERY_MS) || 600;
   const connections = Number(process.env.BENCH_CONNECTIONS) || 50;
   const gen = pickLoadGen();
-  const c = await cliEnv();
-  Object.assign(process.env, c.env);
-  try {
-    await c.ok(['foundation', 'start']);
-    const s = await openSession({ target: 'local' });
+  await withLocalFoundation(async ({ c, s }) => {
     await push(s, { dir: bodyApp('blue', 'blue'), appName: 'blue' }, quiet);
     await push(s, { dir: bodyApp('green', 'green'), appName: 'green' }, quiet);
     const host = 'blue.localhost';
@@ -114,9 +109,7 @@ async function main() {
     );
     saveResult('swap', result);
     if (result.failedRequests || stale) process.exitCode = 1;
-  } finally {
-    await c.cleanup();
-  }
+  });
 }
 
 main().catch((e) => {
