@@ -35,19 +35,34 @@ function allRunning(f: Foundation, proc: ProcessRec): boolean {
   return stats.length === proc.instances && stats.every((s) => s.state === 'RUNNING');
 }
 
-export function createDeployment(
-  f: Foundation, app: AppRec, dropletGuid: string, opts: { maxInFlight: number; webInstances?: number },
-): DeploymentRec {
+export interface DeploymentOptions {
+  maxInFlight: number;
+  webInstances?: number;
+  /** Canary: instance weights of options.canary.steps; null = one canary instance; undefined = rolling. */
+  canary?: number[] | null;
+}
+
+/** Paused canaries wait on these (continue / cancel / supersede wake them; a slow timer covers the rest). */
+const wakers = new Map<string, () => void>();
+function wake(d: DeploymentRec): void {
+  wakers.get(d.guid)?.();
+}
+
+export function createDeployment(f: Foundation, app: AppRec, dropletGuid: string, opts: DeploymentOptions): DeploymentRec {
   const previous = app.droplet_guid;
   const webs = webProcesses(f, app.guid);
   const active = f.store.list('deployments').filter((x) => x.app_guid === app.guid && x.value === 'ACTIVE');
-  for (const a of active) setStatus(f, a, 'FINALIZED', 'SUPERSEDED');
+  for (const a of active) {
+    setStatus(f, a, 'FINALIZED', 'SUPERSEDED');
+    wake(a);
+  }
   const target = opts.webInstances ?? active[0]?.web_instances ?? webs[0]?.instances ?? 1;
   const t = now();
   const d = f.store.put('deployments', {
     ...meta(),
     app_guid: app.guid,
-    strategy: 'rolling',
+    strategy: opts.canary === undefined ? 'rolling' : 'canary',
+    ...(opts.canary === undefined ? {} : { canary: { weights: opts.canary, current: 1 } }),
     droplet_guid: dropletGuid,
     previous_droplet_guid: previous,
     max_in_flight: opts.maxInFlight,
@@ -110,6 +125,18 @@ export function resumeDeployments(f: Foundation): void {
 
 export function cancelDeployment(f: Foundation, d: DeploymentRec): void {
   setStatus(f, d, 'ACTIVE', 'CANCELING');
+  wake(d);
+}
+
+/** A paused canary goes on: to its next step, or after the last one to the rest of the rollout. */
+export function continueDeployment(f: Foundation, d: DeploymentRec): void {
+  setStatus(f, d, 'ACTIVE', 'DEPLOYING');
+  wake(d);
+}
+
+/** New instances a canary step runs: its weight of the web instances, rounded down but at least one. */
+export function canaryInstances(weight: number | undefined, webInstances: number): number {
+  return weight === undefined ? 1 : Math.max(1, Math.floor((weight * webInstances) / 100));
 }
 
 /** The rolling loop; returns when the deployment is finalized (or superseded). */
@@ -135,6 +162,8 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
     }
     return true;
   };
+
+  if (d.canary) await canarySteps(f, d, proc, olds, live, waitRunning);
 
   while (live() && d.reason === 'DEPLOYING') {
     const oldTotal = olds.reduce((n, p) => n + p.instances, 0);
@@ -182,4 +211,51 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
   await f.supervisor.sync(app.guid);
   f.routesChanged();
   setStatus(f, d, 'FINALIZED', 'DEPLOYED');
+}
+
+/**
+ * The canary part of a deployment: each step brings the new process to its
+ * instances (weighted steps also take old instances away, so the instance mix
+ * follows the weight), waits until they run, then pauses at ACTIVE/PAUSED
+ * until continue or cancel. Picks up at the recorded step after a restart.
+ */
+async function canarySteps(
+  f: Foundation, d: DeploymentRec, proc: ProcessRec, olds: ProcessRec[], live: () => boolean, waitRunning: (p: ProcessRec) => Promise<boolean>,
+): Promise<void> {
+  const canary = d.canary!;
+  const total = canary.weights?.length ?? 1;
+  while (live() && (d.reason === 'DEPLOYING' || d.reason === 'PAUSED') && canary.current <= total) {
+    const weight = canary.weights?.[canary.current - 1];
+    const wantNew = Math.min(d.web_instances, canaryInstances(weight, d.web_instances));
+    if (proc.instances < wantNew) proc.instances = wantNew;
+    f.store.touch(proc);
+    if (weight !== undefined) {
+      let extra = olds.reduce((n, p) => n + p.instances, 0) - Math.max(0, d.web_instances - proc.instances);
+      for (const p of [...olds].reverse()) {
+        const n = Math.min(Math.max(0, extra), p.instances);
+        p.instances -= n;
+        extra -= n;
+        f.store.touch(p);
+      }
+    }
+    await f.supervisor.sync(d.app_guid);
+    if (d.reason === 'DEPLOYING') {
+      if (!(await waitRunning(proc))) return;
+      setStatus(f, d, 'ACTIVE', 'PAUSED');
+    }
+    while (live() && d.reason === 'PAUSED') {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1000);
+        t.unref();
+        wakers.set(d.guid, () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    wakers.delete(d.guid);
+    if (!live() || d.reason !== 'DEPLOYING') return;
+    canary.current++;
+    f.store.touch(d);
+  }
 }

@@ -292,6 +292,7 @@ export class Presenter {
         value: d.value,
         reason: d.reason,
         details: { last_successful_healthcheck: d.updated_at, last_status_change: d.last_status_change, error: d.error },
+        ...(d.canary ? { canary: { steps: { current: Math.min(d.canary.current, d.canary.weights?.length ?? 1), total: d.canary.weights?.length ?? 1 } } } : {}),
       },
       strategy: d.strategy,
       options: {
@@ -300,6 +301,7 @@ export class Presenter {
         memory_in_mb: proc?.memory_in_mb ?? null,
         disk_in_mb: proc?.disk_in_mb ?? null,
         log_rate_limit_in_bytes_per_second: -1,
+        ...(d.canary?.weights ? { canary: { steps: d.canary.weights.map((w) => ({ instance_weight: w })) } } : {}),
       },
       droplet: { guid: d.droplet_guid },
       previous_droplet: { guid: d.previous_droplet_guid },

@@ -114,11 +114,11 @@ export interface ServiceBindingRec extends Meta {
   service_instance_guid: string;
 }
 
-export type DeploymentReason = 'DEPLOYING' | 'CANCELING' | 'DEPLOYED' | 'CANCELED' | 'SUPERSEDED';
+export type DeploymentReason = 'DEPLOYING' | 'PAUSED' | 'CANCELING' | 'DEPLOYED' | 'CANCELED' | 'SUPERSEDED';
 
 export interface DeploymentRec extends Meta {
   app_guid: string;
-  strategy: 'rolling';
+  strategy: 'rolling' | 'canary';
   droplet_guid: string;
   previous_droplet_guid: string | null;
   max_in_flight: number;
@@ -132,6 +132,8 @@ export interface DeploymentRec extends Meta {
   new_process_guid: string | null;
   /** Instances of each old web process when it began: what a cancel restores, also after a restart. */
   old_instances?: Record<string, number>;
+  /** Canary: options.canary.steps' instance weights (none given: one instance), and the step reached (1-based). */
+  canary?: { weights: number[] | null; current: number };
 }
 
 export interface JobRec extends Meta {

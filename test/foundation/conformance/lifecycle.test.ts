@@ -298,6 +298,80 @@ describe('rolling deployments', { concurrency: false }, () => {
     assert.match((await routerGet('rolling.localhost')).text, /^v[23]:/);
   });
 
+  /** Polls until the deployment has this reason. */
+  const reasonIs = (guid: string, reason: string) => until(async () => {
+    const d = await deployment(guid);
+    return d.status.reason === reason ? d : undefined;
+  }, 60_000, `deployment ${reason}`, 50);
+
+  test('canary: one new instance next to the old ones, ACTIVE/PAUSED; continue rolls out the rest; 0 failed requests', async () => {
+    await api.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { TAG: 'c1' } });
+    const build = await uploadAndStage(api, app.guid, appDir);
+    let d: any;
+    const seen = await serveThroughout('rolling.localhost', async () => {
+      const res = await api.post('/v3/deployments', { strategy: 'canary', droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.json.strategy, 'canary');
+      d = await reasonIs(res.json.guid, 'PAUSED');
+      assert.equal(d.status.value, 'ACTIVE');
+      assert.deepEqual(d.status.canary, { steps: { current: 1, total: 1 } });
+      assert.equal(d.links.continue.href, `${f.apiUrl}/v3/deployments/${d.guid}/actions/continue`);
+      const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
+      assert.deepEqual(webs.map((w: any) => w.instances), [2, 1], 'the old instances stay; one canary');
+      // Both versions answer while paused.
+      await until(async () => (await routerGet('rolling.localhost')).text.startsWith('c1:') || undefined, 10_000, 'the canary answering', 20);
+      assertError(await api.post(`/v3/deployments/${d.guid}/actions/continue`).then(async (r) => {
+        assert.equal(r.status, 200, r.text);
+        return api.post(`/v3/deployments/${d.guid}/actions/continue`);
+      }), 422, 10008, 'CF-UnprocessableEntity', /^Cannot continue a deployment with status: (ACTIVE and reason: DEPLOYING|FINALIZED and reason: DEPLOYED)$/);
+      d = await finalized(d.guid);
+    });
+    assert.equal(d.status.reason, 'DEPLOYED');
+    assert.ok((seen.get('c1') ?? 0) > 0);
+    const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
+    assert.equal(webs.length, 1);
+    assert.equal(webs[0].instances, 2);
+    await waitRunning(api, app.guid);
+    for (let i = 0; i < 4; i++) assert.match((await routerGet('rolling.localhost')).text, /^c1:/);
+  });
+
+  test("canary steps: the first step's weight of new instances replaces old ones; cancel while PAUSED restores the old droplet and instances", async () => {
+    const current = (await api.get(`/v3/apps/${app.guid}/droplets/current`)).json.guid;
+    let d: any;
+    await serveThroughout('rolling.localhost', async () => {
+      const res = await api.post('/v3/deployments', {
+        strategy: 'canary', droplet: { guid: v1 }, options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 100 }] } },
+        relationships: { app: { data: { guid: app.guid } } },
+      });
+      assert.equal(res.status, 201, res.text);
+      assert.deepEqual(res.json.options.canary, { steps: [{ instance_weight: 50 }, { instance_weight: 100 }] });
+      d = await reasonIs(res.json.guid, 'PAUSED');
+      assert.deepEqual(d.status.canary, { steps: { current: 1, total: 2 } });
+      const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
+      assert.deepEqual(webs.map((w: any) => w.instances), [1, 1], '50 % of 2: one new, one old');
+      const cancel = await api.post(`/v3/deployments/${d.guid}/actions/cancel`);
+      assert.equal(cancel.status, 200, cancel.text);
+      d = await finalized(d.guid);
+    });
+    assert.equal(d.status.reason, 'CANCELED');
+    assert.equal((await api.get(`/v3/apps/${app.guid}/droplets/current`)).json.guid, current);
+    const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
+    assert.equal(webs.length, 1);
+    assert.equal(webs[0].instances, 2, 'the old process is back to its instances');
+  });
+
+  test('bad canary requests: weights out of range or unsorted, canary options on a rolling deployment', async () => {
+    const post = (body: any) => api.post('/v3/deployments', { ...body, relationships: { app: { data: { guid: app.guid } } } });
+    assertError(await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 0 }] } } }), 422, 10008, 'CF-UnprocessableEntity',
+      'Canary instance weights must be integers between 1 and 100 (inclusive)');
+    assertError(await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 20 }] } } }), 422, 10008, 'CF-UnprocessableEntity',
+      'Canary steps must be sorted in ascending order');
+    assertError(await post({ strategy: 'canary', options: { canary: { steps: [] } } }), 422, 10008, 'CF-UnprocessableEntity', 'Canary steps must be a non-empty array of objects');
+    assertError(await post({ options: { canary: { steps: [{ instance_weight: 10 }] } } }), 422, 10008, 'CF-UnprocessableEntity', 'Options canary are only valid for Canary deployments');
+    const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
+    assert.equal(webs.length, 1, 'no deployment was started by a bad request');
+  });
+
   test('bad deployment requests: no droplet, bad max_in_flight, unknown strategy', async () => {
     const bare = await createApp(api, 'no-droplet');
     assertError(await api.post('/v3/deployments', { relationships: { app: { data: { guid: bare.guid } } } }), 422, 10008, 'CF-UnprocessableEntity',
