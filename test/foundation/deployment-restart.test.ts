@@ -118,4 +118,29 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     assert.equal(r.status, 200, `${r.status} ${r.text}`);
     assert.match(r.text, /^v[12]:/);
   });
+
+  test('a canary paused at its step is still PAUSED there after a kill -9 and restart; continue finishes it', async () => {
+    const { app } = await pushNoStart(api, 'canary-kill', dir, '  instances: 2\n  env: {TAG: v1}\n');
+    assert.equal((await api.post(`/v3/apps/${app.guid}/actions/start`)).status, 200);
+    await waitRunning(api, app.guid);
+    await api.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { TAG: 'v2' } });
+    const build = await uploadAndStage(api, app.guid, dir);
+    const res = await api.post('/v3/deployments', { strategy: 'canary', droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
+    assert.equal(res.status, 201, res.text);
+    const reasonIs = (reason: string) => until(async () => {
+      const x = (await api.get(`/v3/deployments/${res.json.guid}`)).json;
+      return x.status.reason === reason ? x : undefined;
+    }, 60_000, `deployment ${reason}`, 50);
+    await reasonIs('PAUSED');
+    await killAndRestart();
+    const paused = (await api.get(`/v3/deployments/${res.json.guid}`)).json;
+    assert.equal(paused.status.reason, 'PAUSED');
+    assert.deepEqual(paused.status.canary, { steps: { current: 1, total: 1 } });
+    assert.deepEqual((await webs(app.guid)).map((w) => w.instances), [2, 1]);
+    assert.equal((await api.post(`/v3/deployments/${res.json.guid}/actions/continue`)).status, 200);
+    const done = await reasonIs('DEPLOYED');
+    assert.equal(done.status.value, 'FINALIZED');
+    const w = await webs(app.guid);
+    assert.deepEqual(w.map((x) => x.instances), [2]);
+  });
 });
