@@ -1,7 +1,7 @@
 // `cfpush`: the terminal adapter over src/core. One small function per
 // command; every error is printed with what to do next and exits non-zero.
 import { formatError } from '../core/errors';
-import { appsCmd, deleteCmd, pushCmd, restageCmd, restartCmd, scaleCmd, startCmd, stopCmd, swapBackCmd } from './commands/apps';
+import { appsCmd, cancelDeploymentCmd, continueDeploymentCmd, deleteCmd, pushCmd, restageCmd, restartCmd, scaleCmd, startCmd, stopCmd, swapBackCmd } from './commands/apps';
 import { loginCmd, logoutCmd } from './commands/login';
 import type { Command } from './commands/common';
 import { demoCmd } from './commands/demo';
@@ -26,6 +26,8 @@ const commands: Record<string, [Command, string]> = {
   swap: [swapCmd, "Exchange two apps' routes"],
   traffic: [trafficCmd, 'Requests and errors per instance, and route moves (--watch)'],
   'swap-back': [swapBackCmd, 'Restore the version a blue-green push replaced'],
+  'continue-deployment': [continueDeploymentCmd, 'Roll out the rest of a paused canary deployment'],
+  'cancel-deployment': [cancelDeploymentCmd, "Cancel an app's active deployment: the previous version comes back"],
   scale: [scaleCmd, 'Change instances, memory or disk'],
   restart: [restartCmd, 'Restart an app'],
   start: [startCmd, 'Start an app'],

@@ -166,4 +166,45 @@ describe('blue-green push', { timeout: 900_000 }, () => {
     assert.equal(await answer(), 'rolled');
     assert.deepEqual(await appNames(), ['bg', 'bg-previous'], 'a rolling push makes no second app');
   });
+
+  it('push --strategy canary stops with one canary instance next to the old ones; continue-deployment rolls out the rest; 0 failed requests', async () => {
+    version('canary');
+    const l = load(c.routerPort, 'bg.localhost');
+    const r = await c.ok(['push', '--strategy', 'canary', '--json'], { cwd: dir });
+    const [pushed] = JSON.parse(r.stdout).apps;
+    assert.equal(pushed.deployment.reason, 'PAUSED');
+    assert.deepEqual(pushed.deployment.canarySteps, { current: 1, total: 1 });
+    // While paused both versions answer: 3 old instances and the canary.
+    const mixed = new Set<string>();
+    for (let i = 0; i < 40 && mixed.size < 2; i++) mixed.add(await answer());
+    assert.deepEqual([...mixed].sort(), ['canary', 'rolled']);
+    const cont = await c.ok(['continue-deployment', 'bg']);
+    assert.match(cont.stdout, /bg: deployment FINALIZED DEPLOYED/);
+    const res = await l.finish();
+    assert.equal(res.failed, 0, 'no failed request during the canary and its rollout');
+    for (let i = 0; i < 6; i++) assert.equal(await answer(), 'canary');
+    const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout).apps;
+    assert.deepEqual(apps.find((a: any) => a.name === 'bg').instances, { running: 3, desired: 3 }, 'scale preserved');
+  });
+
+  it('cancel-deployment takes a paused canary back; steps and usage errors are reported', async () => {
+    version('canary-2');
+    const r = await c.ok(['push', '--strategy', 'canary', '--instance-steps', '34,67'], { cwd: dir });
+    assert.match(r.stdout, /deployment: PAUSED \(canary step 1 of 2\)/);
+    assert.match(r.stdout, /cfpush continue-deployment bg/);
+    const nothing = await c.run(['continue-deployment', 'bg', '--no-wait']);
+    assert.equal(nothing.code, 0, nothing.stderr);
+    // --no-wait returns at once; cancel takes the deployment back from wherever it stands.
+    await c.ok(['cancel-deployment', 'bg']);
+    for (let i = 0; i < 6; i++) assert.equal(await answer(), 'canary', 'the previous version serves again');
+    const none = await c.run(['cancel-deployment', 'bg']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No active deployment for app bg/);
+    const bad = await c.run(['push', '--strategy', 'rolling', '--instance-steps', '10'], { cwd: dir });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--instance-steps applies to --strategy canary only/);
+    const unsorted = await c.run(['push', '--strategy', 'canary', '--instance-steps', '50,10'], { cwd: dir });
+    assert.equal(unsorted.code, 1);
+    assert.match(unsorted.stderr, /ascending whole percentages between 1 and 100/);
+  });
 });

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
 import { loadManifest } from '../../core/manifest';
-import { deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
+import { cancelDeployment, continueDeployment, deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
 import { formatPreview } from '../../core/push/preview';
 import { need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
@@ -10,7 +10,7 @@ import { session, type Command } from './common';
 
 const PUSH_USAGE =
   'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally | --stage-in-container [--stack IMAGE]] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
+  '[--strategy blue-green|rolling|canary [--instance-steps 10,50]] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally | --stage-in-container [--stack IMAGE]] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
 
 export const pushCmd: Command = async (argv) => {
   const { values, positionals } = parse(
@@ -23,6 +23,7 @@ export const pushCmd: Command = async (argv) => {
       'vars-file': { type: 'string', multiple: true },
       'no-start': { type: 'boolean' },
       strategy: { type: 'string' },
+      'instance-steps': { type: 'string' },
       'smoke-test-path': { type: 'string' },
       'smoke-test-command': { type: 'string' },
       droplet: { type: 'string' },
@@ -38,9 +39,10 @@ export const pushCmd: Command = async (argv) => {
     PUSH_USAGE,
   );
   const strategy = values.strategy;
-  if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'rolling') {
-    throw new CfPushError(`Incorrect usage: --strategy must be blue-green or rolling, not '${strategy}'.`, { hint: `Usage: ${PUSH_USAGE}` });
+  if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'rolling' && strategy !== 'canary') {
+    throw new CfPushError(`Incorrect usage: --strategy must be blue-green, rolling or canary, not '${strategy}'.`, { hint: `Usage: ${PUSH_USAGE}` });
   }
+  const instanceSteps = values['instance-steps'] === undefined ? undefined : parseSteps(values['instance-steps'], strategy);
   if (values.droplet && values['stage-locally']) {
     throw new CfPushError('Incorrect usage: --droplet and --stage-locally cannot be used together.', { hint: `Usage: ${PUSH_USAGE}` });
   }
@@ -67,6 +69,7 @@ export const pushCmd: Command = async (argv) => {
       varsFiles: values['vars-file']?.map((f) => resolve(f)),
       noStart: values['no-start'],
       strategy,
+      instanceSteps,
     droplet: values.droplet,
     dockerImage: values['docker-image'],
     dockerUsername: values['docker-username'],
@@ -87,7 +90,39 @@ export const pushCmd: Command = async (argv) => {
   r.step(formatPreview(preview, s.target.name));
   const apps = await push(s, pushOpts, r);
   if (json) return console.log(JSON.stringify({ apps }, null, 2));
-  for (const a of apps) console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
+  for (const a of apps) {
+    console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
+    if (a.deployment) console.log(`deployment: ${a.deployment.reason} (canary step ${a.deployment.canarySteps?.current ?? 1} of ${a.deployment.canarySteps?.total ?? 1})`);
+  }
+};
+
+/** `--instance-steps 10,50`: ascending percentages 1-100, canary only (as the cf CLI checks them). */
+function parseSteps(raw: string, strategy: string | undefined): number[] {
+  if (strategy !== 'canary') throw new CfPushError('Incorrect usage: --instance-steps applies to --strategy canary only.', { hint: `Usage: ${PUSH_USAGE}` });
+  const steps = raw.split(',').map((x) => Number(x.trim()));
+  if (!steps.length || steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100) || steps.some((n, i) => i > 0 && n < steps[i - 1]!)) {
+    throw new CfPushError(`Incorrect usage: --instance-steps must be ascending whole percentages between 1 and 100, like 10,50 (got '${raw}').`, { hint: `Usage: ${PUSH_USAGE}` });
+  }
+  return steps;
+}
+
+/** `continue-deployment APP [--no-wait]` and `cancel-deployment APP`, as in the cf CLI. */
+export const continueDeploymentCmd: Command = async (argv) => {
+  const usage = 'cfpush continue-deployment APP [--no-wait] [--json]';
+  const { values, positionals } = parse(argv, { 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } }, usage);
+  const r = terminalReporter(!!values.json);
+  const d = await continueDeployment(await session(r), need(positionals[0], 'APP', usage), r, { wait: !values['no-wait'] });
+  if (values.json) return console.log(JSON.stringify({ deployment: d }, null, 2));
+  console.log(`${positionals[0]}: deployment ${d.status.value} ${d.status.reason}`);
+};
+
+export const cancelDeploymentCmd: Command = async (argv) => {
+  const usage = 'cfpush cancel-deployment APP [--json]';
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const r = terminalReporter(!!values.json);
+  const d = await cancelDeployment(await session(r), need(positionals[0], 'APP', usage), r);
+  if (values.json) return console.log(JSON.stringify({ deployment: d }, null, 2));
+  console.log(`${positionals[0]}: deployment ${d.status.value} ${d.status.reason}`);
 };
 
 export const restageCmd: Command = async (argv) => {

@@ -31,8 +31,10 @@ export interface PushOptions {
   vars?: Record<string, string>;
   varsFiles?: string[];
   noStart?: boolean;
-  /** `--strategy`: blue-green (a second app, health-gated route swap) or rolling (a CC deployment). */
-  strategy?: 'blue-green' | 'rolling';
+  /** `--strategy`: blue-green (a second app, health-gated route swap), rolling or canary (CC deployments). */
+  strategy?: 'blue-green' | 'rolling' | 'canary';
+  /** `--instance-steps 10,50`: canary steps as percentages of the web instances. */
+  instanceSteps?: number[];
   /** `-o IMAGE`: push a docker image (docker lifecycle); `--docker-username`, password from CF_DOCKER_PASSWORD. */
   dockerImage?: string;
   dockerUsername?: string;
@@ -58,9 +60,12 @@ export interface PushedApp {
   state: string;
   /** Browser URLs of the app's routes. */
   urls: string[];
+  /** A canary push ends with its deployment paused after the first step. */
+  deployment?: { guid: string; reason: 'PAUSED'; canarySteps?: { current: number; total: number } };
 }
 
 export { push } from './push';
+export { continueDeployment, cancelDeployment } from './deployments';
 export { restage } from './restage';
 export { swapRoutes, mapRoute, unmapRoute } from './routes';
 export { startApp, stopApp, deleteApp } from './lifecycle';

@@ -12,7 +12,7 @@ import { throwIfAborted } from './poll';
 import { pushBlueGreen } from './bluegreen';
 import { buildForPush, checkDockerPorts, dockerPackage, markDockerfileApp, usesDockerfile, type DockerfileApp } from './docker';
 import { uploadDroplet, stageLocally } from './droplet';
-import { deployRolling } from './rolling';
+import { deploy } from './deployments';
 import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBits, waitRunning } from './steps';
 
 export async function push(session: Session, opts: PushOptions, r: Reporter): Promise<PushedApp[]> {
@@ -103,15 +103,20 @@ export async function deployApp(
     if (cc.state === 'STARTED') await session.cc.post(`/v3/apps/${cc.guid}/actions/stop`);
     return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
   }
-  if (opts.strategy === 'rolling' && cc.state === 'STARTED') {
-    await deployRolling(session, cc, dropletGuid, r, opts.signal);
+  let paused: PushedApp['deployment'];
+  if ((opts.strategy === 'rolling' || opts.strategy === 'canary') && cc.state === 'STARTED') {
+    const d = await deploy(session, cc, dropletGuid, r, { strategy: opts.strategy, instanceSteps: opts.instanceSteps, signal: opts.signal });
+    if (d.status.reason === 'PAUSED') {
+      paused = { guid: d.guid, reason: 'PAUSED', canarySteps: d.status.canary?.steps };
+      r.step(`Canary of ${app.name} is running next to the previous version: \`cfpush continue-deployment ${app.name}\` rolls it out, \`cfpush cancel-deployment ${app.name}\` goes back`);
+    }
   } else {
     r.step(`Starting ${app.name}`);
     await setDropletAndRestart(session, cc, dropletGuid);
     await waitRunning(session, cc, r, opts.signal, wait);
   }
   cc = await findApp(session, app.name);
-  return { name: app.name, guid: cc.guid, state: cc.state, urls: await appUrls(session, cc.guid) };
+  return { name: app.name, guid: cc.guid, state: cc.state, urls: await appUrls(session, cc.guid), ...(paused ? { deployment: paused } : {}) };
 }
 
 /** A local buildpack folder or zip is sent as an absolute path (the local foundation shares this disk). */

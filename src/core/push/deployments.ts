@@ -1,0 +1,88 @@
+// `--strategy rolling|canary`: a CC deployment (cf-reference.md §1.8). The
+// platform brings new instances up before old ones go; we poll until it is
+// FINALIZED (a canary: until it pauses after its first step) and cancel it if
+// the startup timeout runs out, as the cf CLI learned to. `continue-deployment`
+// and `cancel-deployment` act on an app's active deployment.
+import type { CcApp } from '../cc/types';
+import { CfPushError } from '../errors';
+import type { Session } from '../session';
+import type { Reporter } from './index';
+import { pollUntil, STARTUP_TIMEOUT_MS } from './poll';
+import { findApp } from './steps';
+
+export interface CcDeployment {
+  guid: string;
+  strategy?: string;
+  status: { value: 'ACTIVE' | 'FINALIZED'; reason: string; details?: { error?: string | null }; canary?: { steps: { current: number; total: number } } };
+}
+
+export interface DeployOptions {
+  strategy: 'rolling' | 'canary';
+  /** Canary `--instance-steps`: percentages of the web instances per step (none: one canary instance). */
+  instanceSteps?: number[];
+  signal?: AbortSignal;
+}
+
+/** Creates the deployment and waits for it: FINALIZED, or ACTIVE/PAUSED for a canary. */
+export async function deploy(session: Session, app: CcApp, dropletGuid: string, r: Reporter, o: DeployOptions): Promise<CcDeployment> {
+  r.step(`${o.strategy === 'canary' ? 'Canary' : 'Rolling'} deployment of ${app.name}`);
+  const dep = await session.cc.post<CcDeployment>('/v3/deployments', {
+    strategy: o.strategy,
+    droplet: { guid: dropletGuid },
+    ...(o.instanceSteps?.length ? { options: { canary: { steps: o.instanceSteps.map((w) => ({ instance_weight: w })) } } } : {}),
+    relationships: { app: { data: { guid: app.guid } } },
+  });
+  return waitDeployment(session, app.name, dep.guid, o.strategy === 'canary', o.signal);
+}
+
+async function waitDeployment(session: Session, appName: string, guid: string, untilPaused: boolean, signal?: AbortSignal): Promise<CcDeployment> {
+  let done: CcDeployment;
+  try {
+    done = await pollUntil(
+      () => session.cc.get<CcDeployment>(`/v3/deployments/${guid}`),
+      (d) => d.status.value === 'FINALIZED' || (untilPaused && d.status.reason === 'PAUSED'),
+      { what: `the deployment of ${appName}`, timeoutMs: STARTUP_TIMEOUT_MS, signal },
+    );
+  } catch (err) {
+    await session.cc.post(`/v3/deployments/${guid}/actions/cancel`).catch(() => undefined);
+    throw err;
+  }
+  if (done.status.value === 'FINALIZED' && done.status.reason !== 'DEPLOYED') {
+    throw new CfPushError(`The deployment of ${appName} ended ${done.status.reason}${done.status.details?.error ? `: ${done.status.details.error}` : ''}.`, {
+      hint: `The previous version keeps serving. See \`cfpush logs ${appName} --recent\`.`,
+    });
+  }
+  return done;
+}
+
+/** The app's ACTIVE deployment, or an error that says there is none. */
+async function activeDeployment(session: Session, appName: string): Promise<{ app: CcApp; dep: CcDeployment }> {
+  const app = await findApp(session, appName);
+  const list = await session.cc.get<{ resources: CcDeployment[] }>(`/v3/deployments?app_guids=${app.guid}&status_values=ACTIVE&order_by=-created_at`);
+  const dep = list.resources[0];
+  if (!dep) throw new CfPushError(`No active deployment for app ${appName}.`, { hint: `Start one with \`cfpush push ${appName} --strategy canary\`.` });
+  return { app, dep };
+}
+
+/** `continue-deployment APP`: a paused canary goes on; waits until it is DEPLOYED (or its next pause) unless told not to. */
+export async function continueDeployment(session: Session, appName: string, r: Reporter, o: { wait?: boolean; signal?: AbortSignal } = {}): Promise<CcDeployment> {
+  const { dep } = await activeDeployment(session, appName);
+  if (dep.status.reason !== 'PAUSED') {
+    throw new CfPushError(`The deployment of ${appName} is ${dep.status.reason}, not PAUSED: there is nothing to continue.`, { hint: 'Wait until it pauses, or cancel it with `cfpush cancel-deployment APP`.' });
+  }
+  r.step(`Continuing the deployment of ${appName}`);
+  const next = await session.cc.post<CcDeployment>(`/v3/deployments/${dep.guid}/actions/continue`);
+  return o.wait === false ? next : waitDeployment(session, appName, dep.guid, true, o.signal);
+}
+
+/** `cancel-deployment APP`: the previous droplet and instances come back. */
+export async function cancelDeployment(session: Session, appName: string, r: Reporter, o: { signal?: AbortSignal } = {}): Promise<CcDeployment> {
+  const { dep } = await activeDeployment(session, appName);
+  r.step(`Canceling the deployment of ${appName}`);
+  await session.cc.post(`/v3/deployments/${dep.guid}/actions/cancel`);
+  return pollUntil(
+    () => session.cc.get<CcDeployment>(`/v3/deployments/${dep.guid}`),
+    (d) => d.status.value === 'FINALIZED',
+    { what: `the deployment of ${appName} to cancel`, timeoutMs: STARTUP_TIMEOUT_MS, signal: o.signal },
+  );
+}
