@@ -99,13 +99,30 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
   for (const d of f.store.list('deployments').filter((x) => x.app_guid === app.guid)) f.store.remove('deployments', d.guid);
   for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
   for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);
-  for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) {
-    f.store.remove('droplets', d.guid);
-    await f.store.removeDroplet(d.guid);
-  }
+  for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) await f.store.dropletBits.remove(d);
   f.store.remove('apps', app.guid);
   f.logs.drop(app.guid);
   f.routesChanged();
+}
+
+/** CC's `droplets.max_staged_droplets_stored`: staged droplets an app keeps besides its current one. */
+export const MAX_STAGED_DROPLETS = 5;
+
+/**
+ * CC's BitsExpiration after a staging: the app's staged droplets past the
+ * newest MAX_STAGED_DROPLETS (its current one aside) go, with their bits
+ * unless another record shares them. CC keeps such records as EXPIRED; we
+ * drop them. One that a run or an active deployment still uses stays.
+ */
+export async function expireDroplets(f: Foundation, appGuid: string): Promise<void> {
+  const current = f.store.get('apps', appGuid)?.droplet_guid;
+  const inUse = new Set<string | null>(f.supervisor.dropletsInUse());
+  for (const d of f.store.list('deployments')) if (d.app_guid === appGuid && d.value === 'ACTIVE') inUse.add(d.droplet_guid).add(d.previous_droplet_guid);
+  // Newest first; records are kept in creation order, which breaks created_at ties (1 s resolution).
+  const staged = f.store.list('droplets').filter((d) => d.app_guid === appGuid && d.state === 'STAGED' && d.guid !== current).reverse();
+  staged.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const old = staged.slice(MAX_STAGED_DROPLETS).filter((d) => !inUse.has(d.guid));
+  await Promise.all(old.map((d) => f.store.dropletBits.remove(d)));
 }
 
 // --- routes --------------------------------------------------------------

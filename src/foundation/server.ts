@@ -55,7 +55,6 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   mkdirSync(dataDir, { recursive: true });
   const unlock = await lockDataDir(dataDir);
   const store = new Store(dataDir);
-  sweepOrphans(store);
   const f = {
     store,
     logs: new LogStore(),
@@ -68,6 +67,10 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.stager = new Stager(f);
   // Before anything can start: what a killed foundation on this data dir left running dies first.
   await f.supervisor.killLeftovers();
+  // Old-layout droplets move to their checksum key first, then what no record references goes.
+  await store.dropletBits.repair();
+  await store.flush();
+  sweepOrphans(store);
   const router = new Router(f);
   f.routesChanged = () => router.rebuild();
 

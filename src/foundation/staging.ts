@@ -1,6 +1,7 @@
 // Builds: materialize the package from the blob store, run the real CF
-// buildpack lifecycle (core/staging/builder) into an exploded droplet, and
-// stream its output as STG log envelopes.
+// buildpack lifecycle (core/staging/builder) into a droplet tgz and its
+// exploded tree, store both under the tgz's sha256 (droplet-bits.ts), and
+// stream the output as STG log envelopes.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { StagingErrorId } from '../core/staging/types';
 import type { Foundation } from './context';
 import { dockerOf } from './docker';
 import { stagingEnv } from './env';
+import { expireDroplets } from './model';
 import { now, type BuildRec, type PackageRec } from './store';
 
 const STAGING_TIMEOUT_MS = 15 * 60_000;
@@ -52,30 +54,37 @@ export class Stager {
         appDir: join(work, 'app'),
         buildpacks: build.buildpacks,
         cacheDir: store.cacheDir(app.guid),
-        explodedDir: store.dropletDir(dropletGuid),
+        // Packed with the foundation's segment cache: a re-stage only packs the small files
+        // again, and apps with the same runtime share its compressed member.
+        outputDroplet: join(work, 'droplet.tgz'),
+        segmentCacheDir: store.dropletBits.segmentDir,
+        explodedDir: join(work, 'droplet'),
         env: stagingEnv(this.f, app, build.staging_memory_in_mb, build.stack),
         stack: build.stack,
         log,
         signal: ac.signal,
       });
       log('Uploading droplet...');
-      const t = now();
-      store.put('droplets', {
-        guid: dropletGuid, created_at: t, updated_at: t,
-        app_guid: app.guid,
-        package_guid: pkg.guid,
-        state: 'STAGED',
-        error: null,
-        process_types: result.processTypes,
-        buildpacks: result.buildpacks,
-        stack: result.stack,
-        checksum: result.checksum ?? null,
-        execution_metadata: '',
+      const checksum = result.checksum!;
+      await store.dropletBits.adopt(checksum, result.dropletPath!, result.explodedDir!, () => {
+        const t = now();
+        store.put('droplets', {
+          guid: dropletGuid, created_at: t, updated_at: t,
+          app_guid: app.guid,
+          package_guid: pkg.guid,
+          state: 'STAGED',
+          error: null,
+          process_types: result.processTypes,
+          buildpacks: result.buildpacks,
+          stack: result.stack,
+          checksum,
+          execution_metadata: '',
+        });
       });
       Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
       log('Uploaded droplet');
+      await expireDroplets(this.f, app.guid).catch((err) => log(`Could not delete old droplets: ${(err as Error).message}`, 'stderr'));
     } catch (err) {
-      await store.removeDroplet(dropletGuid);
       const id = errorId(err, ac);
       const text = (err as Error)?.message ?? String(err);
       log(`Staging failed: ${id} - ${text}`, 'stderr');

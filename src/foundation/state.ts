@@ -5,12 +5,14 @@
 //   a reader sees the old or the new document, never half of one.
 // - Package bits live in blobs/<sha1[0:2]>/<sha1>, moved in by rename from
 //   tmp/: a blob is complete or absent. tmp/ is emptied at every start.
-// - A droplet directory is only referenced once staging finished and its
-//   record was put; directories a killed foundation left without a record are
-//   swept here at start.
-import { closeSync, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs';
+// - Droplet bits (droplet-bits.ts) are a blob droplet-blobs/<sha256[0:2]>/
+//   <sha256> (fsynced, then renamed in) and an exploded droplets/<sha256>/
+//   (renamed in), both referenced only once a record has that checksum; bits
+//   and temps a killed foundation left without a record are swept here at
+//   start.
+import { closeSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Store } from './store';
 
 /** fsync a directory so renames/creations inside it survive a power loss (no-op where unsupported). */
@@ -39,20 +41,65 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Removes droplet directories no record points to (a staging a killed foundation never finished). */
+/**
+ * Removes droplet bits no record references (a staging or upload a killed
+ * foundation never recorded, temps, bits of deleted droplets); returns their
+ * paths relative to the data dir.
+ */
 export function sweepOrphans(store: Store): string[] {
-  const removed: string[] = [];
-  const dir = join(store.dataDir, 'droplets');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
+  const sums = store.dropletBits.referenced();
+  // droplets/<guid>/ of an old-layout droplet that could not be migrated stays.
+  const unmigrated = new Set(store.list('droplets').filter((d) => !d.checksum).map((d) => d.guid));
+  const removed = sweepDir(store.dataDir, 'droplets', (n) => sums.has(n) || unmigrated.has(n));
+  for (const shard of entries(join(store.dataDir, 'droplet-blobs'))) {
+    const rel = join('droplet-blobs', shard);
+    removed.push(...sweepDir(store.dataDir, rel, (n) => sums.has(n) && n.startsWith(shard)));
+    if (entries(join(store.dataDir, rel)).length === 0) rmSync(join(store.dataDir, rel), { recursive: true, force: true });
   }
-  for (const name of names) {
-    if (store.get('droplets', name)) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
+  removed.push(...pruneSegments(store));
+  return removed;
+}
+
+/** Packer segments are touched on use; ones unused for this long go (a cache: a miss costs one compression). */
+const SEGMENT_MAX_AGE_MS = 14 * 24 * 3600_000;
+
+function pruneSegments(store: Store): string[] {
+  const removed: string[] = [];
+  const old = Date.now() - SEGMENT_MAX_AGE_MS;
+  const dir = store.dropletBits.segmentDir;
+  for (const sub of ['', 'content']) {
+    for (const name of entries(join(dir, sub))) {
+      const p = join(dir, sub, name);
+      try {
+        // At start nothing packs: a work dir (.pack-*) or a temp is a killed packer's.
+        const st = statSync(p);
+        if (name.startsWith('.pack-') || /\.\d+\.[a-z0-9]+$/.test(name) || (st.isFile() && st.mtimeMs < old)) {
+          rmSync(p, { recursive: true, force: true });
+          removed.push(relative(store.dataDir, p));
+        }
+      } catch {
+        /* raced with a packer */
+      }
+    }
+  }
+  return removed;
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Removes every entry of dataDir/rel that `keep` refuses. */
+function sweepDir(dataDir: string, rel: string, keep: (name: string) => boolean): string[] {
+  const removed: string[] = [];
+  for (const name of entries(join(dataDir, rel))) {
+    if (keep(name)) continue;
+    rmSync(join(dataDir, rel, name), { recursive: true, force: true });
+    removed.push(join(rel, name));
   }
   return removed;
 }

@@ -1,12 +1,14 @@
 // The foundation's state: one JSON document written atomically (small, and a
 // crash never leaves half a file), a content-addressed blob store for package
-// files, exploded droplets and per-app build caches, all under the data dir.
+// files, droplet bits (droplet-bits.ts) and per-app build caches, all under
+// the data dir.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { BuildpackRecord } from '../core/staging/types';
+import { DropletBits } from './droplet-bits';
 import { fsyncDir } from './state';
 
 export interface Meta {
@@ -194,9 +196,10 @@ export class Store {
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer?: NodeJS.Timeout;
+  readonly dropletBits = new DropletBits(this);
 
   constructor(readonly dataDir: string) {
-    for (const d of ['blobs', 'droplets', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
+    for (const d of ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
     const file = this.file;
     this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : emptyState();
     // Documents written before these collections existed.
@@ -310,16 +313,13 @@ export class Store {
     return join(this.dataDir, 'tmp', `${name}-${randomUUID()}`);
   }
 
+  /** A droplet's exploded tree: keyed by its checksum (droplets/<guid>/ for one not migrated yet). */
   dropletDir(guid: string): string {
-    return join(this.dataDir, 'droplets', guid);
+    return join(this.dataDir, 'droplets', this.get('droplets', guid)?.checksum ?? guid);
   }
 
   cacheDir(appGuid: string): string {
     return join(this.dataDir, 'cache', appGuid);
-  }
-
-  async removeDroplet(guid: string): Promise<void> {
-    await rm(this.dropletDir(guid), { recursive: true, force: true });
   }
 }
 

@@ -212,6 +212,11 @@ export class Supervisor {
     writeFileAtomic.sync(this.pidFile, JSON.stringify(pids));
   }
 
+  /** Droplets some run still runs (the old instances of a rolling deployment keep theirs). */
+  dropletsInUse(): string[] {
+    return [...this.runs.values()].map((r) => r.dropletGuid);
+  }
+
   /** Starts STARTED apps again (desired state survives a restart). */
   resume(): void {
     for (const app of this.f.store.list('apps')) if (app.state === 'STARTED') void this.sync(app.guid);

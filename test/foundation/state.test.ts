@@ -89,7 +89,7 @@ describe('data dir lock', { timeout: 60_000 }, () => {
 });
 
 describe('crash leftovers', () => {
-  test('droplet dirs with no record and tmp/ files are swept at start; recorded droplets stay', async () => {
+  test('droplet dirs with no record and tmp/ files are swept at start; recorded droplets stay (moved to their checksum key)', async () => {
     const d = dir();
     const f1 = await startFoundation({ dataDir: d, apiPort: 0, routerPort: 0 });
     await f1.close();
@@ -105,7 +105,11 @@ describe('crash leftovers', () => {
     writeFileSync(join(d, 'tmp', 'upload-partial.zip'), 'half an upload');
     const f2 = await startFoundation({ dataDir: d, apiPort: 0, routerPort: 0 });
     try {
-      assert.equal(existsSync(join(d, 'droplets', 'kept-droplet', 'app')), true);
+      // An old-layout droplet (checksum null) is packed into a blob and its dir keyed by the checksum.
+      const sum = JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).droplets['kept-droplet'].checksum;
+      assert.match(sum, /^[0-9a-f]{64}$/);
+      assert.equal(existsSync(join(d, 'droplets', sum, 'app')), true);
+      assert.equal(existsSync(join(d, 'droplets', 'kept-droplet')), false);
       assert.equal(existsSync(join(d, 'droplets', 'half-staged')), false);
       assert.equal(existsSync(join(d, 'tmp', 'upload-partial.zip')), false);
     } finally {

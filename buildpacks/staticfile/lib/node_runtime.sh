@@ -2,6 +2,8 @@
 # The binary is copied once into the build cache and hardlinked from there,
 # so re-staging costs a link, not a 100 MB copy, and the droplet packer can
 # recognise the unchanged file (same inode) and reuse its compressed layer.
+# cp -p keeps the host binary's mtime: every app's copy then has the same tar
+# entry, so a foundation compresses it once for all apps.
 
 # install_node_runtime CACHE_DIR DEST_BIN_DIR -> sets NODE_VERSION
 install_node_runtime() {
@@ -18,12 +20,12 @@ install_node_runtime() {
   if [ ! -x "$cached/node" ] || [ "$(cat "$cached/stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "-----> Copying node from $host into the build cache"
     rm -rf "$cached" && mkdir -p "$cached"
-    cp "$host" "$cached/node.tmp" && chmod 755 "$cached/node.tmp" && mv "$cached/node.tmp" "$cached/node"
+    cp -p "$host" "$cached/node.tmp" && chmod 755 "$cached/node.tmp" && mv "$cached/node.tmp" "$cached/node"
     "$cached/node" --version | sed 's/^v//' > "$cached/version"
     printf '%s' "$stamp" > "$cached/stamp"
   fi
   NODE_VERSION="$(cat "$cached/version")"
   mkdir -p "$dest"
   rm -f "$dest/node"
-  cp -l "$cached/node" "$dest/node" 2>/dev/null || cp "$cached/node" "$dest/node"
+  cp -l "$cached/node" "$dest/node" 2>/dev/null || cp -p "$cached/node" "$dest/node"
 }

@@ -59,7 +59,7 @@ function md5(s: string): string {
 }
 
 /** Segments of the droplet tgz live with the app's build cache (see droplet.ts). */
-const SEGMENTS_DIR = '.droplet-segments';
+export const SEGMENTS_DIR = '.droplet-segments';
 
 /** A temp root on the same filesystem as `near`, so renames and hardlinks work. */
 function tempRootNear(near: string): string {
@@ -364,7 +364,9 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     const result: StageResult = { detectedBuildpack: detected, startCommand: web, processTypes, buildpacks, stack };
     if (opts.outputDroplet) {
       const out = resolve(opts.outputDroplet);
-      const { checksum } = await packDroplet(contents, out, { segmentCacheDir: join(cacheDir, SEGMENTS_DIR), pruneSegments: true });
+      const { checksum } = await packDroplet(contents, out, opts.segmentCacheDir
+        ? { segmentCacheDir: opts.segmentCacheDir }
+        : { segmentCacheDir: join(cacheDir, SEGMENTS_DIR), pruneSegments: true });
       result.dropletPath = out;
       result.checksum = checksum;
     }

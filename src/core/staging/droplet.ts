@@ -3,15 +3,19 @@
 //
 // Speed: deps/ holds the node runtime (~100 MB) that rarely changes. Every
 // large file is packed as its own gzip member (a tar entry without the
-// end-of-archive blocks) and cached by a fingerprint of what tar records
-// (path, mode, size, mtime, inode). Concatenated gzip members form one valid
-// gzip stream, and tar entries concatenate when only the end carries the
-// end-of-archive blocks, so a re-stage packs only the small files and copies
-// the cached members. The buildpacks hardlink the runtime from the build
-// cache, so its inode and mtime survive re-staging.
+// end-of-archive blocks) and cached under a key of what its tar entry holds
+// (path, mode, size, mtime, and the content's sha256). Concatenated gzip
+// members form one valid gzip stream, and tar entries concatenate when only
+// the end carries the end-of-archive blocks, so a re-stage packs only the
+// small files and copies the cached members. The content hash is itself
+// cached by inode (the buildpacks hardlink the runtime from the build cache,
+// so a re-stage hashes nothing), and since the key holds no inode, apps whose
+// runtimes are copies with the same mtime share one member in a shared cache:
+// ~50 ms of hashing instead of ~800 ms of compressing per new app.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
@@ -20,7 +24,7 @@ import { CfPushError } from '../errors';
 import { cfpushHome } from '../paths';
 
 const EOF_BYTES = 1024; // two zero blocks end a tar archive
-const SEGMENT_FORMAT = 'v2';
+const SEGMENT_FORMAT = 'v3';
 
 export interface PackOptions {
   /** Where compressed deps segments are cached (default: CFPUSH_HOME/cache/droplet-segments). */
@@ -67,14 +71,29 @@ interface Item {
 /** Files at least this large get their own cached gzip member. */
 const BIG_FILE = 1 << 20;
 
+/** sha256 of a file's content, remembered per inode (+ size and mtime) in segDir/content/. */
+async function contentSha(file: string, st: Stats, segDir: string): Promise<string> {
+  const memo = join(segDir, 'content', createHash('sha256').update(`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`).digest('hex'));
+  const known = await readFile(memo, 'utf8').catch(() => '');
+  if (/^[0-9a-f]{64}$/.test(known)) return known;
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  const sha = h.digest('hex');
+  await mkdir(dirname(memo), { recursive: true });
+  const tmp = `${memo}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, sha);
+  await rename(tmp, memo);
+  return sha;
+}
+
 /** Every path under root, parents before children, as tar will list them. */
-async function walk(root: string): Promise<Item[]> {
+async function walk(root: string, segDir: string): Promise<Item[]> {
   const items: Item[] = [];
   const visit = async (rel: string): Promise<void> => {
     const st = await lstat(join(root, rel));
     const big = st.isFile() && st.size >= BIG_FILE;
     const key = big
-      ? createHash('sha256').update(`${SEGMENT_FORMAT}\0${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.dev}\0${st.ino}`).digest('hex')
+      ? createHash('sha256').update(`${SEGMENT_FORMAT}\0${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${await contentSha(join(root, rel), st, segDir)}`).digest('hex')
       : '';
     items.push({ rel, big, key });
     if (st.isDirectory()) for (const n of (await readdir(join(root, rel))).sort()) await visit(`${rel === '.' ? '.' : rel}/${n}`);
@@ -98,7 +117,7 @@ export async function packDroplet(explodedDir: string, outFile: string, opts: Pa
   const tmpOut = `${outFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const used = new Set<string>();
   try {
-    const items = await walk(root);
+    const items = await walk(root, segDir);
     const segments: string[] = [];
 
     // 1. Directories and small files: packed fresh (they are what changes).

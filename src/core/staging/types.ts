@@ -41,11 +41,15 @@ export interface StageOptions {
   /** Per-app build cache (persists between stagings). */
   cacheDir: string;
   /**
-   * Where to write the droplet .tgz. Optional when `explodedDir` is given:
-   * the local foundation runs exploded droplets and packs a tgz only on demand
-   * (see droplet.ts `packDroplet`).
+   * Where to write the droplet .tgz (packed with the per-app segment cache,
+   * see droplet.ts `packDroplet`). Optional when `explodedDir` is given.
    */
   outputDroplet?: string;
+  /**
+   * A segment cache shared by many apps (the local foundation's), instead of
+   * the app's own in its build cache; not pruned per staging.
+   */
+  segmentCacheDir?: string;
   /** If set, the exploded droplet (app/, deps/, profile.d/, tmp/, logs/, staging_info.yml) is left here. */
   explodedDir?: string;
   /** App env for the buildpack scripts (VCAP_APPLICATION, VCAP_SERVICES, MEMORY_LIMIT, user env). */

@@ -1,18 +1,18 @@
 // Droplets (cf-reference.md §1.3): list/get, a droplet staged elsewhere
 // (`POST /v3/droplets` → AWAITING_UPLOAD, then `POST …/upload` with a tgz in
 // field `bits` → STAGED), download as a tgz, delete.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CfPushError } from '../../core/errors';
-import { extractDroplet, packDroplet, readStagingInfo } from '../../core/staging/droplet';
+import { extractDroplet, readStagingInfo } from '../../core/staging/droplet';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { finishJob, runJob, startJob } from '../jobs';
 import { meta, type DropletRec } from '../store';
 import { dropletTooLarge, readUpload } from '../uploads';
-import { STACK } from '../model';
+import { expireDroplets, STACK } from '../model';
 
 function byGuid(c: Ctx): DropletRec {
   const d = c.f.store.get('droplets', c.params.guid);
@@ -83,19 +83,22 @@ async function upload(c: Ctx): Promise<void> {
     if (!up.hasFile) throw unprocessable('Bits must be provided in the multipart field "bits"');
     d.state = 'PROCESSING_UPLOAD';
     try {
-      await extractDroplet(tgz, c.f.store.dropletDir(d.guid));
-      const info = await readStagingInfo(c.f.store.dropletDir(d.guid)).catch(() => undefined);
-      if (!Object.keys(d.process_types).length && info?.start_command) d.process_types = { web: info.start_command };
-      d.checksum = await sha256File(tgz);
+      const checksum = await sha256File(tgz);
+      const tree = join(tmp, 'droplet');
+      await extractDroplet(tgz, tree);
+      const info = await readStagingInfo(tree).catch(() => undefined);
+      await c.f.store.dropletBits.adopt(checksum, tgz, tree, () => {
+        if (!Object.keys(d.process_types).length && info?.start_command) d.process_types = { web: info.start_command };
+        Object.assign(d, { checksum, state: 'STAGED' });
+        c.f.store.touch(d);
+      });
     } catch (err) {
-      await c.f.store.removeDroplet(d.guid);
       const text = err instanceof CfPushError ? err.message.replace(/ \/[^ ]*droplet\.tgz/, '') : `Could not extract droplet: ${(err as Error).message}`;
       Object.assign(d, { state: 'FAILED', error: text });
       c.f.store.touch(d);
       throw unprocessable(text);
     }
-    d.state = 'STAGED';
-    c.f.store.touch(d);
+    await expireDroplets(c.f, d.app_guid);
     const job = startJob(c.f, 'droplet.upload', `/v3/droplets/${d.guid}`);
     await finishJob(c.f, job, async () => undefined);
     send(c.res, 202, c.f.present.droplet(d), { location: `${c.f.apiUrl}/v3/jobs/${job.guid}` });
@@ -104,20 +107,23 @@ async function upload(c: Ctx): Promise<void> {
   }
 }
 
-/** The droplet as a tgz (CC redirects to the blobstore; we pack and stream it). */
+/** The droplet's blob as stored (CC redirects to the blobstore): its sha256 is the checksum. */
 async function download(c: Ctx): Promise<void> {
   const d = byGuid(c);
   if (d.state !== 'STAGED') throw unprocessable('Only staged droplets can be downloaded.');
   if (d.image) throw unprocessable('Cannot download a docker droplet: its image lives in the Docker engine.');
-  const tmp = c.f.store.tmpDir('droplet-download');
-  await mkdir(tmp, { recursive: true });
+  // Opened before answering: a droplet deleted meanwhile still streams whole.
+  const blob = d.checksum ? await open(c.f.store.dropletBits.blobPath(d.checksum)).catch(() => undefined) : undefined;
+  if (!blob) throw notFound('Droplet bits');
   try {
-    const file = join(tmp, `${randomUUID()}.tgz`);
-    await packDroplet(c.f.store.dropletDir(d.guid), file, { segmentCacheDir: join(c.f.store.dataDir, 'cache', 'droplet-segments') });
-    c.res.writeHead(200, { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="droplet_${d.guid}.tgz"` });
-    await pipeline(createReadStream(file), c.res);
+    c.res.writeHead(200, {
+      'content-type': 'application/gzip',
+      'content-length': String((await blob.stat()).size),
+      'content-disposition': `attachment; filename="droplet_${d.guid}.tgz"`,
+    });
+    await pipeline(blob.createReadStream({ autoClose: false }), c.res);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await blob.close();
   }
 }
 
@@ -125,10 +131,7 @@ async function remove(c: Ctx): Promise<void> {
   const d = byGuid(c);
   const app = c.f.store.get('apps', d.app_guid);
   if (app?.droplet_guid === d.guid) throw unprocessable('Unable to delete the current droplet of an app.');
-  await runJob(c, 'droplet.delete', async () => {
-    c.f.store.remove('droplets', d.guid);
-    await c.f.store.removeDroplet(d.guid);
-  });
+  await runJob(c, 'droplet.delete', () => c.f.store.dropletBits.remove(d));
 }
 
 export const dropletRoutes: RouteDef[] = [

@@ -1,0 +1,159 @@
+// Droplet bits, content-addressed as CC's blobstore keys them (the droplet's
+// checksum is the sha256 of its tgz):
+// - droplet-blobs/<sha256[0:2]>/<sha256>: the tgz, served as is by download;
+// - droplets/<sha256>/: the exploded tree the supervisor runs, shared by every
+//   droplet record with that checksum.
+// Both are built under tmp/ and renamed into place, so a final name holds
+// complete bits or nothing. The blob is fsynced (it is the durable copy); an
+// exploded dir is re-extracted from it at start if missing. Bits go with the
+// last record that has their checksum. Docker droplets have none.
+import { existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { extractDroplet, packDroplet } from '../core/staging/droplet';
+import { fsyncDir } from './state';
+import type { DropletRec, Store } from './store';
+
+export class DropletBits {
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(private readonly store: Store) {}
+
+  blobPath(sha256: string): string {
+    return join(this.store.dataDir, 'droplet-blobs', sha256.slice(0, 2), sha256);
+  }
+
+  /** The packer's cache of compressed large files, shared by every app (see core/staging/droplet.ts). */
+  get segmentDir(): string {
+    return join(this.store.dataDir, 'cache', 'droplet-segments');
+  }
+
+  explodedDir(sha256: string): string {
+    return join(this.store.dataDir, 'droplets', sha256);
+  }
+
+  /** Checksums whose bits some droplet record needs. */
+  referenced(): Set<string> {
+    return new Set(this.store.list('droplets').flatMap((d) => (d.checksum && !d.image ? [d.checksum] : [])));
+  }
+
+  /**
+   * Moves a tgz and its exploded tree in under `checksum` (bits already there
+   * win, the temps go), then runs `record`: all under the checksum's lock, so
+   * a concurrent release never drops bits the new record needs.
+   */
+  adopt(checksum: string, tgz: string, tree: string, record: () => void): Promise<void> {
+    return this.locked(checksum, async () => {
+      await this.placeBlob(checksum, tgz);
+      await this.placeTree(checksum, tree);
+      record();
+    });
+  }
+
+  /** Deletes a droplet record, and its bits unless another record has the same checksum. */
+  async remove(d: DropletRec): Promise<void> {
+    this.store.remove('droplets', d.guid);
+    await this.dropTree(join(this.store.dataDir, 'droplets', d.guid)); // an unmigrated old-layout dir
+    if (d.checksum) await this.release(d.checksum);
+  }
+
+  private release(checksum: string): Promise<void> {
+    return this.locked(checksum, async () => {
+      if (this.referenced().has(checksum)) return;
+      await rm(this.blobPath(checksum), { force: true });
+      await this.dropTree(this.explodedDir(checksum));
+    });
+  }
+
+  /**
+   * At start, before the sweep: re-extracts a missing exploded dir from its
+   * blob, and packs droplets without a blob (data dirs written before bits
+   * were content-addressed: droplets/<guid>/, checksum null) into one.
+   */
+  async repair(): Promise<void> {
+    for (const d of this.store.list('droplets')) {
+      if (d.state !== 'STAGED' || d.image) continue;
+      try {
+        if (d.checksum && existsSync(this.blobPath(d.checksum))) await this.reexplode(d.checksum);
+        else await this.migrate(d);
+      } catch {
+        /* left as it was: dropletDir() still finds an unmigrated droplets/<guid>/ */
+      }
+    }
+  }
+
+  private async reexplode(checksum: string): Promise<void> {
+    if (existsSync(this.explodedDir(checksum))) return;
+    const tree = this.store.tmpDir('droplet-tree');
+    await extractDroplet(this.blobPath(checksum), tree);
+    await this.placeTree(checksum, tree);
+  }
+
+  /** Pack once; the checksum is saved before the tree moves, so a crash in between leaves a record the blob can repair. */
+  private async migrate(d: DropletRec): Promise<void> {
+    const old = d.checksum;
+    const src = [old ? this.explodedDir(old) : '', join(this.store.dataDir, 'droplets', d.guid)].find((p) => p && existsSync(p));
+    if (!src) return;
+    const work = this.store.tmpDir('droplet-migrate');
+    try {
+      const tgz = join(work, 'droplet.tgz');
+      const { checksum } = await packDroplet(src, tgz, { segmentCacheDir: this.segmentDir });
+      await this.placeBlob(checksum, tgz);
+      for (const x of this.store.list('droplets')) if (x === d || (old && x.checksum === old)) x.checksum = checksum;
+      this.store.save();
+      await this.store.flush();
+      const dest = this.explodedDir(checksum);
+      if (src === dest) return; // repacked to the same bytes: the tree is already in place
+      if (existsSync(dest)) await this.dropTree(src);
+      else await rename(src, dest);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async placeBlob(checksum: string, tgz: string): Promise<void> {
+    const dest = this.blobPath(checksum);
+    if (existsSync(dest)) return rm(tgz, { force: true });
+    await fsyncFile(tgz);
+    const created = await mkdir(dirname(dest), { recursive: true });
+    await rename(tgz, dest);
+    await fsyncDir(dirname(dest));
+    if (created) await fsyncDir(dirname(dirname(dest)));
+  }
+
+  private async placeTree(checksum: string, tree: string): Promise<void> {
+    const dest = this.explodedDir(checksum);
+    if (existsSync(dest)) return rm(tree, { recursive: true, force: true });
+    await rename(tree, dest);
+  }
+
+  /** Renamed out of the way first: a half-deleted tree is never seen under its name. */
+  private async dropTree(dir: string): Promise<void> {
+    const gone = this.store.tmpDir('droplet-gone');
+    try {
+      await rename(dir, gone);
+    } catch {
+      return;
+    }
+    await rm(gone, { recursive: true, force: true });
+  }
+
+  private locked(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (this.locks.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const h = await open(path, 'r+');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
