@@ -109,14 +109,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const fd = openSync(logFile, 'a');
   // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
   // measurable cost to the router (docs/benchmarks.md, idle).
-  const args = ['--max-semi-space-size=1', opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
+  // --expose-gc: one collection after a burst of stagings (staging.ts settle()).
+  const args = ['--max-semi-space-size=1', '--expose-gc', opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
   if (opts.appRuntime) args.push('--app-runtime', opts.appRuntime);
   if (opts.stackImage) args.push('--stack', opts.stackImage);
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', fd, fd],
     // Inside VS Code process.execPath is Electron: make it behave as node.
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    // A fixed glibc mmap threshold: packing droplets frees large buffers, which
+    // otherwise raise the threshold and then stay in the heap (~35 MB of RSS
+    // for good after the first staging; docs/benchmarks.md, idle). Apps do not
+    // inherit it: their env is built by the launcher.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MALLOC_MMAP_THRESHOLD_: '131072' },
   });
   closeSync(fd);
   let exited: number | null | undefined;

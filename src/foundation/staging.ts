@@ -29,7 +29,10 @@ export class Stager {
   start(build: BuildRec): void {
     const ac = new AbortController();
     this.running.set(build.guid, ac);
-    void this.run(build, ac).finally(() => this.running.delete(build.guid));
+    void this.run(build, ac).finally(() => {
+      this.running.delete(build.guid);
+      if (this.running.size === 0) this.settle();
+    });
   }
 
   private async run(build: BuildRec, ac: AbortController): Promise<void> {
@@ -132,6 +135,24 @@ export class Stager {
     });
     Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
     log('Staging Complete');
+  }
+
+  private settleTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Once stagings stop for a while, one full GC (the daemon runs with
+   * --expose-gc): packing a droplet goes through tens of MB of buffers, which
+   * an idle daemon would otherwise keep until some later collection
+   * (docs/benchmarks.md, idle). A few ms, once per burst of pushes.
+   */
+  private settle(): void {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) return;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      if (this.running.size === 0) gc();
+    }, 2000);
+    this.settleTimer.unref();
   }
 
   /** Cancels stagings in flight (the foundation is stopping). */
