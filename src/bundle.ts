@@ -4,7 +4,7 @@
 // foundation runs as `cfpush foundation start`). Nothing here may import 'vscode'.
 export {
   push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
-  scaleApp, restartApp, previewPush, pushBlueGreen, swapBack,
+  scaleApp, restartApp, previewPush, pushBlueGreen, swapBack, continueDeployment, cancelDeployment,
 } from './core/push';
 export { addDestination, removeDestination } from './core/push/routes';
 export { previousName, nextName } from './core/push/bluegreen';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 
 export type StageMode = 'host' | 'container';
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
-export type PushStrategy = 'standard' | 'blue-green';
+export type PushStrategy = 'standard' | 'blue-green' | 'rolling' | 'canary';
 
 export class Config {
   private get raw(): vscode.WorkspaceConfiguration {
@@ -26,9 +26,10 @@ export class Config {
     return this.raw.get<StageMode>('stageMode', 'host') === 'container' ? 'container' : 'host';
   }
 
-  /** Default push strategy; blue-green can always be chosen in the push flow. */
+  /** Default push strategy; blue-green can always be chosen in the push flow. Rolling and canary are CC deployments. */
   get pushStrategy(): PushStrategy {
-    return this.raw.get<PushStrategy>('push.strategy', 'standard') === 'blue-green' ? 'blue-green' : 'standard';
+    const s = this.raw.get<string>('push.strategy', 'standard');
+    return s === 'blue-green' || s === 'rolling' || s === 'canary' ? s : 'standard';
   }
 
   /** Open the traffic view by itself when a route swap or a blue-green push starts. */

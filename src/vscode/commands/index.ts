@@ -3,6 +3,7 @@
 import type { Ctx } from '../ctx';
 import { del, restart, scale, showLogs, start, stop, stopLogs } from './apps';
 import type { Cmd } from './common';
+import { cancelDeployment, continueDeployment } from './deployment';
 import { exportImage } from './export';
 import { detect, toggleWatch } from './misc';
 import { push } from './push';
@@ -21,6 +22,8 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.swapRoutes': swapRoutes,
   'cfpush.swapBack': swapBackRoutes,
   'cfpush.swapBackVersion': swapBackVersion,
+  'cfpush.continueDeployment': continueDeployment,
+  'cfpush.cancelDeployment': cancelDeployment,
   'cfpush.startApp': start,
   'cfpush.stopApp': stop,
   'cfpush.restartApp': restart,

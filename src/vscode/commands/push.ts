@@ -73,7 +73,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
             manifestFile,
             manifest,
             signal: s,
-            strategy: strategy === 'blue-green' ? 'blue-green' : undefined,
+            strategy: strategy === 'standard' ? undefined : strategy,
             smokeTest: ctx.config.smokeTestPath ? { path: ctx.config.smokeTestPath } : undefined,
             // cfpush.stageMode "container": stage here in the stack container, push the droplet.
             stageInContainer: ctx.config.stageMode === 'container' ? {} : undefined,
@@ -85,7 +85,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
       ctx.refresh();
       if (!pushed) return undefined;
       ctx.watch.remember(dir, session!.target.name);
-      announce(ctx, pushed, !!args.watch);
+      announce(ctx, pushed, !!args.watch, session!);
       return pushed;
     } catch (err) {
       done();
@@ -139,12 +139,12 @@ async function confirmPush(ctx: Ctx, session: Session, preview: PushPreview, str
   const detail = describePreview(preview);
   ctx.output.line(detail.split('\n').map((l) => `  ${l}`).join('\n'));
   const where = `${session.target.name} (${session.org.name}/${session.space.name})`;
-  const standard = 'Push';
+  const standard = strategy === 'rolling' ? 'Push (Rolling)' : strategy === 'canary' ? 'Push (Canary)' : 'Push';
   const blueGreen = 'Push Blue-Green';
   const canBlueGreen = preview.apps.length === 1 && !preview.apps[0]!.isNew;
   const buttons = strategy === 'blue-green' && canBlueGreen ? [blueGreen, standard] : canBlueGreen ? [standard, blueGreen] : [standard];
   const answer = await ctx.ui.confirm(`Push ${preview.apps.map((a) => a.name).join(', ')} to ${where}?`, detail, ...buttons);
-  return answer === blueGreen ? 'blue-green' : answer === standard ? 'standard' : undefined;
+  return answer === blueGreen ? 'blue-green' : answer === standard ? (strategy === 'blue-green' ? 'standard' : strategy) : undefined;
 }
 
 /** After a cancel: delete apps (and their now-unused routes) that did not exist before this push. */
@@ -168,8 +168,19 @@ async function removeCreated(ctx: Ctx, session: Session, names: string[], existe
   return removed;
 }
 
-function announce(ctx: Ctx, pushed: PushedApp[], quiet: boolean): void {
+function announce(ctx: Ctx, pushed: PushedApp[], quiet: boolean, session: Session): void {
   for (const app of pushed) ctx.output.line(`✔ ${app.name} ${app.state.toLowerCase()}${app.urls.length ? ` at ${app.urls.join(', ')}` : ''}`);
+  const canary = pushed.find((a) => a.deployment?.reason === 'PAUSED');
+  if (canary) {
+    // A canary push ends paused: the next step is the user's, so the notification offers it.
+    ctx.output.line(`▸ Canary of ${canary.name} is running next to the previous version: Continue Deployment rolls it out, Cancel Deployment goes back`);
+    const target = { session, name: canary.name };
+    void vscode.window.showInformationMessage(`Canary of ${canary.name} is running next to the previous version.`, 'Continue Deployment', 'Cancel Deployment').then((c) => {
+      if (c === 'Continue Deployment') void vscode.commands.executeCommand('cfpush.continueDeployment', target);
+      else if (c === 'Cancel Deployment') void vscode.commands.executeCommand('cfpush.cancelDeployment', target);
+    });
+    return;
+  }
   if (quiet) {
     vscode.window.setStatusBarMessage(`$(check) Re-pushed ${pushed.map((a) => a.name).join(', ')}`, 4000);
     return;

@@ -116,10 +116,13 @@ export class SpaceNode extends Node {
     try {
       const apps = await this.session.cc.listApps(this.space.guid);
       const catalog = await this.host.catalog(this.session).catch((): Catalog => ({ versions: new Map() }));
-      const details = await Promise.all(apps.map((a) => AppDetails.load(this.session, a, catalog)));
+      const [details, deployments] = await Promise.all([
+        Promise.all(apps.map((a) => AppDetails.load(this.session, a, catalog))),
+        activeDeployments(this.session, apps.map((a) => a.guid)),
+      ]);
       const names = new Set(apps.map((a) => a.name));
       const previous = core().previousName;
-      const nodes: Node[] = apps.map((a, i) => new AppNode(this, this.session, a, details[i]!, names.has(previous(a.name))));
+      const nodes: Node[] = apps.map((a, i) => new AppNode(this, this.session, a, details[i]!, names.has(previous(a.name)), deployments.get(a.guid)));
       const before = this.outdated.length;
       this.outdated = nodes.filter((n): n is AppNode => n instanceof AppNode && n.details.outdated.length > 0);
       if (before !== this.outdated.length) this.redraw?.(this);
@@ -132,6 +135,23 @@ export class SpaceNode extends Node {
   }
   /** Set by the provider: redraws this node when its description changes after loading children. */
   redraw?: (n: Node) => void;
+}
+
+/** A CC deployment still in progress (rolling, or a canary that may be PAUSED). */
+export interface ActiveDeployment {
+  guid: string;
+  strategy?: string;
+  status: { reason: string; canary?: { steps: { current: number; total: number } } };
+  relationships: { app: { data: { guid: string } } };
+}
+
+/** The space's ACTIVE deployments by app guid, in one request. */
+async function activeDeployments(session: Session, appGuids: string[]): Promise<Map<string, ActiveDeployment>> {
+  if (!appGuids.length) return new Map();
+  const res = await session.cc
+    .get<{ resources: ActiveDeployment[] }>(`/v3/deployments?app_guids=${appGuids.join(',')}&status_values=ACTIVE&per_page=5000`)
+    .catch(() => ({ resources: [] as ActiveDeployment[] }));
+  return new Map(res.resources.map((d) => [d.relationships.app.data.guid, d]));
 }
 
 /** What an app item shows, read in one go when its space expands. */
@@ -179,7 +199,14 @@ export function age(iso: string | undefined, now = Date.now()): string | undefin
 
 export class AppNode extends Node {
   readonly kind = 'app';
-  constructor(parent: SpaceNode, readonly session: Session, readonly app: CcApp, readonly details: AppDetails, readonly hasPrevious = false) {
+  constructor(
+    parent: SpaceNode,
+    readonly session: Session,
+    readonly app: CcApp,
+    readonly details: AppDetails,
+    readonly hasPrevious = false,
+    readonly deployment?: ActiveDeployment,
+  ) {
     super(parent);
   }
   get name(): string {
@@ -187,6 +214,14 @@ export class AppNode extends Node {
   }
   get docker(): boolean {
     return this.app.lifecycle?.type === 'docker';
+  }
+  /** "canary paused 1/2", "deploying" or nothing. */
+  get deploymentText(): string | undefined {
+    const dep = this.deployment;
+    if (!dep) return undefined;
+    const steps = dep.status.canary?.steps;
+    if (dep.status.reason === 'PAUSED') return `canary paused${steps ? ` ${steps.current}/${steps.total}` : ''}`;
+    return dep.status.reason.toLowerCase();
   }
   treeItem(): vscode.TreeItem {
     const d = this.details;
@@ -201,6 +236,7 @@ export class AppNode extends Node {
       built,
       age(d.droplet?.created_at),
       d.outdated.length ? '⚠ outdated' : undefined,
+      this.deploymentText,
     ].filter(Boolean).join(' · ');
     const busy = this.host.busy(this.app.name);
     if (busy) item.description = `${busy}…`;
@@ -221,6 +257,7 @@ export class AppNode extends Node {
       d.droplet ? `Droplet staged ${age(d.droplet.created_at)}` : 'No droplet yet',
     ];
     if (d.outdated.length) lines.push(`⚠ **Outdated**: ${d.outdated.join('; ')}. Restage to pick up the update.`);
+    if (this.deployment?.status.reason === 'PAUSED') lines.push('**Canary paused** next to the previous version: *Continue Deployment* rolls it out, *Cancel Deployment* goes back.');
     if (this.docker) lines.push('Buildpack and stack updates do not reach Docker apps: rebuild the image and push again.');
     item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
     const facts = [started ? 'started' : 'stopped'];
@@ -228,6 +265,7 @@ export class AppNode extends Node {
     if (this.docker) facts.push('docker');
     if (this.host.swapped(this.session.space.guid).includes(this.app.name)) facts.push('swapped');
     if (this.hasPrevious) facts.push('previous');
+    if (this.deployment) facts.push(this.deployment.status.reason === 'PAUSED' ? 'paused' : 'deploying');
     // "app.started.outdated": menus match /^app\./ and pick items by the facts.
     item.contextValue = `app.${facts.join('.')}`;
     return item;

@@ -6,7 +6,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
-import { answer, reveal, api, appCopy, appNode, children, expectBody, item, label, lastError, repo, space, waitFor, ws, type PushedApp } from './util';
+import { answer, reveal, api, appCopy, appNode, children, expectBody, get, item, label, lastError, repo, space, waitFor, ws, type PushedApp } from './util';
 
 test('scale from the tree: 2 instances, both running', async () => {
   const a = await api();
@@ -93,6 +93,47 @@ test('outdated buildpack: marked in the tree, "Restage to pick up the update" fi
   const all = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restageOutdated', sp);
   assert.deepEqual(all?.map((x) => x.name).sort(), ['hello-old', 'hello-old2']);
   for (const n of ['hello-old', 'hello-old2']) assert.doesNotMatch(String(item(await appNode(a.tree, n)).contextValue), /outdated/);
+});
+
+test('canary push (cfpush.push.strategy = canary): the tree marks the paused canary; Continue Deployment on the item rolls it out', async () => {
+  const a = await api();
+  const dir = appCopy('hello-canary', 'canary v1');
+  const first = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(dir));
+  assert.ok(first, `first push: ${lastError(a)}`);
+  const url = first[0]!.urls[0]!;
+  await expectBody(url, 'canary v1');
+  appCopy('hello-canary', 'canary v2');
+  const cfg = vscode.workspace.getConfiguration('cfpush');
+  await cfg.update('push.strategy', 'canary', vscode.ConfigurationTarget.Workspace);
+  let pushed: PushedApp[] | undefined;
+  try {
+    pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(dir));
+  } finally {
+    await cfg.update('push.strategy', undefined, vscode.ConfigurationTarget.Workspace);
+  }
+  assert.ok(pushed, `canary push: ${lastError(a)}`);
+  assert.equal(pushed[0]!.deployment?.reason, 'PAUSED');
+  assert.match(a.ctx.output.lines.join('\n'), /▸ Canary of hello-canary is running next to the previous version/);
+  // Both versions answer while the canary is paused.
+  const seen = new Set<string>();
+  await waitFor('both versions answering', async () => {
+    seen.add((await get(url)).body);
+    return seen.has('canary v1') && seen.has('canary v2');
+  });
+  const paused = await waitFor('the paused canary in the tree', async () => {
+    const n = await appNode(a.tree, 'hello-canary');
+    return /\bpaused\b/.test(String(item(n).contextValue)) ? n : undefined;
+  });
+  assert.match(String(item(paused).description), /canary paused 1\/1/);
+  const done = await vscode.commands.executeCommand<{ status: { reason: string } } | undefined>('cfpush.continueDeployment', paused);
+  assert.ok(done, `continue: ${lastError(a)}`);
+  assert.equal(done.status.reason, 'DEPLOYED');
+  for (let i = 0; i < 4; i++) assert.equal((await get(url)).body, 'canary v2');
+  const after = await waitFor('no deployment on the item', async () => {
+    const n = await appNode(a.tree, 'hello-canary');
+    return /\b(paused|deploying)\b/.test(String(item(n).contextValue)) ? undefined : n;
+  });
+  assert.doesNotMatch(String(item(after).description), /canary/);
 });
 
 test('delete asks first; Cancel keeps the app, Delete removes it', async () => {

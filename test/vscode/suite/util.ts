@@ -249,6 +249,7 @@ export interface PushedApp {
   guid: string;
   state: string;
   urls: string[];
+  deployment?: { reason: string; canarySteps?: { current: number; total: number } };
 }
 
 /** Reveal for a screenshot; the tree may redraw meanwhile (a foundation event), so try a few times. */
