@@ -21,3 +21,6 @@ export interface Foundation {
 
 /** The running foundation's address file in its data dir (pid, URLs, app runtime). */
 export const FOUNDATION_JSON = 'foundation.json';
+
+/** The app runtime the foundation last started with ('process' | 'container'): what a next start cleans up after a kill. */
+export const APP_RUNTIME_FILE = 'app-runtime';

@@ -1,10 +1,12 @@
-// Rolling deployments (cf-reference.md §1.8, §7; CC `deployment_create.rb`,
-// `cc_deployment_updater`): a new `web` process runs the deployment's droplet
+// Rolling and canary deployments (cf-reference.md §1.8, §7; CC
+// `deployment_create.rb`, `cc_deployment_updater`): a new `web` process runs the deployment's droplet
 // next to the old one(s) and shares their routes; up to max_in_flight new
 // instances come up (RUNNING) before as many old ones are stopped; repeat; the
 // old web processes go away and the deployment is FINALIZED/DEPLOYED. Cancel
 // puts the previous droplet back, restores the old instances, then removes
-// the new process. A newer deployment SUPERSEDES an active one.
+// the new process. A newer deployment SUPERSEDES an active one. A canary
+// first runs its steps, pausing (ACTIVE/PAUSED) after each until continued.
+// After a foundation restart ACTIVE deployments go on from the state.
 //
 // Driven only through the supervisor's public `sync()` and `stats()`: the
 // supervisor already runs one set of instances per process record, and the
@@ -130,6 +132,8 @@ export function cancelDeployment(f: Foundation, d: DeploymentRec): void {
 
 /** A paused canary goes on: to its next step, or after the last one to the rest of the rollout. */
 export function continueDeployment(f: Foundation, d: DeploymentRec): void {
+  // The step moves on with the status, in one write: a crash cannot re-pause at the step just left.
+  if (d.canary) d.canary.current++;
   setStatus(f, d, 'ACTIVE', 'DEPLOYING');
   wake(d);
 }
@@ -160,7 +164,8 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
       }
       await sleep(POLL_MS);
     }
-    return true;
+    // A cancel or a newer deployment may have landed during the last sleep.
+    return live() && d.reason === 'DEPLOYING';
   };
 
   if (d.canary) await canarySteps(f, d, proc, olds, live, waitRunning);
@@ -254,8 +259,6 @@ async function canarySteps(
       });
     }
     wakers.delete(d.guid);
-    if (!live() || d.reason !== 'DEPLOYING') return;
-    canary.current++;
-    f.store.touch(d);
+    if (!live() || d.reason !== 'DEPLOYING') return; // continued: continueDeployment moved to the next step
   }
 }

@@ -6,7 +6,9 @@
 // Both are built under tmp/ and renamed into place, so a final name holds
 // complete bits or nothing. The blob is fsynced (it is the durable copy); an
 // exploded dir is re-extracted from it at start if missing. Bits go with the
-// last record that has their checksum. Docker droplets have none.
+// last record that has their checksum. Docker droplets have none. Data dirs
+// written before this keep their droplets/<guid>/ trees (instances may run
+// from them) and get blobs in the background after start.
 import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -53,7 +55,9 @@ export class DropletBits {
   /** Deletes a droplet record, and its bits unless another record has the same checksum. */
   async remove(d: DropletRec): Promise<void> {
     this.store.remove('droplets', d.guid);
-    await this.dropTree(join(this.store.dataDir, 'droplets', d.guid)); // an unmigrated old-layout dir
+    // The record's removal is on disk before its bits go: a crash never leaves a STAGED droplet without bits.
+    await this.store.flush();
+    await this.dropTree(join(this.store.dataDir, 'droplets', d.guid)); // an old-layout tree
     if (d.checksum) await this.release(d.checksum);
   }
 
@@ -66,48 +70,58 @@ export class DropletBits {
   }
 
   /**
-   * At start, before the sweep: re-extracts a missing exploded dir from its
-   * blob, and packs droplets without a blob (data dirs written before bits
-   * were content-addressed: droplets/<guid>/, checksum null) into one.
+   * At start, before apps run: re-extracts an exploded dir that is missing
+   * but whose blob exists (a crash between placing the two).
    */
-  async repair(): Promise<void> {
+  async restoreTrees(): Promise<void> {
     for (const d of this.store.list('droplets')) {
-      if (d.state !== 'STAGED' || d.image) continue;
+      if (d.state !== 'STAGED' || d.image || !d.checksum || this.hasLegacyTree(d)) continue;
+      if (!existsSync(this.blobPath(d.checksum)) || existsSync(this.explodedDir(d.checksum))) continue;
       try {
-        if (d.checksum && existsSync(this.blobPath(d.checksum))) await this.reexplode(d.checksum);
-        else await this.migrate(d);
-      } catch {
-        /* left as it was: dropletDir() still finds an unmigrated droplets/<guid>/ */
+        const tree = this.store.tmpDir('droplet-tree');
+        await extractDroplet(this.blobPath(d.checksum), tree);
+        await this.locked(d.checksum, () => this.placeTree(d.checksum!, tree));
+      } catch (err) {
+        console.error(`cf-push foundation: droplet ${d.guid}: could not restore its files from the blob: ${(err as Error).message}`);
       }
     }
   }
 
-  private async reexplode(checksum: string): Promise<void> {
-    if (existsSync(this.explodedDir(checksum))) return;
-    const tree = this.store.tmpDir('droplet-tree');
-    await extractDroplet(this.blobPath(checksum), tree);
-    await this.placeTree(checksum, tree);
+  /** A data dir written before bits were content-addressed keeps running from droplets/<guid>/. */
+  hasLegacyTree(d: DropletRec): boolean {
+    return existsSync(join(this.store.dataDir, 'droplets', d.guid));
   }
 
-  /** Pack once; the checksum is saved before the tree moves, so a crash in between leaves a record the blob can repair. */
-  private async migrate(d: DropletRec): Promise<void> {
-    const old = d.checksum;
-    const src = [old ? this.explodedDir(old) : '', join(this.store.dataDir, 'droplets', d.guid)].find((p) => p && existsSync(p));
-    if (!src) return;
-    const work = this.store.tmpDir('droplet-migrate');
-    try {
-      const tgz = join(work, 'droplet.tgz');
-      const { checksum } = await packDroplet(src, tgz, { segmentCacheDir: this.segmentDir });
-      await this.placeBlob(checksum, tgz);
-      for (const x of this.store.list('droplets')) if (x === d || (old && x.checksum === old)) x.checksum = checksum;
-      this.store.save();
-      await this.store.flush();
-      const dest = this.explodedDir(checksum);
-      if (src === dest) return; // repacked to the same bytes: the tree is already in place
-      if (existsSync(dest)) await this.dropTree(src);
-      else await rename(src, dest);
-    } finally {
-      await rm(work, { recursive: true, force: true });
+  /**
+   * In the background after start: droplets without a blob are packed into
+   * one. Old data dirs' droplets/<guid>/ (checksum null, or an upload's
+   * sha256) get its checksum; their folder stays where it is, since instances
+   * may be running from it, and goes with the record.
+   */
+  async migrate(): Promise<void> {
+    for (const d of this.store.list('droplets')) {
+      if (d.state !== 'STAGED' || d.image || (d.checksum && existsSync(this.blobPath(d.checksum)))) continue;
+      // An old data dir's folder, or a tree whose blob was lost (packing the same files gives the same bytes).
+      const legacy = this.hasLegacyTree(d);
+      const src = legacy ? join(this.store.dataDir, 'droplets', d.guid) : d.checksum ? this.explodedDir(d.checksum) : '';
+      if (!src || !existsSync(src) || !this.store.get('droplets', d.guid)) continue;
+      const work = this.store.tmpDir('droplet-migrate');
+      try {
+        const tgz = join(work, 'droplet.tgz');
+        const { checksum } = await packDroplet(src, tgz, { segmentCacheDir: this.segmentDir });
+        if (!legacy && checksum !== d.checksum) throw new Error(`its files pack to ${checksum}, not ${d.checksum}`);
+        await this.locked(checksum, async () => {
+          if (!this.store.get('droplets', d.guid)) return;
+          await this.placeBlob(checksum, tgz);
+          d.checksum = checksum;
+          this.store.touch(d);
+          await this.store.flush();
+        });
+      } catch (err) {
+        console.error(`cf-push foundation: droplet ${d.guid}: could not pack it into a blob (it keeps running from its folder): ${(err as Error).message}`);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
     }
   }
 

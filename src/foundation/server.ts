@@ -8,7 +8,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
 import { persistBeforeReply } from './http';
 import { Auth } from './auth';
-import { FOUNDATION_JSON, type Foundation } from './context';
+import { APP_RUNTIME_FILE, FOUNDATION_JSON, type Foundation } from './context';
 import type { AppRuntime } from './stack-instances';
 import { lockDataDir } from './lock';
 import { LogStore } from './logs';
@@ -67,9 +67,8 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.stager = new Stager(f);
   // Before anything can start: what a killed foundation on this data dir left running dies first.
   await f.supervisor.killLeftovers();
-  // Old-layout droplets move to their checksum key first, then what no record references goes.
-  await store.dropletBits.repair();
-  await store.flush();
+  // A tree lost between placing a blob and its tree comes back first; then what no record references goes.
+  await store.dropletBits.restoreTrees();
   sweepOrphans(store);
   const router = new Router(f);
   f.routesChanged = () => router.rebuild();
@@ -97,11 +96,14 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   router.rebuildNow();
   f.supervisor.resume();
   resumeDeployments(f);
+  // Old data dirs: droplets get their blobs in the background (they run from their folders meanwhile).
+  void store.dropletBits.migrate();
 
   const info: FoundationInfo = {
     pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString(),
     appRuntime: opts.supervisor?.appRuntime ?? 'process',
   };
+  writeFileAtomic.sync(join(dataDir, APP_RUNTIME_FILE), `${info.appRuntime}\n`);
   const infoFile = join(dataDir, FOUNDATION_JSON);
   writeFileAtomic.sync(infoFile, JSON.stringify(info, null, 2) + '\n');
 

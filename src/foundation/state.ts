@@ -48,9 +48,9 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export function sweepOrphans(store: Store): string[] {
   const sums = store.dropletBits.referenced();
-  // droplets/<guid>/ of an old-layout droplet that could not be migrated stays.
-  const unmigrated = new Set(store.list('droplets').filter((d) => !d.checksum).map((d) => d.guid));
-  const removed = sweepDir(store.dataDir, 'droplets', (n) => sums.has(n) || unmigrated.has(n));
+  // droplets/<guid>/ of an old data dir stays as long as its record (droplet-bits.ts migrate()).
+  const records = new Set(store.list('droplets').map((d) => d.guid));
+  const removed = sweepDir(store.dataDir, 'droplets', (n) => sums.has(n) || records.has(n));
   for (const shard of entries(join(store.dataDir, 'droplet-blobs'))) {
     const rel = join('droplet-blobs', shard);
     removed.push(...sweepDir(store.dataDir, rel, (n) => sums.has(n) && n.startsWith(shard)));

@@ -2,8 +2,8 @@
 // crash never leaves half a file), a content-addressed blob store for package
 // files, droplet bits (droplet-bits.ts) and per-app build caches, all under
 // the data dir.
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -314,8 +314,11 @@ export class Store {
   }
 
   /** A droplet's exploded tree: keyed by its checksum (droplets/<guid>/ for one not migrated yet). */
+  /** The exploded droplet instances run: droplets/<sha256>/, or an old data dir's droplets/<guid>/. */
   dropletDir(guid: string): string {
-    return join(this.dataDir, 'droplets', this.get('droplets', guid)?.checksum ?? guid);
+    const legacy = join(this.dataDir, 'droplets', guid);
+    const sum = this.get('droplets', guid)?.checksum;
+    return sum && !existsSync(legacy) ? join(this.dataDir, 'droplets', sum) : legacy;
   }
 
   cacheDir(appGuid: string): string {
@@ -323,11 +326,6 @@ export class Store {
   }
 }
 
-export async function sha1File(path: string): Promise<string> {
-  const h = createHash('sha1');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;

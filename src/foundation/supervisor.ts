@@ -33,7 +33,7 @@ import { parseExecutionMetadata } from '../core/docker/metadata';
 import { spawnContainer, type ContainerExit, type ContainerInstance, type ContainerUsage } from '../core/docker/run';
 import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
 import { launchSpec } from '../core/staging/launcher';
-import { FOUNDATION_JSON, type Foundation } from './context';
+import { APP_RUNTIME_FILE, type Foundation } from './context';
 import { dockerOf } from './docker';
 import { FOUNDATION_ENV, vcapApplication } from './env';
 import { appProcesses } from './model';
@@ -196,10 +196,10 @@ export class Supervisor {
     return [...pids];
   }
 
-  /** The app runtime of the foundation that last ran on this data dir (its foundation.json outlives a kill). */
+  /** The app runtime of the foundation that last ran on this data dir (server.ts writes it; a stop does not remove it). */
   private previousRuntime(): string | undefined {
     try {
-      return (JSON.parse(readFileSync(join(this.f.store.dataDir, FOUNDATION_JSON), 'utf8')) as { appRuntime?: string }).appRuntime;
+      return readFileSync(join(this.f.store.dataDir, APP_RUNTIME_FILE), 'utf8').trim();
     } catch {
       return undefined;
     }

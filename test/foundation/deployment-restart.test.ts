@@ -11,11 +11,13 @@ import { cliEnv, type CliEnv } from '../helpers/cli';
 import { type Api, cleanup, http, until } from './helpers';
 import { procfileApp, pushNoStart, uploadAndStage } from './conformance/util';
 import { daemonApi, descendsFrom, killMarked, okCli, processesWithEnv, runCli, snapshotCli } from './supervisor-helpers';
-import { waitRunning } from './helpers';
+import { deploymentReason, waitRunning } from './helpers';
 
-// Each instance takes ~300 ms to listen, so a 3-instance rollout (max_in_flight 1) takes about a second.
+// A v1 instance takes ~300 ms to listen, a v2 one ~1.5 s: a 3-instance rollout (max_in_flight 1)
+// takes several seconds, so a cancel sent right after a restart lands while it still runs.
 const APP_JS = `
-setTimeout(() => require('http').createServer((q, s) => s.end(process.env.TAG + ':' + process.env.CF_INSTANCE_INDEX)).listen(process.env.PORT), 300);
+setTimeout(() => require('http').createServer((q, s) => s.end(process.env.TAG + ':' + process.env.CF_INSTANCE_INDEX)).listen(process.env.PORT),
+  process.env.TAG === 'v2' ? 1500 : 300);
 `;
 
 interface Info { pid: number; apiUrl: string; routerUrl: string }
@@ -127,10 +129,7 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     const build = await uploadAndStage(api, app.guid, dir);
     const res = await api.post('/v3/deployments', { strategy: 'canary', droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
     assert.equal(res.status, 201, res.text);
-    const reasonIs = (reason: string) => until(async () => {
-      const x = (await api.get(`/v3/deployments/${res.json.guid}`)).json;
-      return x.status.reason === reason ? x : undefined;
-    }, 60_000, `deployment ${reason}`, 50);
+    const reasonIs = (reason: string) => deploymentReason(api, res.json.guid, reason);
     await reasonIs('PAUSED');
     await killAndRestart();
     // PAUSED may not have reached the disk before the kill (background changes are

@@ -2,14 +2,14 @@
 // (what download serves) and one exploded droplets/<sha256>/ per checksum,
 // shared by the records that have it, gone with the last of them; leftovers
 // of a crash swept at start; CC's retention of 5 staged droplets + current;
-// an old-layout data dir (droplets/<guid>/, checksum null) migrated at start.
+// an old-layout data dir (droplets/<guid>/, checksum null) gets blobs in the background.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { RunningFoundation } from '../../src/foundation/server';
-import { Api, cleanup, http, nodeApp, push, startTestFoundation, tempDir, waitRunning } from './helpers';
+import { Api, cleanup, http, nodeApp, push, startTestFoundation, tempDir, until, waitRunning } from './helpers';
 import { appByName, applyOk, ECHO_APP, multipartFile, procfileApp, pushNoStart, stageTgz, uploadAndStage } from './conformance/util';
 
 const dirs: string[] = [];
@@ -173,7 +173,7 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     await serves(f, 'survivor');
   });
 
-  test('a lost blob is packed again from the exploded dir at start; the download still hashes to the checksum', async () => {
+  test('a lost blob is packed again from the exploded dir after start; the download still hashes to the checksum', async () => {
     const data = dir();
     let { f, api } = await start(data);
     const { app, build } = await pushNoStart(api, 'reblob', dir(procfileApp(ECHO_APP)));
@@ -183,10 +183,11 @@ describe('droplet bits', { timeout: 120_000 }, () => {
 
     ({ f, api } = await start(data));
     const sum = await checksumOf(api, build.droplet.guid);
-    assert.equal(sha256(await download(api, build.droplet.guid)), sum);
-    assert.deepEqual(bitsOnDisk(data), { blobs: [sum], trees: [sum] });
     await waitRunning(api, app.guid);
     await serves(f, 'reblob');
+    await until(async () => existsSync(blobPath(data, sum)) || undefined, 30_000, 'the blob packed again');
+    assert.equal(sha256(await download(api, build.droplet.guid)), sum);
+    assert.deepEqual(bitsOnDisk(data), { blobs: [sum], trees: [sum] });
   });
 
   test('two node apps share one compressed runtime in the foundation\'s segment cache; each droplet still has its own checksum', async () => {
@@ -232,7 +233,7 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     await serves(f, 'often');
   });
 
-  test('an old-layout data dir (droplets/<guid>/, no blob) is migrated at start: packed once, moved to its checksum, apps run', async () => {
+  test('an old-layout data dir (droplets/<guid>/, no blob): apps run from their folders at once; blobs and checksums follow in the background; a folder goes with its record', async () => {
     const data = dir();
     let { f, api } = await start(data);
     const { app, build } = await pushNoStart(api, 'legacy', dir(procfileApp(ECHO_APP)));
@@ -253,16 +254,26 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     writeFileSync(join(data, 'state.json'), JSON.stringify(state));
 
     ({ f, api } = await start(data));
-    const sums = [];
-    for (const g of [build.droplet.guid, uploaded]) {
-      const sum = await checksumOf(api, g);
-      assert.equal(sha256(await download(api, g)), sum);
-      assert.equal(existsSync(join(data, 'droplets', g)), false, 'moved to its checksum key');
-      sums.push(sum);
-    }
-    sums.sort();
-    assert.deepEqual(bitsOnDisk(data), { blobs: sums, trees: sums });
     await waitRunning(api, app.guid);
     await serves(f, 'legacy');
+    const sums: string[] = [];
+    for (const g of [build.droplet.guid, uploaded]) {
+      const sum = await until(async () => {
+        const d = (await api.get(`/v3/droplets/${g}`)).json;
+        return d.checksum && existsSync(blobPath(data, d.checksum.value)) ? (d.checksum.value as string) : undefined;
+      }, 30_000, `a blob for ${g}`);
+      assert.equal(sha256(await download(api, g)), sum);
+      assert.ok(existsSync(join(data, 'droplets', g)), 'the folder instances may run from stays');
+      sums.push(sum);
+    }
+    assert.deepEqual(bitsOnDisk(data), { blobs: [...sums].sort(), trees: [build.droplet.guid, uploaded].sort() });
+    await serves(f, 'legacy');
+    // A restart keeps the old folders (they are referenced), and deleting a droplet removes its folder and blob.
+    await stop(f);
+    ({ f, api } = await start(data));
+    await waitRunning(api, app.guid);
+    await serves(f, 'legacy');
+    await deleted(api, `/v3/droplets/${uploaded}`);
+    assert.deepEqual(bitsOnDisk(data), { blobs: [sums[0]!], trees: [build.droplet.guid] });
   });
 });

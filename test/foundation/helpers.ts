@@ -231,3 +231,11 @@ export async function waitRunning(api: Api, appGuid: string, timeoutMs = 60_000)
     return stats.length === web.instances && stats.every((s) => s.state === 'RUNNING') ? stats : undefined;
   }, timeoutMs, `${appGuid} RUNNING`);
 }
+
+/** Polls a deployment until its status reason is `reason` (PAUSED, DEPLOYED, CANCELED...); resolves to it. */
+export function deploymentReason(api: Api, guid: string, reason: string): Promise<any> {
+  return until(async () => {
+    const d = (await api.get(`/v3/deployments/${guid}`)).json;
+    return d.status?.reason === reason ? d : undefined;
+  }, 60_000, `deployment ${reason}`, 50);
+}

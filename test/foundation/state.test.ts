@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startFoundation } from '../../src/foundation/server';
 import { cliEnv, freePort } from '../helpers/cli';
-import { cleanup, tempDir } from './helpers';
+import { cleanup, tempDir, until } from './helpers';
 import { killMarked, okCli, runCli, snapshotCli } from './supervisor-helpers';
 
 const dirs: string[] = [];
@@ -89,7 +89,7 @@ describe('data dir lock', { timeout: 60_000 }, () => {
 });
 
 describe('crash leftovers', () => {
-  test('droplet dirs with no record and tmp/ files are swept at start; recorded droplets stay (moved to their checksum key)', async () => {
+  test('droplet dirs with no record and tmp/ files are swept at start; recorded droplets stay (an old-layout one gets a blob)', async () => {
     const d = dir();
     const f1 = await startFoundation({ dataDir: d, apiPort: 0, routerPort: 0 });
     await f1.close();
@@ -105,12 +105,12 @@ describe('crash leftovers', () => {
     writeFileSync(join(d, 'tmp', 'upload-partial.zip'), 'half an upload');
     const f2 = await startFoundation({ dataDir: d, apiPort: 0, routerPort: 0 });
     try {
-      // An old-layout droplet (checksum null) is packed into a blob and its dir keyed by the checksum.
-      const sum = JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).droplets['kept-droplet'].checksum;
-      assert.match(sum, /^[0-9a-f]{64}$/);
-      assert.equal(existsSync(join(d, 'droplets', sum, 'app')), true);
-      assert.equal(existsSync(join(d, 'droplets', 'kept-droplet')), false);
       assert.equal(existsSync(join(d, 'droplets', 'half-staged')), false);
+      // An old-layout droplet (checksum null) keeps its folder and is packed into a blob in the background.
+      assert.equal(existsSync(join(d, 'droplets', 'kept-droplet', 'app')), true);
+      const sum = await until(async () => JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).droplets['kept-droplet'].checksum ?? undefined, 30_000, 'a checksum');
+      assert.match(sum, /^[0-9a-f]{64}$/);
+      assert.equal(existsSync(join(d, 'droplet-blobs', sum.slice(0, 2), sum)), true);
       assert.equal(existsSync(join(d, 'tmp', 'upload-partial.zip')), false);
     } finally {
       await f2.close();

@@ -1,23 +1,14 @@
 // Walk the app folder the way the cf CLI does (GatherDirectoryResources):
 // every file, directory and symlink not ignored, files with their sha1.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CfPushError } from '../errors';
 import { isIgnored, loadIgnore } from './ignore';
+import { fileChecksum } from './checksum';
 import type { Resource } from './types';
 
 /** sha1 hex of a file, streamed so large files do not sit in memory. */
-export function sha1File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha1');
-    createReadStream(file)
-      .on('error', reject)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
+export const sha1File = (file: string): Promise<string> => fileChecksum(file, 'sha1');
 
 const perm = (mode: number): string => (mode & 0o777).toString(8);
 

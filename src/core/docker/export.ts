@@ -15,9 +15,9 @@
 //                                         profile.d, .profile.d, .profile)
 //   CMD ["<the droplet's start command>"] `docker run IMAGE other command` overrides it
 // Labels record the app, the buildpacks with versions, the stack and the droplet.
+import { fileChecksum } from '../bits/checksum';
 import type Docker from 'dockerode';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -195,11 +195,6 @@ function buildContext(dockerfile: string, entrypoint: string, dropletDir: string
   return Readable.from(gen());
 }
 
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
-}
 
 /** Builds the image from a droplet file; see the header for what it holds. */
 export async function exportDroplet(opts: ExportOptions): Promise<ExportedImage> {
@@ -242,7 +237,7 @@ export async function exportDroplet(opts: ExportOptions): Promise<ExportedImage>
       [LABEL_STACK]: stack.image,
       ...(opts.cfStack ? { [LABEL_CF_STACK]: opts.cfStack } : {}),
       [LABEL_START]: info.start_command,
-      [LABEL_DROPLET]: await sha256(file),
+      [LABEL_DROPLET]: await fileChecksum(file),
       ...(opts.labels ?? {}),
     };
     const dockerfile = exportDockerfile({ stackImage: stack.image, startCommand: info.start_command, labels });

@@ -32,22 +32,29 @@ export async function deploy(session: Session, app: CcApp, dropletGuid: string, 
     ...(o.instanceSteps?.length ? { options: { canary: { steps: o.instanceSteps.map((w) => ({ instance_weight: w })) } } } : {}),
     relationships: { app: { data: { guid: app.guid } } },
   });
-  return waitDeployment(session, app.name, dep.guid, o.strategy === 'canary', o.signal);
+  return waitDeployment(session, app.name, dep.guid, { untilPaused: o.strategy === 'canary', signal: o.signal });
 }
 
-async function waitDeployment(session: Session, appName: string, guid: string, untilPaused: boolean, signal?: AbortSignal): Promise<CcDeployment> {
+/**
+ * Polls until the deployment is FINALIZED (or PAUSED, with untilPaused). A
+ * deployment that runs out of time is canceled; one that ends other than
+ * DEPLOYED is an error, unless the caller is canceling it.
+ */
+async function waitDeployment(
+  session: Session, appName: string, guid: string, o: { untilPaused?: boolean; canceling?: boolean; signal?: AbortSignal },
+): Promise<CcDeployment> {
   let done: CcDeployment;
   try {
     done = await pollUntil(
       () => session.cc.get<CcDeployment>(`/v3/deployments/${guid}`),
-      (d) => d.status.value === 'FINALIZED' || (untilPaused && d.status.reason === 'PAUSED'),
-      { what: `the deployment of ${appName}`, timeoutMs: STARTUP_TIMEOUT_MS, signal },
+      (d) => d.status.value === 'FINALIZED' || (!!o.untilPaused && d.status.reason === 'PAUSED'),
+      { what: `the deployment of ${appName}${o.canceling ? ' to cancel' : ''}`, timeoutMs: STARTUP_TIMEOUT_MS, signal: o.signal },
     );
   } catch (err) {
-    await session.cc.post(`/v3/deployments/${guid}/actions/cancel`).catch(() => undefined);
+    if (!o.canceling) await session.cc.post(`/v3/deployments/${guid}/actions/cancel`).catch(() => undefined);
     throw err;
   }
-  if (done.status.value === 'FINALIZED' && done.status.reason !== 'DEPLOYED') {
+  if (!o.canceling && done.status.value === 'FINALIZED' && done.status.reason !== 'DEPLOYED') {
     throw new CfPushError(`The deployment of ${appName} ended ${done.status.reason}${done.status.details?.error ? `: ${done.status.details.error}` : ''}.`, {
       hint: `The previous version keeps serving. See \`cfpush logs ${appName} --recent\`.`,
     });
@@ -72,7 +79,7 @@ export async function continueDeployment(session: Session, appName: string, r: R
   }
   r.step(`Continuing the deployment of ${appName}`);
   const next = await session.cc.post<CcDeployment>(`/v3/deployments/${dep.guid}/actions/continue`);
-  return o.wait === false ? next : waitDeployment(session, appName, dep.guid, true, o.signal);
+  return o.wait === false ? next : waitDeployment(session, appName, dep.guid, { untilPaused: true, signal: o.signal });
 }
 
 /** `cancel-deployment APP`: the previous droplet and instances come back. */
@@ -80,9 +87,5 @@ export async function cancelDeployment(session: Session, appName: string, r: Rep
   const { dep } = await activeDeployment(session, appName);
   r.step(`Canceling the deployment of ${appName}`);
   await session.cc.post(`/v3/deployments/${dep.guid}/actions/cancel`);
-  return pollUntil(
-    () => session.cc.get<CcDeployment>(`/v3/deployments/${dep.guid}`),
-    (d) => d.status.value === 'FINALIZED',
-    { what: `the deployment of ${appName} to cancel`, timeoutMs: STARTUP_TIMEOUT_MS, signal: o.signal },
-  );
+  return waitDeployment(session, appName, dep.guid, { canceling: true, signal: o.signal });
 }

@@ -96,6 +96,7 @@ export async function followLogs(session: Session, appGuid: string, onLine: (l: 
   const poll = async () => {
     while (!stopped) {
       await catchUp();
+      if (stopped) break;
       await new Promise<void>((r) => {
         const t = setTimeout(r, opts.intervalMs ?? 250);
         wake = () => {
@@ -132,6 +133,8 @@ export async function followLogs(session: Session, appGuid: string, onLine: (l: 
   };
 }
 
+const STREAM_CONNECT_MS = 5000;
+
 /** The SSE stream, or undefined when the target has none (a real CF's log-cache answers 404). */
 async function openStream(
   session: Session,
@@ -142,11 +145,15 @@ async function openStream(
   const base = (await session.cc.link('log_cache'))?.replace(/\/+$/, '');
   if (!base) return undefined;
   const ac = new AbortController();
+  // A log-cache that neither answers nor refuses must not hold up a push: poll instead.
+  const slow = setTimeout(() => ac.abort(), STREAM_CONNECT_MS);
   const res = await httpFetch(`${base}/api/v1/stream/${encodeURIComponent(appGuid)}?start_time=${sinceNs}`, {
     headers: { authorization: `bearer ${await session.cc.token()}`, accept: 'text/event-stream' },
     signal: ac.signal,
     insecure: session.target.skipSslValidation,
-  }).catch(() => undefined);
+  })
+    .catch(() => undefined)
+    .finally(() => clearTimeout(slow));
   if (!res || !res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     res?.body?.destroy();
     return undefined;

@@ -13,13 +13,14 @@
 // runtimes are copies with the same mtime share one member in a shared cache:
 // ~50 ms of hashing instead of ~800 ms of compressing per new app.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import * as tar from 'tar';
+import { fileChecksum } from '../bits/checksum';
 import { CfPushError } from '../errors';
 import { cfpushHome } from '../paths';
 
@@ -77,9 +78,7 @@ async function contentSha(file: string, st: Stats, segDir: string): Promise<stri
   const memo = join(segDir, 'content', createHash('sha256').update(`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`).digest('hex'));
   const known = await readFile(memo, 'utf8').catch(() => '');
   if (/^[0-9a-f]{64}$/.test(known)) return known;
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  const sha = h.digest('hex');
+  const sha = await fileChecksum(file);
   await mkdir(dirname(memo), { recursive: true });
   const tmp = `${memo}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await writeFile(tmp, sha);

@@ -1,11 +1,11 @@
 // Droplets (cf-reference.md §1.3): list/get, a droplet staged elsewhere
 // (`POST /v3/droplets` → AWAITING_UPLOAD, then `POST …/upload` with a tgz in
 // field `bits` → STAGED), download as a tgz, delete.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileChecksum } from '../../core/bits/checksum';
 import { CfPushError } from '../../core/errors';
 import { extractDroplet, readStagingInfo } from '../../core/staging/droplet';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
@@ -60,11 +60,6 @@ async function create(c: Ctx): Promise<void> {
   send(c.res, 201, c.f.present.droplet(d));
 }
 
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /**
  * The tgz is checked and extracted before the answer (an archive entry that
@@ -83,7 +78,7 @@ async function upload(c: Ctx): Promise<void> {
     if (!up.hasFile) throw unprocessable('Bits must be provided in the multipart field "bits"');
     d.state = 'PROCESSING_UPLOAD';
     try {
-      const checksum = await sha256File(tgz);
+      const checksum = await fileChecksum(tgz);
       const tree = join(tmp, 'droplet');
       await extractDroplet(tgz, tree);
       const info = await readStagingInfo(tree).catch(() => undefined);
@@ -98,7 +93,8 @@ async function upload(c: Ctx): Promise<void> {
       c.f.store.touch(d);
       throw unprocessable(text);
     }
-    await expireDroplets(c.f, d.app_guid);
+    // Old droplets are tidied up best-effort: the upload itself succeeded.
+    await expireDroplets(c.f, d.app_guid).catch(() => undefined);
     const job = startJob(c.f, 'droplet.upload', `/v3/droplets/${d.guid}`);
     await finishJob(c.f, job, async () => undefined);
     send(c.res, 202, c.f.present.droplet(d), { location: `${c.f.apiUrl}/v3/jobs/${job.guid}` });

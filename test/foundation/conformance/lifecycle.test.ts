@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { RunningFoundation } from '../../../src/foundation/server';
-import { Api, cleanup, http, multipart, startTestFoundation, tempDir, until, waitRunning, zipEntries } from '../helpers';
+import { Api, cleanup, deploymentReason, http, multipart, startTestFoundation, tempDir, until, waitRunning, zipEntries } from '../helpers';
 import { appByName, assertError, createApp, ECHO_APP, multipartFile, procfileApp, pushNoStart, stageTgz, uploadAndStage } from './util';
 
 let f: RunningFoundation;
@@ -298,11 +298,7 @@ describe('rolling deployments', { concurrency: false }, () => {
     assert.match((await routerGet('rolling.localhost')).text, /^v[23]:/);
   });
 
-  /** Polls until the deployment has this reason. */
-  const reasonIs = (guid: string, reason: string) => until(async () => {
-    const d = await deployment(guid);
-    return d.status.reason === reason ? d : undefined;
-  }, 60_000, `deployment ${reason}`, 50);
+  const reasonIs = (guid: string, reason: string) => deploymentReason(api, guid, reason);
 
   test('canary: one new instance next to the old ones, ACTIVE/PAUSED; continue rolls out the rest; 0 failed requests', async () => {
     await api.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { TAG: 'c1' } });
