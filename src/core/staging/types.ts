@@ -41,7 +41,7 @@ export interface StageOptions {
   /** Per-app build cache (persists between stagings). */
   cacheDir: string;
   /**
-   * Where to write the droplet .tgz (packed with the per-app segment cache,
+   * Where to write the droplet .tgz (packed with a segment cache: the app's own, or segmentCacheDir;
    * see droplet.ts `packDroplet`). Optional when `explodedDir` is given.
    */
   outputDroplet?: string;
