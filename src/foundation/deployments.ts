@@ -149,7 +149,7 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
   if (!app) return;
   const olds = webProcesses(f, app.guid).filter((p) => p.guid !== proc.guid);
   const original = new Map(olds.map((p) => [p.guid, d.old_instances?.[p.guid] ?? p.instances]));
-  const live = () => d.value === 'ACTIVE' && !!f.store.get('apps', app.guid);
+  const live = () => d.value === 'ACTIVE' && !f.store.sealed && !!f.store.get('apps', app.guid);
   const healthTimeoutMs = ((proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S) + 10) * 1000;
 
   /** Waits until `proc` is all RUNNING; false if the deployment stopped being DEPLOYING meanwhile. */
@@ -191,6 +191,7 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
     await f.supervisor.sync(app.guid);
   }
 
+  if (f.store.sealed) return; // the foundation closed: the next one resumes from the state on disk
   if (d.value === 'FINALIZED') return; // superseded: the newer deployment owns every web process now
   if (!f.store.get('apps', app.guid)) return;
 

@@ -118,6 +118,8 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
       await f.supervisor.close();
       router.close();
       await store.flush();
+      // Background work that outlives close() (a deployment loop, a migration) writes nothing now.
+      store.sealed = true;
       try {
         const cur = JSON.parse(readFileSync(infoFile, 'utf8')) as FoundationInfo;
         if (cur.pid === process.pid && cur.apiPort === apiPort) rmSync(infoFile, { force: true });

@@ -250,12 +250,15 @@ export class Store {
   /** Coalesces bursts of changes into one atomic write. */
   save(): void {
     this.dirty = true;
-    if (this.timer) return;
+    if (this.timer || this.sealed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, 20);
   }
+
+  /** After the final flush of close(): the data dir may already belong to the next foundation. */
+  sealed = false;
 
   async flush(): Promise<void> {
     if (this.timer) {
@@ -263,7 +266,7 @@ export class Store {
       this.timer = undefined;
     }
     this.saving = this.saving.then(async () => {
-      if (!this.dirty) return;
+      if (!this.dirty || this.sealed) return;
       this.dirty = false;
       await writeFileAtomic(this.file, JSON.stringify(this.state));
       // The rename is only durable once the directory is synced (state.ts).

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliEnv, type CliEnv } from '../helpers/cli';
-import { type Api, cleanup, http, until } from './helpers';
+import { Api, cleanup, http, startTestFoundation, tempDir, until } from './helpers';
 import { procfileApp, pushNoStart, uploadAndStage } from './conformance/util';
 import { daemonApi, descendsFrom, killMarked, okCli, processesWithEnv, runCli, snapshotCli } from './supervisor-helpers';
 import { deploymentReason, waitRunning } from './helpers';
@@ -142,5 +142,30 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     assert.equal(done.status.value, 'FINALIZED');
     const w = await webs(app.guid);
     assert.deepEqual(w.map((x) => x.instances), [2]);
+  });
+
+  test('a deployment in flight when the foundation stops (gracefully) finishes after the next start', async () => {
+    const data = tempDir('cfpush-roll-close-');
+    let f = await startTestFoundation(data);
+    let local = await Api.connect(f);
+    try {
+      const { app } = await pushNoStart(local, 'roll-close', dir, '  instances: 2\n  env: {TAG: v1}\n');
+      assert.equal((await local.post(`/v3/apps/${app.guid}/actions/start`)).status, 200);
+      await waitRunning(local, app.guid);
+      await local.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { TAG: 'v2' } });
+      const build = await uploadAndStage(local, app.guid, dir);
+      const res = await local.post('/v3/deployments', { droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
+      assert.equal(res.status, 201, res.text);
+      await f.close();
+      assert.equal(JSON.parse(readFileSync(join(data, 'state.json'), 'utf8')).deployments[res.json.guid].value, 'ACTIVE', 'stopped mid-rollout');
+      f = await startTestFoundation(data);
+      local = await Api.connect(f);
+      const done = await deploymentReason(local, res.json.guid, 'DEPLOYED');
+      assert.equal(done.status.value, 'FINALIZED');
+      assert.equal((await local.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources.length, 1);
+    } finally {
+      await f.close();
+      cleanup(data);
+    }
   });
 });
