@@ -11,7 +11,7 @@ import type { Foundation } from './context';
 import { dockerOf } from './docker';
 import { stagingEnv } from './env';
 import { expireDroplets } from './model';
-import { now, type BuildRec, type PackageRec } from './store';
+import { now, type BuildRec, type DropletRec, type PackageRec } from './store';
 
 const STAGING_TIMEOUT_MS = 15 * 60_000;
 const IDS: StagingErrorId[] = ['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackReleaseFailed', 'StagingError', 'StagingTimeExpired', 'InsufficientResources'];
@@ -70,19 +70,13 @@ export class Stager {
       log('Uploading droplet...');
       const checksum = result.checksum!;
       await store.dropletBits.adopt(checksum, result.dropletPath!, result.explodedDir!, () => {
-        const t = now();
-        store.put('droplets', {
-          guid: dropletGuid, created_at: t, updated_at: t,
-          app_guid: app.guid,
-          package_guid: pkg.guid,
-          state: 'STAGED',
-          error: null,
+        store.put('droplets', stagedDroplet(dropletGuid, pkg, {
           process_types: result.processTypes,
           buildpacks: result.buildpacks,
           stack: result.stack,
           checksum,
           execution_metadata: '',
-        });
+        }));
       });
       Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
       log('Uploaded droplet');
@@ -119,20 +113,14 @@ export class Stager {
     log(`Docker image ${image}${droplet.imageId ? ` (${droplet.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}`);
     log(`Start command: ${droplet.process_types.web || '(none in the image)'}`);
     log(`Execution metadata: ${droplet.execution_metadata}`);
-    const t = now();
-    store.put('droplets', {
-      guid: dropletGuid, created_at: t, updated_at: t,
-      app_guid: build.app_guid,
-      package_guid: pkg.guid,
-      state: 'STAGED',
-      error: null,
+    store.put('droplets', stagedDroplet(dropletGuid, pkg, {
       process_types: droplet.process_types,
       buildpacks: [],
       stack: '',
       checksum: null,
       execution_metadata: droplet.execution_metadata,
       image,
-    });
+    }));
     Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
     log('Staging Complete');
   }
@@ -167,4 +155,14 @@ function errorId(err: unknown, ac: AbortController): StagingErrorId {
   const e = err as { errorId?: string; code?: string };
   const id = e?.errorId ?? e?.code;
   return IDS.includes(id as StagingErrorId) ? (id as StagingErrorId) : 'StagingError';
+}
+
+/** A STAGED droplet record of `pkg`'s app; the lifecycle supplies the rest. */
+function stagedDroplet(
+  guid: string,
+  pkg: PackageRec,
+  rest: Pick<DropletRec, 'process_types' | 'buildpacks' | 'stack' | 'checksum' | 'execution_metadata'> & { image?: string },
+): DropletRec {
+  const t = now();
+  return { guid, created_at: t, updated_at: t, app_guid: pkg.app_guid, package_guid: pkg.guid, state: 'STAGED', error: null, ...rest };
 }

@@ -630,29 +630,16 @@ export class Supervisor {
         out.push(this.containerStats(proc, index, state, i!, c));
         continue;
       }
-      out.push({
-        type: proc.type,
-        index,
-        state,
-        routable: state === 'RUNNING',
-        usage: {
-          time: new Date().toISOString(),
-          cpu: u ? Number(this.cpuFraction(i!, u.ticks).toFixed(6)) : 0,
-          cpu_entitlement: 0,
+      out.push(
+        statsEntry(proc, index, state, {
+          cpu: u ? this.cpuFraction(i!, u.ticks) : 0,
           mem: u?.rssBytes ?? 0,
-          disk: 0,
-          log_rate: 0,
-        },
-        host: up ? '127.0.0.1' : '',
-        instance_ports: up && i.port ? [{ external: i.port, internal: i.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }] : [],
-        uptime: up && state === 'RUNNING' ? Math.floor((Date.now() - i.since) / 1000) : 0,
-        mem_quota: proc.memory_in_mb * 1024 * 1024,
-        disk_quota: proc.disk_in_mb * 1024 * 1024,
-        fds_quota: 16384,
-        log_rate_limit: -1,
-        isolation_segment: null,
-        details: i?.details ?? null,
-      });
+          port: up && i.port ? { external: i.port, internal: i.port } : undefined,
+          up,
+          since: i?.since ?? 0,
+          details: i?.details,
+        }),
+      );
     }
     return out;
   }
@@ -664,29 +651,14 @@ export class Supervisor {
     if (s?.prev && s.at > s.prev.at) cpu = Math.max(0, (s.u.cpuNs - s.prev.cpuNs) / 1e6 / (s.at - s.prev.at));
     else if (s) cpu = Math.max(0, s.u.cpuNs / 1e6 / Math.max(1, s.at - i.since));
     if (!s || Date.now() - s.at > 1000) this.sampleUsage(i);
-    return {
-      type: proc.type,
-      index,
-      state,
-      routable: state === 'RUNNING',
-      usage: {
-        time: new Date().toISOString(),
-        cpu: Number(cpu.toFixed(6)),
-        cpu_entitlement: 0,
-        mem: s?.u.memBytes ?? 0,
-        disk: 0,
-        log_rate: 0,
-      },
-      host: '127.0.0.1',
-      instance_ports: [{ external: c.hostPort, internal: c.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }],
-      uptime: state === 'RUNNING' ? Math.floor((Date.now() - i.since) / 1000) : 0,
-      mem_quota: proc.memory_in_mb * 1024 * 1024,
-      disk_quota: proc.disk_in_mb * 1024 * 1024,
-      fds_quota: 16384,
-      log_rate_limit: -1,
-      isolation_segment: null,
-      details: i.details ?? null,
-    };
+    return statsEntry(proc, index, state, {
+      cpu,
+      mem: s?.u.memBytes ?? 0,
+      port: { external: c.hostPort, internal: c.port },
+      up: true,
+      since: i.since,
+      details: i.details,
+    });
   }
 
   /** Asks the engine for a container's usage (one at a time per instance). */
@@ -807,3 +779,28 @@ function httpCheck({ host, port }: { host: string; port: number }, path: string,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One `/v3/processes/:guid/stats` entry, for a host process or a container instance alike. */
+function statsEntry(
+  proc: ProcessRec,
+  index: number,
+  state: InstanceState,
+  o: { cpu: number; mem: number; port?: { external: number; internal: number }; up: boolean; since: number; details?: string | null },
+): unknown {
+  return {
+    type: proc.type,
+    index,
+    state,
+    routable: state === 'RUNNING',
+    usage: { time: new Date().toISOString(), cpu: Number(o.cpu.toFixed(6)), cpu_entitlement: 0, mem: o.mem, disk: 0, log_rate: 0 },
+    host: o.up ? '127.0.0.1' : '',
+    instance_ports: o.port ? [{ ...o.port, external_tls_proxy_port: null, internal_tls_proxy_port: null }] : [],
+    uptime: o.up && state === 'RUNNING' ? Math.floor((Date.now() - o.since) / 1000) : 0,
+    mem_quota: proc.memory_in_mb * 1024 * 1024,
+    disk_quota: proc.disk_in_mb * 1024 * 1024,
+    fds_quota: 16384,
+    log_rate_limit: -1,
+    isolation_segment: null,
+    details: o.details ?? null,
+  };
+}

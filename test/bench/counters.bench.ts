@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 import { tempDir } from '../foundation/helpers';
 import { InstanceCounter } from '../../src/foundation/traffic';
-import { load, machine, median, pickLoadGen, saveResult, type LoadResult } from './router-lib';
+import { failedRequests, load, machine, median, pickLoadGen, saveResult, totalRps, type LoadResult } from './router-lib';
 import { cpuTicks } from './fixture';
 
 interface Side {
@@ -82,9 +82,9 @@ async function main() {
       }
     }
     const [on, off] = sides as [Side, Side];
-    const sum = (xs: LoadResult[]) => xs.reduce((a, r) => a + r.rps, 0);
+    const sum = totalRps;
     const perRound = on.runs.map((r, i) => Number((r.rps / off.runs[i]!.rps).toFixed(3)));
-    const failed = [...on.runs, ...off.runs].reduce((a, r) => a + r.non2xx + r.errors, 0);
+    const failed = failedRequests([...on.runs, ...off.runs]);
     const ns = countNs();
     const result = {
       machine: machine(),

@@ -95,4 +95,10 @@ export function saveResult(name: string, result: unknown): void {
   writeFileSync(join(repoRoot, 'test-results', `bench-${name}.json`), JSON.stringify(result, null, 2));
 }
 
+/** Requests/s of several load runs added up. */
+export const totalRps = (runs: LoadResult[]): number => runs.reduce((a, r) => a + r.rps, 0);
+
+/** Failed requests (non-2xx/3xx answers and socket errors) over several load runs. */
+export const failedRequests = (runs: LoadResult[]): number => runs.reduce((a, r) => a + r.non2xx + r.errors, 0);
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/cli';
 import { tempDir } from '../foundation/helpers';
 import { cpuTicks as ticks, TICK_US, withLocalFoundation } from './fixture';
 import { startRefProxies } from './ref-proxies';
-import { load, machine, pickLoadGen, quiet, saveResult, type LoadResult } from './router-lib';
+import { failedRequests, load, machine, pickLoadGen, quiet, saveResult, totalRps, type LoadResult } from './router-lib';
 
 interface Path {
   name: string;
@@ -69,9 +69,9 @@ async function main() {
     } finally {
       for (const r of refs) r.stop();
     }
-    const sum = (xs: LoadResult[]) => xs.reduce((a, r) => a + r.rps, 0);
+    const sum = totalRps;
     const [direct, router] = paths as [Path, Path];
-    const failed = paths.reduce((a, p) => a + p.runs.reduce((b, r) => b + r.non2xx + r.errors, 0), 0);
+    const failed = failedRequests(paths.flatMap((p) => p.runs));
     const ratioOf = (p: Path) => Number((sum(p.runs) / sum(direct.runs)).toFixed(3));
     const us = (v: number, p: Path) => Number((v / p.requests).toFixed(1));
     const result = {

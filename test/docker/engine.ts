@@ -6,13 +6,15 @@ import type Docker from 'dockerode';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { buildImage, type BuiltImage, type LogFn } from '../../src/core/docker/build';
 import { connectEngine } from '../../src/core/docker/engine';
 import { formatError } from '../../src/core/errors';
+import { freePort } from '../helpers/cli';
+
+export { freePort };
 
 export const required = !!process.env.CI || process.env.CFPUSH_REQUIRE_HOSTS === '1';
 export const START_HINT =
@@ -104,17 +106,6 @@ export async function cleanUp(docker: Docker | undefined): Promise<void> {
   for (const img of dangling) {
     if (img.Created * 1000 >= STARTED - 1000) await docker.getImage(img.Id).remove({ force: true }).catch(() => {});
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileChecksum } from '../../core/bits/checksum';
 import { CfPushError } from '../../core/errors';
 import { extractDroplet, readStagingInfo } from '../../core/staging/droplet';
-import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { finishJob, runJob, startJob } from '../jobs';
 import { meta, type DropletRec } from '../store';
 import { dropletTooLarge, readUpload } from '../uploads';
@@ -110,7 +110,13 @@ async function download(c: Ctx): Promise<void> {
   if (d.image) throw unprocessable('Cannot download a docker droplet: its image lives in the Docker engine.');
   // Opened before answering: a droplet deleted meanwhile still streams whole.
   const blob = d.checksum ? await open(c.f.store.dropletBits.blobPath(d.checksum)).catch(() => undefined) : undefined;
-  if (!blob) throw notFound('Droplet bits');
+  if (!blob) {
+    // Say why and what to do: a droplet from an older data dir is packed after start; otherwise its files are gone.
+    const detail = c.f.store.dropletBits.hasLegacyTree(d)
+      ? "Droplet bits not found yet: the droplet's tgz is still being packed (it was staged by an older cf-push); download it again in a few seconds."
+      : `Droplet bits not found: the files of droplet ${d.guid} are gone from the foundation's data dir. Stage the app again (cfpush restage APP).`;
+    throw new ApiError(404, 10010, 'CF-ResourceNotFound', detail);
+  }
   try {
     c.res.writeHead(200, {
       'content-type': 'application/gzip',
