@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 
 function findRoot(): string {
   let d = __dirname;
-  while (!existsSync(join(d, 'package.json'))) d = resolve(d, '..');
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = resolve(d, '..');
+    if (up === d) throw new Error(`test/helpers/cli.ts: no package.json above ${__dirname}; it must run from the repository's out/`);
+    d = up;
+  }
   return d;
 }
 

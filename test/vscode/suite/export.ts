@@ -8,12 +8,12 @@
 // required (CI) and are reported as not run elsewhere.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { connectEngine } from '../../../src/core/docker/engine';
 import { DEFAULT_STACK_IMAGE } from '../../../src/core/docker/stack';
-import { freePort } from '../../helpers/cli';
 import { test } from './harness';
 import { api, appCopy, cli, repo, appNode, expectBody, lastError, space, waitFor, ws, type PushedApp, type Reported } from './util';
 
@@ -31,6 +31,18 @@ async function stackEngine(what: string): Promise<Docker | undefined> {
     console.log(`  (${what} not run: ${why})`);
     return undefined;
   }
+}
+
+/** Its own copy: the suite runs from a copied folder, where test/helpers/cli.ts finds no repository. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 async function push(a: Awaited<ReturnType<typeof api>>, dir: string): Promise<PushedApp> {
