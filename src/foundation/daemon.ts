@@ -8,6 +8,7 @@ import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { CfPushError } from '../core/errors';
 import { pidAlive } from './lock';
+import { logError } from './log';
 import { portFree, portInUse } from './ports';
 import { FOUNDATION_JSON, startFoundation, type FoundationInfo, type RunningFoundation } from './server';
 import { parseAppRuntime, type AppRuntime } from './stack-instances';
@@ -209,6 +210,10 @@ function runtimeOptions(o: { appRuntime?: AppRuntime; stackImage?: string }): Su
  * then stops apps gracefully and releases the data dir lock.
  */
 export async function runForeground(opts: { dataDir: string; apiPort?: number; routerPort?: number; host?: string; appRuntime?: AppRuntime; stackImage?: string }): Promise<void> {
+  // The last resort behind every per-request and per-connection boundary: a
+  // bug that escapes them is logged, and the API, router and apps keep going.
+  process.on('uncaughtException', (err) => logError('uncaught exception (the foundation keeps serving)', err));
+  process.on('unhandledRejection', (err) => logError('unhandled rejection (the foundation keeps serving)', err));
   const f = await startFoundation({
     dataDir: resolve(opts.dataDir),
     apiPort: opts.apiPort ?? DEFAULT_API_PORT,

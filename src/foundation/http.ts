@@ -92,10 +92,44 @@ export function match(table: Compiled[], method: string, path: string): { route?
       continue;
     }
     const params: Record<string, string> = {};
-    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    r.names.forEach((n, i) => (params[n] = decodeParam(m[i + 1]!)));
     return { route: r, params, methodMismatch };
   }
   return { params: {}, methodMismatch };
+}
+
+/** A malformed escape (`%ff`) is kept as written: the lookup then finds nothing and answers 404. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * The request target as a URL, whatever a client sent: origin-form paths are
+ * taken literally (`//`, `//[` and `//:99999` are paths, not hosts), the
+ * absolute form (`http://h/p`) is parsed and refused with 400 if broken.
+ */
+export function requestTarget(raw: string | undefined, base: string): URL {
+  const target = raw || '/';
+  const url = new URL(base);
+  if (!target.startsWith('/')) {
+    if (target === '*') return url;
+    try {
+      const abs = new URL(target);
+      url.pathname = abs.pathname;
+      url.search = abs.search;
+      return url;
+    } catch {
+      throw badRequest(`the request target is not a path or a valid URL`);
+    }
+  }
+  const q = target.indexOf('?');
+  url.pathname = q < 0 ? target : target.slice(0, q);
+  url.search = q < 0 ? '' : target.slice(q);
+  return url;
 }
 
 const durable = new WeakMap<ServerResponse, () => Promise<void>>();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { CfPushError } from '../core/errors';
+import { logWarning } from './log';
 import { isZombie } from './procfs';
 
 /** The process exists and has not exited (a SIGKILLed foundation nobody reaped is a zombie: dead). */
@@ -28,7 +29,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     stale: 10_000,
     update: 2_000,
     // A blocked event loop must not crash the foundation; the pid file still guards.
-    onCompromised: (err: Error) => console.error(`[foundation] data dir lock compromised: ${err.message}`),
+    onCompromised: (err: Error) => logWarning(`data dir lock compromised: ${err.message}`),
   };
   let release!: () => Promise<void>;
   // A holder that died between taking the lock and writing its pid leaves a lock

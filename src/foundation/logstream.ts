@@ -31,7 +31,12 @@ export function handleLogStream(f: Foundation, req: IncomingMessage, res: Server
 
 async function serve(f: Foundation, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return cfError(res, 405, 10000, 'CF-NotFound', 'Unknown request');
-  const sourceId = decodeURIComponent(url.pathname.slice(PREFIX.length).replace(/\/$/, ''));
+  let sourceId = '';
+  try {
+    sourceId = decodeURIComponent(url.pathname.slice(PREFIX.length).replace(/\/$/, ''));
+  } catch {
+    /* a malformed escape names no source */
+  }
   if (!sourceId || sourceId.includes('/')) return cfError(res, 404, 10000, 'CF-NotFound', 'Unknown request');
   const h = req.headers.authorization;
   if (!h) return cfError(res, 401, 10002, 'CF-NotAuthenticated', 'Authentication error');

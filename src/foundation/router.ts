@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Foundation } from './context';
+import { logError } from './log';
 import type { AccessRecord } from './logs';
 import {
   bodyless,
@@ -440,7 +441,15 @@ class ClientConn {
     const ra = s.remoteAddress ?? '';
     this.ip = ra.startsWith('::ffff:') ? ra.slice(7) : ra;
     s.setNoDelay(true);
-    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('data', (d: Buffer) => {
+      // One connection's bad bytes end that connection, never the router.
+      try {
+        this.onData(d);
+      } catch (err) {
+        logError(`router: client ${this.ip}`, err);
+        s.destroy();
+      }
+    });
     s.on('error', noop);
     s.on('close', () => this.onClose());
     s.setTimeout(r.o.keepAliveMs, () => {
@@ -558,7 +567,14 @@ class BackendConn {
       this.connected = true;
       this.writeHeads(this.queue);
     });
-    this.s.on('data', (d: Buffer) => this.onData(d));
+    this.s.on('data', (d: Buffer) => {
+      try {
+        this.onData(d);
+      } catch (err) {
+        logError(`router: backend port ${port}`, err);
+        this.s.destroy();
+      }
+    });
     this.s.on('error', (err: NodeJS.ErrnoException) => {
       this.err ??= err;
     });

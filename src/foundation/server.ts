@@ -2,7 +2,9 @@
 // log-cache on the API port, gorouter on the router port, a supervisor for
 // app instances, state under the data dir.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
@@ -14,6 +16,7 @@ import { lockDataDir } from './lock';
 import { LogStore } from './logs';
 import { resumeDeployments } from './deployments';
 import { handleLogStream } from './logstream';
+import { logError } from './log';
 import { listen } from './ports';
 import { Presenter } from './present';
 import { Router } from './router';
@@ -49,6 +52,22 @@ export interface RunningFoundation extends FoundationInfo {
 
 export { FOUNDATION_JSON };
 
+/**
+ * A request node's HTTP parser refuses (bad bytes in the head, a head over the
+ * size limit, a bad Content-Length) still gets CC's JSON error, then the
+ * connection closes: its bytes cannot be trusted to find the next request.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as Socket).destroyed) return void socket.destroy();
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail = tooLarge ? 'Request header fields too large' : 'Request invalid due to parse error: the request is not valid HTTP/1.1';
+  const body = JSON.stringify({ errors: [{ code: tooLarge ? 1004 : 1001, title: tooLarge ? 'CF-BadRequest' : 'CF-MessageParseError', detail }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export async function startFoundation(opts: FoundationOptions): Promise<RunningFoundation> {
   const dataDir = resolve(opts.dataDir);
   const host = opts.host ?? '127.0.0.1';
@@ -74,10 +93,16 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   f.routesChanged = () => router.rebuild();
 
   const api = createServer((req, res) => {
-    persistBeforeReply(res, () => f.store.flush());
-    if (!handleLogStream(f, req, res)) void dispatch(f, req, res);
+    try {
+      persistBeforeReply(res, () => f.store.flush());
+      if (!handleLogStream(f, req, res)) void dispatch(f, req, res);
+    } catch (err) {
+      logError(`${req.method} request`, err);
+      res.destroy();
+    }
   });
   api.keepAliveTimeout = 65_000;
+  api.on('clientError', answerClientError);
   let apiPort = 0;
   let routerPort = 0;
   try {

@@ -1,7 +1,8 @@
 // The CC API's route table and dispatcher: auth, CF error bodies, 404s.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Foundation } from '../context';
-import { ApiError, compile, match, send } from '../http';
+import { ApiError, compile, match, requestTarget, send } from '../http';
+import { logError } from '../log';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
 import { deploymentRoutes } from './deployments';
@@ -28,9 +29,12 @@ async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> 
   if (!m || !(await f.auth.verify(m[1]!))) throw new ApiError(401, 1000, 'CF-InvalidAuthToken', 'Invalid Auth Token');
 }
 
+/** Every request ends in an answer: nothing a client sends, however malformed, escapes this boundary. */
 export async function dispatch(f: Foundation, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', f.apiUrl);
+  let path = '?';
   try {
+    const url = requestTarget(req.url, f.apiUrl);
+    path = url.pathname;
     const { route, params, methodMismatch } = match(TABLE, req.method ?? 'GET', url.pathname);
     if (!route) {
       if (methodMismatch) throw new ApiError(405, 10000, 'CF-NotFound', 'Unknown request');
@@ -39,9 +43,17 @@ export async function dispatch(f: Foundation, req: IncomingMessage, res: ServerR
     if (!route.public) await authenticate(f, req);
     await route.handler({ req, res, f, params, query: url.searchParams, url });
   } catch (err) {
-    if (res.headersSent) return void res.destroy();
-    if (err instanceof ApiError) return send(res, err.status, err.body());
-    console.error(`[foundation] ${req.method} ${url.pathname}:`, err);
-    send(res, 500, { errors: [{ code: 10001, title: 'UnknownError', detail: 'An unknown error occurred.' }] });
+    try {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof ApiError) return send(res, err.status, err.body());
+      logError(`${req.method} ${path}`, err);
+      send(res, 500, { errors: [{ code: 10001, title: 'UnknownError', detail: 'An unknown error occurred.' }] });
+    } catch (last) {
+      logError(`${req.method} ${path}: answering the error failed`, last);
+      res.destroy();
+    }
   }
 }
+
+/** "METHOD /path/:param" of every route (the fuzz test aims at each). */
+export const routeSignatures: readonly string[] = TABLE.map((r) => `${r.method} ${r.path}`);
