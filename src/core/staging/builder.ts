@@ -61,15 +61,20 @@ function md5(s: string): string {
 /** Segments of the droplet tgz live with the app's build cache (see droplet.ts). */
 export const SEGMENTS_DIR = '.droplet-segments';
 
-/** A temp root on the same filesystem as `near`, so renames and hardlinks work. */
-function tempRootNear(near: string): string {
+/**
+ * Where staging works: $TMPDIR when it is on the same filesystem as the
+ * outputs (the finished droplet is renamed into place), else the outputs'
+ * own folder. Never the build cache: cache clean-up would delete the work
+ * (a tmpfs /tmp used to make every foundation staging fail detection).
+ */
+function workRoot(outParent: string): string {
   const t = tmpdir();
   try {
-    if (statSync(t).dev === statSync(near).dev) return t;
+    if (statSync(t).dev === statSync(outParent).dev) return t;
   } catch {
     /* fall through */
   }
-  return near;
+  return outParent;
 }
 
 function failure(msg: string, who: string, r: RunResult): string {
@@ -238,7 +243,8 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
   await mkdir(cacheDir, { recursive: true });
   const outParent = opts.explodedDir ? dirname(resolve(opts.explodedDir)) : dirname(resolve(opts.outputDroplet!));
   await mkdir(outParent, { recursive: true });
-  const work = await mkdtemp(join(tempRootNear(cacheDir), 'cfpush-staging-'));
+  // Only an exploded droplet is renamed out of the work dir; a tgz is written where it goes.
+  const work = await mkdtemp(join(opts.explodedDir ? workRoot(outParent) : tmpdir(), 'cfpush-staging-'));
   let ended: (() => Promise<void>) | undefined;
   try {
     const buildDir = join(work, 'app');
