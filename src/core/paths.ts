@@ -1,10 +1,20 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 /** CFPUSH_HOME holds config, tokens and the local foundation's default data dir. */
 export function cfpushHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.CFPUSH_HOME || join(homedir(), '.cfpush'));
+}
+
+/**
+ * Creates `dir` and any missing parents readable by this user only (0700),
+ * and makes an existing `dir` so too: tokens, app env values and service
+ * credentials live below it.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 export function defaultFoundationDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,7 +1,7 @@
 // Named targets (CFPUSH_HOME/config.json) and opening a Session on one. The
 // local foundation is just a target whose API URL and credentials come from
 // its data dir; after that it is spoken to over CC v3 like any CF.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { reuseCfCliLogin } from './auth/cfconfig';
@@ -11,9 +11,9 @@ import { passwordGrant } from './auth/uaa';
 import { CcClient } from './cc/client';
 import type { CcOrg, CcSpace } from './cc/types';
 import { CfPushError } from './errors';
-import { cfpushHome, cliEntry, defaultFoundationDir } from './paths';
+import { cfpushHome, cliEntry, defaultFoundationDir, ensurePrivateDir } from './paths';
 import type { Session, TargetConfig } from './session';
-import { daemonStatus, startDaemon } from '../foundation/daemon';
+import { daemonStatus, startDaemon, unresponsiveError } from '../foundation/daemon';
 
 export const LOCAL = 'local';
 
@@ -36,7 +36,7 @@ async function readConfig(): Promise<ConfigFile> {
 }
 
 async function writeConfig(cfg: ConfigFile): Promise<void> {
-  await mkdir(dirname(configPath()), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dirname(configPath()));
   await writeFileAtomic(configPath(), JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
 }
 
@@ -113,6 +113,7 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
       await startDaemon({ dataDir, apiPort: Number(new URL(target.api).port), routerPort, cliPath: cliEntry() });
       status = await daemonStatus(dataDir);
     }
+    if (status.unresponsive) throw unresponsiveError(status);
     if (!status.running || !status.apiUrl) {
       throw new CfPushError('The local foundation is not running.', {
         code: 'foundation_not_running',

@@ -1,5 +1,6 @@
 // What every API handler can reach: the state, the running parts and the URLs.
 import type { Auth } from './auth';
+import type { Gc } from './gc';
 import type { LogStore } from './logs';
 import type { Presenter } from './present';
 import type { Stager } from './staging';
@@ -13,6 +14,8 @@ export interface Foundation {
   supervisor: Supervisor;
   stager: Stager;
   present: Presenter;
+  /** Reclaims package blobs and build caches nothing refers to any more. */
+  gc: Gc;
   apiUrl: string;
   routerUrl: string;
   /** Routes or their destinations changed: the router rebuilds its table. */

@@ -3,14 +3,15 @@
 // <dataDir>/foundation.log) and waits for `GET /`; `foundation.json` tells
 // later callers where it listens and which pid to signal.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { CfPushError } from '../core/errors';
+import { ensurePrivateDir } from '../core/paths';
 import { pidAlive } from './lock';
 import { logError } from './log';
 import { portFree, portInUse } from './ports';
-import { FOUNDATION_JSON, startFoundation, type FoundationInfo, type RunningFoundation } from './server';
+import { FOUNDATION_JSON, startFoundation, unusableDataDir, type FoundationInfo, type RunningFoundation } from './server';
 import { parseAppRuntime, type AppRuntime } from './stack-instances';
 import type { SupervisorOptions } from './supervisor';
 
@@ -42,6 +43,8 @@ export interface DaemonInfo extends FoundationInfo {
 
 export interface DaemonStatus {
   running: boolean;
+  /** The process lives but its API stays silent (busy or hung): not running, and not to be started again. */
+  unresponsive?: boolean;
   pid?: number;
   apiUrl?: string;
   routerUrl?: string;
@@ -60,22 +63,45 @@ function readInfo(dataDir: string): FoundationInfo | undefined {
   }
 }
 
-/** `GET /` answers (with a short timeout): the API is up. */
-function ping(apiUrl: string, timeoutMs = 1500): Promise<boolean> {
+type Ping = 'up' | 'refused' | 'timeout';
+
+/** `GET /` with a short timeout: up (200), refused (no listener, or not a foundation), or no answer in time. */
+function ping(apiUrl: string, timeoutMs = 1500): Promise<Ping> {
   return new Promise((done) => {
     const req = get(`${apiUrl}/`, { timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
-      done(res.statusCode === 200);
+      done(res.statusCode === 200 ? 'up' : 'refused');
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => done(false));
+    req.on('timeout', () => {
+      done('timeout');
+      req.destroy();
+    });
+    req.on('error', () => done('refused'));
   });
 }
 
-export async function daemonStatus(dataDir: string): Promise<DaemonStatus> {
+/** How long a foundation whose process lives may take to answer (a burst of stagings keeps its event loop busy). */
+const BUSY_WAIT_MS = 15_000;
+
+export async function daemonStatus(dataDir: string, busyWaitMs = BUSY_WAIT_MS): Promise<DaemonStatus> {
   const info = readInfo(resolve(dataDir));
-  if (!info || !pidAlive(info.pid) || !(await ping(info.apiUrl))) return { running: false };
-  return { running: true, ...info };
+  if (!info || !pidAlive(info.pid)) return { running: false };
+  const deadline = Date.now() + busyWaitMs;
+  for (;;) {
+    const r = await ping(info.apiUrl);
+    if (r === 'up') return { running: true, ...info };
+    if (r === 'refused' || !pidAlive(info.pid)) return { running: false };
+    // Alive but silent: busy, not gone. Saying "not running" here would send the user to start a second one.
+    if (Date.now() > deadline) return { running: false, unresponsive: true, pid: info.pid, apiUrl: info.apiUrl };
+  }
+}
+
+/** The foundation's process lives but its API did not answer within BUSY_WAIT_MS. */
+export function unresponsiveError(st: DaemonStatus): CfPushError {
+  return new CfPushError(`The local foundation (pid ${st.pid}) is running but its API at ${st.apiUrl} did not answer within ${BUSY_WAIT_MS / 1000} s.`, {
+    code: 'foundation_unresponsive',
+    hint: 'It may be busy (staging several apps at once); try again in a moment. If it stays silent, restart it: `cfpush foundation stop` then `cfpush foundation start`.',
+  });
 }
 
 function logTail(file: string, from: number): string {
@@ -94,6 +120,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const host = opts.host ?? HOST;
   const st = await daemonStatus(dataDir);
   if (st.running) return { ...(st as Required<DaemonStatus>), dataDir };
+  if (st.unresponsive) throw unresponsiveError(st);
   if (opts.foreground) {
     const f = await startFoundation({ dataDir, apiPort, routerPort, host, supervisor: runtimeOptions(opts) });
     inProcess.set(dataDir, f);
@@ -104,10 +131,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   if (apiPort !== 0 && !(await portFree(apiPort, host))) throw portInUse(apiPort, 'api');
   if (routerPort !== 0 && !(await portFree(routerPort, host))) throw portInUse(routerPort, 'router');
 
-  mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'foundation.log');
-  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-  const fd = openSync(logFile, 'a');
+  let fd: number;
+  let logStart = 0;
+  try {
+    ensurePrivateDir(dataDir);
+    // A full disk still opens a log for appending: a write tells (and the detached child's error would be lost).
+    const probe = join(dataDir, `.write-probe-${process.pid}`);
+    writeFileSync(probe, 'ok', { mode: 0o600 });
+    rmSync(probe, { force: true });
+    logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+    fd = openSync(logFile, 'a', 0o600);
+    chmodSync(logFile, 0o600); // one an older version made 0644
+  } catch (err) {
+    throw unusableDataDir(err, dataDir);
+  }
   // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
   // measurable cost to the router (docs/benchmarks.md, idle).
   // --expose-gc: one collection after a burst of stagings (staging.ts settle()).
@@ -132,7 +170,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const info = readInfo(dataDir);
-    if (info && info.pid === child.pid && (await ping(info.apiUrl))) return { ...info, dataDir };
+    if (info && info.pid === child.pid && (await ping(info.apiUrl)) === 'up') return { ...info, dataDir };
     if (exited !== undefined) {
       const tail = logTail(logFile, logStart);
       throw new CfPushError(`The local foundation exited while starting (code ${exited}).${tail ? `\n${tail}` : ''}`, {
@@ -179,7 +217,8 @@ export async function stopDaemon(dataDir: string): Promise<void> {
  * Supervisor tuning from the environment (tests and power users; unset = Diego's
  * defaults, see supervisor.ts): CFPUSH_STOP_GRACE_MS, CFPUSH_CRASH_BACKOFF_MS,
  * CFPUSH_CRASH_BACKOFF_MAX_MS, CFPUSH_IMMEDIATE_RESTARTS, CFPUSH_LIVENESS_INTERVAL_MS;
- * CFPUSH_APP_RUNTIME (process | container) and CFPUSH_STACK_IMAGE.
+ * CFPUSH_APP_RUNTIME (process | container), CFPUSH_STACK_IMAGE and
+ * CFPUSH_INSTANCE_LISTEN=all (host-process instances on every interface, as in a Diego container).
  */
 export function supervisorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SupervisorOptions {
   const num = (k: string) => {
@@ -196,6 +235,7 @@ export function supervisorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     livenessIntervalMs: num('CFPUSH_LIVENESS_INTERVAL_MS'),
     appRuntime: parseAppRuntime(env.CFPUSH_APP_RUNTIME),
     stackImage: env.CFPUSH_STACK_IMAGE || undefined,
+    instanceListen: env.CFPUSH_INSTANCE_LISTEN === 'all' ? 'all' : undefined,
   };
 }
 

@@ -10,10 +10,10 @@
 // written before this keep their droplets/<guid>/ trees (instances may run
 // from them) and get blobs in the background after start.
 import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { extractDroplet, packDroplet } from '../core/staging/droplet';
-import { fsyncDir } from './state';
+import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 import type { DropletRec, Store } from './store';
 
 export class DropletBits {
@@ -128,8 +128,9 @@ export class DropletBits {
   private async placeBlob(checksum: string, tgz: string): Promise<void> {
     const dest = this.blobPath(checksum);
     if (existsSync(dest)) return rm(tgz, { force: true });
+    await chmod(tgz, PRIVATE_FILE_MODE);
     await fsyncFile(tgz);
-    const created = await mkdir(dirname(dest), { recursive: true });
+    const created = await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
     await rename(tgz, dest);
     await fsyncDir(dirname(dest));
     if (created) await fsyncDir(dirname(dirname(dest)));

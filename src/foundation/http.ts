@@ -132,31 +132,77 @@ export function requestTarget(raw: string | undefined, base: string): URL {
   return url;
 }
 
-const durable = new WeakMap<ServerResponse, () => Promise<void>>();
+/** What send() needs of the store to hold a reply until the change is on disk. */
+export interface Durable {
+  flush(): Promise<void>;
+  /** Failed writes so far (store.ts); more at reply time than at the start = this request's change was not saved. */
+  readonly failures: number;
+  readonly lastError: unknown;
+  readonly dataDir: string;
+}
+
+const durable = new WeakMap<ServerResponse, { store: Durable; failuresAtStart: number }>();
 
 /**
  * Answers to changing requests wait until the state is on disk: a client
- * that saw 201 must never lose the record to a `kill -9` a moment later.
+ * that saw 201 must never lose the record to a `kill -9` a moment later, and
+ * one whose change could not be written (a full or read-only disk) is told
+ * so instead of "OK".
  */
-export function persistBeforeReply(res: ServerResponse, flush: () => Promise<void>): void {
-  durable.set(res, flush);
+export function persistBeforeReply(res: ServerResponse, store: Durable): void {
+  durable.set(res, { store, failuresAtStart: store.failures });
+}
+
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE']);
+
+/** An error from writing to the data dir (as opposed to a bad request). */
+export function isStorageFailure(err: unknown): boolean {
+  return STORAGE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** What is wrong with the data dir after a failed write, and what the user does about it. */
+export function storageProblem(err: unknown, dataDir: string): { what: string; todo: string } {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+  const [why, todo] =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? ['its data dir is full', 'Free space on that disk']
+      : code === 'EROFS'
+        ? ['its data dir is read-only', 'Make it writable (or use another --data-dir)']
+        : code === 'EACCES' || code === 'EPERM'
+          ? ['it may not write to its data dir', 'Give the user running the foundation write access to it']
+          : [`writing to its data dir failed: ${(err as Error)?.message ?? String(err)}`, 'Check that disk'];
+  return { what: `${why} (${code}, ${dataDir})`, todo };
+}
+
+/** The answer to a change that could not be saved. */
+export function notSaved(err: unknown, dataDir: string): ApiError {
+  const p = storageProblem(err, dataDir);
+  return new ApiError(503, 10015, 'CF-ServiceUnavailable',
+    `The local foundation could not save this change: ${p.what}. Nothing was changed. ${p.todo}, then run the command again.`);
 }
 
 export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  const write = () => {
+  const write = (st: number, b: unknown, h: Record<string, string>) => {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, {
-      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    const text = b === undefined ? '' : JSON.stringify(b);
+    res.writeHead(st, {
+      ...(b === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
       'content-length': String(Buffer.byteLength(text)),
-      ...headers,
+      ...h,
     });
     res.end(text);
   };
-  const flush = durable.get(res);
+  const d = durable.get(res);
   const method = res.req?.method ?? 'GET';
-  if (flush && method !== 'GET' && method !== 'HEAD') flush().then(write, write);
-  else write();
+  if (!d || method === 'GET' || method === 'HEAD') return write(status, body, headers);
+  const failed = (err: unknown) => {
+    const e = notSaved(err, d.store.dataDir);
+    write(e.status, e.body(), {});
+  };
+  d.store.flush().then(
+    () => (d.store.failures === d.failuresAtStart ? write(status, body, headers) : failed(d.store.lastError)),
+    failed,
+  );
 }
 
 const MAX_BODY = 10 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // Asynchronous operations as CC jobs: 202 + Location, then COMPLETE/FAILED.
 import type { Foundation } from './context';
-import { ApiError, send, type Ctx } from './http';
+import { ApiError, isStorageFailure, notSaved, send, type Ctx } from './http';
 import { meta, type JobRec } from './store';
 
 /** How long the 202 waits for quick work, so a client's first poll already sees the outcome. */
@@ -27,12 +27,18 @@ export function startJob(f: Foundation, operation: string, resource: string | nu
 }
 
 export async function finishJob(f: Foundation, job: JobRec, work: (job: JobRec) => Promise<void>): Promise<void> {
+  const failuresAtStart = f.store.failures;
   try {
     await work(job);
+    // The work's changes must be on disk before the job says COMPLETE (a failed write took them back).
+    await f.store.flush();
+    if (f.store.failures !== failuresAtStart) throw notSaved(f.store.lastError, f.store.dataDir);
     job.state = 'COMPLETE';
   } catch (err) {
     job.state = 'FAILED';
-    const e = err instanceof ApiError ? err : new ApiError(500, 10001, 'UnknownError', (err as Error)?.message ?? String(err));
+    const e = err instanceof ApiError ? err
+      : isStorageFailure(err) ? notSaved(err, f.store.dataDir)
+      : new ApiError(500, 10001, 'UnknownError', (err as Error)?.message ?? String(err));
     job.errors = e.body().errors;
   }
   f.store.touch(job);

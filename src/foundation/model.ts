@@ -103,6 +103,26 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
   f.store.remove('apps', app.guid);
   f.logs.drop(app.guid);
   f.routesChanged();
+  // Its package blobs (unless another package has the same files) and its build cache.
+  f.gc.schedule();
+}
+
+/** CC's `packages.max_valid_packages_stored`: READY packages an app keeps. */
+export const MAX_VALID_PACKAGES = 5;
+
+/**
+ * CC's BitsExpiration after a staging: the app's READY packages past the
+ * newest MAX_VALID_PACKAGES go (CC keeps their records as EXPIRED without
+ * bits; we drop them, as for droplets), and with them the blobs nothing else
+ * lists. One a build is staging from stays.
+ */
+export function expirePackages(f: Foundation, appGuid: string): void {
+  const staging = new Set(f.store.list('builds').filter((b) => b.state === 'STAGING').map((b) => b.package_guid));
+  const ready = f.store.list('packages').filter((p) => p.app_guid === appGuid && p.state === 'READY').reverse();
+  ready.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const old = ready.slice(MAX_VALID_PACKAGES).filter((p) => !staging.has(p.guid));
+  for (const p of old) f.store.remove('packages', p.guid);
+  if (old.length) f.gc.schedule();
 }
 
 /** CC's `droplets.max_staged_droplets_stored`: staged droplets an app keeps besides its current one. */

@@ -1,15 +1,18 @@
 // startFoundation: the local Cloud Foundry in one process — CC API + UAA +
 // log-cache on the API port, gorouter on the router port, a supervisor for
 // app instances, state under the data dir.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { STATUS_CODES, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
-import { persistBeforeReply } from './http';
+import { CfPushError } from '../core/errors';
+import { ensurePrivateDir } from '../core/paths';
+import { isStorageFailure, persistBeforeReply, storageProblem } from './http';
 import { Auth } from './auth';
+import { Gc } from './gc';
 import { APP_RUNTIME_FILE, FOUNDATION_JSON, type Foundation } from './context';
 import type { AppRuntime } from './stack-instances';
 import { lockDataDir } from './lock';
@@ -21,7 +24,7 @@ import { listen } from './ports';
 import { Presenter } from './present';
 import { Router } from './router';
 import { Stager } from './staging';
-import { sweepOrphans } from './state';
+import { PRIVATE_FILE_MODE, sweepOrphans } from './state';
 import { Store } from './store';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 
@@ -68,11 +71,32 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/** A data dir the foundation cannot write: what is wrong with it and what to do. */
+export function unusableDataDir(err: unknown, dataDir: string): unknown {
+  if (!isStorageFailure(err)) return err;
+  const p = storageProblem(err, dataDir);
+  return new CfPushError(`The local foundation cannot start: ${p.what}.`, {
+    code: 'foundation_data_dir_unusable',
+    hint: `${p.todo}, then start it again.`,
+    cause: err,
+  });
+}
+
 export async function startFoundation(opts: FoundationOptions): Promise<RunningFoundation> {
   const dataDir = resolve(opts.dataDir);
+  let unlock: (() => Promise<void>) | undefined;
+  try {
+    ensurePrivateDir(dataDir);
+    unlock = await lockDataDir(dataDir);
+    return await startLocked(opts, dataDir, unlock);
+  } catch (err) {
+    await unlock?.().catch(() => undefined);
+    throw unusableDataDir(err, dataDir);
+  }
+}
+
+async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () => Promise<void>): Promise<RunningFoundation> {
   const host = opts.host ?? '127.0.0.1';
-  mkdirSync(dataDir, { recursive: true });
-  const unlock = await lockDataDir(dataDir);
   const store = new Store(dataDir);
   const f = {
     store,
@@ -89,12 +113,19 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   // A tree lost between placing a blob and its tree comes back first; then what no record references goes.
   await store.dropletBits.restoreTrees();
   sweepOrphans(store);
+  f.gc = new Gc(store);
   const router = new Router(f);
   f.routesChanged = () => router.rebuild();
+  // A write that failed took memory back to the saved state: the running parts follow it.
+  store.onRevert = () => {
+    f.stager.reconcile();
+    f.supervisor.syncAll();
+    router.rebuild();
+  };
 
   const api = createServer((req, res) => {
     try {
-      persistBeforeReply(res, () => f.store.flush());
+      persistBeforeReply(res, f.store);
       if (!handleLogStream(f, req, res)) void dispatch(f, req, res);
     } catch (err) {
       logError(`${req.method} request`, err);
@@ -105,32 +136,34 @@ export async function startFoundation(opts: FoundationOptions): Promise<RunningF
   api.on('clientError', answerClientError);
   let apiPort = 0;
   let routerPort = 0;
+  const infoFile = join(dataDir, FOUNDATION_JSON);
+  let info: FoundationInfo;
   try {
     apiPort = await listen(api, opts.apiPort, host, 'api');
     routerPort = await listen(router.server, opts.routerPort, host, 'router');
+    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    f.apiUrl = `http://${urlHost}:${apiPort}`;
+    f.routerUrl = `http://${urlHost}:${routerPort}`;
+    info = {
+      pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString(),
+      appRuntime: opts.supervisor?.appRuntime ?? 'process',
+    };
+    // Before anything runs: a data dir that cannot take these cannot take state either.
+    writeFileAtomic.sync(join(dataDir, APP_RUNTIME_FILE), `${info.appRuntime}\n`, { mode: PRIVATE_FILE_MODE });
+    writeFileAtomic.sync(infoFile, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
   } catch (err) {
     api.close();
     router.server.close();
-    await unlock();
     throw err;
   }
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  f.apiUrl = `http://${urlHost}:${apiPort}`;
-  f.routerUrl = `http://${urlHost}:${routerPort}`;
 
   router.rebuildNow();
   f.supervisor.resume();
   resumeDeployments(f);
   // Old data dirs: droplets get their blobs in the background (they run from their folders meanwhile).
   void store.dropletBits.migrate();
-
-  const info: FoundationInfo = {
-    pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString(),
-    appRuntime: opts.supervisor?.appRuntime ?? 'process',
-  };
-  writeFileAtomic.sync(join(dataDir, APP_RUNTIME_FILE), `${info.appRuntime}\n`);
-  const infoFile = join(dataDir, FOUNDATION_JSON);
-  writeFileAtomic.sync(infoFile, JSON.stringify(info, null, 2) + '\n');
+  // What deleted apps and expired packages left (also from before this version kept the disk tidy).
+  f.gc.schedule();
 
   let closing: Promise<void> | undefined;
   const close = () =>

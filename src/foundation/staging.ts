@@ -10,7 +10,7 @@ import type { StagingErrorId } from '../core/staging/types';
 import type { Foundation } from './context';
 import { dockerOf } from './docker';
 import { stagingEnv } from './env';
-import { expireDroplets } from './model';
+import { expireDroplets, expirePackages } from './model';
 import { now, type BuildRec, type DropletRec, type PackageRec } from './store';
 
 const STAGING_TIMEOUT_MS = 15 * 60_000;
@@ -81,6 +81,7 @@ export class Stager {
       Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
       log('Uploaded droplet');
       await expireDroplets(this.f, app.guid).catch((err) => log(`Could not delete old droplets: ${(err as Error).message}`, 'stderr'));
+      expirePackages(this.f, app.guid);
     } catch (err) {
       const id = errorId(err, ac);
       const text = (err as Error)?.message ?? String(err);
@@ -141,6 +142,20 @@ export class Stager {
       if (this.running.size === 0) gc();
     }, 2000);
     this.settleTimer.unref();
+  }
+
+  /**
+   * After a failed write took memory back (store.ts revert): a staging whose
+   * build record is gone is cancelled, and a build the record shows STAGING
+   * that no longer runs gets its end (in memory; the next write saves it).
+   */
+  reconcile(): void {
+    for (const [guid, ac] of this.running) if (!this.f.store.get('builds', guid)) ac.abort(new Error('its build was not saved'));
+    for (const b of this.f.store.list('builds')) {
+      if (b.state === 'STAGING' && !this.running.has(b.guid)) {
+        Object.assign(b, { state: 'FAILED', error: 'StagingError - the foundation could not save the staging result (see the data dir error in the logs)' });
+      }
+    }
   }
 
   /** Cancels stagings in flight (the foundation is stopping). */

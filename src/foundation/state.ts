@@ -15,6 +15,9 @@ import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Store } from './store';
 
+/** Files under the data dir that hold state or bits: this user's only (env values, credentials). */
+export const PRIVATE_FILE_MODE = 0o600;
+
 /** fsync a directory so renames/creations inside it survive a power loss (no-op where unsupported). */
 export function fsyncDirSync(dir: string): void {
   let fd: number | undefined;

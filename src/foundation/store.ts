@@ -3,13 +3,14 @@
 // files, droplet bits (droplet-bits.ts) and per-app build caches, all under
 // the data dir.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { ensurePrivateDir } from '../core/paths';
 import type { BuildpackRecord } from '../core/staging/types';
 import { DropletBits } from './droplet-bits';
-import { fsyncDir } from './state';
+import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 
 export interface Meta {
   guid: string;
@@ -191,17 +192,34 @@ function emptyState(): State {
 // Finished jobs are only polled briefly; keep the document small.
 const MAX_JOBS = 200;
 
+/** The data dir and what is directly in it: readable by this user only (state.json holds env values and credentials). */
+const PRIVATE_DIRS = ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp'];
+
+/** Collections a failed write does not take back: a job's outcome must stay visible to the client polling it. */
+const KEPT_ON_REVERT: readonly Collection[] = ['jobs'];
+
 export class Store {
   readonly state: State;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer?: NodeJS.Timeout;
   readonly dropletBits = new DropletBits(this);
+  /** The document as it last reached the disk: what memory returns to when a write fails. */
+  private lastGood: string;
+  /** Writes that failed so far; a request that lived through one was not saved (http.ts). */
+  failures = 0;
+  lastError: unknown;
+  /** Called after memory went back to the last saved document (the foundation re-converges apps and routes). */
+  onRevert: () => void = () => undefined;
 
   constructor(readonly dataDir: string) {
-    for (const d of ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
+    ensurePrivateDir(dataDir);
+    for (const d of PRIVATE_DIRS) ensurePrivateDir(join(dataDir, d));
     const file = this.file;
-    this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : emptyState();
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    if (text !== undefined) chmodSync(file, PRIVATE_FILE_MODE);
+    this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
+    this.lastGood = text ?? '';
     // Documents written before these collections existed.
     for (const k of ['service_instances', 'service_bindings', 'deployments'] as const) this.state[k] ??= {};
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
@@ -211,9 +229,18 @@ export class Store {
       if (b.state === 'STAGING') Object.assign(b, { state: 'FAILED', error: 'StagingError - the foundation stopped while staging' });
     }
     for (const d of Object.values(this.state.droplets)) if (d.state === 'STAGING') d.state = 'FAILED';
+    // A job that was running when the last foundation died will never end: its pollers get an answer.
+    for (const j of Object.values(this.state.jobs)) {
+      if (j.state === 'PROCESSING') {
+        Object.assign(j, { state: 'FAILED', errors: [{ code: 10001, title: 'UnknownError', detail: 'The local foundation stopped while this job ran; run the command again.' }] });
+      }
+    }
     rmSync(join(dataDir, 'tmp'), { recursive: true, force: true });
-    mkdirSync(join(dataDir, 'tmp'));
-    if (!existsSync(file)) writeFileAtomic.sync(file, JSON.stringify(this.state));
+    mkdirSync(join(dataDir, 'tmp'), { mode: 0o700 });
+    if (text === undefined) {
+      this.lastGood = JSON.stringify(this.state);
+      writeFileAtomic.sync(file, this.lastGood, { mode: PRIVATE_FILE_MODE });
+    }
   }
 
   private get file(): string {
@@ -265,14 +292,54 @@ export class Store {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.saving = this.saving.then(async () => {
+    const run = this.saving.then(async () => {
       if (!this.dirty || this.sealed) return;
       this.dirty = false;
-      await writeFileAtomic(this.file, JSON.stringify(this.state));
+      const text = JSON.stringify(this.state);
+      try {
+        await writeFileAtomic(this.file, text, { mode: PRIVATE_FILE_MODE });
+      } catch (err) {
+        // A full or read-only disk: what was not saved did not happen (the callers say so), memory included.
+        this.failures++;
+        this.lastError = err;
+        this.revert();
+        throw err;
+      }
+      this.lastGood = text;
       // The rename is only durable once the directory is synced (state.ts).
       await fsyncDir(this.dataDir);
     });
-    return this.saving;
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Puts memory back to the last saved document, in place: records handlers
+   * hold stay the same objects; ones the failed write would have added go,
+   * ones it would have removed come back. Jobs stay (KEPT_ON_REVERT).
+   */
+  private revert(): void {
+    const saved = JSON.parse(this.lastGood) as State;
+    for (const kind of Object.keys(saved) as (keyof State)[]) {
+      if (kind === 'version' || KEPT_ON_REVERT.includes(kind)) continue;
+      const live = (this.state[kind] ??= {} as never) as unknown as Record<string, Record<string, unknown>>;
+      const old = saved[kind] as unknown as Record<string, Record<string, unknown>>;
+      for (const guid of Object.keys(live)) if (!(guid in old)) delete live[guid];
+      for (const [guid, rec] of Object.entries(old)) {
+        const cur = live[guid];
+        if (!cur) {
+          live[guid] = rec;
+          continue;
+        }
+        for (const k of Object.keys(cur)) if (!(k in rec)) delete cur[k];
+        Object.assign(cur, rec);
+      }
+    }
+    try {
+      this.onRevert();
+    } catch {
+      /* the revert itself stands */
+    }
   }
 
   private pruneJobs(): void {
@@ -293,11 +360,27 @@ export class Store {
   }
 
   /** Moves a temp file into the blob store under its sha1 (already computed by the caller). */
-  async adoptBlob(tmpFile: string, sha1: string): Promise<void> {
-    const dest = this.blobPath(sha1);
-    if (existsSync(dest)) return rm(tmpFile, { force: true });
-    await mkdir(join(this.dataDir, 'blobs', sha1.slice(0, 2)), { recursive: true });
-    await rename(tmpFile, dest);
+  adoptBlob(tmpFile: string, sha1: string): Promise<void> {
+    return this.lockBlobs(async () => {
+      const dest = this.blobPath(sha1);
+      if (existsSync(dest)) {
+        // Fresh again: the garbage collector leaves blobs an upload in flight touched (gc.ts).
+        const t = new Date();
+        await utimes(dest, t, t);
+        return rm(tmpFile, { force: true });
+      }
+      await mkdir(join(this.dataDir, 'blobs', sha1.slice(0, 2)), { recursive: true, mode: 0o700 });
+      await chmod(tmpFile, PRIVATE_FILE_MODE);
+      await rename(tmpFile, dest);
+    });
+  }
+
+  private blobLock: Promise<unknown> = Promise.resolve();
+  /** Adopting and collecting blobs never interleave (a blob re-adopted while the collector deletes it). */
+  lockBlobs<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.blobLock.then(fn);
+    this.blobLock = run.catch(() => undefined);
+    return run;
   }
 
   /** Writes a package's files into `dir` (staging works on this copy). */

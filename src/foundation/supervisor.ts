@@ -36,6 +36,8 @@ import { launchSpec } from '../core/staging/launcher';
 import { APP_RUNTIME_FILE, type Foundation } from './context';
 import { dockerOf } from './docker';
 import { FOUNDATION_ENV, vcapApplication } from './env';
+import { logError } from './log';
+import { installLoopbackShims, listeningOnAllInterfaces, type LoopbackShims } from './loopback';
 import { appProcesses } from './model';
 import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
 import { vcapServices } from './services';
@@ -108,6 +110,11 @@ export interface SupervisorOptions {
   appRuntime?: AppRuntime;
   /** The stack image for `appRuntime: 'container'`. */
   stackImage?: string;
+  /**
+   * Host-process instances listen on loopback (default; loopback.ts), or on
+   * every interface as in a Diego container ('all': reachable from other machines).
+   */
+  instanceListen?: 'loopback' | 'all';
 }
 
 const DEFAULT_HEALTH_TIMEOUT_S = 60;
@@ -124,6 +131,7 @@ export const SUPERVISOR_DEFAULTS: Required<SupervisorOptions> = {
   livenessIntervalMs: 30_000,
   appRuntime: 'process',
   stackImage: DEFAULT_STACK_IMAGE,
+  instanceListen: 'loopback',
 };
 
 /** Milliseconds to wait before restarting after the `crashes`-th crash (0 = at once, -1 = never). */
@@ -209,12 +217,33 @@ export class Supervisor {
     const pids: Record<string, string> = {};
     for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.pid && i.child) pids[i.pid] = i.guid;
     // Synchronous on purpose: the file must be right even if we are SIGKILLed next.
-    writeFileAtomic.sync(this.pidFile, JSON.stringify(pids));
+    try {
+      writeFileAtomic.sync(this.pidFile, JSON.stringify(pids), { mode: 0o600 });
+      this.pidsUnsaved = false;
+    } catch (err) {
+      // A full or read-only data dir: the instances stay tracked here, and a
+      // next foundation finds them by the marker in their env (killLeftovers).
+      // Failing the launch instead would leave a started process untracked.
+      if (!this.pidsUnsaved) logError(`supervisor: could not write ${this.pidFile} (instances stay tracked in memory)`, err);
+      this.pidsUnsaved = true;
+    }
+  }
+  private pidsUnsaved = false;
+
+  private shims?: LoopbackShims;
+  private loopback(): LoopbackShims {
+    return (this.shims ??= installLoopbackShims(this.f.store.dataDir));
   }
 
   /** Droplets some run still runs (the old instances of a rolling deployment keep theirs). */
   dropletsInUse(): string[] {
     return [...this.runs.values()].map((r) => r.dropletGuid);
+  }
+
+  /** Converges every app the state or a run knows of (after a failed write took memory back). */
+  syncAll(): void {
+    const apps = new Set([...this.f.store.list('apps').map((a) => a.guid), ...[...this.runs.values()].map((r) => r.appGuid)]);
+    for (const guid of apps) void this.sync(guid);
   }
 
   /** Starts STARTED apps again (desired state survives a restart). */
@@ -308,6 +337,7 @@ export class Supervisor {
         vcapServices: vcapServices(this.f, app.guid),
         memoryMb: proc.memory_in_mb,
       });
+      if (this.o.instanceListen === 'loopback') Object.assign(spec.env, this.loopback().env(app.env));
       if (inst.stopping || this.closing) return;
       this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
       const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -466,6 +496,9 @@ export class Supervisor {
     inst.since = Date.now();
     inst.details = null;
     this.cell(run, inst, 'Container became healthy');
+    if (!isContainer(child) && this.o.instanceListen === 'loopback' && listeningOnAllInterfaces(inst.port)) {
+      this.cell(run, inst, `Instance listens on every network interface (port ${inst.port}), so other machines can reach it past the router. Listen on $CF_INSTANCE_IP (127.0.0.1); Node.js and Python apps get this done for them.`, 'ERR');
+    }
     this.f.routesChanged();
     if (isContainer(child)) this.sampleUsage(inst);
     if (probe) this.scheduleLiveness(run, inst, proc, child, probe);

@@ -62,7 +62,11 @@ export const foundationCmd: Command = async (argv) => {
     case 'status': {
       const st = await daemonStatus(dataDir);
       if (values.json) return console.log(JSON.stringify(st, null, 2));
-      console.log(st.running ? `running (pid ${st.pid})\nAPI:    ${st.apiUrl}\nRouter: ${st.routerUrl}` : 'not running (start it with `cfpush foundation start`)');
+      console.log(
+        st.running ? `running (pid ${st.pid})\nAPI:    ${st.apiUrl}\nRouter: ${st.routerUrl}`
+          : st.unresponsive ? `running (pid ${st.pid}) but not answering at ${st.apiUrl}: busy, or hung (restart it with \`cfpush foundation stop\` and \`start\`)`
+          : 'not running (start it with `cfpush foundation start`)',
+      );
       if (!st.running) process.exitCode = 3;
       return;
     }

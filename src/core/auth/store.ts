@@ -1,10 +1,10 @@
 // Where tokens live. The CLI keeps them in CFPUSH_HOME/tokens.json (mode
 // 0600, like the cf CLI's config.json); VS Code passes a SecretStorage-backed
 // store instead. Never in settings, never logged.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { cfpushHome } from '../paths';
+import { cfpushHome, ensurePrivateDir } from '../paths';
 import type { Tokens } from './uaa';
 
 export interface TokenStore {
@@ -24,7 +24,7 @@ export class FileTokenStore implements TokenStore {
     }
   }
   private async writeAll(all: Record<string, Tokens>): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dirname(this.file));
     await writeFileAtomic(this.file, JSON.stringify(all, null, 2), { mode: 0o600 });
   }
   async get(target: string) {

@@ -50,6 +50,8 @@ function hintFor(status: number, e?: CcErrorItem): string {
       return 'An admin has turned this feature off on the target (e.g. diego_docker for docker apps).';
     case 'CF-UaaRateLimited':
       return 'The login server is rate limiting: wait a minute and try again.';
+    case 'CF-ServiceUnavailable':
+      return 'The target cannot take this change right now: do what the detail above says, then run the command again.';
     case 'CF-MessageParseError':
     case 'CF-BadQueryParameter':
       return 'The request was malformed: please report this as a cf-push bug, with the command you ran.';

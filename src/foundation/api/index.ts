@@ -1,7 +1,7 @@
 // The CC API's route table and dispatcher: auth, CF error bodies, 404s.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Foundation } from '../context';
-import { ApiError, compile, match, requestTarget, send } from '../http';
+import { ApiError, compile, isStorageFailure, match, notSaved, requestTarget, send } from '../http';
 import { logError } from '../log';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
@@ -46,6 +46,10 @@ export async function dispatch(f: Foundation, req: IncomingMessage, res: ServerR
     try {
       if (res.headersSent) return void res.destroy();
       if (err instanceof ApiError) return send(res, err.status, err.body());
+      if (isStorageFailure(err)) {
+        const e = notSaved(err, f.store.dataDir);
+        return send(res, e.status, e.body());
+      }
       logError(`${req.method} ${path}`, err);
       send(res, 500, { errors: [{ code: 10001, title: 'UnknownError', detail: 'An unknown error occurred.' }] });
     } catch (last) {
