@@ -1,7 +1,7 @@
 // End to end through the CLI: a real foundation (API + router + supervised
 // processes), both examples pushed over CC v3, answered through the router.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -127,5 +127,14 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.equal(res.status, 200);
     const anon = await fetch(`http://127.0.0.1:${c.apiPort}/v3/apps`);
     assert.equal(anon.status, 401);
+  });
+
+  it('push -p DIR without a manifest names the app after DIR, not after the current folder', async () => {
+    const dir = join(work, 'p-named');
+    cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
+    rmSync(join(dir, 'manifest.yml'), { force: true });
+    const r = await c.ok(['push', '-p', dir, '--json'], { cwd: work });
+    assert.equal(JSON.parse(r.stdout).apps[0].name, 'p-named');
+    assert.equal(await body(c, 'p-named'), 'hello CF summit');
   });
 });

@@ -1,7 +1,7 @@
 // push, restage, start, stop, delete, apps, logs.
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
-import { loadManifest } from '../../core/manifest';
+import { loadManifest, locateManifest } from '../../core/manifest';
 import { cancelDeployment, continueDeployment, deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
 import { formatPreview } from '../../core/push/preview';
 import { need, parse, varsFrom } from '../args';
@@ -50,17 +50,19 @@ export const pushCmd: Command = async (argv) => {
   const r = terminalReporter(json);
   // Manifest problems are reported before anything talks to a target; the
   // preview and the push use this one reading.
+  // No manifest and no name: the app is named after the folder it is pushed from (-p, else this one).
+  const appName = positionals[0] ?? (values.path && !locateManifest(process.cwd(), values.manifest) ? basename(resolve(values.path)).replace(/\.(zip|jar|war)$/i, '') : undefined);
   const manifest = await loadManifest({
     dir: process.cwd(),
     file: values.manifest ? resolve(values.manifest) : undefined,
     vars: varsFrom(values.var),
     varsFiles: values['vars-file']?.map((f) => resolve(f)),
-    appName: positionals[0],
+    appName,
   });
   const s = await session(r);
   const pushOpts: PushOptions = {
       dir: process.cwd(),
-      appName: positionals[0],
+      appName,
       manifestFile: values.manifest ? resolve(values.manifest) : undefined,
       manifest,
       path: values.path,
