@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { aliasBomb } from '../helpers/bombs';
 import { cliEnv, type CliEnv } from '../helpers/cli';
 
 describe('bad input', { timeout: 300_000 }, () => {
@@ -52,6 +53,30 @@ describe('bad input', { timeout: 300_000 }, () => {
     const r = await c.run(['push', '--var', 'mem=64M'], { cwd: d });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /manifest\.yml:2:\d+: .*Expected to find variables: appname/);
+  });
+
+  it('alias-bomb, deep and oversize manifests: push and push --preview name the limit, where, and what to do', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['bomb', aliasBomb(9), /expands its aliases \(\*name\) to more than 50000 nodes/],
+      ['deep', `applications:\n- name: a\n  env:\n    X: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, /more than 64 levels deep/],
+      ['huge', `applications:\n- name: a\n  env:\n    X: "${'x'.repeat(1100 * 1024)}"\n`, /limited to 1 MiB/],
+      ['longname', `applications:\n- name: ${'n'.repeat(100 * 1024)}\n`, /Name is too long \(maximum is 255 characters/],
+    ];
+    for (const [name, yaml, pattern] of cases) {
+      const d = app(`limit-${name}`, { 'manifest.yml': yaml, 'package.json': '{}' });
+      for (const args of [['push'], ['push', '--preview']]) {
+        const r = await c.run(args, { cwd: d });
+        assert.equal(r.code, 1, `${name} ${args.join(' ')}`);
+        assert.match(r.stderr, new RegExp(`${join(d, 'manifest.yml').replace(/[/.]/g, '\\$&')}:\\d+:\\d+: `), name);
+        assert.match(r.stderr, pattern, name);
+        assert.ok(r.stderr.trim().split('\n').length >= 2, `${name}: a hint follows the error:\n${r.stderr}`);
+        assert.ok(r.stderr.length < 4000, `${name}: the message does not repeat the input (${r.stderr.length} chars)`);
+        assert.doesNotMatch(r.stderr, /not running/, 'refused before talking to any target');
+      }
+    }
+    const named = await c.run(['push', 'x'.repeat(100 * 1024)], { cwd: app('argname', { 'package.json': '{}' }) });
+    assert.equal(named.code, 1);
+    assert.match(named.stderr, /Name is too long \(maximum is 255 characters, this one has 102400\)/);
   });
 
   it('push with no foundation running says how to start it', async () => {

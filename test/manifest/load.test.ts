@@ -76,7 +76,7 @@ test('missing variables: ManifestError located at the first use, with all diagno
   assert.equal(e.message, 'Expected to find variables: host, mem');
   assert.deepEqual(e.location, { file: join(dir, 'manifest.yml'), line: 3, col: 11 });
   assert.equal(e.diagnostics.length, 1);
-  assert.equal(formatError(e), `${join(dir, 'manifest.yml')}:3:11: Expected to find variables: host, mem`);
+  assert.equal(formatError(e), `${join(dir, 'manifest.yml')}:3:11: Expected to find variables: host, mem\nGive them a value with --var host=VALUE or in a --vars-file.`);
 });
 
 test('YAML errors and validation errors throw with the first location and every error', async () => {

@@ -6,6 +6,7 @@ import { entry, toJS, type Range, type YMap, type YNode } from './tree';
 import { isNull, normKey, scalarText, type AppRef, type Sink } from './checks';
 import { keyIndex, validateProcesses, validateProcessFields } from './process';
 import { validateRoutes } from './routes';
+import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from './limits';
 
 /** App-level keys CC or the CLI understand (underscored, as CC compares them). */
 export const APP_KEYS = new Set([
@@ -52,7 +53,10 @@ export function validateApp(node: YNode, index: number, baseDir: string, sink: S
   const name = nameNode ? scalarText(nameNode) : undefined;
   if (nameNode && nameNode.kind !== 'scalar') sink.error('Name must be a string', nameNode.range, ref);
   else if (!name || !name.trim()) sink.error('Name must not be empty', (nameNode ?? headRange(app)).range, ref);
-  if (name) ref.name = name;
+  else if (name.length > MAX_NAME_LENGTH) {
+    sink.error(nameTooLongMessage(name.length), nameNode!.range, ref, { hint: 'Choose a shorter name: it becomes part of URLs, routes and log lines.' });
+  }
+  if (name) ref.name = name.length > MAX_NAME_LENGTH ? `${name.slice(0, 40)}…` : name;
   for (const d of sink.diagnostics.slice(before)) if (d.app && ref.name !== undefined) d.app.name = ref.name;
 
   for (const e of app.entries) {
@@ -180,8 +184,11 @@ function lifecycle(app: YMap, get: (k: string) => YNode | undefined, out: AppMan
   }
 }
 
+const ENV_HINT = 'Put large values in a file inside the app (or a service binding) and point a variable at it.';
+
 function envVars(env: YMap, sink: Sink, ref: AppRef): Record<string, string> {
   const out: Record<string, string> = {};
+  let total = 0;
   for (const e of env.entries) {
     // CC's EnvironmentVariablesValidator rules.
     if (e.key.startsWith('VCAP_')) sink.error('Env cannot start with VCAP_', e.keyRange, ref);
@@ -191,7 +198,11 @@ function envVars(env: YMap, sink: Sink, ref: AppRef): Record<string, string> {
     // CC stringifies every value (`transform_values(&:to_s)`); null → "".
     const v = e.value;
     out[e.key] = v.kind === 'scalar' ? (scalarText(v) ?? '') : JSON.stringify(toJS(v));
+    const bytes = Buffer.byteLength(e.key) + 1 + Buffer.byteLength(out[e.key]!);
+    if (bytes > MAX_ENV_VAR_BYTES) sink.error(envVarTooLongMessage(e.key, bytes), e.keyRange, ref, { hint: ENV_HINT });
+    total += bytes;
   }
+  if (total > MAX_ENV_BYTES) sink.error(envTooLargeMessage(total), env.range, ref, { hint: ENV_HINT });
   return out;
 }
 

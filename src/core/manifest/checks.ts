@@ -8,12 +8,12 @@ export interface AppRef { index: number; name?: string }
 export class Sink {
   readonly diagnostics: ManifestDiagnostic[] = [];
   constructor(readonly file: string) {}
-  add(severity: 'error' | 'warning', message: string, range: Range, app?: AppRef): void {
-    const d: ManifestDiagnostic = { message, severity, start: range.start, end: range.end };
+  add(severity: 'error' | 'warning', message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void {
+    const d: ManifestDiagnostic = { message, severity, start: range.start, end: range.end, ...extra };
     if (app) d.app = { ...app };
     this.diagnostics.push(d);
   }
-  error(message: string, range: Range, app?: AppRef): void { this.add('error', message, range, app); }
+  error(message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void { this.add('error', message, range, app, extra); }
   warn(message: string, range: Range, app?: AppRef): void { this.add('warning', message, range, app); }
 }
 

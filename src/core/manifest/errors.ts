@@ -24,8 +24,9 @@ export class ManifestError extends CfPushError {
     const rest = errors.slice(1).map((d) => formatDiagnostic(d, file));
     const message = first ? [appPrefix(first) + first.message, ...rest].join('\n') : 'Invalid manifest';
     super(message, {
-      code: 'ManifestInvalid',
+      code: first?.code ?? 'ManifestInvalid',
       location: first ? { file, line: first.start.line, col: first.start.col } : undefined,
+      hint: first?.hint ?? (first ? `Fix ${file} at line ${first.start.line}; \`cfpush push --preview\` checks the manifest again without pushing.` : undefined),
     });
     this.name = 'ManifestError';
     this.diagnostics = diagnostics;

@@ -9,6 +9,7 @@ import type { LoadManifestOptions, Manifest, ManifestDiagnostic } from './types'
 import { parseManifest } from './parse';
 import { appRanges } from './app';
 import { ManifestError } from './errors';
+import { MAX_NAME_LENGTH, nameTooLongMessage } from './limits';
 
 /** `-f` (a file, or a folder holding one), else manifest.yml, then manifest.yaml in dir. */
 export function locateManifest(dir: string, file?: string): string | undefined {
@@ -57,6 +58,11 @@ export async function loadVars(varsFiles: readonly string[] = [], vars: Record<s
 }
 
 export async function loadManifest(opts: LoadManifestOptions): Promise<Manifest> {
+  if (opts.appName !== undefined && opts.appName.length > MAX_NAME_LENGTH) {
+    throw new CfPushError(`App name '${opts.appName.slice(0, 40)}…': ${nameTooLongMessage(opts.appName.length)}.`, {
+      code: 'AppNameTooLong', hint: 'Choose a shorter name: it becomes part of URLs, routes and log lines.',
+    });
+  }
   const dir = resolve(opts.dir);
   const file = locateManifest(dir, opts.file);
   if (!file) {

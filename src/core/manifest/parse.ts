@@ -8,6 +8,7 @@ import { Sink, normKey } from './checks';
 import { APP_KEYS, ROUTE_COMPONENT_KEYS, deprecatedKeyWarning, validateApp } from './app';
 import { missingVarsMessage } from './vars';
 import { manifestVersions } from './render';
+import { LIMIT_CODES, MAX_MANIFEST_BYTES, TOO_DEEP_HINT, TOO_LARGE_HINT, tooDeepMessage, tooLargeMessage } from './limits';
 
 export interface ParseManifestOptions {
   /** Shown in messages and used to resolve `path` (unless `dir` is given). */
@@ -30,23 +31,44 @@ export interface ParseManifestResult {
 
 const YAML_PREFIX = (file: string): string => `Unable to push app because manifest ${file} is not valid yaml.`;
 
+const YAML_HINT = 'Check the indentation, quotes and colons at that spot; a YAML linter or the editor\'s Problems view shows the exact character.';
+
 export function parseManifest(text: string, opts: ParseManifestOptions): ParseManifestResult {
   const sink = new Sink(opts.file);
   const lc = new LineCounter();
+  // Cheap upper bound first (UTF-8 takes at most 3 bytes per UTF-16 unit), the exact count only near the limit.
+  const bytes = text.length * 3 > MAX_MANIFEST_BYTES ? Buffer.byteLength(text) : text.length;
+  if (bytes > MAX_MANIFEST_BYTES) {
+    sink.error(tooLargeMessage(opts.file, bytes), { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } }, undefined,
+      { hint: TOO_LARGE_HINT, code: LIMIT_CODES.size });
+    return { diagnostics: sink.diagnostics };
+  }
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true, uniqueKeys: false });
 
   if (doc.errors.length) {
     for (const e of doc.errors) {
-      sink.error(`${YAML_PREFIX(opts.file)} ${e.message}`, rangeOf(lc, e.pos[0], Math.max(e.pos[1], e.pos[0])));
+      const range = rangeOf(lc, e.pos[0], Math.max(e.pos[1], e.pos[0]));
+      if (/Maximum call stack size exceeded/.test(e.message)) {
+        // The YAML library's own recursion gave out: far past our depth limit.
+        sink.error(tooDeepMessage(opts.file), range, undefined, { hint: TOO_DEEP_HINT, code: LIMIT_CODES.depth });
+      } else if (e.code === 'MULTIPLE_DOCS') {
+        sink.error(`${YAML_PREFIX(opts.file)} It holds more than one YAML document (a '---' line starts the next one here); a manifest is one document.`,
+          range, undefined, { hint: "Remove the '---' line, or split the file into one manifest per document and push each with -f." });
+      } else {
+        sink.error(`${YAML_PREFIX(opts.file)} ${e.message}`, range, undefined, { hint: YAML_HINT });
+      }
     }
     return { diagnostics: sink.diagnostics };
   }
 
   const tree = buildTree(text, doc, lc, opts.file, opts.vars);
   sink.diagnostics.push(...tree.diagnostics);
+  if (tree.diagnostics.some((d) => d.code)) return { diagnostics: sink.diagnostics }; // a limit: the tree is partial
   const missing = tree.varUses.filter((u) => !u.found);
   if (opts.vars && missing.length) {
-    sink.error(missingVarsMessage(missing.map((u) => u.name)), missing[0]!.range);
+    const names = [...new Set(missing.map((u) => u.name))].sort();
+    sink.error(missingVarsMessage(missing.map((u) => u.name)), missing[0]!.range, undefined,
+      { hint: `Give ${names.length > 1 ? 'them' : 'it'} a value with --var ${names[0]}=VALUE or in a --vars-file.` });
   }
   const root = tree.root;
   const docRange: Range = rangeOf(lc, 0, text.length);

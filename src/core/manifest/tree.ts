@@ -4,6 +4,7 @@
 import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { ManifestDiagnostic } from './types';
 import { interpolate, type VarUse } from './vars';
+import { ALIAS_HINT, LIMIT_CODES, MAX_ALIAS_NODES, MAX_DEPTH, TOO_DEEP_HINT, aliasMessage, tooDeepMessage } from './limits';
 
 export interface Pos { line: number; col: number }
 export interface Range { start: Pos; end: Pos }
@@ -29,7 +30,13 @@ interface Ctx {
   vars?: Record<string, unknown>;
   diags: ManifestDiagnostic[];
   varUses: VarUse[];
+  /** Collections open around the node being converted. */
   depth: number;
+  /** Aliases being expanded around it, and nodes converted inside any. */
+  aliasDepth: number;
+  aliasNodes: number;
+  /** Set once a limit is hit: the rest of the tree is not built. */
+  stopped: boolean;
 }
 
 export function rangeOf(lc: LineCounter, start: number, end: number): Range {
@@ -42,20 +49,38 @@ function nodeRange(ctx: Ctx, node: Node | null | undefined, fallback: Range): Ra
 }
 
 export function buildTree(text: string, doc: Document, lc: LineCounter, file: string, vars?: Record<string, unknown>): TreeResult {
-  const ctx: Ctx = { text, doc, lc, file, vars, diags: [], varUses: [], depth: 0 };
+  const ctx: Ctx = { text, doc, lc, file, vars, diags: [], varUses: [], depth: 0, aliasDepth: 0, aliasNodes: 0, stopped: false };
   const zero = { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } };
   const root = doc.contents ? convert(ctx, doc.contents as Node, zero) : undefined;
   return { root, diagnostics: ctx.diags, varUses: ctx.varUses };
 }
 
+function stop(ctx: Ctx, message: string, hint: string, code: string, range: Range): YNode {
+  if (!ctx.stopped) ctx.diags.push({ severity: 'error', message, hint, code, start: range.start, end: range.end });
+  ctx.stopped = true;
+  return { kind: 'scalar', range, value: null };
+}
+
 function convert(ctx: Ctx, node: Node, fallback: Range): YNode {
-  // Guards against alias cycles (`a: &a [*a]`), which YAML allows.
-  if (ctx.depth > 200) return { kind: 'scalar', range: fallback, value: null };
+  if (ctx.stopped) return { kind: 'scalar', range: fallback, value: null };
+  // Alias cycles (`a: &a [*a]`) also end here, as too deep.
+  if (ctx.depth > MAX_DEPTH) return stop(ctx, tooDeepMessage(ctx.file), TOO_DEEP_HINT, LIMIT_CODES.depth, nodeRange(ctx, node, fallback));
+  if (ctx.aliasDepth > 0 && ++ctx.aliasNodes > MAX_ALIAS_NODES) {
+    return stop(ctx, aliasMessage(ctx.file), ALIAS_HINT, LIMIT_CODES.aliases, fallback);
+  }
   ctx.depth++;
   try {
     if (isAlias(node)) {
       const target = node.resolve(ctx.doc);
-      return target ? convert(ctx, target as Node, nodeRange(ctx, node, fallback)) : { kind: 'scalar', range: nodeRange(ctx, node, fallback), value: null };
+      if (!target) return { kind: 'scalar', range: nodeRange(ctx, node, fallback), value: null };
+      ctx.aliasDepth++;
+      ctx.depth--; // an alias is not a level of its own
+      try {
+        return convert(ctx, target as Node, nodeRange(ctx, node, fallback));
+      } finally {
+        ctx.depth++;
+        ctx.aliasDepth--;
+      }
     }
     const range = nodeRange(ctx, node, fallback);
     if (isMap(node)) return convertMap(ctx, node.items, range);

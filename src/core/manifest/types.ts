@@ -57,6 +57,10 @@ export interface ManifestDiagnostic {
   end: { line: number; col: number };
   /** The application the problem belongs to, for CC's "For application 'x': " prefix. */
   app?: { index: number; name?: string };
+  /** What to do about it, when the message alone does not say. */
+  hint?: string;
+  /** A stable id for problems callers treat apart (the limits in limits.ts). */
+  code?: string;
 }
 
 export interface LoadManifestOptions {

@@ -170,7 +170,7 @@ export function toDiagnostic(d: ManifestDiagnostic): vscode.Diagnostic {
   const prefix = d.app ? (d.app.name ? `${d.app.name}: ` : `app #${d.app.index + 1}: `) : '';
   const diag = new vscode.Diagnostic(
     range,
-    prefix + d.message,
+    prefix + d.message + (d.hint ? `\n${d.hint}` : ''),
     d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
   );
   diag.source = 'cf manifest';

@@ -45,6 +45,42 @@ test('diagnostics on a broken manifest: exact range and message, updated as you 
   await screenshot('manifest-diagnostics');
 });
 
+test('alias-bomb, deep and oversize manifests: a diagnostic naming the limit, and the editor keeps answering', async () => {
+  const dir = join(ws(), 'lang-limits');
+  mkdirSync(dir, { recursive: true });
+  const let9 = 'abcdefghi';
+  let bomb = 'x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  for (let i = 1; i < 9; i++) bomb += `${let9[i]}: &${let9[i]} [${Array(9).fill(`*${let9[i - 1]}`).join(',')}]\n`;
+  bomb += 'applications:\n- name: bomb\n  env:\n    X: *i\n';
+  const cases: [string, string, RegExp][] = [
+    ['bomb', bomb, /more than 50000 nodes/],
+    ['deep', `applications:\n- name: a\n  env:\n    X: ${'['.repeat(3000)}${']'.repeat(3000)}\n`, /more than 64 levels deep/],
+    ['huge', `applications:\n- name: a\n  env:\n    X: "${'x'.repeat(1100 * 1024)}"\n`, /limited to 1 MiB/],
+  ];
+  for (const [name, text, pattern] of cases) {
+    mkdirSync(join(dir, name), { recursive: true });
+    const file = join(dir, name, 'manifest.yml');
+    writeFileSync(file, text);
+    const d = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(d);
+    const [diag] = await waitFor(`the ${name} diagnostic`, () => {
+      const ds = vscode.languages.getDiagnostics(d.uri);
+      return ds.length ? ds : undefined;
+    });
+    assert.match(diag!.message, pattern, name);
+    assert.equal(diag!.message.split('\n').length, 2, `${name}: message and hint: ${diag!.message}`);
+    // Typing into it re-validates at once and the extension host still answers other requests.
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(d.uri, new vscode.Position(0, 0), '# edited\n');
+    await vscode.workspace.applyEdit(edit);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', d.uri, new vscode.Position(1, 1));
+    assert.ok(Array.isArray(hovers), name);
+    await waitFor(`the ${name} diagnostic after an edit`, () => vscode.languages.getDiagnostics(d.uri).find((x) => pattern.test(x.message)));
+  }
+  await screenshot('manifest-limit-diagnostic');
+  await vscode.window.showTextDocument(doc);
+});
+
 async function complete(text: string, line: number, character: number): Promise<string[]> {
   const edit = new vscode.WorkspaceEdit();
   edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
