@@ -1,8 +1,9 @@
 // Walk the app folder the way the cf CLI does (GatherDirectoryResources):
 // every file, directory and symlink not ignored, files with their sha1.
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { CfPushError } from '../errors';
+import { linkStaysInside, SYMLINK_OUTSIDE_DETAIL } from './links';
 import { isIgnored, loadIgnore } from './ignore';
 import { fileChecksum } from './checksum';
 import type { Resource } from './types';
@@ -63,8 +64,27 @@ export async function collectResources(dir: string): Promise<Resource[]> {
   };
   await walk(root, '');
   if (!found.length) throw new CfPushError(`No app files found in '${dir}'`, { code: 'EmptyDirectory' });
+  for (const r of found) if (r.kind === 'symlink') await checkLink(root, r);
   await mapLimit(found.filter((r) => r.kind === 'file'), 16, async (r) => {
     r.checksum.value = await sha1File(r.absPath);
   });
   return found;
+}
+
+/**
+ * Links that stay inside the app are uploaded as links, as the cf CLI does;
+ * one that leads out would be refused by Cloud Controller after the upload,
+ * so say which one it is now. Checked as text and, if it exists, where it
+ * really leads (a link through another link).
+ */
+async function checkLink(root: string, r: Resource): Promise<void> {
+  const text = r.linkTarget ?? '';
+  const real = await realpath(r.absPath).catch(() => undefined);
+  const rel = real === undefined ? '' : relative(root, real);
+  const outside = !linkStaysInside(r.path, text) || (real !== undefined && (rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep)));
+  if (!outside) return;
+  throw new CfPushError(`'${r.path}' is a symlink to '${text}', outside the app folder: Cloud Foundry refuses such an upload (${SYMLINK_OUTSIDE_DETAIL}).`, {
+    code: 'SymlinkOutsideApp',
+    hint: `Add '${r.path}' to .cfignore, or replace the link with a copy of what it points to.`,
+  });
 }

@@ -1,15 +1,20 @@
-// Unpack an uploaded package zip without letting any entry escape destDir:
-// no absolute names, no `..`, no symlinks pointing outside (zip-slip).
+// Unpack a zip someone else made (an app package, a buildpack) without
+// letting any entry escape destDir (no absolute names, no `..`, no symlinks
+// pointing outside: zip-slip) or expand past the archive limits (bombs).
 import { createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, stat, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { openPromise, type Entry } from 'yauzl';
+import { fromBufferPromise, openPromise, type Entry, type ZipFile } from 'yauzl';
 import { CfPushError } from '../errors';
+import { ArchiveBudget, packageLimits, type ArchiveLimits } from './archive-limits';
 
 export interface ExtractOptions {
-  /** Refuse archives whose entries add up to more than this (zip bombs). */
+  /** Refuse archives whose entries add up to more than this (zip bombs); default: a package's limits. */
   maxBytes?: number;
+  limits?: ArchiveLimits;
+  /** How messages name the archive (default: its path). */
+  name?: string;
 }
 
 export interface ExtractResult { files: number; dirs: number; symlinks: number; bytes: number }
@@ -50,16 +55,22 @@ async function assertNoEscapingParent(root: string, target: string, zipFile: str
   }
 }
 
-export async function extractZipSafely(zipFile: string, destDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractZipSafely(source: string | Buffer, destDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const root = resolve(destDir);
+  const zipFile = opts.name ?? (typeof source === 'string' ? source : 'the zip');
   await mkdir(root, { recursive: true });
-  let zip;
+  let zip: ZipFile;
+  let size: number;
   try {
-    // yauzl also rejects absolute and `..` names itself; we check again below.
-    zip = await openPromise(zipFile, { lazyEntries: true, strictFileNames: false, validateEntrySizes: true });
+    // yauzl also rejects absolute and `..` names itself, and stops an entry that streams past its header's size.
+    const o = { lazyEntries: true, strictFileNames: false, validateEntrySizes: true };
+    zip = typeof source === 'string' ? await openPromise(source, o) : await fromBufferPromise(source, o);
+    size = typeof source === 'string' ? (await stat(source)).size : source.length;
   } catch (err) {
     throw new CfPushError(`Cannot read zip ${zipFile}: ${(err as Error).message}`, { code: 'InvalidZip', cause: err });
   }
+  const limits = opts.limits ?? packageLimits();
+  const budget = new ArchiveBudget(opts.maxBytes !== undefined ? { ...limits, maxBytes: opts.maxBytes } : limits, size, `Zip ${zipFile}`);
   const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
     for await (const entry of zip.eachEntry() as AsyncIterable<Entry>) {
@@ -75,10 +86,8 @@ export async function extractZipSafely(zipFile: string, destDir: string, opts: E
         result.dirs++;
         continue;
       }
+      budget.entry(entry.uncompressedSize);
       result.bytes += entry.uncompressedSize;
-      if (opts.maxBytes !== undefined && result.bytes > opts.maxBytes) {
-        throw new CfPushError(`Zip ${zipFile} unpacks to more than ${opts.maxBytes} bytes.`, { code: 'ZipTooLarge' });
-      }
       await mkdir(dirname(target), { recursive: true });
       const stream = await zip.openReadStreamPromise(entry);
 
@@ -94,7 +103,8 @@ export async function extractZipSafely(zipFile: string, destDir: string, opts: E
         result.symlinks++;
         continue;
       }
-      const mode = unixMode & 0o777 || 0o644;
+      // Zips made on Windows carry no unix mode: scripts under bin/ must still run. No special bits.
+      const mode = unixMode & 0o777 || (/(^|\/)bin\//.test(name) ? 0o755 : 0o644);
       await pipeline(stream, createWriteStream(target, { mode }));
       await chmod(target, mode); // the umask may have dropped bits
       result.files++;

@@ -13,13 +13,14 @@
 // runtimes are copies with the same mtime share one member in a shared cache:
 // ~50 ms of hashing instead of ~800 ms of compressing per new app.
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGunzip, createGzip, gzipSync } from 'node:zlib';
 import * as tar from 'tar';
+import { ArchiveBudget, dropletLimits, type ArchiveLimits } from '../bits/archive-limits';
 import { fileChecksum } from '../bits/checksum';
 import { CfPushError } from '../errors';
 import { cfpushHome } from '../paths';
@@ -200,19 +201,26 @@ function outside(root: string, p: string): boolean {
  * Extracts a droplet into `dir` (replacing it). Entries that would land outside
  * (`..`, absolute paths, links pointing out) fail the whole extraction.
  */
-export async function extractDroplet(tgz: string, dir: string): Promise<void> {
+/**
+ * Unpacks a droplet tgz into `dir` (replaced whole, or left as it was). No
+ * entry or link may lead outside it, special mode bits are dropped, and the
+ * archive's expanded size, entry count and ratio are capped while it streams
+ * (droplets may come from anyone who can upload one).
+ */
+export async function extractDroplet(tgz: string, dir: string, limits: ArchiveLimits = dropletLimits()): Promise<void> {
   const target = resolve(dir);
   const tmp = `${target}.extract-${process.pid}-${Math.random().toString(36).slice(2)}`;
   await mkdir(tmp, { recursive: true });
   let bad: string | undefined;
   try {
-    await tar.x({
-      file: tgz,
+    const budget = new ArchiveBudget(limits, (await stat(tgz)).size, 'The droplet');
+    let over: Error | undefined;
+    const unpack = tar.x({
       cwd: tmp,
       preserveOwner: false,
       strict: true,
       filter: (path, entry) => {
-        if (bad) return false;
+        if (bad || over) return false;
         const p = path.replace(/\\/g, '/');
         const abs = resolve(tmp, p);
         if (isAbsolute(p) || p.split('/').includes('..') || outside(tmp, abs)) {
@@ -227,8 +235,19 @@ export async function extractDroplet(tgz: string, dir: string): Promise<void> {
             return false;
           }
         }
+        try {
+          budget.entry(e.size ?? 0);
+        } catch (err) {
+          over = err as Error;
+          unpack.abort(over);
+          return false;
+        }
+        if (e.mode) e.mode &= 0o777; // no setuid, setgid or sticky bits
         return true;
       },
+    });
+    await pipeline(createReadStream(tgz), createGunzip(), budget.counter(), unpack).catch((err: unknown) => {
+      throw over ?? err;
     });
     if (bad) throw new CfPushError(`Refusing to extract droplet ${tgz}: ${bad}.`, { code: 'ArchiveEntryOutsideTarget' });
     await rm(target, { recursive: true, force: true });
@@ -255,10 +274,12 @@ export async function readStagingInfo(dir: string): Promise<StagingInfo> {
 
 export function parseStagingInfo(text: string, file = 'staging_info.yml'): StagingInfo {
   try {
-    const v = JSON.parse(text) as Partial<StagingInfo>;
+    const v = JSON.parse(text) as Partial<StagingInfo> | null;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('it is not a JSON object');
+    if (v.start_command !== undefined && typeof v.start_command !== 'string') throw new Error('start_command is not a string');
     return { detected_buildpack: v.detected_buildpack ?? '', start_command: v.start_command ?? '', ...(v.config ? { config: v.config } : {}) };
   } catch (err) {
-    throw new CfPushError(`${file} is not valid JSON: ${(err as Error).message}`, { code: 'DropletInvalid', cause: err });
+    throw new CfPushError(`${file} is not valid (it must be a JSON object): ${(err as Error).message}`, { code: 'DropletInvalid', cause: err });
   }
 }
 

@@ -81,14 +81,21 @@ async function upload(c: Ctx): Promise<void> {
       const checksum = await fileChecksum(tgz);
       const tree = join(tmp, 'droplet');
       await extractDroplet(tgz, tree);
-      const info = await readStagingInfo(tree).catch(() => undefined);
+      // The launcher needs it (start command, buildpack); a CF buildpack droplet always has one.
+      const info = await readStagingInfo(tree).catch((err: Error) => {
+        throw new CfPushError(`Droplet is invalid: ${/missing/.test(err.message) ? 'it has no staging_info.yml at its top level' : err.message.replace(/^\S*staging_info\.yml/, 'its staging_info.yml')}.`, {
+          hint: 'Upload a droplet made by staging (cfpush stage, or cf download-droplet): a tgz of app/, deps/, profile.d/ and staging_info.yml.',
+        });
+      });
       await c.f.store.dropletBits.adopt(checksum, tgz, tree, () => {
-        if (!Object.keys(d.process_types).length && info?.start_command) d.process_types = { web: info.start_command };
+        if (!Object.keys(d.process_types).length && info.start_command) d.process_types = { web: info.start_command };
         Object.assign(d, { checksum, state: 'STAGED' });
         c.f.store.touch(d);
       });
     } catch (err) {
-      const text = err instanceof CfPushError ? err.message.replace(/ \/[^ ]*droplet\.tgz/, '') : `Could not extract droplet: ${(err as Error).message}`;
+      const text = err instanceof CfPushError
+        ? `${err.message.replace(/ \/[^ ]*droplet\.tgz/, '')}${err.hint ? ` ${err.hint}` : ''}`
+        : `Could not extract droplet: ${(err as Error).message}`;
       Object.assign(d, { state: 'FAILED', error: text });
       c.f.store.touch(d);
       throw unprocessable(text);
