@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Foundation } from './context';
 import { ApiError, notFound, unprocessable } from './http';
+import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from '../core/manifest/limits';
 import { meta, now, type AppRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
@@ -10,6 +11,29 @@ export const DEFAULT_MB = 1024;
 
 export function uniquenessError(detail: string): ApiError {
   return new ApiError(422, 10016, 'CF-UniquenessError', detail);
+}
+
+/** CC's name rules (presence; its varchar(255) column), for POST and PATCH alike. */
+export function checkAppName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') throw unprocessable("Name can't be blank");
+  if (name.length > MAX_NAME_LENGTH) throw unprocessable(nameTooLongMessage(name.length));
+  return name;
+}
+
+/** CC's EnvironmentVariablesValidator, plus the sizes a process can be started with. */
+export function checkEnv(env: Record<string, string>): Record<string, string> {
+  let total = 0;
+  for (const [k, v] of Object.entries(env)) {
+    if (k === '') throw unprocessable('Environment variables key must be a minimum length of 1');
+    if (k.startsWith('VCAP_')) throw unprocessable('Environment variables cannot start with VCAP_');
+    if (k.startsWith('VMC')) throw unprocessable('Environment variables cannot start with VMC');
+    if (k === 'PORT') throw unprocessable('Environment variables cannot set PORT');
+    const bytes = Buffer.byteLength(k) + 1 + Buffer.byteLength(v);
+    if (bytes > MAX_ENV_VAR_BYTES) throw unprocessable(envVarTooLongMessage(k, bytes));
+    total += bytes;
+  }
+  if (total > MAX_ENV_BYTES) throw unprocessable(envTooLargeMessage(total));
+  return env;
 }
 
 export function getApp(f: Foundation, guid: string | undefined): AppRec {
@@ -22,6 +46,8 @@ export function createApp(
   f: Foundation,
   o: { name: string; spaceGuid: string; env?: Record<string, string>; buildpacks?: string[]; stack?: string; docker?: boolean },
 ): AppRec {
+  checkAppName(o.name);
+  if (o.env) checkEnv(o.env);
   if (f.store.list('apps').some((a) => a.space_guid === o.spaceGuid && a.name === o.name)) {
     throw uniquenessError(`App with the name '${o.name}' already exists.`);
   }

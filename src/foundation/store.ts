@@ -4,8 +4,8 @@
 // the data dir.
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, copyFile, mkdir, realpath, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ensurePrivateDir } from '../core/paths';
 import type { BuildpackRecord } from '../core/staging/types';
@@ -47,7 +47,15 @@ export interface ProcessRec extends Meta {
 }
 
 /** One file of a package: its bytes live in the blob store under `sha1`. */
-export interface PackageFile { path: string; mode: string; sha1: string; size: number }
+export interface PackageFile {
+  path: string;
+  mode: string;
+  /** sha1 of the contents in the blob store; '' for a symlink. */
+  sha1: string;
+  size: number;
+  /** A symlink's target, relative and inside the package (checked at upload). */
+  link?: string;
+}
 
 export interface PackageRec extends Meta {
   app_guid: string;
@@ -383,15 +391,35 @@ export class Store {
     return run;
   }
 
-  /** Writes a package's files into `dir` (staging works on this copy). */
+  /**
+   * Writes a package's files into `dir` (staging works on this copy): files
+   * first, symlinks last (so no file is written through one), and every link
+   * must still resolve inside `dir` once all are in place.
+   */
   async materialize(files: PackageFile[], dir: string): Promise<void> {
+    const links = files.filter((f) => f.link !== undefined);
     for (const f of files) {
+      if (f.link !== undefined) continue;
       const dest = join(dir, f.path);
-      await mkdir(join(dest, '..'), { recursive: true });
+      await mkdir(dirname(dest), { recursive: true });
       await copyFile(this.blobPath(f.sha1), dest);
       const mode = parseInt(f.mode, 8);
-      // Keep the owner able to read/write whatever mode the client sent.
-      await chmod(dest, (Number.isNaN(mode) ? 0o644 : mode) | 0o600);
+      // No special bits, and the owner can always read and write (staging must).
+      await chmod(dest, ((Number.isNaN(mode) ? 0o644 : mode) & 0o777) | 0o600);
+    }
+    for (const f of links) {
+      const dest = join(dir, f.path);
+      await mkdir(dirname(dest), { recursive: true });
+      await symlink(f.link!, dest).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(err.code === 'EEXIST' ? `the package has both a symlink '${f.path}' and files under it` : `symlink '${f.path}': ${err.message}`);
+      });
+    }
+    const root = await realpath(dir);
+    for (const f of links) {
+      const target = await realpath(join(dir, f.path)).catch(() => undefined); // a dangling link is the app's business
+      if (target && target !== root && !target.startsWith(`${root}${sep}`)) {
+        throw new Error(`symlink '${f.path}' -> '${f.link}' resolves outside the app (Symlink(s) point outside of root folder)`);
+      }
     }
   }
 

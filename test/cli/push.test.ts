@@ -1,7 +1,7 @@
 // End to end through the CLI: a real foundation (API + router + supervised
 // processes), both examples pushed over CC v3, answered through the router.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -127,6 +127,33 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.equal(res.status, 200);
     const anon = await fetch(`http://127.0.0.1:${c.apiPort}/v3/apps`);
     assert.equal(anon.status, 401);
+  });
+
+  it('symlinks inside the app folder are pushed as links; one leading outside is named before anything is uploaded', async () => {
+    const dir = join(work, 'links');
+    cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
+    rmSync(join(dir, 'manifest.yml'), { force: true });
+    mkdirSync(join(dir, 'node_modules', 'tool'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'tool', 'cli.js'), 'console.log("tool")\n');
+    symlinkSync('../tool/cli.js', join(dir, 'node_modules', '.bin', 'tool'));
+    symlinkSync('node_modules/tool', join(dir, 'tool-dir'));
+    await c.ok(['push', 'links', '-p', dir]);
+    assert.equal(await body(c, 'links'), 'hello CF summit');
+
+    symlinkSync('/etc/passwd', join(dir, 'passwd'));
+    const out = await c.run(['push', 'links', '-p', dir]);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /'passwd' is a symlink to '\/etc\/passwd', outside the app folder: Cloud Foundry refuses such an upload \(Symlink\(s\) point outside of root folder\)/);
+    assert.match(out.stderr, /Add 'passwd' to \.cfignore/);
+    assert.doesNotMatch(out.stdout, /Uploading/);
+    rmSync(join(dir, 'passwd'));
+    // A link whose text stays inside but which leads out through another link.
+    symlinkSync('.', join(dir, 'here'));
+    symlinkSync('here/..', join(dir, 'up'));
+    const through = await c.run(['push', 'links', '-p', dir]);
+    assert.equal(through.code, 1);
+    assert.match(through.stderr, /'up' is a symlink to 'here\/\.\.', outside the app folder/);
   });
 
   it('push -p DIR without a manifest names the app after DIR, not after the current folder', async () => {

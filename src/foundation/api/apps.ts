@@ -2,7 +2,7 @@
 import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { vcapServices } from '../services';
-import { appProcesses, appRoutes, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
+import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
 import { vcapApplication } from '../env';
 
 const APP_ORDER = ['created_at', 'updated_at', 'name', 'state'];
@@ -31,8 +31,7 @@ const APP_UPDATE_KEYS = ['name', 'lifecycle', 'metadata'];
 async function create(c: Ctx): Promise<void> {
   const body = await readJson(c);
   rejectUnknown(body, APP_CREATE_KEYS);
-  const name = body.name;
-  if (typeof name !== 'string' || name.trim() === '') throw unprocessable("Name can't be blank");
+  const name = checkAppName(body.name);
   const spaceGuid = relGuid(body.relationships?.space);
   if (!spaceGuid || !c.f.store.get('spaces', spaceGuid)) {
     throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.');
@@ -58,7 +57,8 @@ async function update(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
   const body = await readJson(c);
   rejectUnknown(body, APP_UPDATE_KEYS);
-  if (typeof body.name === 'string' && body.name !== app.name) {
+  if (body.name !== undefined && body.name !== app.name) {
+    checkAppName(body.name);
     if (c.f.store.list('apps').some((a) => a.space_guid === app.space_guid && a.name === body.name)) {
       throw uniquenessError(`App with the name '${body.name}' already exists.`);
     }
@@ -171,10 +171,12 @@ async function patchEnvVars(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
   const vars = (await readJson(c)).var;
   if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) throw unprocessable('Var must be an object');
+  const next = { ...app.env };
   for (const [k, v] of Object.entries(vars as Record<string, unknown>)) {
-    if (v === null) delete app.env[k];
-    else app.env[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (v === null) delete next[k];
+    else next[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
+  app.env = checkEnv(next);
   c.f.store.touch(app);
   send(c.res, 200, envVarsBody(c, app.guid, app.env));
 }

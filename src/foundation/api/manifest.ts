@@ -9,7 +9,7 @@ import type { Foundation } from '../context';
 import { ApiError, badRequest, notFound, parseError, readText, send, unprocessable, warningsHeader, type Ctx, type RouteDef } from '../http';
 import { runJob } from '../jobs';
 import { manifestDiff } from '../manifest-diff';
-import { addDestinations, appRoutes, createApp, createRoute, ensureProcess, findRoute } from '../model';
+import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute } from '../model';
 import { bindByNames } from '../services';
 import type { AppRec, SpaceRec } from '../store';
 import { defaultDomain } from './orgs';
@@ -32,7 +32,7 @@ export function parseManifestBody(text: string): { apps: AppManifest[]; warnings
   const { manifest, diagnostics } = parseManifest(text, { file: 'manifest.yml' });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const warnings = diagnostics.filter((d) => d.severity === 'warning').map((d) => appPrefix(d) + d.message);
-  if (errors.some((d) => d.message.startsWith(NOT_YAML))) {
+  if (errors.some((d) => d.message.startsWith(NOT_YAML) && !d.code)) {
     // A YAML document that is not a map is "no applications" to CC; broken YAML is a parse error.
     if (errors.some((d) => d.message.includes("must be a map with an 'applications' list") || d.message.includes("'applications' must be a list"))) {
       throw unprocessable(NO_APPS);
@@ -40,6 +40,9 @@ export function parseManifestBody(text: string): { apps: AppManifest[]; warnings
     throw parseError();
   }
   const docErrors = errors.filter((d) => !d.app);
+  // A limit (size, depth, aliases) says which one, with what to do instead.
+  const limit = docErrors.find((d) => d.code);
+  if (limit) throw unprocessable(`${limit.message} ${limit.hint ?? ''}`.trim());
   if (docErrors.length) {
     const version = docErrors.find((d) => d.message.startsWith('Unsupported manifest schema version'));
     throw unprocessable(version ? version.message : NO_APPS);
@@ -132,7 +135,7 @@ function applyRoutes(f: Foundation, app: AppRec, m: AppManifest, orgDomain: () =
 
 function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
   const f = c.f;
-  if (m.env) Object.assign(app.env, m.env);
+  if (m.env) app.env = checkEnv({ ...app.env, ...m.env });
   if (app.lifecycle.type === 'buildpack' && (m.buildpacks || m.stack)) {
     const data = app.lifecycle.data as { buildpacks: string[]; stack: string };
     app.lifecycle.data = { buildpacks: m.buildpacks ?? data.buildpacks, stack: m.stack ?? data.stack };

@@ -1,16 +1,17 @@
 // Packages, bits upload and resource matching (cf-reference.md §1.1 5a-5d).
 // Files land in the content-addressed blob store; a package is a file list.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as yauzl from 'yauzl';
-import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { ZipFile } from 'yazl';
+import { linkStaysInside, SYMLINK_OUTSIDE_DETAIL } from '../../core/bits/links';
+import { ArchiveBudget, ArchiveLimitError, packageLimits } from '../../core/bits/archive-limits';
+import { ApiError, filterList, maxUploadBytes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { meta, type PackageFile, type PackageRec, type Store } from '../store';
 import { packageTooLarge, readUpload } from '../uploads';
-import { ZipFile } from 'yazl';
-import { createReadStream } from 'node:fs';
 
 function byGuid(c: Ctx): PackageRec {
   const p = c.f.store.get('packages', c.params.guid);
@@ -65,7 +66,10 @@ async function download(c: Ctx): Promise<void> {
   if (pkg.type !== 'bits') throw unprocessable('Cannot download a docker package.');
   if (pkg.state !== 'READY') throw unprocessable('Package has no bits to download.');
   const zip = new ZipFile();
-  for (const f of pkg.files) zip.addReadStream(createReadStream(c.f.store.blobPath(f.sha1)), f.path, { mode: 0o100000 | parseInt(f.mode, 8) });
+  for (const f of pkg.files) {
+    if (f.link !== undefined) zip.addBuffer(Buffer.from(f.link), f.path, { mode: 0o120777, compress: false });
+    else zip.addReadStream(createReadStream(c.f.store.blobPath(f.sha1)), f.path, { mode: 0o100000 | parseInt(f.mode, 8) });
+  }
   zip.end();
   c.res.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${pkg.guid}.zip"` });
   await pipeline(zip.outputStream, c.res);
@@ -92,8 +96,36 @@ function sha1Of(r: WireResource): string {
   return String(r.checksum?.value ?? r.sha1 ?? '');
 }
 
+/** CC's FingerprintsCollection: a missing mode is 0744; the owner must be able to read and write. */
+function resourceMode(raw: unknown): string {
+  const mode = raw === undefined || raw === null ? 0o744 : /^[0-7]+$/.test(String(raw)) ? parseInt(String(raw), 8) : 0;
+  if ((mode & 0o600) !== 0o600) {
+    throw new ApiError(400, 160003, 'CF-AppResourcesFileModeInvalid', `The resource file mode is invalid: File mode '${String(raw)}' is invalid. Minimum file mode is '0600'`);
+  }
+  // No setuid, setgid or sticky bits from a client: a droplet's files are the app's, run as vcap.
+  return (mode & 0o777).toString(8);
+}
+
+function unsafePath(p: unknown): ApiError {
+  return new ApiError(400, 160004, 'CF-AppResourcesFilePathInvalid', `The resource file path is invalid: File path '${String(p)}' is not safe.`);
+}
+
+const SYMLINK_OUTSIDE = `The app upload is invalid: ${SYMLINK_OUTSIDE_DETAIL}`;
+
 /** Resources the client says we already have: each must be in the blob store. */
-function matchedFiles(store: Store, raw: string | undefined): PackageFile[] {
+function matchedFiles(store: Store, list: WireResource[]): PackageFile[] {
+  return list.map((r) => {
+    const raw = r.path ?? r.fn ?? '';
+    const path = safePath(String(raw));
+    if (!path) throw unsafePath(raw);
+    const mode = resourceMode(r.mode);
+    const sha1 = sha1Of(r);
+    if (!store.hasBlob(sha1)) throw unprocessable(`Resource with checksum '${sha1}' for '${path}' was not found; upload it in the bits zip`);
+    return { path, mode, sha1, size: Number(r.size_in_bytes ?? r.size ?? 0) || 0 };
+  });
+}
+
+function resourceList(raw: string | undefined): WireResource[] {
   if (raw === undefined || raw.trim() === '') return [];
   let list: unknown;
   try {
@@ -101,18 +133,23 @@ function matchedFiles(store: Store, raw: string | undefined): PackageFile[] {
   } catch {
     throw unprocessable('Resources must be a JSON array');
   }
-  if (!Array.isArray(list)) throw unprocessable('Resources must be an array');
-  return (list as WireResource[]).map((r) => {
-    const path = safePath(String(r.path ?? r.fn ?? ''));
-    if (!path) throw unprocessable(`Resource path '${String(r.path ?? r.fn ?? '')}' is invalid`);
-    const sha1 = sha1Of(r);
-    if (!store.hasBlob(sha1)) throw unprocessable(`Resource with checksum '${sha1}' for '${path}' was not found; upload it in the bits zip`);
-    return { path, mode: String(r.mode ?? '744'), sha1, size: Number(r.size_in_bytes ?? r.size ?? 0) };
-  });
+  if (!Array.isArray(list) || list.some((r) => r === null || typeof r !== 'object')) throw unprocessable('Resources must be an array of objects');
+  return list as WireResource[];
 }
 
-/** Streams each zip entry into the blob store; entries escaping the package are refused. */
-async function unzipToBlobs(store: Store, zipFile: string): Promise<PackageFile[]> {
+/** CC's AppPackageInvalid, with its own words for the size limit. */
+function packageInvalid(err: ArchiveLimitError): ApiError {
+  if (err.kind === 'bytes') return packageTooLarge(err.limit);
+  return new ApiError(422, 150001, 'CF-AppPackageInvalid', `The app package is invalid: ${err.message} ${err.hint ?? ''}`.trim());
+}
+
+/**
+ * Streams each zip entry into the blob store. Entry count and expanded size
+ * are checked against the budget from the headers before an entry is read,
+ * and yauzl stops a stream that goes past its header's size, so a bomb is
+ * refused before it is expanded. Symlinks are kept when they stay inside.
+ */
+async function unzipToBlobs(store: Store, zipFile: string, budget: ArchiveBudget): Promise<PackageFile[]> {
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(zipFile, { lazyEntries: true, strictFileNames: false, validateEntrySizes: true });
@@ -123,20 +160,39 @@ async function unzipToBlobs(store: Store, zipFile: string): Promise<PackageFile[
   try {
     for await (const entry of entries(zip)) {
       const attrs = entry.externalFileAttributes >>> 16;
-      if (entry.fileName.endsWith('/')) continue;
+      if (entry.fileName.endsWith('/') || (attrs & 0o170000) === 0o040000) continue;
       const path = safePath(entry.fileName);
       if (!path) throw unprocessable(`Zip entry '${entry.fileName}' would be extracted outside the package`);
-      if ((attrs & 0o170000) === 0o120000) throw unprocessable(`Zip entry '${entry.fileName}' is a symbolic link, which is not supported`);
+      budget.entry(entry.uncompressedSize);
+      const stream = await zip.openReadStreamPromise(entry);
+      if ((attrs & 0o170000) === 0o120000) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of stream) {
+          size += (chunk as Buffer).length;
+          if (size > 4096) throw new ApiError(400, 160001, 'CF-AppBitsUploadInvalid', `The app upload is invalid: symlink '${path}' has a target longer than 4096 bytes`);
+          chunks.push(chunk as Buffer);
+        }
+        const link = Buffer.concat(chunks).toString('utf8');
+        if (!linkStaysInside(path, link)) throw new ApiError(400, 160001, 'CF-AppBitsUploadInvalid', SYMLINK_OUTSIDE);
+        files.push({ path, mode: '777', sha1: '', size: 0, link });
+        continue;
+      }
       const tmp = store.tmpDir('blob');
       const hash = createHash('sha1');
-      const stream = await zip.openReadStreamPromise(entry);
       stream.on('data', (b: Buffer) => hash.update(b));
-      await pipeline(stream, createWriteStream(tmp));
+      await pipeline(stream, createWriteStream(tmp)).catch(async (err: Error) => {
+        await rm(tmp, { force: true });
+        throw err;
+      });
       const sha1 = hash.digest('hex');
       await store.adoptBlob(tmp, sha1);
-      const mode = attrs & 0o777;
-      files.push({ path, mode: (mode || 0o744).toString(8), sha1, size: entry.uncompressedSize });
+      files.push({ path, mode: ((attrs & 0o777) || 0o744).toString(8), sha1, size: entry.uncompressedSize });
     }
+  } catch (err) {
+    if (err instanceof ApiError || err instanceof ArchiveLimitError) throw err;
+    // yauzl: a stream longer than its header said, a bad CRC, a truncated archive.
+    throw unprocessable(`The bits zip is invalid: ${(err as Error).message}`);
   } finally {
     zip.close();
   }
@@ -167,7 +223,7 @@ async function* entries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
 
 function packageChecksum(files: PackageFile[]): string {
   const h = createHash('sha256');
-  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) h.update(`${f.path}\0${f.mode}\0${f.sha1}\n`);
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) h.update(`${f.path}\0${f.mode}\0${f.link !== undefined ? `->${f.link}` : f.sha1}\n`);
   return h.digest('hex');
 }
 
@@ -183,16 +239,23 @@ async function upload(c: Ctx): Promise<void> {
     const zipPath = join(tmpDir, `${randomUUID()}.zip`);
     const up = await readUpload(c, 'bits', zipPath);
     if (up.tooLarge) throw packageTooLarge(up.limit);
-    const form = { resources: up.fields.resources, hasBits: up.hasFile };
+    const resources = resourceList(up.fields.resources);
+    if (!up.hasFile && !resources.length) throw unprocessable('Upload must include either resources or bits');
     pkg.state = 'PROCESSING_UPLOAD';
     const byPath = new Map<string, PackageFile>();
     try {
-      for (const f of matchedFiles(c.f.store, form.resources)) byPath.set(f.path, f);
-      if (form.hasBits) for (const f of await unzipToBlobs(c.f.store, zipPath)) byPath.set(f.path, f);
+      const zipBytes = up.hasFile ? (await stat(zipPath)).size : 0;
+      const budget = new ArchiveBudget(packageLimits(maxUploadBytes()), zipBytes, 'The package');
+      for (const f of matchedFiles(c.f.store, resources)) {
+        budget.entry(f.size);
+        byPath.set(f.path, f);
+      }
+      if (up.hasFile) for (const f of await unzipToBlobs(c.f.store, zipPath, budget)) byPath.set(f.path, f);
     } catch (err) {
-      Object.assign(pkg, { state: 'FAILED', error: (err as Error).message });
+      const apiErr = err instanceof ArchiveLimitError ? packageInvalid(err) : err;
+      Object.assign(pkg, { state: 'FAILED', error: (apiErr as Error).message });
       c.f.store.touch(pkg);
-      throw err;
+      throw apiErr;
     }
     pkg.files = [...byPath.values()];
     Object.assign(pkg, { state: 'READY', error: null, sha256: packageChecksum(pkg.files) });
