@@ -6,13 +6,14 @@ export {
   push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
   scaleApp, restartApp, previewPush, pushBlueGreen, swapBack, continueDeployment, cancelDeployment,
 } from './core/push';
-export { addDestination, removeDestination } from './core/push/routes';
+export { applyRoutePlan, inverse, isEmpty, planRouteMoves, planSwap } from './core/actors/route-plan';
+export { appSummaries, builtWith, deploymentText, instanceTotals, processSummaries } from './core/actors/app-summary';
 export { previousName, nextName } from './core/push/bluegreen';
 export { TrafficReader } from './core/traffic';
 export { appUrls, findApp } from './core/push/steps';
 export { followLogs, formatLogLine, readLogs } from './core/push/logs';
 export { openSession, listTargets, setTarget, LOCAL } from './core/targets';
-export { CfPushError, formatError } from './core/errors';
+export { CfPushError, formatError, isCancelled } from './core/errors';
 export { FileTokenStore } from './core/auth/store';
 export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliLogin } from './core/auth/login';
 export { parseManifest, loadManifest, MANIFEST_KEYS, ManifestError, manifestJsonSchema } from './core/manifest';

@@ -116,7 +116,7 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
     if (status.unresponsive) throw unresponsiveError(status);
     if (!status.running || !status.apiUrl) {
       throw new CfPushError('The local foundation is not running.', {
-        code: 'foundation_not_running',
+        code: 'FoundationNotRunning',
         hint: 'Start it with `cfpush foundation start` (add `--api-port N --router-port M` if the default ports 9022/9080 are taken).',
       });
     }
@@ -138,8 +138,8 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
   });
   cc = new CcClient({ api: target.api, tokens, skipSslValidation: target.skipSslValidation, onWarning: opts.onWarning, onRequest: opts.onRequest });
 
-  const org = await pick<CcOrg>(await cc.listOrgs(), target.org, 'organization', target.name);
-  const space = await pick<CcSpace>(await cc.listSpaces(org.guid), target.space, 'space', target.name);
+  const org = await pick<CcOrg>(await cc.organizations.list(), target.org, 'organization', target.name);
+  const space = await pick<CcSpace>(await cc.spaces.inOrg(org.guid), target.space, 'space', target.name);
   return {
     target,
     cc,

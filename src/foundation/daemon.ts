@@ -99,7 +99,7 @@ export async function daemonStatus(dataDir: string, busyWaitMs = BUSY_WAIT_MS): 
 /** The foundation's process lives but its API did not answer within BUSY_WAIT_MS. */
 export function unresponsiveError(st: DaemonStatus): CfPushError {
   return new CfPushError(`The local foundation (pid ${st.pid}) is running but its API at ${st.apiUrl} did not answer within ${BUSY_WAIT_MS / 1000} s.`, {
-    code: 'foundation_unresponsive',
+    code: 'FoundationUnresponsive',
     hint: 'It may be busy (staging several apps at once); try again in a moment. If it stays silent, restart it: `cfpush foundation stop` then `cfpush foundation start`.',
   });
 }
@@ -174,7 +174,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
     if (exited !== undefined) {
       const tail = logTail(logFile, logStart);
       throw new CfPushError(`The local foundation exited while starting (code ${exited}).${tail ? `\n${tail}` : ''}`, {
-        code: 'foundation_start_failed',
+        code: 'FoundationStartFailed',
         hint: `See ${logFile}.`,
       });
     }
@@ -186,7 +186,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
     /* gone */
   }
   throw new CfPushError(`The local foundation did not answer within ${START_TIMEOUT_MS / 1000}s.`, {
-    code: 'foundation_start_failed',
+    code: 'FoundationStartFailed',
     hint: `See ${logFile}.`,
   });
 }

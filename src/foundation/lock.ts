@@ -45,7 +45,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     const holder = readHolder(pidFile);
     if (holder && pidAlive(holder)) {
       throw new CfPushError(`Another local foundation (pid ${holder}) is already using the data dir ${dataDir}.`, {
-        code: 'foundation_locked',
+        code: 'FoundationLocked',
         hint: 'Stop it with `cfpush foundation stop`, or use another --data-dir.',
       });
     }
@@ -57,7 +57,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     }
     if (Date.now() > deadline) {
       throw new CfPushError(`The data dir ${dataDir} is locked by another local foundation that is starting.`, {
-        code: 'foundation_locked',
+        code: 'FoundationLocked',
         hint: 'Wait a few seconds and try again, or use another --data-dir.',
       });
     }

@@ -125,6 +125,8 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
   for (const d of f.store.list('deployments').filter((x) => x.app_guid === app.guid)) f.store.remove('deployments', d.guid);
   for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
   for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);
+  // A staging still running for it stops now (its buildpack processes with it), as Diego cancels the task.
+  f.stager.reconcile();
   for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) await f.store.dropletBits.remove(d);
   f.store.remove('apps', app.guid);
   f.logs.drop(app.guid);

@@ -11,7 +11,7 @@ const WHAT: Record<PortRole, string> = { api: 'API', router: 'router' };
 
 export function portInUse(port: number, role: PortRole, cause?: unknown): CfPushError {
   return new CfPushError(`Port ${port} (the local foundation's ${WHAT[role]} port) is already in use.`, {
-    code: 'port_in_use',
+    code: 'PortInUse',
     hint: `Stop whatever listens on ${port}, or pick another port with ${FLAG[role]} N (e.g. \`cfpush foundation start ${FLAG[role]} ${port + 1}\`).`,
     cause,
   });

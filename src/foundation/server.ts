@@ -76,7 +76,7 @@ export function unusableDataDir(err: unknown, dataDir: string): unknown {
   if (!isStorageFailure(err)) return err;
   const p = storageProblem(err, dataDir);
   return new CfPushError(`The local foundation cannot start: ${p.what}.`, {
-    code: 'foundation_data_dir_unusable',
+    code: 'FoundationDataDirUnusable',
     hint: `${p.todo}, then start it again.`,
     cause: err,
   });

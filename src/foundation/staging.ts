@@ -145,9 +145,10 @@ export class Stager {
   }
 
   /**
-   * After a failed write took memory back (store.ts revert): a staging whose
-   * build record is gone is cancelled, and a build the record shows STAGING
-   * that no longer runs gets its end (in memory; the next write saves it).
+   * A staging whose build record is gone (its app was deleted, or a failed
+   * write took memory back: store.ts revert) is cancelled, and a build the
+   * record shows STAGING that no longer runs gets its end (in memory; the
+   * next write saves it).
    */
   reconcile(): void {
     for (const [guid, ac] of this.running) if (!this.f.store.get('builds', guid)) ac.abort(new Error('its build was not saved'));

@@ -2,7 +2,7 @@
 // core's message), what to do (its hint), and buttons for the likely next
 // step. Never a bare "failed", never an empty output channel.
 import * as vscode from 'vscode';
-import type { CfPushError } from '../core/errors';
+import type { CfPushError, ErrorCode } from '../core/errors';
 import type { Ctx } from './ctx';
 import { core } from './lazy';
 
@@ -18,27 +18,27 @@ export interface ReportedError {
   actions: ErrorAction[];
 }
 
-const NOT_RUNNING = new Set(['foundation_not_running', 'unreachable']);
-const LOGIN = new Set(['login_required', 'CF-InvalidAuthToken', 'CF-NotAuthenticated', 'invalid_token', 'unauthorized', 'invalid_grant']);
-const DETECTION = new Set(['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackNotFound', 'BuildpackMalformed']);
+const NOT_RUNNING = new Set<ErrorCode>(['FoundationNotRunning', 'FoundationUnresponsive', 'Unreachable']);
+const LOGIN = new Set<ErrorCode>(['LoginRequired', 'CF-InvalidAuthToken', 'CF-NotAuthenticated', 'invalid_token', 'unauthorized', 'invalid_grant']);
+const DETECTION = new Set<ErrorCode>(['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackNotFound', 'BuildpackMalformed']);
 
 function asCf(err: unknown): CfPushError | undefined {
   return err instanceof core().CfPushError ? err : undefined;
 }
 
-export function errorCode(err: unknown): string | undefined {
-  return asCf(err)?.code ?? (err as { code?: string })?.code;
+export function errorCode(err: unknown): ErrorCode | undefined {
+  return asCf(err)?.code;
 }
 
 /** The actions that fit this error, most useful first; "Open Log" always. */
 export function actionsFor(err: unknown, opts: { target: string; retry: boolean; located: boolean }): ErrorAction[] {
-  const code = errorCode(err) ?? '';
+  const code = errorCode(err);
   const status = (err as { status?: number })?.status;
   const actions: ErrorAction[] = [];
   if (opts.located) actions.push('Go to Problem');
-  if (NOT_RUNNING.has(code)) actions.push(opts.target === 'local' ? 'Start Local Foundation' : 'Select Target');
-  if (LOGIN.has(code) || status === 401) actions.push('Log In');
-  if (DETECTION.has(code)) actions.push('Show Detection');
+  if (code && NOT_RUNNING.has(code)) actions.push(opts.target === 'local' ? 'Start Local Foundation' : 'Select Target');
+  if ((code && LOGIN.has(code)) || status === 401) actions.push('Log In');
+  if (code && DETECTION.has(code)) actions.push('Show Detection');
   if (opts.retry) actions.push('Retry');
   actions.push('Open Log');
   return actions;
@@ -57,7 +57,7 @@ export function reportError(
 ): ReportedError {
   ctx.lastError = err;
   const cf = asCf(err);
-  if (cf && NOT_RUNNING.has(cf.code ?? '')) ctx.forgetSessions();
+  if (cf?.code && NOT_RUNNING.has(cf.code)) ctx.forgetSessions();
   const target = opts.target ?? ctx.config.target;
   const [cause, ...more] = (cf ? cf.message : err instanceof Error ? err.message : String(err)).split('\n');
   const hint = cf?.hint;
@@ -103,5 +103,5 @@ export function reportError(
 }
 
 export function isAbort(err: unknown, signal?: AbortSignal): boolean {
-  return !!signal?.aborted || (err as Error)?.name === 'AbortError' || errorCode(err) === 'cancelled';
+  return core().isCancelled(err, signal);
 }

@@ -39,7 +39,7 @@ export class TargetStatus implements vscode.Disposable {
       },
       (err: { code?: string; status?: number }) => {
         if (seq !== this.seq) return;
-        const why = err?.code === 'foundation_not_running' ? 'not running' : err?.code === 'login_required' || err?.status === 401 ? 'signed out' : 'unreachable';
+        const why = err?.code === 'FoundationNotRunning' ? 'not running' : err?.code === 'LoginRequired' || err?.status === 401 ? 'signed out' : 'Unreachable';
         this.set(`$(cloud) ${target} (${why})`, `Target '${target}' is ${why}. Click to switch target.`);
       },
     );

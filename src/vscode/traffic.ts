@@ -297,10 +297,10 @@ export class TrafficView implements vscode.Disposable {
       subject.apps.push(a);
     };
     if (!subject.names?.length && !subject.routes?.length) return;
-    const names = new Map((await cc.listApps(subject.session.space.guid)).map((a) => [a.guid, a.name]));
+    const names = new Map((await cc.apps.inSpace(subject.session.space.guid)).map((a) => [a.guid, a.name]));
     for (const [guid, name] of names) if (subject.names?.includes(name)) add({ guid, name });
     for (const r of subject.routes ?? []) {
-      const route = await cc.get<{ destinations: { app: { guid: string } }[] }>(`/v3/routes/${r.guid}`).catch(() => undefined);
+      const route = await cc.routes.get(r.guid).catch(() => undefined);
       for (const d of route?.destinations ?? []) add({ guid: d.app.guid, name: names.get(d.app.guid) ?? d.app.guid });
     }
   }

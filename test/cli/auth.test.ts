@@ -66,7 +66,7 @@ describe('tokens', { timeout: 120_000 }, () => {
     store.sets = 0;
     proxy.log.length = 0;
     const s = await openSession({ target: 'remote', tokenStore: store });
-    await s.cc.listApps(s.space.guid);
+    await s.cc.apps.inSpace(s.space.guid);
     assert.equal(store.sets, 1, 'exactly one refresh');
     assert.ok(proxy.log.every((r) => r.status !== 401), 'no call was sent with the expired token');
     assert.notEqual((await store.get('remote'))!.accessToken, expired);
@@ -83,7 +83,7 @@ describe('tokens', { timeout: 120_000 }, () => {
     const s = await openSession({ target: 'remote', tokenStore: store });
     const first = proxy.log.filter((r) => r.path === '/v3/organizations');
     assert.deepEqual(first.map((r) => r.status), [401, 200], 'rejected once, retried once with the refreshed token');
-    const apps = await s.cc.listApps(s.space.guid);
+    const apps = await s.cc.apps.inSpace(s.space.guid);
     assert.ok(Array.isArray(apps));
     assert.equal(proxy.log.filter((r) => r.status === 401).length, 1, 'no further 401s');
     assert.equal(store.sets, 1, 'exactly one refresh for the whole session');

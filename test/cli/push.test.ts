@@ -1,12 +1,13 @@
 // End to end through the CLI: a real foundation (API + router + supervised
 // processes), both examples pushed over CC v3, answered through the router.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { httpGet } from '../../src/core/http-get';
-import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
+import { cliEnv, cliPath, repoRoot, type CliEnv } from '../helpers/cli';
 
 const body = async (c: CliEnv, host: string) => (await httpGet(`http://${host}.localhost:${c.routerPort}/`)).body;
 
@@ -154,6 +155,43 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     const through = await c.run(['push', 'links', '-p', dir]);
     assert.equal(through.code, 1);
     assert.match(through.stderr, /'up' is a symlink to 'here\/\.\.', outside the app folder/);
+  });
+
+  it('Ctrl-C during the staging of a new app cancels the push and removes the app it had created', async () => {
+    const dir = join(work, 'slow');
+    const bp = join(work, 'slow-bp');
+    mkdirSync(join(dir), { recursive: true });
+    mkdirSync(join(bp, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'index.txt'), 'slow\n');
+    writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(join(bp, 'bin', 'supply'), '#!/bin/sh\necho "staging slowly"\nsleep 60\n');
+    writeFileSync(join(bp, 'bin', 'finalize'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(join(bp, 'bin', 'release'), '#!/bin/sh\necho "default_process_types: {web: sleep 1000}"\n');
+    for (const f of ['detect', 'supply', 'finalize', 'release']) chmodSync(join(bp, 'bin', f), 0o755);
+    const child = spawn(process.execPath, [cliPath, 'push', 'slow', '-p', dir, '-b', bp], { env: c.env, cwd: work });
+    let out = '';
+    let interrupted = false;
+    const watch = (d: Buffer) => {
+      out += d;
+      if (/staging slowly/.test(out) && !interrupted) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    assert.notEqual(code, 0, out);
+    assert.match(out, /Cancelling the push/);
+    assert.match(out, /Push cancelled; removed slow, which this push had created/);
+    const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout).apps;
+    assert.ok(!apps.some((a: any) => a.name === 'slow'), 'the created app is gone');
+    const routes = JSON.parse((await c.ok(['routes', '--json'])).stdout);
+    assert.ok(!JSON.stringify(routes).includes('slow.localhost'), 'and its route');
+    // Its staging stopped with it: no buildpack process of it is left running.
+    await new Promise((r) => setTimeout(r, 500));
+    const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(join(bp, 'bin')));
+    assert.deepEqual(left, [], 'the slow buildpack was stopped');
   });
 
   it('push -p DIR without a manifest names the app after DIR, not after the current folder', async () => {

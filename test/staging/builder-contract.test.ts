@@ -314,7 +314,7 @@ describe('builder: outputs', () => {
       assert.ok(readdirSync(scratch).length > 0, 'staging works in the temp dir');
       const t1 = Date.now();
       ac.abort();
-      await assert.rejects(p, (e: Error & { code?: string }) => e.code === 'StagingCancelled');
+      await assert.rejects(p, (e: Error & { code?: string }) => e.code === 'Cancelled');
       assert.ok(Date.now() - t1 < 3000, 'cancel is prompt');
       assert.equal(await waitGone(pid), true, 'script children are killed');
       assert.deepEqual(readdirSync(scratch), [], 'temp dirs removed');

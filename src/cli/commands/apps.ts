@@ -1,5 +1,6 @@
 // push, restage, start, stop, delete, apps, logs.
 import { basename, resolve } from 'node:path';
+import { appSummaries, processSummaries } from '../../core/actors/app-summary';
 import { CfPushError } from '../../core/errors';
 import { loadManifest, locateManifest } from '../../core/manifest';
 import { cancelDeployment, continueDeployment, deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
@@ -90,7 +91,15 @@ export const pushCmd: Command = async (argv) => {
     return console.log(formatPreview(preview, s.target.name));
   }
   r.step(formatPreview(preview, s.target.name));
-  const apps = await push(s, pushOpts, r);
+  // Ctrl-C cancels: the push stops and removes the apps it had created; a second Ctrl-C quits at once.
+  const ac = new AbortController();
+  const onInterrupt = () => {
+    if (ac.signal.aborted) process.exit(130);
+    r.warn('Cancelling the push (Ctrl-C again to quit at once)');
+    ac.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  const apps = await push(s, { ...pushOpts, signal: ac.signal }, r).finally(() => process.off('SIGINT', onInterrupt));
   if (json) return console.log(JSON.stringify({ apps }, null, 2));
   for (const a of apps) {
     console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
@@ -187,27 +196,25 @@ export const appsCmd: Command = async (argv) => {
   const { values } = parse(argv, { json: { type: 'boolean' } }, 'cfpush apps [--json]');
   const r = terminalReporter(!!values.json);
   const s = await session(r);
-  const apps = await s.cc.listApps(s.space.guid);
-  const rows = await Promise.all(
-    apps.map(async (a) => {
-      const procs = await s.cc.appProcessStats(a.guid);
-      const web = procs.find((p) => p.process.type === 'web');
-      const running = web?.stats.filter((x) => x.state === 'RUNNING').length ?? 0;
-      const routes = await s.cc.list<{ url: string }>(`/v3/apps/${a.guid}/routes`);
-      return {
-        name: a.name,
-        guid: a.guid,
-        state: a.state,
-        lifecycle: a.lifecycle.type,
-        instances: { running, desired: web?.process.instances ?? 0 },
-        routes: routes.map((rt) => rt.url),
-        urls: routes.map((rt) => s.routeUrl(rt.url)),
-      };
-    }),
-  );
+  const summaries = await appSummaries(s, { routes: true });
+  const rows = summaries.map((x) => {
+    const processes = processSummaries(x);
+    const web = processes.find((p) => p.type === 'web');
+    return {
+      name: x.app.name,
+      guid: x.app.guid,
+      state: x.app.state,
+      lifecycle: x.app.lifecycle.type,
+      instances: { running: web?.running ?? 0, desired: web?.desired ?? 0 },
+      processes: processes.map((p) => ({ type: p.type, running: p.running, desired: p.desired })),
+      routes: x.routes.map((rt) => rt.url),
+      urls: x.routes.map((rt) => s.routeUrl(rt.url)),
+    };
+  });
   if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, apps: rows }, null, 2));
   console.log(`Getting apps in org ${s.org.name} / space ${s.space.name}\n`);
-  table(['name', 'state', 'instances', 'routes'], rows.map((x) => [x.name, x.state.toLowerCase(), `web:${x.instances.running}/${x.instances.desired}`, x.routes.join(', ')]));
+  // As `cf apps`: every process, "type:running/desired".
+  table(['name', 'requested state', 'processes', 'routes'], rows.map((x) => [x.name, x.state.toLowerCase(), x.processes.map((p) => `${p.type}:${p.running}/${p.desired}`).join(', '), x.routes.join(', ')]));
 };
 
 export function table(head: string[], rows: string[][]): void {

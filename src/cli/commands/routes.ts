@@ -8,7 +8,7 @@ import { session, type Command } from './common';
 export const routesCmd: Command = async (argv) => {
   const { values } = parse(argv, { json: { type: 'boolean' } }, 'cfpush routes [--json]');
   const s = await session(terminalReporter(!!values.json));
-  const [routes, apps] = await Promise.all([s.cc.listRoutes({ spaceGuids: [s.space.guid] }), s.cc.listApps(s.space.guid)]);
+  const [routes, apps] = await Promise.all([s.cc.routes.list({ spaceGuids: [s.space.guid] }), s.cc.apps.inSpace(s.space.guid)]);
   const name = (guid: string) => apps.find((a) => a.guid === guid)?.name ?? guid;
   const rows = routes.map((rt) => ({
     guid: rt.guid,

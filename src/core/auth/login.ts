@@ -20,7 +20,7 @@ async function getJson(url: string, insecure?: boolean): Promise<any> {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code);
     throw new CfPushError(`Cannot reach ${url}: ${code}`, {
-      code: tls ? 'tls' : 'unreachable',
+      code: tls ? 'Tls' : 'Unreachable',
       hint: tls
         ? 'The server\'s certificate is not trusted. If you trust this endpoint, add `--skip-ssl-validation` for this target only.'
         : 'Check the API URL and your network.',

@@ -48,12 +48,12 @@ export class RefreshingTokens implements TokenProvider {
       await this.o.store.delete(this.o.target);
       if (never) {
         throw new CfPushError(`Not logged in to target '${this.o.target}'.`, {
-          code: 'login_required',
+          code: 'LoginRequired',
           hint: `Log in: \`cfpush login\` with target '${this.o.target}'.`,
         });
       }
       throw new CfPushError(`The token for target '${this.o.target}' expired or was revoked.`, {
-        code: 'login_required',
+        code: 'LoginRequired',
         hint: `Log in again: \`cfpush login\` with target '${this.o.target}'.`,
       });
     }

@@ -1,7 +1,7 @@
 // UAA grants as the cf CLI sends them (cf-reference.md §2): form body,
 // client `cf` with an empty secret as Basic auth, POSTed to the login URL.
 import { httpFetch } from '../http-client';
-import { CfPushError } from '../errors';
+import { CfPushError, oauthErrorCode } from '../errors';
 
 export interface Tokens {
   accessToken: string;
@@ -20,7 +20,7 @@ async function grant(loginUrl: string, form: Record<string, string>, insecure?: 
   const body = (await res.json().catch(() => ({}))) as Record<string, string>;
   if (!res.ok || !body.access_token) {
     throw new CfPushError(`Authentication failed at ${loginUrl}: ${body.error_description ?? body.error ?? `HTTP ${res.status}`}`, {
-      code: body.error ?? 'auth_failed',
+      code: oauthErrorCode(body.error),
     });
   }
   return { accessToken: body.access_token, refreshToken: body.refresh_token };

@@ -120,3 +120,15 @@ export interface CcList<T> {
 export interface CcRoot {
   links: Record<string, (Link & { meta?: { version?: string } }) | null>;
 }
+
+export interface CcDeployment extends Partial<CcResource> {
+  guid: string;
+  strategy?: string;
+  status: {
+    value: 'ACTIVE' | 'FINALIZED';
+    reason: string;
+    details?: { error?: string | null };
+    canary?: { steps: { current: number; total: number } };
+  };
+  relationships?: { app: { data: { guid: string } } };
+}

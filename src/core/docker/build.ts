@@ -14,8 +14,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import ignore from 'ignore';
 import { create as tarCreate } from 'tar';
-import { CfPushError } from '../errors';
-import { cancelledError } from '../staging/run';
+import { CfPushError, cancelledError } from '../errors';
 import { connectEngine, dockerNotRunning, engineAddress } from './engine';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -144,7 +143,7 @@ const STEP = /^Step \d+\/\d+ : /;
 /** Builds the image; resolves with its tags once the engine reports success. */
 export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
   const { signal } = opts;
-  if (signal?.aborted) throw cancelledError();
+  if (signal?.aborted) throw cancelledError('Building the image');
   const appDir = resolve(opts.appDir);
   const dockerfile = opts.dockerfile ?? 'Dockerfile';
   const docker = opts.docker ?? (await connectEngine({ signal }));
@@ -201,7 +200,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
       abortSignal: signal,
     } as Docker.ImageBuildOptions);
   } catch (err) {
-    if (signal?.aborted) throw cancelledError();
+    if (signal?.aborted) throw cancelledError('Building the image');
     if (isConnectionError(err)) throw dockerNotRunning(engineAddress(), err);
     throw failure(engineMessage(err), err);
   }
@@ -210,7 +209,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
     let errorMessage: string | undefined;
     const onAbort = () => {
       (stream as Readable).destroy?.();
-      reject(cancelledError());
+      reject(cancelledError('Building the image'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const json = new LineSplitter((line) => {
@@ -233,7 +232,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
     stream.on('data', (d: Buffer) => json.push(d.toString('utf8')));
     stream.on('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) return reject(cancelledError());
+      if (signal?.aborted) return reject(cancelledError('Building the image'));
       stdout.flush();
       reject(failure(`The engine closed the build: ${err.message}`, err));
     });
@@ -241,7 +240,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
       signal?.removeEventListener('abort', onAbort);
       json.flush();
       stdout.flush();
-      if (signal?.aborted) return reject(cancelledError());
+      if (signal?.aborted) return reject(cancelledError('Building the image'));
       if (errorMessage) return reject(failure(errorMessage));
       if (!id) return reject(failure('The engine ended the build without an image id.'));
       resolvePromise();

@@ -29,11 +29,10 @@ import { httpFetch } from '../http-client';
 import { parse as parseYaml } from 'yaml';
 import { CcApiError } from '../cc/client';
 import type { CcApp, CcDroplet } from '../cc/types';
-import { CfPushError } from '../errors';
+import { CfPushError, cancelledError } from '../errors';
 import type { Session } from '../session';
 import { extractDroplet, readStagingInfo } from '../staging/droplet';
 import { LAUNCHER_SCRIPT } from '../staging/launcher';
-import { cancelledError } from '../staging/run';
 import { engineMessage, imageRepository } from './build';
 import { connectEngine } from './engine';
 import { DEFAULT_STACK_IMAGE, ensureStackImage, VCAP_HOME, VCAP_UID } from './stack';
@@ -257,7 +256,7 @@ async function build(docker: Docker, context: Readable, tag: string, log: (l: st
   try {
     stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true, abortSignal: signal } as Docker.ImageBuildOptions);
   } catch (err) {
-    if (signal?.aborted) throw cancelledError();
+    if (signal?.aborted) throw cancelledError('Exporting the image');
     throw new CfPushError(`Exporting the image failed: ${engineMessage(err)}`, { code: 'ExportFailed', cause: err });
   }
   const lines: string[] = [];
@@ -280,10 +279,10 @@ async function build(docker: Docker, context: Readable, tag: string, log: (l: st
       },
     );
   }).catch((err: unknown) => {
-    if (signal?.aborted) throw cancelledError();
+    if (signal?.aborted) throw cancelledError('Exporting the image');
     throw new CfPushError(`Exporting the image failed: ${(err as Error).message}`, { code: 'ExportFailed', cause: err });
   });
-  if (signal?.aborted) throw cancelledError();
+  if (signal?.aborted) throw cancelledError('Exporting the image');
   if (error || !id) {
     throw new CfPushError(`Exporting the image failed: ${error ?? 'the engine reported no image id'}\n${lines.slice(-10).map((l) => `  ${l}`).join('\n')}`, {
       code: 'ExportFailed',
@@ -305,7 +304,7 @@ export interface AppDroplet {
  */
 export async function downloadCurrentDroplet(session: Session, appName: string, file: string, signal?: AbortSignal): Promise<AppDroplet> {
   const { cc } = session;
-  const app = await cc.findApp(session.space.guid, appName);
+  const app = await cc.apps.find(session.space.guid, appName);
   if (!app) {
     throw new CfPushError(`App '${appName}' not found in org ${session.org.name} / space ${session.space.name}.`, {
       code: 'AppNotFound',
@@ -314,7 +313,7 @@ export async function downloadCurrentDroplet(session: Session, appName: string, 
   }
   let droplet: CcDroplet;
   try {
-    droplet = await cc.get<CcDroplet>(`/v3/apps/${app.guid}/droplets/current`);
+    droplet = await cc.apps.currentDroplet(app.guid);
   } catch (err) {
     if (err instanceof CcApiError && err.status === 404) {
       throw new CfPushError(`App '${appName}' has no droplet: there is nothing to export yet.`, {
@@ -331,7 +330,7 @@ export async function downloadCurrentDroplet(session: Session, appName: string, 
       hint: `Run that image directly (docker run ${droplet.image}).`,
     });
   }
-  const url = `${cc.api}/v3/droplets/${droplet.guid}/download`;
+  const url = cc.droplets.downloadUrl(droplet.guid);
   // The Authorization header is dropped when CF redirects to another origin (the blobstore's signed URL).
   const res = await httpFetch(url, { headers: { authorization: `bearer ${await cc.token()}` }, redirects: 5, insecure: session.target.skipSslValidation, signal });
   if (res.status !== 200) {

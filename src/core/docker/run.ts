@@ -48,7 +48,7 @@ import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
-import { CfPushError } from '../errors';
+import { CfPushError, cancelledError } from '../errors';
 import { databaseUrl } from '../staging/env';
 import { LineSplitter, engineMessage, type LogFn, type LogStream } from './build';
 import { dockerNotRunning, engineAddress } from './engine';
@@ -245,7 +245,7 @@ export function planContainer(spec: ContainerSpec): ContainerPlan {
 /** Creates and starts the container; see the file header for the returned interface. */
 export async function spawnContainer(docker: Docker, spec: ContainerSpec, opts: SpawnOptions = {}): Promise<ContainerInstance> {
   const plan = planContainer(spec);
-  if (opts.signal?.aborted) throw cancelled();
+  if (opts.signal?.aborted) throw cancelledError('Starting the container');
   let container: Docker.Container;
   try {
     container = await docker.createContainer(plan.create);
@@ -253,7 +253,7 @@ export async function spawnContainer(docker: Docker, spec: ContainerSpec, opts: 
     throw engineError(err, `Could not create the container for instance ${spec.instanceIndex}`, spec.image);
   }
   try {
-    if (opts.signal?.aborted) throw cancelled();
+    if (opts.signal?.aborted) throw cancelledError('Starting the container');
     await container.start();
     const info = await container.inspect();
     return new RunningContainer(docker, container, info, spec, plan, opts.onLog);
@@ -264,9 +264,6 @@ export async function spawnContainer(docker: Docker, spec: ContainerSpec, opts: 
   }
 }
 
-function cancelled(): CfPushError {
-  return new CfPushError('Starting the container was cancelled.', { code: 'Cancelled' });
-}
 
 function engineError(err: unknown, what: string, image: string): CfPushError {
   const code = (err as NodeJS.ErrnoException).code;

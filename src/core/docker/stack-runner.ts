@@ -30,7 +30,7 @@ import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CfPushError } from '../errors';
-import { cancelledError, type RunOptions, type RunResult, type ScriptRunner, type StagingDirs } from '../staging/run';
+import { stagingCancelled, type RunOptions, type RunResult, type ScriptRunner, type StagingDirs } from '../staging/run';
 import { DEFAULT_PATH } from '../staging/env';
 import { engineMessage } from './build';
 import { DEFAULT_STACK_IMAGE, VCAP_HOME, VCAP_UID } from './stack';
@@ -177,7 +177,7 @@ export function stackRunner(opts: StackRunnerOptions): ScriptRunner {
       stream.on('close', finish);
       stream.on('error', finish);
     });
-    if (o.signal?.aborted) throw cancelledError();
+    if (o.signal?.aborted) throw stagingCancelled();
     out.flush();
     err.flush();
     const info = await ex.inspect();
@@ -222,7 +222,7 @@ export function stackRunner(opts: StackRunnerOptions): ScriptRunner {
       }
     },
     async run(file: string, args: string[], o: RunOptions): Promise<RunResult> {
-      if (o.signal?.aborted) throw cancelledError();
+      if (o.signal?.aborted) throw stagingCancelled();
       if (!container) throw new CfPushError('The stack runner was used before begin().');
       if (!vcapOwns) {
         await execRoot(['chown', '-R', `${VCAP_UID}:${VCAP_UID}`, ...owned]);

@@ -7,8 +7,7 @@
 // image is pulled instead. `--stack IMAGE` uses any image that has bash and
 // a vcap user.
 import type Docker from 'dockerode';
-import { CfPushError } from '../errors';
-import { cancelledError } from '../staging/run';
+import { CfPushError, cancelledError } from '../errors';
 import { LAUNCHER_SCRIPT } from '../staging/launcher';
 import { engineMessage } from './build';
 import { connectEngine } from './engine';
@@ -62,7 +61,7 @@ export async function ensureStackImage(opts: EnsureStackOptions = {}): Promise<S
       const info = await docker.getImage(image).inspect();
       return { image, id: info.Id, source: 'pulled' };
     } catch (err) {
-      if (opts.signal?.aborted) throw cancelledError();
+      if (opts.signal?.aborted) throw cancelledError('Getting the stack image');
       pullError = engineMessage(err).split('\n')[0]!;
     }
   }

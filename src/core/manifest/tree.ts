@@ -2,6 +2,7 @@
 // aliases, `<<` merge keys and ((vars)) already applied. Validation works on
 // this so each diagnostic can point at the exact text that caused it.
 import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { ErrorCode } from '../errors';
 import type { ManifestDiagnostic } from './types';
 import { interpolate, type VarUse } from './vars';
 import { ALIAS_HINT, LIMIT_CODES, MAX_ALIAS_NODES, MAX_DEPTH, TOO_DEEP_HINT, aliasMessage, tooDeepMessage } from './limits';
@@ -55,7 +56,7 @@ export function buildTree(text: string, doc: Document, lc: LineCounter, file: st
   return { root, diagnostics: ctx.diags, varUses: ctx.varUses };
 }
 
-function stop(ctx: Ctx, message: string, hint: string, code: string, range: Range): YNode {
+function stop(ctx: Ctx, message: string, hint: string, code: ErrorCode, range: Range): YNode {
   if (!ctx.stopped) ctx.diags.push({ severity: 'error', message, hint, code, start: range.start, end: range.end });
   ctx.stopped = true;
   return { kind: 'scalar', range, value: null };

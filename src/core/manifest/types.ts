@@ -1,4 +1,5 @@
 // The manifest as the push engine and the foundation see it (cf-reference.md §3).
+import type { ErrorCode } from '../errors';
 export interface ManifestRoute {
   route: string;
   protocol?: 'http1' | 'http2' | 'tcp';
@@ -60,7 +61,7 @@ export interface ManifestDiagnostic {
   /** What to do about it, when the message alone does not say. */
   hint?: string;
   /** A stable id for problems callers treat apart (the limits in limits.ts). */
-  code?: string;
+  code?: ErrorCode;
 }
 
 export interface LoadManifestOptions {

@@ -8,14 +8,14 @@
 import { spawn } from 'node:child_process';
 import YAML from 'yaml';
 import type { CcApp, CcDomain, CcRoute } from '../cc/types';
-import { CfPushError } from '../errors';
+import { CfPushError, ccTitle } from '../errors';
 import { httpGet } from '../http-get';
 import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { sleep } from './poll';
 import { appsToPush, deployApp, push } from './push';
 import { webProcess } from './scale';
-import { addDestination, removeDestination } from './routes';
+import { addDestination, removeDestination } from '../actors/route-plan';
 import { appRoutes, appUrls, applyManifest, findApp, waitForJob, waitRunning } from './steps';
 
 export const nextName = (n: string) => `${n}-next`;
@@ -37,7 +37,7 @@ export async function pushBlueGreen(session: Session, opts: PushOptions, r: Repo
   const domain = await defaultDomain(session);
   await repair(session, name, domain, r);
 
-  const live = await session.cc.findApp(session.space.guid, name);
+  const live = await session.cc.apps.find(session.space.guid, name);
   if (!live || live.state !== 'STARTED') {
     r.step(`${name} is not running yet: pushing it normally (blue-green needs a live version to replace)`);
     return push(session, { ...opts, strategy: undefined }, r);
@@ -78,9 +78,9 @@ export async function pushBlueGreen(session: Session, opts: PushOptions, r: Repo
   for (const rt of liveRoutes) await removeDestination(session, rt, live);
   crashPoint('p5');
   await drain(session, r, opts.signal);
-  await session.cc.post(`/v3/apps/${live.guid}/actions/stop`);
+  await session.cc.apps.stop(live.guid);
   crashPoint('p6');
-  const oldPrev = await session.cc.findApp(session.space.guid, previousName(name));
+  const oldPrev = await session.cc.apps.find(session.space.guid, previousName(name));
   if (oldPrev) await deleteByGuid(session, oldPrev);
   crashPoint('p7');
   await rename(session, live, previousName(name));
@@ -97,7 +97,7 @@ export async function swapBack(session: Session, name: string, r: Reporter, sign
   const domain = await defaultDomain(session);
   await repair(session, name, domain, r);
   const live = await findApp(session, name);
-  const prev = await session.cc.findApp(session.space.guid, previousName(name));
+  const prev = await session.cc.apps.find(session.space.guid, previousName(name));
   if (!prev) {
     throw new CfPushError(`There is no previous version of ${name} to swap back to.`, {
       hint: `A blue-green push (\`cfpush push ${name} --strategy blue-green\`) keeps the replaced version as ${previousName(name)}.`,
@@ -105,7 +105,7 @@ export async function swapBack(session: Session, name: string, r: Reporter, sign
   }
   const routes = realRoutes(await appRoutes(session, live.guid), name, domain);
   r.step(`Starting ${previousName(name)}`);
-  await session.cc.post(`/v3/apps/${prev.guid}/actions/start`);
+  await session.cc.apps.start(prev.guid);
   await waitRunning(session, prev, r, signal, { allInstances: true });
   crashPoint('s1');
   r.step(`Switching ${routes.map((x) => x.url).join(', ') || '(no routes)'} back to the previous version`);
@@ -114,7 +114,7 @@ export async function swapBack(session: Session, name: string, r: Reporter, sign
   for (const rt of routes) await removeDestination(session, rt, live);
   crashPoint('s3');
   await drain(session, r, signal);
-  await session.cc.post(`/v3/apps/${live.guid}/actions/stop`);
+  await session.cc.apps.stop(live.guid);
   crashPoint('s4');
   await rename(session, live, swappingName(name));
   crashPoint('s5');
@@ -131,7 +131,7 @@ export async function swapBack(session: Session, name: string, r: Reporter, sign
  * else is a run that stopped part-way.
  */
 export async function repair(session: Session, name: string, domain: CcDomain, r: Reporter): Promise<void> {
-  const find = (n: string) => session.cc.findApp(session.space.guid, n);
+  const find = (n: string) => session.cc.apps.find(session.space.guid, n);
   let [live, next, prev, swapping] = await Promise.all([find(name), find(nextName(name)), find(previousName(name)), find(swappingName(name))]);
   if (!live && next) {
     r.warn(`Finishing an interrupted blue-green push: ${nextName(name)} becomes ${name}.`);
@@ -155,7 +155,7 @@ export async function repair(session: Session, name: string, domain: CcDomain, r
     }
     if (held.length > 0) {
       if (live.state !== 'STARTED') {
-        await session.cc.post(`/v3/apps/${live.guid}/actions/start`);
+        await session.cc.apps.start(live.guid);
         await waitRunning(session, live, r, undefined, { allInstances: true });
         live = await findApp(session, name);
       }
@@ -163,10 +163,10 @@ export async function repair(session: Session, name: string, domain: CcDomain, r
       for (const rt of held) await removeDestination(session, rt, other);
     }
     if (other === next) await deleteByGuid(session, other);
-    else if (other.state === 'STARTED') await session.cc.post(`/v3/apps/${other.guid}/actions/stop`);
+    else if (other.state === 'STARTED') await session.cc.apps.stop(other.guid);
   }
   if (live.state !== 'STARTED') {
-    await session.cc.post(`/v3/apps/${live.guid}/actions/start`);
+    await session.cc.apps.start(live.guid);
     await waitRunning(session, live, r);
   }
   await deleteTempRoute(session, name, domain);
@@ -218,7 +218,7 @@ async function drain(session: Session, r: Reporter, signal?: AbortSignal): Promi
 }
 
 async function defaultDomain(session: Session): Promise<CcDomain> {
-  return session.cc.get<CcDomain>(`/v3/organizations/${session.org.guid}/domains/default`);
+  return session.cc.domains.orgDefault(session.org.guid);
 }
 
 /** Routes other than the blue-green temporary one. */
@@ -226,32 +226,32 @@ function realRoutes(routes: CcRoute[], name: string, domain: CcDomain): CcRoute[
   return routes.filter((rt) => !(rt.host === nextName(name) && rt.relationships.domain.data?.guid === domain.guid && !rt.path));
 }
 
-async function waitJob(session: Session, res: { location?: string }): Promise<void> {
-  const job = await waitForJob(session, res.location, 'a delete to finish');
+async function waitJob(session: Session, location: string | undefined): Promise<void> {
+  const job = await waitForJob(session, location, 'a delete to finish');
   if (job?.state === 'FAILED') {
     throw new CfPushError(`Delete failed: ${job.errors[0]?.detail ?? 'unknown error'}`, {
-      code: job.errors[0]?.title,
+      code: ccTitle(job.errors[0]?.title),
       hint: 'Run the blue-green push again: it finishes or rolls back what is left.',
     });
   }
 }
 
 async function deleteTempRoute(session: Session, name: string, domain: CcDomain): Promise<void> {
-  const temp = (await session.cc.listRoutes({ hosts: [nextName(name)], domainGuids: [domain.guid] })).filter((rt) => !rt.path);
-  for (const rt of temp) await waitJob(session, await session.cc.send('DELETE', `/v3/routes/${rt.guid}`));
+  const temp = (await session.cc.routes.list({ hosts: [nextName(name)], domainGuids: [domain.guid] })).filter((rt) => !rt.path);
+  for (const rt of temp) await waitJob(session, await session.cc.routes.delete(rt.guid));
 }
 
 async function discardNext(session: Session, name: string, domain: CcDomain): Promise<void> {
-  const next = await session.cc.findApp(session.space.guid, nextName(name));
+  const next = await session.cc.apps.find(session.space.guid, nextName(name));
   if (next) await deleteByGuid(session, next);
   await deleteTempRoute(session, name, domain);
 }
 
 async function rename(session: Session, app: CcApp, to: string): Promise<CcApp> {
-  return session.cc.patch<CcApp>(`/v3/apps/${app.guid}`, { name: to });
+  return session.cc.apps.rename(app.guid, to);
 }
 
 async function deleteByGuid(session: Session, app: CcApp): Promise<void> {
-  await waitJob(session, await session.cc.send('DELETE', `/v3/apps/${app.guid}`));
+  await waitJob(session, await session.cc.apps.delete(app.guid));
 }
 

@@ -3,18 +3,12 @@
 // FINALIZED (a canary: until it pauses after its first step) and cancel it if
 // the startup timeout runs out, as the cf CLI learned to. `continue-deployment`
 // and `cancel-deployment` act on an app's active deployment.
-import type { CcApp } from '../cc/types';
+import type { CcApp, CcDeployment } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import type { Reporter } from './index';
 import { pollUntil, STARTUP_TIMEOUT_MS } from './poll';
 import { findApp } from './steps';
-
-export interface CcDeployment {
-  guid: string;
-  strategy?: string;
-  status: { value: 'ACTIVE' | 'FINALIZED'; reason: string; details?: { error?: string | null }; canary?: { steps: { current: number; total: number } } };
-}
 
 export interface DeployOptions {
   strategy: 'rolling' | 'canary';
@@ -26,11 +20,11 @@ export interface DeployOptions {
 /** Creates the deployment and waits for it: FINALIZED, or ACTIVE/PAUSED for a canary. */
 export async function deploy(session: Session, app: CcApp, dropletGuid: string, r: Reporter, o: DeployOptions): Promise<CcDeployment> {
   r.step(`${o.strategy === 'canary' ? 'Canary' : 'Rolling'} deployment of ${app.name}`);
-  const dep = await session.cc.post<CcDeployment>('/v3/deployments', {
+  const dep = await session.cc.deployments.create({
+    appGuid: app.guid,
+    dropletGuid,
     strategy: o.strategy,
-    droplet: { guid: dropletGuid },
-    ...(o.instanceSteps?.length ? { options: { canary: { steps: o.instanceSteps.map((w) => ({ instance_weight: w })) } } } : {}),
-    relationships: { app: { data: { guid: app.guid } } },
+    canarySteps: o.instanceSteps?.length ? o.instanceSteps.map((w) => ({ instance_weight: w })) : undefined,
   });
   return waitDeployment(session, app.name, dep.guid, { untilPaused: o.strategy === 'canary', signal: o.signal });
 }
@@ -46,12 +40,12 @@ async function waitDeployment(
   let done: CcDeployment;
   try {
     done = await pollUntil(
-      () => session.cc.get<CcDeployment>(`/v3/deployments/${guid}`),
+      () => session.cc.deployments.get(guid),
       (d) => d.status.value === 'FINALIZED' || (!!o.untilPaused && d.status.reason === 'PAUSED'),
       { what: `the deployment of ${appName}${o.canceling ? ' to cancel' : ''}`, timeoutMs: STARTUP_TIMEOUT_MS, signal: o.signal },
     );
   } catch (err) {
-    if (!o.canceling) await session.cc.post(`/v3/deployments/${guid}/actions/cancel`).catch(() => undefined);
+    if (!o.canceling) await session.cc.deployments.cancel(guid).catch(() => undefined);
     throw err;
   }
   if (!o.canceling && done.status.value === 'FINALIZED' && done.status.reason !== 'DEPLOYED') {
@@ -65,8 +59,7 @@ async function waitDeployment(
 /** The app's ACTIVE deployment, or an error that says there is none. */
 async function activeDeployment(session: Session, appName: string): Promise<{ app: CcApp; dep: CcDeployment }> {
   const app = await findApp(session, appName);
-  const list = await session.cc.get<{ resources: CcDeployment[] }>(`/v3/deployments?app_guids=${app.guid}&status_values=ACTIVE&order_by=-created_at`);
-  const dep = list.resources[0];
+  const [dep] = await session.cc.deployments.active([app.guid]);
   if (!dep) throw new CfPushError(`No active deployment for app ${appName}.`, { hint: `Start one with \`cfpush push ${appName} --strategy canary\`.` });
   return { app, dep };
 }
@@ -78,7 +71,7 @@ export async function continueDeployment(session: Session, appName: string, r: R
     throw new CfPushError(`The deployment of ${appName} is ${dep.status.reason}, not PAUSED: there is nothing to continue.`, { hint: 'Wait until it pauses, or cancel it with `cfpush cancel-deployment APP`.' });
   }
   r.step(`Continuing the deployment of ${appName}`);
-  const next = await session.cc.post<CcDeployment>(`/v3/deployments/${dep.guid}/actions/continue`);
+  const next = await session.cc.deployments.continue(dep.guid);
   return o.wait === false ? next : waitDeployment(session, appName, dep.guid, { untilPaused: true, signal: o.signal });
 }
 
@@ -86,6 +79,6 @@ export async function continueDeployment(session: Session, appName: string, r: R
 export async function cancelDeployment(session: Session, appName: string, r: Reporter, o: { signal?: AbortSignal } = {}): Promise<CcDeployment> {
   const { dep } = await activeDeployment(session, appName);
   r.step(`Canceling the deployment of ${appName}`);
-  await session.cc.post(`/v3/deployments/${dep.guid}/actions/cancel`);
+  await session.cc.deployments.cancel(dep.guid);
   return waitDeployment(session, appName, dep.guid, { canceling: true, signal: o.signal });
 }

@@ -28,13 +28,9 @@ export async function dockerPackage(
     });
   }
   r.step(`Using docker image ${image}`);
-  const pkg = await session.cc.post<CcPackage>('/v3/packages', {
-    type: 'docker',
-    relationships: { app: { data: { guid: app.guid } } },
-    data: username ? { image, username, password } : { image },
-  });
+  const pkg = await session.cc.packages.createDocker(app.guid, username ? { image, username, password } : { image });
   const ready = await pollUntil(
-    () => session.cc.get<CcPackage>(`/v3/packages/${pkg.guid}`),
+    () => session.cc.packages.get(pkg.guid),
     (p) => p.state !== 'PROCESSING_UPLOAD' && p.state !== 'AWAITING_UPLOAD' && p.state !== 'COPYING',
     { what: 'the docker package', timeoutMs: STAGING_TIMEOUT_MS, signal },
   );

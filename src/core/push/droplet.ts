@@ -23,12 +23,12 @@ export async function uploadDroplet(session: Session, app: CcApp, file: string, 
   const size = await stat(file).then((s) => s.size, () => -1);
   if (size < 0) throw new CfPushError(`Droplet file ${file} not found.`, { hint: 'Stage one with `cfpush stage -o FILE`.' });
   r.step(`Uploading droplet ${file} (${formatBytes(size)})`);
-  const droplet = await session.cc.post<CcDroplet>('/v3/droplets', { relationships: { app: { data: { guid: app.guid } } } });
+  const droplet = await session.cc.droplets.create(app.guid);
   const form = new FormData();
   form.append('bits', await openAsBlob(file, { type: 'application/gzip' }), 'droplet.tgz');
-  await session.cc.send('POST', `/v3/droplets/${droplet.guid}/upload`, { form });
+  await session.cc.droplets.upload(droplet.guid, form);
   const done = await pollUntil(
-    () => session.cc.get<CcDroplet>(`/v3/droplets/${droplet.guid}`),
+    () => session.cc.droplets.get(droplet.guid),
     (d) => d.state !== 'PROCESSING_UPLOAD' && d.state !== 'AWAITING_UPLOAD',
     { what: 'the droplet to be processed', timeoutMs: STAGING_TIMEOUT_MS, signal },
   );

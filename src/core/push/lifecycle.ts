@@ -1,5 +1,5 @@
 // start / stop / delete, as the cf CLI does them over CC v3.
-import { CfPushError } from '../errors';
+import { CfPushError, ccTitle } from '../errors';
 import type { Session } from '../session';
 import type { PushedApp, Reporter } from './index';
 import { appUrls, findApp, waitForJob, waitRunning } from './steps';
@@ -8,7 +8,7 @@ export async function startApp(session: Session, name: string, r: Reporter, sign
   const app = await findApp(session, name);
   r.step(`Starting ${name}`);
   try {
-    await session.cc.post(`/v3/apps/${app.guid}/actions/start`);
+    await session.cc.apps.start(app.guid);
   } catch (err) {
     // CC: 422 "Assign a droplet before starting this app."
     if ((err as { status?: number }).status === 422) {
@@ -23,17 +23,17 @@ export async function startApp(session: Session, name: string, r: Reporter, sign
 export async function stopApp(session: Session, name: string, r: Reporter): Promise<PushedApp> {
   const app = await findApp(session, name);
   r.step(`Stopping ${name}`);
-  await session.cc.post(`/v3/apps/${app.guid}/actions/stop`);
+  await session.cc.apps.stop(app.guid);
   return { name, guid: app.guid, state: 'STOPPED', urls: await appUrls(session, app.guid) };
 }
 
 export async function deleteApp(session: Session, name: string, r: Reporter): Promise<void> {
   const app = await findApp(session, name);
   r.step(`Deleting ${name}`);
-  const job = await waitForJob(session, (await session.cc.send('DELETE', `/v3/apps/${app.guid}`)).location, `${name} to be deleted`);
+  const job = await waitForJob(session, await session.cc.apps.delete(app.guid), `${name} to be deleted`);
   if (job?.state === 'FAILED') {
     throw new CfPushError(`Deleting ${name} failed: ${job.errors[0]?.detail ?? 'unknown error'}`, {
-      code: job.errors[0]?.title,
+      code: ccTitle(job.errors[0]?.title),
       hint: `Run \`cfpush delete ${name}\` again; if it keeps failing, check the target's status.`,
     });
   }

@@ -1,6 +1,6 @@
 // Polling with a short first interval (the local foundation answers in
 // milliseconds) that backs off to the cf CLI's gentler pace for real CFs.
-import { CfPushError } from '../errors';
+import { CfPushError, cancelledError } from '../errors';
 
 // ~20 polls in the first second, then the cf CLI's 3 s cadence by ~10 s.
 const STEPS = [15, 15, 20, 20, 30, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 3000];
@@ -17,7 +17,7 @@ export async function pollUntil<T>(
     if (done(value)) return value;
     if (Date.now() > deadline) {
       throw new CfPushError(`Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}.`, {
-        code: 'timeout',
+        code: 'Timeout',
         hint: opts.hint,
       });
     }
@@ -33,18 +33,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(cancelled());
+      reject(cancelledError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-export function cancelled(): CfPushError {
-  return new CfPushError('Cancelled.', { code: 'cancelled' });
-}
 
 export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw cancelled();
+  if (signal?.aborted) throw cancelledError();
 }
 
 /** cf CLI defaults, overridable the same way (cf-reference.md §1.1). */

@@ -27,13 +27,9 @@ export interface PushPreview {
 
 export async function previewPush(session: Session, opts: PushOptions): Promise<PushPreview> {
   const apps = await appsToPush(opts);
-  const existing = await Promise.all(apps.map((a) => session.cc.findApp(session.space.guid, a.name)));
+  const existing = await Promise.all(apps.map((a) => session.cc.apps.find(session.space.guid, a.name)));
   try {
-    const res = await session.cc.send('POST', `/v3/spaces/${session.space.guid}/manifest_diff`, {
-      body: manifestForApi(apps),
-      contentType: 'application/x-yaml',
-    });
-    const diff: { op: string; path: string; was?: unknown; value?: unknown }[] = res.json?.diff ?? [];
+    const diff = await session.cc.spaces.manifestDiff(session.space.guid, manifestForApi(apps));
     return {
       source: 'manifest_diff',
       apps: apps.map((a, i) => ({
@@ -55,9 +51,9 @@ async function computed(session: Session, a: AppManifest, app: CcApp | undefined
   if (!app) return { name: a.name, isNew: true, changes: [] };
   const changes: Change[] = [];
   const [web, env, routes] = await Promise.all([
-    session.cc.get<CcProcess>(`/v3/apps/${app.guid}/processes/web`),
-    session.cc.get<{ var: Record<string, string> }>(`/v3/apps/${app.guid}/environment_variables`),
-    session.cc.list<CcRoute>(`/v3/apps/${app.guid}/routes`),
+    session.cc.apps.process(app.guid, 'web'),
+    session.cc.apps.environmentVariables(app.guid),
+    session.cc.apps.routes(app.guid),
   ]);
   const cmp = (path: string, was: unknown, value: unknown) => {
     if (value !== undefined && JSON.stringify(was) !== JSON.stringify(value)) changes.push({ path, was, value });
@@ -66,7 +62,7 @@ async function computed(session: Session, a: AppManifest, app: CcApp | undefined
   cmp('memory', web.memory_in_mb, a.memoryMb);
   cmp('disk_quota', web.disk_in_mb, a.diskMb);
   cmp('command', web.command, a.command);
-  for (const [k, v] of Object.entries(a.env ?? {})) cmp(`env/${k}`, env.var?.[k], v);
+  for (const [k, v] of Object.entries(a.env ?? {})) cmp(`env/${k}`, env[k], v);
   cmp('buildpacks', app.lifecycle.data.buildpacks ?? [], a.buildpacks);
   cmp('stack', app.lifecycle.data.stack, a.stack);
   if (a.routes) {

@@ -3,7 +3,7 @@
 // set droplet, restart or deploy, wait until RUNNING.
 import { resolve } from 'node:path';
 import YAML from 'yaml';
-import { CfPushError } from '../errors';
+import { CfPushError, isCancelled } from '../errors';
 import { loadManifest } from '../manifest';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
@@ -13,6 +13,7 @@ import { pushBlueGreen } from './bluegreen';
 import { buildForPush, checkDockerPorts, dockerPackage, markDockerfileApp, usesDockerfile, type DockerfileApp } from './docker';
 import { uploadDroplet, stageLocally } from './droplet';
 import { deploy } from './deployments';
+import { appNamesInSpace, removeCreated } from './rollback';
 import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBits, waitRunning } from './steps';
 
 export async function push(session: Session, opts: PushOptions, r: Reporter): Promise<PushedApp[]> {
@@ -20,11 +21,18 @@ export async function push(session: Session, opts: PushOptions, r: Reporter): Pr
     return pushBlueGreen(session, opts, r);
   }
   const apps = await appsToPush(opts);
+  // Only a push that can be cancelled needs to know what it would have to take back.
+  const existed = opts.signal ? await appNamesInSpace(session) : undefined;
   r.step(`Pushing ${apps.map((a) => a.name).join(', ')} to ${session.target.name} (org ${session.org.name} / space ${session.space.name})`);
-  await applyManifest(session, manifestForApi(apps), r, opts.signal);
-  const pushed: PushedApp[] = [];
-  for (const app of apps) pushed.push(await deployApp(session, app, opts, r));
-  return pushed;
+  try {
+    await applyManifest(session, manifestForApi(apps), r, opts.signal);
+    const pushed: PushedApp[] = [];
+    for (const app of apps) pushed.push(await deployApp(session, app, opts, r));
+    return pushed;
+  } catch (err) {
+    if (!existed || !isCancelled(err, opts.signal)) throw err;
+    throw await removeCreated(session, apps.map((a) => a.name), existed, r);
+  }
 }
 
 /** The manifest's apps after `APP`, `-p` and `-b` overrides. */
@@ -92,15 +100,15 @@ export async function deployApp(
   } else {
     const { pkg } = await uploadBits(session, cc, app.path, r, opts.signal);
     if (opts.noStart) {
-      if (cc.state === 'STARTED') await session.cc.post(`/v3/apps/${cc.guid}/actions/stop`);
+      if (cc.state === 'STARTED') await session.cc.apps.stop(cc.guid);
       return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
     }
     dropletGuid = (await stage(session, cc, pkg.guid, r, opts.signal)).guid;
   }
   throwIfAborted(opts.signal);
   if (opts.noStart) {
-    await session.cc.patch(`/v3/apps/${cc.guid}/relationships/current_droplet`, { data: { guid: dropletGuid } });
-    if (cc.state === 'STARTED') await session.cc.post(`/v3/apps/${cc.guid}/actions/stop`);
+    await session.cc.apps.setCurrentDroplet(cc.guid, dropletGuid);
+    if (cc.state === 'STARTED') await session.cc.apps.stop(cc.guid);
     return { name: app.name, guid: cc.guid, state: 'STOPPED', urls: await appUrls(session, cc.guid) };
   }
   let paused: PushedApp['deployment'];

@@ -1,6 +1,5 @@
 // `restage` has no v3 endpoint: stage the newest READY package again, then
 // stop, set the droplet and start (cf-reference.md §1.1 "Restage").
-import type { CcList, CcPackage } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import type { PushedApp, Reporter } from './index';
@@ -8,14 +7,7 @@ import { appUrls, findApp, setDropletAndRestart, stage, waitRunning } from './st
 
 export async function restage(session: Session, appName: string, r: Reporter, signal?: AbortSignal): Promise<PushedApp> {
   const app = await findApp(session, appName);
-  const {
-    resources: [pkg],
-  } = await session.cc.get<CcList<CcPackage>>('/v3/packages', {
-    app_guids: app.guid,
-    states: 'READY',
-    order_by: '-created_at',
-    per_page: 1,
-  });
+  const pkg = await session.cc.packages.newest(app.guid, 'READY');
   if (!pkg) {
     throw new CfPushError(`App '${appName}' has no uploaded package to restage.`, { hint: `Push it first: \`cfpush push ${appName}\`.` });
   }

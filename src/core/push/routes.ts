@@ -4,6 +4,7 @@ import type { CcApp, CcDomain, CcRoute } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import type { PushedApp, Reporter } from './index';
+import { addDestination, applyRoutePlan, planSwap, removeDestination } from '../actors/route-plan';
 import { appRoutes, appUrls, findApp } from './steps';
 
 export interface RouteSpec {
@@ -13,7 +14,7 @@ export interface RouteSpec {
 }
 
 async function findDomain(session: Session, name: string): Promise<CcDomain> {
-  const [d] = await session.cc.list<CcDomain>('/v3/domains', { names: name });
+  const [d] = await session.cc.domains.list({ names: [name] });
   if (!d) throw new CfPushError(`Domain '${name}' not found.`, { hint: 'List domains with `cfpush routes`; the local foundation has `localhost`.' });
   return d;
 }
@@ -23,28 +24,10 @@ async function findOrCreateRoute(session: Session, spec: RouteSpec): Promise<CcR
   const host = spec.hostname ?? '';
   const path = spec.path ?? '';
   const [existing] = (
-    await session.cc.list<CcRoute>('/v3/routes', { domain_guids: domain.guid, hosts: host, paths: path })
+    await session.cc.routes.list({ domainGuids: [domain.guid], hosts: [host], paths: [path] })
   ).filter((rt) => rt.host === host && rt.path === path);
   if (existing) return existing;
-  return session.cc.post<CcRoute>('/v3/routes', {
-    host,
-    path: path || undefined,
-    relationships: { domain: { data: { guid: domain.guid } }, space: { data: { guid: session.space.guid } } },
-  });
-}
-
-/** Idempotent: reads the route's current destinations first (a resumed run may have mapped it already). */
-export async function addDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
-  const fresh = await session.cc.get<{ destinations: CcRoute['destinations'] }>(`/v3/routes/${route.guid}/destinations`);
-  if (fresh.destinations.some((d) => d.app.guid === app.guid)) return;
-  await session.cc.post(`/v3/routes/${route.guid}/destinations`, { destinations: [{ app: { guid: app.guid } }] });
-}
-
-export async function removeDestination(session: Session, route: CcRoute, app: CcApp): Promise<void> {
-  const fresh = await session.cc.get<{ destinations: CcRoute['destinations'] }>(`/v3/routes/${route.guid}/destinations`);
-  for (const d of fresh.destinations.filter((x) => x.app.guid === app.guid)) {
-    await session.cc.delete(`/v3/routes/${route.guid}/destinations/${d.guid}`);
-  }
+  return session.cc.routes.create({ spaceGuid: session.space.guid, domainGuid: domain.guid, host, path });
 }
 
 export async function mapRoute(session: Session, appName: string, spec: RouteSpec, r: Reporter): Promise<PushedApp> {
@@ -80,15 +63,11 @@ export async function swapRoutes(
 ): Promise<{ a: PushedApp; b: PushedApp }> {
   if (appAName === appBName) throw new CfPushError('Swap needs two different apps.', { hint: 'Pick a second app.' });
   const [a, b] = await Promise.all([findApp(session, appAName), findApp(session, appBName)]);
-  const [routesA, routesB] = await Promise.all([appRoutes(session, a.guid), appRoutes(session, b.guid)]);
-  const onlyA = routesA.filter((x) => !routesB.some((y) => y.guid === x.guid));
-  const onlyB = routesB.filter((x) => !routesA.some((y) => y.guid === x.guid));
-  r.step(`Swapping routes of ${a.name} (${onlyA.map((x) => x.url).join(', ') || 'none'}) and ${b.name} (${onlyB.map((x) => x.url).join(', ') || 'none'})`);
-  // Map first: for a moment both apps serve a route, never neither.
-  for (const rt of onlyA) await addDestination(session, rt, b);
-  for (const rt of onlyB) await addDestination(session, rt, a);
-  for (const rt of onlyA) await removeDestination(session, rt, a);
-  for (const rt of onlyB) await removeDestination(session, rt, b);
+  const plan = await planSwap(session, a, b);
+  const moving = (of: CcApp) => plan.changes.filter((c) => c.remove.some((x) => x.guid === of.guid)).map((c) => c.route.url).join(', ') || 'none';
+  r.step(`Swapping routes of ${a.name} (${moving(a)}) and ${b.name} (${moving(b)})`);
+  // Maps first: for a moment both apps serve a route, never neither.
+  await applyRoutePlan(session, plan, { step() {} });
   return {
     a: { name: a.name, guid: a.guid, state: a.state, urls: await appUrls(session, a.guid) },
     b: { name: b.name, guid: b.guid, state: b.state, urls: await appUrls(session, b.guid) },

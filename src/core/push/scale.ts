@@ -12,7 +12,7 @@ export interface Scale {
 }
 
 export async function webProcess(session: Session, appGuid: string): Promise<CcProcess> {
-  return session.cc.get<CcProcess>(`/v3/apps/${appGuid}/processes/web`);
+  return session.cc.apps.process(appGuid, 'web');
 }
 
 export async function scaleApp(session: Session, name: string, scale: Scale, r: Reporter, signal?: AbortSignal): Promise<PushedApp> {
@@ -21,14 +21,14 @@ export async function scaleApp(session: Session, name: string, scale: Scale, r: 
   }
   const app = await findApp(session, name);
   r.step(`Scaling ${name}: ${describe(scale)}`);
-  await session.cc.post(`/v3/apps/${app.guid}/processes/web/actions/scale`, {
+  await session.cc.apps.scale(app.guid, 'web', {
     instances: scale.instances,
     memory_in_mb: scale.memoryMb,
     disk_in_mb: scale.diskMb,
   });
   // Memory / disk changes need a restart to take effect, as on CF.
   if ((scale.memoryMb !== undefined || scale.diskMb !== undefined) && app.state === 'STARTED') {
-    await session.cc.post(`/v3/apps/${app.guid}/actions/restart`);
+    await session.cc.apps.restart(app.guid);
   }
   if (app.state === 'STARTED') await waitRunning(session, app, r, signal);
   return { name, guid: app.guid, state: app.state, urls: await appUrls(session, app.guid) };
@@ -37,7 +37,7 @@ export async function scaleApp(session: Session, name: string, scale: Scale, r: 
 export async function restartApp(session: Session, name: string, r: Reporter, signal?: AbortSignal): Promise<PushedApp> {
   const app = await findApp(session, name);
   r.step(`Restarting ${name}`);
-  await session.cc.post(`/v3/apps/${app.guid}/actions/restart`);
+  await session.cc.apps.restart(app.guid);
   await waitRunning(session, app, r, signal);
   return { name, guid: app.guid, state: 'STARTED', urls: await appUrls(session, app.guid) };
 }

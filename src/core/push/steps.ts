@@ -6,24 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectResources, zipResources, type Resource } from '../bits';
 import type { CcApp, CcBuild, CcDroplet, CcJob, CcPackage, CcRoute } from '../cc/types';
-import { CfPushError } from '../errors';
+import { CfPushError, ccTitle, stagingErrorId } from '../errors';
 import type { Session } from '../session';
 import type { Reporter } from './index';
 import { followLogs, formatLogLine, readLogs } from './logs';
 import { pollUntil, STAGING_TIMEOUT_MS, STARTUP_TIMEOUT_MS, throwIfAborted } from './poll';
 
 export async function applyManifest(session: Session, yamlText: string, r: Reporter, signal?: AbortSignal): Promise<void> {
-  const res = await session.cc.send('POST', `/v3/spaces/${session.space.guid}/actions/apply_manifest`, {
-    body: yamlText,
-    contentType: 'application/x-yaml',
-  });
-  const job = await waitForJob(session, res.location, 'the manifest to be applied', STAGING_TIMEOUT_MS, signal);
+  const location = await session.cc.spaces.applyManifest(session.space.guid, yamlText);
+  const job = await waitForJob(session, location, 'the manifest to be applied', STAGING_TIMEOUT_MS, signal);
   if (!job) return;
   for (const w of job.warnings ?? []) r.warn(w.detail);
   if (job.state === 'FAILED') {
     const e = job.errors[0];
     throw new CfPushError(`Applying the manifest failed: ${e?.detail ?? 'unknown error'}`, {
-      code: e?.title,
+      code: ccTitle(e?.title),
       hint: 'Fix the manifest and push again.',
     });
   }
@@ -39,14 +36,14 @@ export async function waitForJob(
 ): Promise<CcJob | undefined> {
   if (!location) return undefined;
   return pollUntil(
-    () => session.cc.get<CcJob>(new URL(location, session.cc.api).pathname),
+    () => session.cc.jobs.get(location),
     (j) => j.state === 'COMPLETE' || j.state === 'FAILED',
     { what, timeoutMs, signal },
   );
 }
 
 export async function findApp(session: Session, name: string): Promise<CcApp> {
-  const app = await session.cc.findApp(session.space.guid, name);
+  const app = await session.cc.apps.find(session.space.guid, name);
   if (!app) {
     throw new CfPushError(`App '${name}' not found in space '${session.space.name}' of org '${session.org.name}'.`, {
       code: 'CF-ResourceNotFound',
@@ -71,8 +68,7 @@ export async function uploadBits(
   const known = new Set<string>();
   for (let i = 0; i < matchable.length; i += CHUNK) {
     const chunk = matchable.slice(i, i + CHUNK).map(wire);
-    const res = await session.cc.post<{ resources: { checksum: { value: string } }[] }>('/v3/resource_matches', { resources: chunk });
-    for (const m of res.resources) known.add(m.checksum.value);
+    for (const m of await session.cc.resourceMatches.match(chunk)) known.add(m.checksum.value);
   }
   const matched = matchable.filter((x) => known.has(x.checksum.value));
   const unmatched = resources.filter((x) => !(x.size_in_bytes > 0 && known.has(x.checksum.value)));
@@ -81,10 +77,7 @@ export async function uploadBits(
   r.step(`Uploading ${files.length} file(s) (${formatBytes(bytes)}); ${matched.length} already on the target`);
   throwIfAborted(signal);
 
-  const pkg = await session.cc.post<CcPackage>('/v3/packages', {
-    type: 'bits',
-    relationships: { app: { data: { guid: app.guid } } },
-  });
+  const pkg = await session.cc.packages.createBits(app.guid);
   const form = new FormData();
   form.append('resources', JSON.stringify(matched.map(wire)));
   let tmp: string | undefined;
@@ -95,12 +88,12 @@ export async function uploadBits(
       await zipResources(unmatched, zip);
       form.append('bits', await openAsBlob(zip, { type: 'application/zip' }), 'package.zip');
     }
-    await session.cc.send('POST', `/v3/packages/${pkg.guid}/upload`, { form });
+    await session.cc.packages.upload(pkg.guid, form);
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
   const ready = await pollUntil(
-    () => session.cc.get<CcPackage>(`/v3/packages/${pkg.guid}`),
+    () => session.cc.packages.get(pkg.guid),
     (p) => p.state !== 'PROCESSING_UPLOAD' && p.state !== 'AWAITING_UPLOAD' && p.state !== 'COPYING',
     { what: 'the package to be processed', timeoutMs: STAGING_TIMEOUT_MS, signal },
   );
@@ -130,9 +123,9 @@ export async function stage(
   });
   let build: CcBuild;
   try {
-    build = await session.cc.post<CcBuild>('/v3/builds', { package: { guid: pkgGuid } });
+    build = await session.cc.builds.create(pkgGuid);
     build = await pollUntil(
-      () => session.cc.get<CcBuild>(`/v3/builds/${build.guid}`),
+      () => session.cc.builds.get(build.guid),
       (b) => b.state !== 'STAGING',
       { what: `${app.name} to stage`, timeoutMs: STAGING_TIMEOUT_MS, signal, hint: 'Raise CF_STAGING_TIMEOUT (minutes) if staging is just slow.' },
     );
@@ -142,11 +135,11 @@ export async function stage(
   if (build.state === 'FAILED' || !build.droplet) {
     const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
     throw new CfPushError(`Staging ${app.name} failed: ${id} - ${rest.join(' - ')}`, {
-      code: id,
+      code: stagingErrorId(id),
       hint: stagingHint(id),
     });
   }
-  return session.cc.get<CcDroplet>(`/v3/droplets/${build.droplet.guid}`);
+  return session.cc.droplets.get(build.droplet.guid);
 }
 
 function stagingHint(id: string): string {
@@ -165,8 +158,8 @@ function stagingHint(id: string): string {
 
 /** Stop if started, set the droplet, start again (§1.1 9-11). */
 export async function setDropletAndRestart(session: Session, app: CcApp, dropletGuid: string): Promise<void> {
-  await session.cc.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: dropletGuid } });
-  await session.cc.post(`/v3/apps/${app.guid}/actions/restart`);
+  await session.cc.apps.setCurrentDroplet(app.guid, dropletGuid);
+  await session.cc.apps.restart(app.guid);
 }
 
 /** Until every process with instances has one RUNNING; all CRASHED fails fast with the app's last lines. */
@@ -184,7 +177,7 @@ export async function waitRunning(
       : p.stats.some((s) => s.state === 'RUNNING');
   const since = BigInt(Date.now() - 60_000) * 1_000_000n;
   const result = await pollUntil(
-    () => session.cc.appProcessStats(app.guid),
+    () => session.cc.apps.processStats(app.guid),
     (procs) =>
       procs.every(
         (p) =>
@@ -207,7 +200,7 @@ export async function waitRunning(
 }
 
 export async function appRoutes(session: Session, appGuid: string): Promise<CcRoute[]> {
-  return session.cc.list<CcRoute>(`/v3/apps/${appGuid}/routes`);
+  return session.cc.apps.routes(appGuid);
 }
 
 export async function appUrls(session: Session, appGuid: string): Promise<string[]> {

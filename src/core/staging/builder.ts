@@ -9,13 +9,13 @@ import { chmod, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CfPushError } from '../errors';
+import { CfPushError, isCancelled } from '../errors';
 import type { BuildpackRecord, DetectVerdict, StageOptions, StageResult, StagingErrorId } from './types';
 import { builtinBuildpacks, resolveBuildpack, type Buildpack } from './buildpacks';
 import { detectOne } from './detect';
 import { packDroplet } from './droplet';
 import { baseStagingEnv, databaseUrl } from './env';
-import { cancelledError, hostRunner, type RunResult, type ScriptRunner } from './run';
+import { hostRunner, stagingCancelled, type RunResult, type ScriptRunner } from './run';
 
 // BAL models.go messages; CC maps the exit codes to error ids.
 export const DETECT_FAIL_MSG = 'None of the buildpacks detected a compatible application';
@@ -222,7 +222,7 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
   if (!opts.outputDroplet && !opts.explodedDir) throw new CfPushError('stage() needs outputDroplet or explodedDir.');
   const signal = opts.signal;
   const check = () => {
-    if (signal?.aborted) throw cancelledError();
+    if (signal?.aborted) throw stagingCancelled();
   };
   check();
   const appDir = resolve(opts.appDir);
@@ -384,7 +384,7 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     }
     return result;
   } catch (err) {
-    if (signal?.aborted && !(err instanceof CfPushError && err.code === 'StagingCancelled')) throw cancelledError();
+    if (signal?.aborted && !isCancelled(err)) throw stagingCancelled();
     throw err;
   } finally {
     await ended?.().catch(() => {});

@@ -2,7 +2,7 @@
 // error messages, and the whole process group killed on abort (scripts spawn
 // npm, go, pip... which must not outlive a cancelled staging).
 import { spawn } from 'node:child_process';
-import { CfPushError } from '../errors';
+import { cancelledError, type CfPushError } from '../errors';
 
 export interface RunOptions {
   cwd: string;
@@ -24,12 +24,11 @@ export interface RunResult {
 
 const TAIL = 15;
 
-export function cancelledError(): CfPushError {
-  return new CfPushError('Staging was cancelled.', { code: 'StagingCancelled' });
-}
+/** A staging stopped by its signal. */
+export const stagingCancelled = (): CfPushError => cancelledError('Staging');
 
 export function runScript(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
-  if (opts.signal?.aborted) return Promise.reject(cancelledError());
+  if (opts.signal?.aborted) return Promise.reject(stagingCancelled());
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -77,7 +76,7 @@ export function runScript(file: string, args: string[], opts: RunOptions): Promi
       opts.signal?.removeEventListener('abort', onAbort);
       out.flush();
       err.flush();
-      if (opts.signal?.aborted) return reject(cancelledError());
+      if (opts.signal?.aborted) return reject(stagingCancelled());
       // A script's leftovers (background jobs) go with it.
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');

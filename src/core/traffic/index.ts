@@ -18,6 +18,7 @@
 //   const reader = new TrafficReader(session);
 //   setInterval(async () => render(await reader.read([app.guid], Date.now() - 120_000)), 1000);
 import type { CcApiError } from '../cc/client';
+import type { CcAuditEvent } from '../cc/requests/misc';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import {
@@ -215,27 +216,16 @@ export class TrafficReader {
   private async loadNames(guids: string[]): Promise<void> {
     const missing = guids.filter((g) => !this.names.has(g));
     if (!missing.length) return;
-    const apps = await this.session.cc.list<{ guid: string; name: string }>('/v3/apps', { guids: missing }).catch(() => []);
+    const apps = await this.session.cc.apps.list({ guids: missing }).catch(() => []);
     for (const a of apps) this.names.set(a.guid, a.name);
   }
 
   /** Route moves from CC audit events, where the target keeps them (best effort: [] otherwise). */
   private async auditMarkers(guids: string[], fromMs: number): Promise<RouteMarker[]> {
     if (!this.auditEvents) return [];
-    interface AuditEvent {
-      type: string;
-      created_at: string;
-      target: { guid: string; name: string };
-      data?: { route_guid?: string; request?: { route_guid?: string } };
-    }
-    let events: AuditEvent[];
+    let events: CcAuditEvent[];
     try {
-      events = await this.session.cc.list<AuditEvent>('/v3/audit_events', {
-        types: ['audit.app.map-route', 'audit.app.unmap-route'],
-        target_guids: guids,
-        'created_ats[gte]': new Date(fromMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        order_by: 'created_at',
-      });
+      events = await this.session.cc.auditEvents.list({ types: ['audit.app.map-route', 'audit.app.unmap-route'], targetGuids: guids, since: new Date(fromMs) });
     } catch (err) {
       if ((err as CcApiError).status === 404) this.auditEvents = false; // not kept here: do not ask again
       return [];
@@ -256,7 +246,7 @@ export class TrafficReader {
     if (!guid) return '';
     let url = this.routeUrls.get(guid);
     if (url === undefined) {
-      url = (await this.session.cc.get<{ url: string }>(`/v3/routes/${guid}`).catch(() => undefined))?.url ?? guid;
+      url = (await this.session.cc.routes.get(guid).catch(() => undefined))?.url ?? guid;
       this.routeUrls.set(guid, url);
     }
     return url;

@@ -74,7 +74,7 @@ export async function pickAppDir(ctx: Ctx, title = 'CF: Push'): Promise<string |
 
 /** A quick pick of the apps in a session's space. */
 export async function pickApp(ctx: Ctx, session: Session, title: string, exclude: string[] = []): Promise<string | undefined> {
-  const apps = (await session.cc.listApps(session.space.guid)).filter((a) => !exclude.includes(a.name));
+  const apps = (await session.cc.apps.inSpace(session.space.guid)).filter((a) => !exclude.includes(a.name));
   if (!apps.length) {
     void vscode.window.showWarningMessage(`No${exclude.length ? ' other' : ''} app in ${session.org.name}/${session.space.name}.`);
     return undefined;

@@ -44,7 +44,6 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
     // Spinner on the apps in the tree while they are pushed.
     const done = ctx.tree.markBusy(names, 'pushing');
     let session: Session | undefined = args.session;
-    let existed: Set<string> | undefined;
     try {
       const pushed = await withTask(ctx, {
         title: `Pushing ${label}`,
@@ -52,7 +51,6 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
         run: async (reporter, s) => {
           signal = s;
           session ??= await commandSession(ctx, reporter);
-          existed = new Set((await session.cc.listApps(session.space.guid)).map((a) => a.name));
           let strategy = args.strategy ?? ctx.config.pushStrategy;
           if (!session.target.local && args.confirm !== false && ctx.config.confirmRemotePush) {
             reporter.step('Previewing what the push changes');
@@ -90,7 +88,9 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
     } catch (err) {
       done();
       if (isAbort(err, signal)) {
-        const removed = session && existed ? await removeCreated(ctx, session, names, existed) : [];
+        // The core took back what this push had created (PushCancelledError says what).
+        const removed = (err as { removed?: string[] }).removed ?? [];
+        if (err instanceof core().CfPushError && err.hint) ctx.output.line(`⚠ ${err.message} ${err.hint}`);
         ctx.output.line(`⚠ Push of ${label} cancelled${removed.length ? `; removed ${removed.join(', ')}, which this push had created` : '; apps keep the version they had before'}`);
         ctx.refresh();
         void vscode.window.showInformationMessage(`Push of ${label} cancelled. ${removed.length ? `Removed ${removed.join(', ')} (created by this push).` : 'Nothing was changed.'}`);
@@ -145,27 +145,6 @@ async function confirmPush(ctx: Ctx, session: Session, preview: PushPreview, str
   const buttons = strategy === 'blue-green' && canBlueGreen ? [blueGreen, standard] : canBlueGreen ? [standard, blueGreen] : [standard];
   const answer = await ctx.ui.confirm(`Push ${preview.apps.map((a) => a.name).join(', ')} to ${where}?`, detail, ...buttons);
   return answer === blueGreen ? 'blue-green' : answer === standard ? (strategy === 'blue-green' ? 'standard' : strategy) : undefined;
-}
-
-/** After a cancel: delete apps (and their now-unused routes) that did not exist before this push. */
-async function removeCreated(ctx: Ctx, session: Session, names: string[], existed: Set<string>): Promise<string[]> {
-  const removed: string[] = [];
-  const quiet = { step: (m: string) => ctx.output.line(`▸ ${m}`), log() {}, warn() {} };
-  for (const name of names.filter((n) => !existed.has(n))) {
-    try {
-      const app = await session.cc.findApp(session.space.guid, name);
-      if (!app) continue;
-      const routes = await session.cc.listRoutes({ appGuids: [app.guid] });
-      await core().deleteApp(session, name, quiet);
-      for (const r of routes) {
-        if (r.destinations.every((d) => d.app.guid === app.guid)) await session.cc.delete(`/v3/routes/${r.guid}`).catch(() => undefined);
-      }
-      removed.push(name);
-    } catch (err) {
-      ctx.output.line(`⚠ Could not remove ${name} after the cancel: ${core().formatError(err)}`);
-    }
-  }
-  return removed;
 }
 
 function announce(ctx: Ctx, pushed: PushedApp[], quiet: boolean, session: Session): void {

@@ -16,7 +16,7 @@ export function openRoute(ctx: Ctx): Cmd {
     let url: string | undefined;
     if (arg instanceof RouteNode || arg instanceof SpaceRouteNode) url = arg.browserUrl;
     else if (arg instanceof AppNode) {
-      const routes = await arg.session.cc.listRoutes({ appGuids: [arg.app.guid] });
+      const routes = await arg.session.cc.routes.list({ appGuids: [arg.app.guid] });
       url = routes[0] && arg.session.routeUrl(routes[0].url);
     } else if (typeof arg === 'string') url = arg;
     if (!url) {
@@ -31,7 +31,7 @@ export function openRoute(ctx: Ctx): Cmd {
 
 /** "host.domain/path" → spec, using the target's domains to split host from domain. */
 export async function parseRoute(session: Session, text: string): Promise<RouteSpec> {
-  const domains = (await session.cc.listDomains()).map((d) => d.name).sort((a, b) => b.length - a.length);
+  const domains = (await session.cc.domains.list()).map((d) => d.name).sort((a, b) => b.length - a.length);
   const slash = text.indexOf('/');
   const hostPart = slash < 0 ? text : text.slice(0, slash);
   const path = slash < 0 ? undefined : text.slice(slash);
@@ -57,7 +57,7 @@ export function mapRoute(ctx: Ctx): Cmd {
     let text = typeof routeText === 'string' ? routeText : undefined;
     try {
       if (!text) {
-        const domains = await app.session.cc.listDomains();
+        const domains = await app.session.cc.domains.list();
         const first = domains.find((d) => !d.internal)?.name ?? 'example.com';
         text = await ctx.ui.input({ title: `CF: Map Route to ${app.name}`, prompt: 'host.domain[/path]', value: `${app.name}-2.${first}` });
         if (!text) return undefined;
@@ -82,7 +82,7 @@ export function unmapRoute(ctx: Ctx): Cmd {
     const { route, session } = clicked;
     const app = clicked.app.name;
     try {
-      const domain = await session.cc.get<{ name: string }>(`/v3/domains/${route.relationships.domain.data?.guid}`);
+      const domain = await session.cc.domains.get(route.relationships.domain.data?.guid ?? '');
       const spec: RouteSpec = { domain: domain.name, hostname: route.host || undefined, path: route.path || undefined };
       const out = await withTask(ctx, { title: `Unmapping ${route.url} from ${app}`, run: (r) => core().unmapRoute(session, app, spec, r) });
       ctx.refresh();

@@ -62,10 +62,10 @@ export function selectTarget(ctx: Ctx): Cmd {
       // Org and space: only when the target answers and there is a choice.
       const session = await ctx.session({ target: chosen }).catch(() => undefined);
       if (session) {
-        const orgs = await session.cc.listOrgs();
+        const orgs = await session.cc.organizations.list();
         const org = typeof orgArg === 'string' ? orgs.find((o) => o.name === orgArg) : orgs.length > 1 ? await pickNamed(ctx, orgs, 'Organization', session.org.name) : orgs[0];
         if (org) {
-          const spaces = await session.cc.listSpaces(org.guid);
+          const spaces = await session.cc.spaces.inOrg(org.guid);
           const space = typeof spaceArg === 'string' ? spaces.find((s) => s.name === spaceArg) : spaces.length > 1 ? await pickNamed(ctx, spaces, 'Space', session.space.name) : spaces[0];
           if (space && (org.name !== session.org.name || space.name !== session.space.name)) {
             await core().setTarget({ name: chosen, org: org.name, space: space.name });

@@ -28,7 +28,7 @@ export function showTraffic(ctx: Ctx): Cmd {
     try {
       const name = typeof arg === 'string' ? arg : await pickApp(ctx, session, 'CF: Show Traffic of…');
       if (!name) return undefined;
-      const app = await session.cc.findApp(session.space.guid, name);
+      const app = await session.cc.apps.find(session.space.guid, name);
       if (!app) {
         void vscode.window.showWarningMessage(`No app ${name} in ${session.org.name}/${session.space.name}.`);
         return undefined;

@@ -83,10 +83,10 @@ export class TargetValues {
     }
     const where = `on ${s.target.name}`;
     const [bps, stacks, domains, services] = await Promise.all([
-      s.target.local ? Promise.resolve([]) : s.cc.list<{ name: string; stack?: string | null }>('/v3/buildpacks').catch(() => []),
-      s.cc.list<{ name: string; description?: string }>('/v3/stacks').catch(() => []),
-      s.cc.listDomains().catch(() => []),
-      s.cc.list<{ name: string; type?: string }>('/v3/service_instances', { space_guids: s.space.guid }).catch(() => []),
+      s.target.local ? Promise.resolve([]) : s.cc.catalog.buildpacks().catch(() => []),
+      s.cc.catalog.stacks().catch(() => []),
+      s.cc.domains.list().catch(() => []),
+      s.cc.serviceInstances.inSpace(s.space.guid).catch(() => []),
     ]);
     for (const b of bps) live.buildpacks.push({ label: b.name, detail: `${where}${b.stack ? ` (${b.stack})` : ''}`, kind: vscode.CompletionItemKind.Module });
     if (stacks.length) live.stacks = stacks.map((x) => ({ label: x.name, detail: x.description ?? where }));

@@ -12,7 +12,7 @@
 // Every drop ends in a notification with Undo, which restores the mapping as
 // it was before the drop (again mapping before unmapping).
 import * as vscode from 'vscode';
-import type { CcApp, CcRoute } from '../../core/cc/types';
+import type { RoutePlan as CorePlan } from '../../core/actors/route-plan';
 import type { Session } from '../../core/session';
 import type { Ctx } from '../ctx';
 import { reportError } from '../errors';
@@ -23,31 +23,8 @@ import { AppNode, Node, RouteNode, SpaceRouteNode } from './nodes';
 /** The tree's own mime type (VS Code's convention: application/vnd.code.tree.<view id, lower case>). */
 export const TREE_MIME = 'application/vnd.code.tree.cfpush.targets';
 
-export interface AppRef {
-  guid: string;
-  name: string;
-}
-
-/** One route's destinations before and after. */
-export interface RouteChange {
-  route: CcRoute;
-  add: AppRef[];
-  remove: AppRef[];
-}
-
-export type DropKind = 'move' | 'add' | 'swap';
-
-export interface RoutePlan {
-  kind: DropKind;
-  session: Session;
-  /** "Move hello.localhost from blue to green" */
-  title: string;
-  /** What will change, one line per route mapping. */
-  lines: string[];
-  changes: RouteChange[];
-  /** The apps whose traffic this moves (the traffic view follows them). */
-  apps: AppRef[];
-}
+/** A route plan bound to the space it acts in. */
+export type RoutePlan = CorePlan & { session: Session };
 
 /** A finished drop, with its way back (tests call undo(); the notification's Undo does the same). */
 export interface DropResult {
@@ -56,29 +33,7 @@ export interface DropResult {
   undo(): Promise<boolean>;
 }
 
-const ref = (a: CcApp | AppRef): AppRef => ({ guid: a.guid, name: a.name });
 const sameSpace = (a: Session, b: Session) => a.target.name === b.target.name && a.space.guid === b.space.guid;
-
-/** The plan's inverse: what was added is removed, what was removed is added (adds still run first). */
-export function inverse(plan: RoutePlan): RoutePlan {
-  return {
-    ...plan,
-    title: `Undo: ${plan.title}`,
-    lines: plan.changes.flatMap((c) => [
-      ...c.remove.map((a) => `map ${c.route.url} → ${a.name} again`),
-      ...c.add.map((a) => `unmap ${c.route.url} from ${a.name}`),
-    ]),
-    changes: plan.changes.map((c) => ({ route: c.route, add: c.remove, remove: c.add })),
-  };
-}
-
-/** The lines a confirmation shows: maps first, then unmaps (the order they run in). */
-function describe(changes: RouteChange[]): string[] {
-  return [
-    ...changes.flatMap((c) => c.add.map((a) => `map ${c.route.url} → ${a.name}`)),
-    ...changes.flatMap((c) => c.remove.map((a) => `unmap ${c.route.url} from ${a.name}`)),
-  ];
-}
 
 export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> {
   readonly dragMimeTypes = ['text/uri-list'];
@@ -128,7 +83,7 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
         plan = await this.routePlan(routes, onto);
       }
       if (!plan) return undefined;
-      if (!plan.changes.some((c) => c.add.length || c.remove.length)) {
+      if (core().isEmpty(plan)) {
         void vscode.window.showInformationMessage(`Nothing to change: ${plan.title.replace(/^\w+ /, '')} already.`);
         return undefined;
       }
@@ -142,37 +97,12 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
   /** Routes dropped on an app: Move (map, then unmap from where they were) or Add (keep both). */
   private async routePlan(nodes: (RouteNode | SpaceRouteNode)[], onto: AppNode): Promise<RoutePlan | undefined> {
     const session = onto.session;
-    const names = new Map((await session.cc.listApps(session.space.guid)).map((a) => [a.guid, a.name]));
-    // Fresh destinations: the tree may be a few seconds old.
-    const routes = await Promise.all(nodes.map((n) => session.cc.get<CcRoute>(`/v3/routes/${n.route.guid}`)));
-    const from = (n: RouteNode | SpaceRouteNode, r: CcRoute): AppRef[] =>
-      n instanceof RouteNode
-        ? [ref(n.app.app)]
-        : r.destinations.map((d) => ({ guid: d.app.guid, name: names.get(d.app.guid) ?? d.app.guid }));
-    const target = ref(onto.app);
-    const changes = (kind: 'move' | 'add'): RouteChange[] =>
-      routes.map((r, i) => ({
-        route: r,
-        add: r.destinations.some((d) => d.app.guid === target.guid) ? [] : [target],
-        remove: kind === 'add' ? [] : from(nodes[i]!, r).filter((a) => a.guid !== target.guid && r.destinations.some((d) => d.app.guid === a.guid)),
-      }));
-    const move = changes('move');
-    const add = changes('add');
-    const what = routes.length === 1 ? routes[0]!.url : `${routes.length} routes`;
-    const sources = [...new Set(move.flatMap((c) => c.remove.map((a) => a.name)))];
-    const involved = (cs: RouteChange[]): AppRef[] => {
-      const m = new Map<string, AppRef>();
-      for (const c of cs) for (const a of [...c.remove, ...c.add]) m.set(a.guid, a);
-      return [...m.values()];
-    };
-    const movePlan: RoutePlan = {
-      kind: 'move', session, changes: move, lines: describe(move), apps: involved(move),
-      title: `Move ${what}${sources.length ? ` from ${sources.join(', ')}` : ''} to ${onto.name}`,
-    };
-    const addPlan: RoutePlan = {
-      kind: 'add', session, changes: add, lines: describe(add), apps: involved(move),
-      title: `Add ${what} to ${onto.name}${sources.length ? ` (keep it on ${sources.join(', ')})` : ''}`,
-    };
+    const drops = nodes.map((n) => ({ routeGuid: n.route.guid, from: n instanceof RouteNode ? { guid: n.app.app.guid, name: n.app.app.name } : undefined }));
+    const planned = await core().planRouteMoves(session, drops, onto.app);
+    const movePlan: RoutePlan = { ...planned.move, session };
+    const addPlan: RoutePlan = { ...planned.add, session };
+    const sources = planned.sources;
+    const what = nodes.length === 1 ? planned.move.changes[0]!.route.url : `${nodes.length} routes`;
     // Nothing to unmap (an orphan route, or one already on the target): Move and Add are the same.
     if (!sources.length) return this.confirmed(addPlan);
     const where = `${session.target.name} (${session.org.name}/${session.space.name})`;
@@ -195,19 +125,7 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
 
   /** App onto app: exchange their route sets (routes both have stay). */
   private async swapPlan(a: AppNode, b: AppNode): Promise<RoutePlan | undefined> {
-    const session = b.session;
-    const [routesA, routesB] = await Promise.all([
-      session.cc.listRoutes({ appGuids: [a.app.guid] }),
-      session.cc.listRoutes({ appGuids: [b.app.guid] }),
-    ]);
-    const onlyA = routesA.filter((x) => !routesB.some((y) => y.guid === x.guid));
-    const onlyB = routesB.filter((x) => !routesA.some((y) => y.guid === x.guid));
-    const [ra, rb] = [ref(a.app), ref(b.app)];
-    const changes: RouteChange[] = [
-      ...onlyA.map((route) => ({ route, add: [rb], remove: [ra] })),
-      ...onlyB.map((route) => ({ route, add: [ra], remove: [rb] })),
-    ];
-    const plan: RoutePlan = { kind: 'swap', session, changes, lines: describe(changes), apps: [ra, rb], title: `Swap routes of ${a.name} and ${b.name}` };
+    const plan: RoutePlan = { ...(await core().planSwap(b.session, a.app, b.app)), session: b.session };
     return this.confirmed(plan, 'Swap Routes');
   }
 
@@ -241,7 +159,7 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
       plan,
       message,
       undo: async () => {
-        const back = inverse(plan);
+        const back: RoutePlan = { ...core().inverse(plan), session: plan.session };
         try {
           await apply(this.ctx, back);
           this.ctx.refresh();
@@ -266,24 +184,6 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
 
 /** Maps every added destination, then unmaps every removed one, under a progress notification. */
 async function apply(ctx: Ctx, plan: RoutePlan): Promise<void> {
-  const { addDestination, removeDestination } = core();
-  const asApp = (a: AppRef) => a as unknown as CcApp;
-  await withTask(ctx, {
-    title: plan.title,
-    run: async (reporter) => {
-      for (const c of plan.changes) {
-        for (const a of c.add) {
-          reporter.step(`Mapping ${c.route.url} to ${a.name}`);
-          await addDestination(plan.session, c.route, asApp(a));
-        }
-      }
-      for (const c of plan.changes) {
-        for (const a of c.remove) {
-          reporter.step(`Unmapping ${c.route.url} from ${a.name}`);
-          await removeDestination(plan.session, c.route, asApp(a));
-        }
-      }
-    },
-  });
+  await withTask(ctx, { title: plan.title, run: (reporter) => core().applyRoutePlan(plan.session, plan, reporter) });
   ctx.traffic.mark(plan.session, plan.title, plan.apps.map((a) => a.name));
 }

@@ -3,7 +3,8 @@
 // a Session scoped to their org/space so commands act on them directly.
 // contextValue = kind + dot-separated facts; package.json menus match on them.
 import * as vscode from 'vscode';
-import type { CcApp, CcDroplet, CcInstanceStats, CcOrg, CcProcess, CcRoute, CcSpace } from '../../core/cc/types';
+import type { AppSummary } from '../../core/actors/app-summary';
+import type { CcApp, CcDeployment, CcDroplet, CcOrg, CcRoute, CcSpace } from '../../core/cc/types';
 import type { Named, Session, TargetConfig } from '../../core/session';
 import { core } from '../lazy';
 import { type Catalog, localPathVersion, outdatedReasons } from './outdated';
@@ -66,7 +67,7 @@ export class TargetNode extends Node {
   override async children(): Promise<Node[]> {
     try {
       const session = await this.host.session({ target: this.target.name });
-      const orgs = await session.cc.listOrgs();
+      const orgs = await session.cc.organizations.list();
       return orgs.map((o) => new OrgNode(this, session, o));
     } catch (err) {
       return [MessageNode.fromError(this, err, this.target.name)];
@@ -88,7 +89,7 @@ export class OrgNode extends Node {
   }
   override async children(): Promise<Node[]> {
     try {
-      const spaces = await this.session.cc.listSpaces(this.org.guid);
+      const spaces = await this.session.cc.spaces.inOrg(this.org.guid);
       const orgSession = scoped(this.session, { guid: this.org.guid, name: this.org.name });
       return spaces.map((s) => new SpaceNode(this, scoped(orgSession, orgSession.org, s), s, s.guid === this.session.space.guid));
     } catch (err) {
@@ -114,15 +115,14 @@ export class SpaceNode extends Node {
   }
   override async children(): Promise<Node[]> {
     try {
-      const apps = await this.session.cc.listApps(this.space.guid);
-      const catalog = await this.host.catalog(this.session).catch((): Catalog => ({ versions: new Map() }));
-      const [details, deployments] = await Promise.all([
-        Promise.all(apps.map((a) => AppDetails.load(this.session, a, catalog))),
-        activeDeployments(this.session, apps.map((a) => a.guid)),
+      const [summaries, catalog] = await Promise.all([
+        core().appSummaries(this.session, { droplets: true }),
+        this.host.catalog(this.session).catch((): Catalog => ({ versions: new Map() })),
       ]);
+      const apps = summaries.map((x) => x.app);
       const names = new Set(apps.map((a) => a.name));
       const previous = core().previousName;
-      const nodes: Node[] = apps.map((a, i) => new AppNode(this, this.session, a, details[i]!, names.has(previous(a.name)), deployments.get(a.guid)));
+      const nodes: Node[] = summaries.map((x) => new AppNode(this, this.session, x.app, new AppDetails(x, catalog, this.session), names.has(previous(x.app.name))));
       const before = this.outdated.length;
       this.outdated = nodes.filter((n): n is AppNode => n instanceof AppNode && n.details.outdated.length > 0);
       if (before !== this.outdated.length) this.redraw?.(this);
@@ -137,54 +137,27 @@ export class SpaceNode extends Node {
   redraw?: (n: Node) => void;
 }
 
-/** A CC deployment still in progress (rolling, or a canary that may be PAUSED). */
-export interface ActiveDeployment {
-  guid: string;
-  strategy?: string;
-  status: { reason: string; canary?: { steps: { current: number; total: number } } };
-  relationships: { app: { data: { guid: string } } };
-}
-
-/** The space's ACTIVE deployments by app guid, in one request. */
-async function activeDeployments(session: Session, appGuids: string[]): Promise<Map<string, ActiveDeployment>> {
-  if (!appGuids.length) return new Map();
-  const res = await session.cc
-    .get<{ resources: ActiveDeployment[] }>(`/v3/deployments?app_guids=${appGuids.join(',')}&status_values=ACTIVE&per_page=5000`)
-    .catch(() => ({ resources: [] as ActiveDeployment[] }));
-  return new Map(res.resources.map((d) => [d.relationships.app.data.guid, d]));
-}
-
-/** What an app item shows, read in one go when its space expands. */
+/** What an app item shows, from its summary (read in one go when its space expands). */
 export class AppDetails {
-  constructor(
-    readonly processes: { process: CcProcess; stats: CcInstanceStats[] }[],
-    readonly droplet: CcDroplet | undefined,
-    readonly outdated: string[],
-  ) {}
+  readonly outdated: string[];
+  readonly processes: AppSummary['processes'];
+  readonly droplet: CcDroplet | undefined;
+  readonly deployment: CcDeployment | undefined;
+  readonly running: number;
+  readonly desired: number;
+  readonly crashed: number;
+  readonly builtWith: string | undefined;
 
-  static async load(session: Session, app: CcApp, catalog: Catalog): Promise<AppDetails> {
-    const [processes, droplet] = await Promise.all([
-      session.cc.appProcessStats(app.guid).catch(() => []),
-      session.cc.get<CcDroplet>(`/v3/apps/${app.guid}/droplets/current`).catch(() => undefined),
-    ]);
-    const outdated = app.lifecycle?.type === 'docker' ? [] : outdatedReasons(droplet, catalog, session.target.local ? localPathVersion : undefined);
-    return new AppDetails(processes, droplet, outdated);
-  }
-
-  get running(): number {
-    return this.processes.reduce((n, p) => n + p.stats.filter((s) => s.state === 'RUNNING').length, 0);
-  }
-  get desired(): number {
-    return this.processes.reduce((n, p) => n + p.process.instances, 0);
-  }
-  get crashed(): number {
-    return this.processes.reduce((n, p) => n + p.stats.filter((s) => s.state === 'CRASHED').length, 0);
-  }
-  /** "nodejs 1.0.0" (buildpack apps) or the image (docker). */
-  get builtWith(): string | undefined {
-    if (this.droplet?.image) return this.droplet.image;
-    const bps = this.droplet?.buildpacks?.map((b) => `${b.buildpack_name ?? b.name}${b.version ? ` ${b.version}` : ''}`);
-    return bps?.length ? bps.join(', ') : undefined;
+  constructor(summary: AppSummary, catalog: Catalog, session: Session) {
+    this.processes = summary.processes;
+    this.droplet = summary.droplet;
+    this.deployment = summary.deployment;
+    const totals = core().instanceTotals(summary);
+    this.running = totals.running;
+    this.desired = totals.desired;
+    this.crashed = totals.crashed;
+    this.builtWith = core().builtWith(summary.droplet);
+    this.outdated = summary.app.lifecycle?.type === 'docker' ? [] : outdatedReasons(summary.droplet, catalog, session.target.local ? localPathVersion : undefined);
   }
 }
 
@@ -205,9 +178,11 @@ export class AppNode extends Node {
     readonly app: CcApp,
     readonly details: AppDetails,
     readonly hasPrevious = false,
-    readonly deployment?: ActiveDeployment,
   ) {
     super(parent);
+  }
+  get deployment(): CcDeployment | undefined {
+    return this.details.deployment;
   }
   get name(): string {
     return this.app.name;
@@ -217,11 +192,7 @@ export class AppNode extends Node {
   }
   /** "canary paused 1/2", "deploying" or nothing. */
   get deploymentText(): string | undefined {
-    const dep = this.deployment;
-    if (!dep) return undefined;
-    const steps = dep.status.canary?.steps;
-    if (dep.status.reason === 'PAUSED') return `canary paused${steps ? ` ${steps.current}/${steps.total}` : ''}`;
-    return dep.status.reason.toLowerCase();
+    return core().deploymentText(this.deployment);
   }
   treeItem(): vscode.TreeItem {
     const d = this.details;
@@ -272,7 +243,7 @@ export class AppNode extends Node {
   }
   override async children(): Promise<Node[]> {
     try {
-      const routes = await this.session.cc.listRoutes({ appGuids: [this.app.guid] });
+      const routes = await this.session.cc.routes.list({ appGuids: [this.app.guid] });
       if (routes.length === 0) return [new MessageNode(this, 'No routes', 'This app has no mapped routes. Map one from the app\'s menu.', 'info')];
       return routes.map((r) => new RouteNode(this, this.session, r));
     } catch (err) {
@@ -323,8 +294,8 @@ export class RoutesFolderNode extends Node {
   override async children(): Promise<Node[]> {
     try {
       const [routes, apps] = await Promise.all([
-        this.session.cc.listRoutes({ spaceGuids: [this.session.space.guid] }),
-        this.session.cc.listApps(this.session.space.guid),
+        this.session.cc.routes.list({ spaceGuids: [this.session.space.guid] }),
+        this.session.cc.apps.inSpace(this.session.space.guid),
       ]);
       if (!routes.length) return [new MessageNode(this, 'No routes in this space', 'Pushing an app maps its default route.', 'info')];
       const names = new Map(apps.map((a) => [a.guid, a.name]));
@@ -388,11 +359,11 @@ export class MessageNode extends Node {
   static fromError(parent: Node | undefined, err: unknown, target?: string): MessageNode {
     const c = core();
     const code = err instanceof c.CfPushError ? err.code : undefined;
-    if (code === 'foundation_not_running') {
+    if (code === 'FoundationNotRunning') {
       return new MessageNode(parent, 'Local foundation is not running', 'Click to start it.', 'info',
         { command: 'cfpush.startFoundation', title: 'Start Local Foundation' }, code);
     }
-    if (code === 'login_required' || (err as { status?: number })?.status === 401) {
+    if (code === 'LoginRequired' || (err as { status?: number })?.status === 401) {
       return new MessageNode(parent, 'Signed out — click to log in', c.formatError(err), 'info',
         { command: 'cfpush.login', title: 'Log In', arguments: [target] }, code);
     }

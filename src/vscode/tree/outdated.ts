@@ -45,7 +45,7 @@ export function outdatedReasons(droplet: Pick<CcDroplet, 'buildpacks' | 'stack'>
   return reasons;
 }
 
-/** The local foundation's built-ins, or a remote target's `GET /v3/buildpacks` (+ `/v3/stacks`). */
+/** The local foundation's built-ins, or a remote target's buildpacks (and stacks). */
 export async function loadCatalog(session: Session): Promise<Catalog> {
   const versions = new Map<string, string>();
   if (session.target.local) {
@@ -56,7 +56,7 @@ export async function loadCatalog(session: Session): Promise<Catalog> {
     return { versions };
   }
   try {
-    const bps = await session.cc.list<{ name: string; filename?: string | null; version?: string | null; stack?: string | null }>('/v3/buildpacks');
+    const bps = await session.cc.catalog.buildpacks();
     for (const bp of bps) {
       const v = bp.version ?? /v?(\d+(?:\.\d+)+)/.exec(bp.filename ?? '')?.[1];
       if (v && (!versions.has(bp.name) || compareVersions(v, versions.get(bp.name)!) > 0)) versions.set(bp.name, v);
@@ -66,7 +66,7 @@ export async function loadCatalog(session: Session): Promise<Catalog> {
   }
   let stacks: Set<string> | undefined;
   try {
-    stacks = new Set((await session.cc.list<{ name: string }>('/v3/stacks')).map((s) => s.name));
+    stacks = new Set((await session.cc.catalog.stacks()).map((s) => s.name));
   } catch {
     stacks = undefined;
   }
