@@ -4,7 +4,7 @@
 // only when safe, WebSocket upgrades tunnelled without a timeout.
 //
 // Performance: the proxy speaks HTTP/1.x on the sockets itself
-// (router-wire.ts) instead of node's http server + client. Each request is
+// (wire.ts) instead of node's http server + client. Each request is
 // still parsed, routed, rewritten and answered on its own (a fresh request id,
 // round-robin per request, per-request retries and errors); only the
 // IncomingMessage / ServerResponse / ClientRequest objects and stream piping
@@ -16,9 +16,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { Foundation } from './context';
-import { logError } from './log';
-import type { AccessRecord } from './logs';
+import type { Foundation } from '../context';
+import { logError } from '../log';
+import type { AccessRecord } from '../logs';
 import {
   bodyless,
   ChunkScanner,
@@ -29,9 +29,9 @@ import {
   type RequestHead,
   type ResponseHead,
   type RouterErrorSpec,
-} from './router-wire';
-import type { Endpoint } from './supervisor';
-import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from './traffic';
+} from './wire';
+import type { Endpoint } from '../supervisor';
+import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from '../traffic';
 
 /** A routable instance with its gorouter headers pre-rendered. */
 interface RouteEndpoint extends Endpoint {
