@@ -19,19 +19,10 @@ import { connect, type Socket } from 'node:net';
 import type { Foundation } from '../context';
 import { logError } from '../log';
 import type { AccessRecord } from '../logs';
-import {
-  bodyless,
-  ChunkScanner,
-  errorResponse,
-  MAX_HEAD,
-  parseRequestHead,
-  parseResponseHead,
-  type RequestHead,
-  type ResponseHead,
-  type RouterErrorSpec,
-} from './wire';
 import type { Endpoint } from '../supervisor';
 import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from '../traffic';
+import { BAD_PIN, BAD_REQUEST, EMPTY_HOST, endpointFailure, errorResponse, goError, TOO_LARGE, unknownInstance, unknownRoute, type RouterErrorSpec } from './errors';
+import { bodyless, ChunkScanner, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
 
 /** A routable instance with its gorouter headers pre-rendered. */
 interface RouteEndpoint extends Endpoint {
@@ -69,43 +60,7 @@ export interface RouterOptions {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-const EMPTY_HOST: RouterErrorSpec = { status: 400, message: 'Request had empty Host header', routerError: 'empty_host', cacheControl: 'public,max-age=2' };
-const BAD_PIN: RouterErrorSpec = {
-  status: 400,
-  message: 'Invalid X-CF-App-Instance Header',
-  routerError: 'invalid_cf_app_instance_header',
-  cacheControl: 'no-cache, no-store',
-};
 const PIN_RE = /^[\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12}:\d+$/;
-const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
-const TOO_LARGE = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
-
-function unknownRoute(host: string): RouterErrorSpec {
-  return { status: 404, message: `Requested route ('${host}') does not exist.`, routerError: 'unknown_route', cacheControl: 'no-cache, no-store' };
-}
-
-function endpointFailure(detail: string): RouterErrorSpec {
-  return { status: 502, message: 'Registered endpoint failed to handle the request.', routerError: `endpoint_failure (${detail})` };
-}
-
-/** Go's wording for the common backend errors, as gorouter puts them in X-Cf-Routererror. */
-function goError(err: NodeJS.ErrnoException | undefined, port: number, connected: boolean): string {
-  const addr = `127.0.0.1:${port}`;
-  switch (err?.code) {
-    case undefined:
-      return 'EOF';
-    case 'ECONNREFUSED':
-      return `dial tcp ${addr}: connect: connection refused`;
-    case 'ECONNRESET':
-      return connected ? `read tcp ${addr}: read: connection reset by peer` : `dial tcp ${addr}: connect: connection reset by peer`;
-    case 'EPIPE':
-      return `write tcp ${addr}: write: broken pipe`;
-    case 'ETIMEDOUT':
-      return `dial tcp ${addr}: i/o timeout`;
-    default:
-      return err!.code ?? err!.message;
-  }
-}
 
 /** gorouter's hostWithoutPort: everything before the first ':'. */
 function stripPort(host: string): string {
@@ -278,12 +233,7 @@ export class Router {
       const idx = Number(pin.slice(colon + 1));
       const endpoint = pool?.endpoints.find((e) => e.appGuid === guid && e.index === idx);
       if (!pool || !endpoint) {
-        return {
-          status: 400,
-          message: `Requested instance ('${pin.slice(colon + 1)}') with guid ('${guid}') does not exist for route ('${host}')`,
-          routerError: 'unknown_route',
-          cacheControl: 'no-cache, no-store',
-        };
+        return unknownInstance(pin.slice(colon + 1), guid, host);
       }
       return { pool, endpoint, pinned: true };
     }

@@ -1,8 +1,6 @@
 // HTTP/1.x wire helpers for the router's proxy: request / response head
 // parsing on latin1 strings (bytes pass through unchanged), a chunked-body
-// scanner that finds where a chunked message ends without decoding it, and
-// gorouter's plain-text error responses.
-import { STATUS_CODES } from 'node:http';
+// scanner that finds where a chunked message ends without decoding it.
 
 /** Heads larger than this are refused (gorouter / Go: 1 MB; node: 16 KB). */
 export const MAX_HEAD = 64 * 1024;
@@ -276,37 +274,4 @@ function hex(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
-}
-
-let dateSec = 0;
-let dateStr = '';
-/** The Date header value, computed once a second. */
-export function httpDate(): string {
-  const now = Date.now();
-  const s = Math.floor(now / 1000);
-  if (s !== dateSec) {
-    dateSec = s;
-    dateStr = new Date(now).toUTCString();
-  }
-  return dateStr;
-}
-
-export interface RouterErrorSpec {
-  status: number;
-  message: string;
-  routerError?: string;
-  cacheControl?: string;
-}
-
-/** gorouter's plain-text error (errorwriter): "<code> <StatusText>: <message>\n" plus its headers. */
-export function errorResponse(e: RouterErrorSpec, close: boolean): string {
-  // Strings here are latin1 views of the wire bytes (a Host header is quoted as sent).
-  const body = `${e.status} ${STATUS_CODES[e.status]}: ${e.message}\n`;
-  let h = `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\n`;
-  if (e.cacheControl) h += `Cache-Control: ${e.cacheControl}\r\n`;
-  h += `Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n`;
-  if (e.routerError) h += `X-Cf-Routererror: ${e.routerError}\r\n`;
-  h += `Date: ${httpDate()}\r\nContent-Length: ${body.length}\r\n`;
-  if (close) h += 'Connection: close\r\n';
-  return h + '\r\n' + body;
 }
