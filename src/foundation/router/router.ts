@@ -21,8 +21,9 @@ import { logError } from '../log';
 import type { AccessRecord } from '../logs';
 import type { Endpoint } from '../supervisor';
 import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from '../traffic';
+import { ChunkScanner } from './chunked';
 import { BAD_PIN, BAD_REQUEST, EMPTY_HOST, endpointFailure, errorResponse, goError, TOO_LARGE, unknownInstance, unknownRoute, type RouterErrorSpec } from './errors';
-import { bodyless, ChunkScanner, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
+import { bodyless, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
 
 /** A routable instance with its gorouter headers pre-rendered. */
 interface RouteEndpoint extends Endpoint {

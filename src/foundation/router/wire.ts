@@ -1,6 +1,6 @@
 // HTTP/1.x wire helpers for the router's proxy: request / response head
-// parsing on latin1 strings (bytes pass through unchanged), a chunked-body
-// scanner that finds where a chunked message ends without decoding it.
+// parsing on latin1 strings (bytes pass through unchanged). Chunked bodies are
+// delimited by chunked.ts.
 
 /** Heads larger than this are refused (gorouter / Go: 1 MB; node: 16 KB). */
 export const MAX_HEAD = 64 * 1024;
@@ -173,105 +173,4 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
 /** True when a response to `method` with `status` has no body whatever its headers say. */
 export function bodyless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-}
-
-const enum C {
-  Size,
-  Ext,
-  SizeLF,
-  Data,
-  DataCR,
-  DataLF,
-  Trailer,
-  TrailerLF,
-  Done,
-}
-
-/** Finds the end of a chunked body fed in pieces, without decoding it. */
-export class ChunkScanner {
-  private state = C.Size;
-  private size = 0;
-  private digits = 0;
-  private lineLen = 0;
-
-  /** Returns the index just past the body's end in `buf`, -1 if it goes on, or -2 if malformed. */
-  feed(buf: Buffer, start = 0): number {
-    let i = start;
-    const n = buf.length;
-    while (i < n) {
-      switch (this.state) {
-        case C.Size: {
-          const c = buf[i]!;
-          const h = hex(c);
-          if (h >= 0) {
-            if (++this.digits > 15) return -2;
-            this.size = this.size * 16 + h;
-          } else if (c === 13) {
-            if (this.digits === 0) return -2;
-            this.state = C.SizeLF;
-          } else if (c === 59 || c === 32 || c === 9) {
-            if (this.digits === 0) return -2;
-            this.state = C.Ext;
-          } else return -2;
-          i++;
-          break;
-        }
-        case C.Ext:
-          if (buf[i] === 13) this.state = C.SizeLF;
-          i++;
-          break;
-        case C.SizeLF:
-          if (buf[i] !== 10) return -2;
-          i++;
-          if (this.size === 0) {
-            this.state = C.Trailer;
-            this.lineLen = 0;
-          } else this.state = C.Data;
-          break;
-        case C.Data: {
-          const take = Math.min(this.size, n - i);
-          i += take;
-          this.size -= take;
-          if (this.size === 0) this.state = C.DataCR;
-          break;
-        }
-        case C.DataCR:
-          if (buf[i] !== 13) return -2;
-          this.state = C.DataLF;
-          i++;
-          break;
-        case C.DataLF:
-          if (buf[i] !== 10) return -2;
-          this.state = C.Size;
-          this.digits = 0;
-          i++;
-          break;
-        case C.Trailer:
-          if (buf[i] === 13) this.state = C.TrailerLF;
-          else this.lineLen++;
-          i++;
-          break;
-        case C.TrailerLF:
-          if (buf[i] !== 10) return -2;
-          i++;
-          if (this.lineLen === 0) {
-            this.state = C.Done;
-            return i;
-          }
-          this.lineLen = 0;
-          this.state = C.Trailer;
-          break;
-        case C.Done:
-          return i;
-      }
-    }
-    return -1;
-  }
-}
-
-function hex(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
 }
