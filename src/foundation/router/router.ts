@@ -23,6 +23,7 @@ import type { Endpoint } from '../supervisor';
 import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from '../traffic';
 import { ChunkScanner } from './chunked';
 import { BAD_PIN, BAD_REQUEST, EMPTY_HOST, endpointFailure, errorResponse, goError, TOO_LARGE, unknownInstance, unknownRoute, type RouterErrorSpec } from './errors';
+import { forwardHead, instanceHeaders, type Forwarded } from './headers';
 import { bodyless, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
 
 /** A routable instance with its gorouter headers pre-rendered. */
@@ -143,7 +144,7 @@ export class Router {
       for (const d of r.destinations) {
         if (!apps.includes(d.app_guid)) apps.push(d.app_guid);
         for (const e of supervisor.endpoints(d.app_guid, d.process_type)) {
-          const tail = `X-Cf-Applicationid: ${e.appGuid}\r\nX-Cf-Instanceindex: ${e.index}\r\nX-Cf-Instanceid: ${e.instanceGuid}\r\n\r\n`;
+          const tail = instanceHeaders(e);
           const counter = traffic.counter(e.appGuid, e.index);
           if (counter) live.add(counter.key);
           endpoints.push({ ...e, tail, counter });
@@ -566,7 +567,7 @@ const enum Res {
 }
 
 /** One request / response through the router. */
-class Exchange {
+class Exchange implements Forwarded {
   /** Request body bytes still to come: n, -1 (chunked, not ended yet) or 0. */
   reqLeft: number;
   private readonly reqScanner: ChunkScanner | null;
@@ -588,8 +589,8 @@ class Exchange {
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly requestId: string;
-  private readonly xff: string;
-  private proto = 'http';
+  xff!: string;
+  proto = 'http';
   readonly startMs = Date.now();
   private finished = false;
   /** The client left while this request shares a backend connection: read its response, drop it. */
@@ -609,46 +610,7 @@ class Exchange {
     this.batchable = this.reqLeft === 0 && !req.upgrade && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
     this.requestId = randomUUID();
     // The part of the backend head that does not depend on the instance.
-    const { names, lower, values, connTokens } = req;
-    let h = `${req.method} ${req.target} HTTP/1.${req.minor}\r\n`;
-    let xff = '';
-    let proto = false;
-    let start = false;
-    for (let i = 0; i < names.length; i++) {
-      const lk = lower[i]!;
-      switch (lk) {
-        case 'connection':
-        case 'keep-alive':
-        case 'proxy-connection':
-        case 'te':
-        case 'trailer':
-        case 'upgrade':
-        case 'x-vcap-request-id':
-        case 'x-cf-applicationid':
-        case 'x-cf-instanceindex':
-        case 'x-cf-instanceid':
-          continue;
-        case 'x-forwarded-for':
-          xff = xff ? `${xff}, ${values[i]}` : values[i]!;
-          continue;
-        case 'x-forwarded-proto':
-          proto = true;
-          this.proto = values[i]!;
-          break;
-        case 'x-request-start':
-          start = true;
-          break;
-      }
-      if (connTokens !== null && connTokens.includes(lk)) continue;
-      h += `${names[i]}: ${values[i]}\r\n`;
-    }
-    this.xff = xff ? `${xff}, ${c.ip}` : c.ip;
-    h += `X-Forwarded-For: ${this.xff}\r\n`;
-    if (!proto) h += 'X-Forwarded-Proto: http\r\n';
-    if (!start) h += `X-Request-Start: ${this.startMs}\r\n`;
-    h += `X-Vcap-Request-Id: ${this.requestId}\r\n`;
-    if (req.upgrade) h += `Connection: Upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
-    this.head = h;
+    this.head = forwardHead(req, c.ip, this.startMs, this.requestId, this);
     if (!req.upgrade) {
       c.r.inflight.add(this);
       c.r.armSweeper();
