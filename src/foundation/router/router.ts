@@ -24,6 +24,7 @@ import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters }
 import { ChunkScanner } from './chunked';
 import { BAD_PIN, BAD_REQUEST, EMPTY_HOST, endpointFailure, errorResponse, goError, TOO_LARGE, unknownInstance, unknownRoute, type RouterErrorSpec } from './errors';
 import { forwardHead, instanceHeaders, type Forwarded } from './headers';
+import { classifyClose, Failure, replayable } from './retry';
 import { bodyless, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
 
 /** A routable instance with its gorouter headers pre-rendered. */
@@ -61,7 +62,6 @@ export interface RouterOptions {
   pipeline?: number;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const PIN_RE = /^[\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12}:\d+$/;
 
 /** gorouter's hostWithoutPort: everything before the first ':'. */
@@ -617,11 +617,6 @@ class Exchange implements Forwarded {
     }
   }
 
-  private get idempotent(): boolean {
-    if (IDEMPOTENT.has(this.req.method)) return true;
-    return this.req.lower.includes('idempotency-key') || this.req.lower.includes('x-idempotency-key');
-  }
-
   get port(): number {
     return this.endpoint.port;
   }
@@ -641,7 +636,7 @@ class Exchange implements Forwarded {
     const r = this.c.r;
     if (this.batchable) return r.enqueue(this);
     // A request that must not be replayed only reuses recently active connections.
-    const idle = r.takeIdle(this.endpoint.port, this.idempotent && this.req.contentLength <= 0 && !this.req.chunked ? r.o.backendIdleMs : 1000);
+    const idle = r.takeIdle(this.endpoint.port, replayable(this.req) ? r.o.backendIdleMs : 1000);
     const bc = idle ?? new BackendConn(r, this.endpoint.port);
     bc.queue.push(this);
     this.bc = bc;
@@ -904,14 +899,10 @@ class Exchange implements Forwarded {
     const err = behind ? undefined : bc.err;
     const r = this.c.r;
     if (!this.wroteToClient && this.res === Res.Head) {
-      const gotNothing = this.resBuf === null;
-      // gorouter: dial errors are always retried (nothing was sent); an EOF / reset
-      // before any response only for idempotent requests without a body.
-      const dialError = !bc.connected;
-      const replayable = gotNothing && !this.bodySent && this.req.contentLength <= 0 && !this.req.chunked && this.idempotent;
-      if (dialError || (!behind && !bc.reused)) r.markFailed(this.endpoint);
-      if ((dialError || replayable) && this.attempts < r.o.maxAttempts) {
-        const next = this.retryTarget((bc.reused || behind) && !dialError);
+      const f = classifyClose(bc.connected, bc.reused, behind, this.resBuf === null && !this.bodySent, this.req);
+      if (f & Failure.MarkFailed) r.markFailed(this.endpoint);
+      if ((f & Failure.Retry) !== 0 && this.attempts < r.o.maxAttempts) {
+        const next = this.retryTarget((f & Failure.SameEndpoint) !== 0);
         if (next) {
           this.endpoint = next;
           this.bc = null;
