@@ -11,38 +11,20 @@
 // per request are gone, which is what made the router cost 3-4× a node app
 // per request (docs/benchmarks.md, "Router throughput").
 //
-// The table is rebuilt off the request path and swapped in one assignment: a
-// request routed before a swap finishes on the backend it was given.
+// The route table (rebuilt off the request path) is in route-table.ts.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Foundation } from '../context';
 import { logError } from '../log';
 import type { AccessRecord } from '../logs';
-import type { Endpoint } from '../supervisor';
-import { trafficOf, type InstanceCounter, type RouteView, type TrafficCounters } from '../traffic';
+import { trafficOf, type TrafficCounters } from '../traffic';
 import { ChunkScanner } from './chunked';
-import { BAD_PIN, BAD_REQUEST, EMPTY_HOST, endpointFailure, errorResponse, goError, TOO_LARGE, unknownInstance, unknownRoute, type RouterErrorSpec } from './errors';
-import { forwardHead, instanceHeaders, type Forwarded } from './headers';
+import { BAD_REQUEST, endpointFailure, errorResponse, goError, TOO_LARGE } from './errors';
+import { forwardHead, type Forwarded } from './headers';
+import { RouteTable, type Pool, type RouteEndpoint } from './route-table';
 import { classifyClose, Failure, replayable } from './retry';
 import { bodyless, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
-
-/** A routable instance with its gorouter headers pre-rendered. */
-interface RouteEndpoint extends Endpoint {
-  /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head. */
-  tail: string;
-  /** Traffic counters (issue 7): this instance's preallocated slot, null when counting is off. */
-  counter: InstanceCounter | null;
-}
-
-interface Pool {
-  host: string;
-  path: string;
-  endpoints: RouteEndpoint[];
-  next: number;
-}
-
-type Table = Map<string, Pool[]>;
 
 export interface RouterOptions {
   /** gorouter endpoint_timeout: time for a backend to start answering (not for upgrades). */
@@ -62,26 +44,15 @@ export interface RouterOptions {
   pipeline?: number;
 }
 
-const PIN_RE = /^[\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12}:\d+$/;
-
-/** gorouter's hostWithoutPort: everything before the first ':'. */
-function stripPort(host: string): string {
-  const i = host.indexOf(':');
-  return i < 0 ? host : host.slice(0, i);
-}
-
 function noop(): void {}
 
 export class Router {
-  private table: Table = new Map();
-  private pending = false;
   readonly server: Server;
   readonly o: Required<RouterOptions>;
   private readonly clients = new Set<ClientConn>();
   private readonly idle = new Map<number, BackendConn[]>();
   private idleCount = 0;
   readonly inflight = new Set<Exchange>();
-  private readonly failed = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   /** Bodiless requests routed during this event-loop turn, per backend port (see flush). */
   private outbox = new Map<number, Exchange[]>();
@@ -89,6 +60,8 @@ export class Router {
   private readonly flushNow = () => this.flush();
   /** Per-app / per-instance request counters and route-move markers (traffic.ts, issue 7). */
   readonly traffic: TrafficCounters;
+  /** Host + path → instances, round-robin, failed-endpoint marks. */
+  readonly routes: RouteTable;
 
   constructor(
     private readonly f: Foundation,
@@ -96,6 +69,7 @@ export class Router {
   ) {
     this.traffic = trafficOf(f);
     this.o = { endpointTimeoutMs: 60_000, failedCooldownMs: 30_000, maxAttempts: 3, keepAliveMs: 65_000, backendIdleMs: 4_000, pipeline: 8, ...opts };
+    this.routes = new RouteTable(f, this.traffic, this.o);
     // An http.Server so the foundation can listen / close it like the API
     // server, but every connection is served by ClientConn, not node's parser.
     const server = createServer();
@@ -114,134 +88,12 @@ export class Router {
 
   /** Coalesces bursts of route/instance changes into one rebuild. */
   rebuild(): void {
-    if (this.pending) return;
-    this.pending = true;
-    queueMicrotask(() => {
-      this.pending = false;
-      this.table = this.build();
-    });
+    this.routes.rebuild();
   }
 
   /** Rebuilds right now (tests and startup). */
   rebuildNow(): void {
-    this.table = this.build();
-  }
-
-  private build(): Table {
-    const { store, supervisor } = this.f;
-    const table: Table = new Map();
-    // Traffic (issue 7): each endpoint gets its counter slot here, off the request path;
-    // the routes' app sets feed the route-move markers.
-    const traffic = this.traffic;
-    const views: RouteView[] = [];
-    const live = new Set<string>();
-    for (const r of store.list('routes')) {
-      const domain = store.get('domains', r.domain_guid);
-      if (!domain) continue;
-      const host = (r.host ? `${r.host}.${domain.name}` : domain.name).toLowerCase();
-      const endpoints: RouteEndpoint[] = [];
-      const apps: string[] = [];
-      for (const d of r.destinations) {
-        if (!apps.includes(d.app_guid)) apps.push(d.app_guid);
-        for (const e of supervisor.endpoints(d.app_guid, d.process_type)) {
-          const tail = instanceHeaders(e);
-          const counter = traffic.counter(e.appGuid, e.index);
-          if (counter) live.add(counter.key);
-          endpoints.push({ ...e, tail, counter });
-        }
-      }
-      views.push({ guid: r.guid, host, url: host + r.path, apps });
-      const pools = table.get(host) ?? [];
-      pools.push({ host, path: r.path, endpoints, next: 0 });
-      table.set(host, pools);
-    }
-    traffic.tableBuilt(views, live);
-    for (const pools of table.values()) pools.sort((a, b) => b.path.length - a.path.length);
-    return table;
-  }
-
-  /** Longest context path first; a path matches whole segments (`/api` matches `/api`, `/api/x`, `/api?q`, not `/apix`). */
-  private lookup(host: string, target: string): Pool | undefined {
-    let pools = this.table.get(host);
-    if (!pools) {
-      const lower = host.toLowerCase();
-      if (lower === host || !(pools = this.table.get(lower))) return undefined;
-    }
-    for (const p of pools) {
-      const n = p.path.length;
-      if (n === 0) return p;
-      if (target.startsWith(p.path)) {
-        const c = target.charCodeAt(n);
-        if (Number.isNaN(c) || c === 47 /* / */ || c === 63 /* ? */) return p;
-      }
-    }
-    return undefined;
-  }
-
-  private isFailed(e: RouteEndpoint, now: number): boolean {
-    const until = this.failed.get(e.instanceGuid);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.failed.delete(e.instanceGuid);
-    return false;
-  }
-
-  /** Marks an endpoint ineligible for failedCooldownMs (gorouter: dial / reset failures). */
-  markFailed(e: RouteEndpoint): void {
-    this.failed.set(e.instanceGuid, Date.now() + this.o.failedCooldownMs);
-  }
-
-  /** Round-robin, skipping failed endpoints and `tried`; if all are failed their marks reset (gorouter). */
-  pick(pool: Pool, tried?: RouteEndpoint[]): RouteEndpoint | undefined {
-    const eps = pool.endpoints;
-    const n = eps.length;
-    if (n === 0) return undefined;
-    if (this.failed.size === 0 && !tried) {
-      const e = eps[pool.next % n]!;
-      pool.next = (pool.next + 1) % n;
-      return e;
-    }
-    const now = Date.now();
-    let fallback: RouteEndpoint | undefined;
-    for (let k = 0; k < n; k++) {
-      const i = (pool.next + k) % n;
-      const e = eps[i]!;
-      if (tried?.includes(e)) continue;
-      if (this.isFailed(e, now)) {
-        fallback ??= e;
-        continue;
-      }
-      pool.next = (i + 1) % n;
-      return e;
-    }
-    if (!fallback) return undefined;
-    for (const e of eps) this.failed.delete(e.instanceGuid);
-    pool.next = (eps.indexOf(fallback) + 1) % n;
-    return fallback;
-  }
-
-  /** Host + path (+ X-CF-APP-INSTANCE) → a pool and an endpoint, or gorouter's error. */
-  route(req: RequestHead, remoteIp: string): { pool: Pool; endpoint: RouteEndpoint; pinned: boolean } | RouterErrorSpec {
-    const host = req.host;
-    const bare = host && stripPort(host);
-    if (!bare || bare === remoteIp) return EMPTY_HOST;
-    let pin = '';
-    for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === 'x-cf-app-instance') pin = req.values[i]!;
-    if (pin && !PIN_RE.test(pin)) return BAD_PIN;
-    const pool = this.lookup(bare, req.target);
-    if (pin) {
-      const colon = pin.indexOf(':');
-      const guid = pin.slice(0, colon);
-      const idx = Number(pin.slice(colon + 1));
-      const endpoint = pool?.endpoints.find((e) => e.appGuid === guid && e.index === idx);
-      if (!pool || !endpoint) {
-        return unknownInstance(pin.slice(colon + 1), guid, host);
-      }
-      return { pool, endpoint, pinned: true };
-    }
-    const endpoint = pool && this.pick(pool);
-    if (!pool || !endpoint) return unknownRoute(host);
-    return { pool, endpoint, pinned: false };
+    this.routes.rebuildNow();
   }
 
   private accept(s: Socket): void {
@@ -450,7 +302,7 @@ class ClientConn {
       const rest = end + 4;
       this.buf = rest < buf.length ? buf.subarray(rest) : null;
       if (req === 'bad') return this.fatal(BAD_REQUEST);
-      const d = this.r.route(req, this.ip);
+      const d = this.r.routes.route(req, this.ip);
       if ('status' in d) {
         this.r.traffic.unrouted(req.host, d.status); // issue 7: answered by the router, no app reached
         // The request's body (if any) is not read: close rather than parse it as a request.
@@ -900,7 +752,7 @@ class Exchange implements Forwarded {
     const r = this.c.r;
     if (!this.wroteToClient && this.res === Res.Head) {
       const f = classifyClose(bc.connected, bc.reused, behind, this.resBuf === null && !this.bodySent, this.req);
-      if (f & Failure.MarkFailed) r.markFailed(this.endpoint);
+      if (f & Failure.MarkFailed) r.routes.markFailed(this.endpoint);
       if ((f & Failure.Retry) !== 0 && this.attempts < r.o.maxAttempts) {
         const next = this.retryTarget((f & Failure.SameEndpoint) !== 0);
         if (next) {
@@ -921,7 +773,7 @@ class Exchange implements Forwarded {
   private retryTarget(staleSocket: boolean): RouteEndpoint | undefined {
     if (this.pinned) return staleSocket ? this.endpoint : undefined;
     (this.tried ??= []).push(this.endpoint);
-    const next = this.c.r.pick(this.pool, this.tried);
+    const next = this.c.r.routes.pick(this.pool, this.tried);
     if (next) return next;
     return staleSocket ? this.endpoint : undefined;
   }
