@@ -4,6 +4,7 @@
 // (retry.ts) or the router's 502, and the access line at the end.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { logAccess } from './access-log';
 import { BackendConn } from './backend-conn';
 import { ChunkScanner } from './chunked';
 import type { ClientConn } from './client-conn';
@@ -38,10 +39,11 @@ export class Exchange implements Forwarded {
   private untilClose = false;
   private resClose = false;
   private wroteToClient = false;
-  private status = 0;
-  private bytesSent = 0;
-  private bytesReceived = 0;
-  private readonly requestId: string;
+  // This and the next six are what access-log.ts records.
+  status = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  readonly requestId: string;
   xff!: string;
   proto = 'http';
   readonly startMs = Date.now();
@@ -52,10 +54,10 @@ export class Exchange implements Forwarded {
   readonly batchable: boolean;
 
   constructor(
-    private readonly c: ClientConn,
-    private readonly req: RequestHead,
+    readonly c: ClientConn,
+    readonly req: RequestHead,
     private readonly pool: Pool,
-    private endpoint: RouteEndpoint,
+    public endpoint: RouteEndpoint,
     private readonly pinned: boolean,
   ) {
     this.reqLeft = req.chunked ? -1 : req.contentLength > 0 ? req.contentLength : 0;
@@ -276,7 +278,7 @@ export class Exchange implements Forwarded {
     }
     c.s.pipe(bc.s);
     bc.s.pipe(c.s);
-    this.log();
+    logAccess(this);
   }
 
   /** This response is complete: hand the connection on (next in the batch, the idle pool, or closed). */
@@ -294,44 +296,8 @@ export class Exchange implements Forwarded {
     if (this.resClose || this.untilClose || !reqDone || !bc.connected || bc.s.destroyed) bc.s.destroy();
     else if (bc.queue.length === 0) r.release(bc);
     if (wasOrphan) return;
-    this.log();
+    logAccess(this);
     this.c.done(this.untilClose || this.req.close || !reqDone);
-  }
-
-  private log(): void {
-    const req = this.req;
-    let ua = '';
-    let ref = '';
-    for (let i = 0; i < req.lower.length; i++) {
-      const k = req.lower[i];
-      if (k === 'user-agent') ua = req.values[i]!;
-      else if (k === 'referer') ref = req.values[i]!;
-    }
-    const e = this.endpoint;
-    const now = Date.now();
-    e.counter?.count(this.status, now); // issue 7: a few integer ops in the instance's preallocated slot
-    this.c.r.access({
-      appGuid: e.appGuid,
-      index: e.index,
-      host: req.host,
-      method: req.method,
-      path: req.target,
-      protocol: `HTTP/1.${req.minor}`,
-      status: this.status,
-      bytesReceived: this.bytesReceived,
-      bytesSent: this.bytesSent,
-      userAgent: ua,
-      referer: ref,
-      remoteAddr: this.c.ip,
-      backendAddr: `127.0.0.1:${e.port}`,
-      xForwardedFor: this.xff,
-      xForwardedProto: this.proto,
-      instanceId: e.instanceGuid,
-      routerError: this.status === 502 ? 'endpoint_failure' : undefined,
-      requestId: this.requestId,
-      startMs: this.startMs,
-      durationMs: now - this.startMs,
-    });
   }
 
   /**
@@ -393,7 +359,7 @@ export class Exchange implements Forwarded {
     this.status = 502;
     const close = this.req.close || this.reqLeft !== 0;
     this.c.s.write(errorResponse(endpointFailure(detail ?? goError(err, this.endpoint.port, connected)), close), 'latin1');
-    this.log();
+    logAccess(this);
     this.c.done(close);
   }
 
