@@ -11,7 +11,20 @@
 // per request are gone, which is what made the router cost 3-4× a node app
 // per request (docs/benchmarks.md, "Router throughput").
 //
-// The route table (rebuilt off the request path) is in route-table.ts.
+// One concern a file, as gorouter does it:
+//   router.ts       this file: the server and its client connections, backend
+//                   connections kept idle between requests or shared by the
+//                   requests of one event-loop turn (flush), the 1 s sweep
+//                   (idle connections, endpoint timeout)
+//   route-table.ts  host + path → pool of instances, round-robin, failed
+//                   endpoints, X-CF-APP-INSTANCE pinning
+//   client-conn.ts, backend-conn.ts, exchange.ts
+//                   the two sockets, and one request / response between them
+//   headers.ts      what the router changes in a request head
+//   retry.ts        which failures are retried, for which requests
+//   errors.ts       the router's own answers (400, 404, 431, 502)
+//   access-log.ts   RTR access lines and traffic counters
+//   wire.ts, chunked.ts  HTTP/1.x head parsing, chunked-body delimiting
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Foundation } from '../context';
@@ -40,6 +53,7 @@ export interface RouterOptions {
   pipeline?: number;
 }
 
+/** The router: owns the listening server, the route table and the connections. */
 export class Router {
   readonly server: Server;
   readonly o: Required<RouterOptions>;
