@@ -1,6 +1,8 @@
-// HTTP/1.x wire helpers for the router's proxy: request / response head
-// parsing on latin1 strings (bytes pass through unchanged). Chunked bodies are
-// delimited by chunked.ts.
+// HTTP/1.x heads as the router's proxy needs them: request and response heads
+// parsed from latin1 strings (bytes pass through unchanged), malformed or
+// ambiguous ones refused (request smuggling guards); a response head is
+// rewritten for the client in the same pass (hop-by-hop headers out). Chunked
+// bodies are delimited by chunked.ts.
 
 /** Heads larger than this are refused (gorouter / Go: 1 MB; node: 16 KB). */
 export const MAX_HEAD = 64 * 1024;
