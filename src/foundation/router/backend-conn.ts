@@ -1,0 +1,69 @@
+// The app side of the router: one keep-alive connection to an instance's port,
+// carrying the Exchanges written on it in order (more than one when Router.flush
+// pipelines a batch). Idle ones wait in Router's pool between requests.
+import { connect, type Socket } from 'node:net';
+import { logError } from '../log';
+import type { Exchange } from './exchange';
+import type { Router } from './router';
+
+/** A keep-alive connection to one backend port. */
+export class BackendConn {
+  /** Exchanges written on this connection, answered in order (more than one only for a coalesced batch). */
+  readonly queue: Exchange[] = [];
+  idleSince = 0;
+  connected = false;
+  /** Served a request before (a keep-alive socket the backend may have just closed). */
+  reused = false;
+  err: NodeJS.ErrnoException | undefined;
+  readonly s: Socket;
+
+  constructor(
+    readonly r: Router,
+    readonly port: number,
+  ) {
+    this.s = connect({ host: '127.0.0.1', port });
+    this.s.setNoDelay(true);
+    this.s.on('connect', () => {
+      this.connected = true;
+      this.writeHeads(this.queue);
+    });
+    this.s.on('data', (d: Buffer) => {
+      try {
+        this.onData(d);
+      } catch (err) {
+        logError(`router: backend port ${port}`, err);
+        this.s.destroy();
+      }
+    });
+    this.s.on('error', (err: NodeJS.ErrnoException) => {
+      this.err ??= err;
+    });
+    this.s.on('close', () => {
+      if (!this.queue.length) return this.r.dropIdle(this);
+      const q = this.queue.splice(0);
+      for (let i = 0; i < q.length; i++) q[i]!.backendGone(this, i > 0);
+    });
+  }
+
+  /** Heads of a batch go out in one write; a lone request's held body follows in the same writev. */
+  writeHeads(exs: Exchange[]): void {
+    if (exs.length === 1) return exs[0]!.writeTo(this.s);
+    let out = '';
+    for (const ex of exs) out += ex.wire();
+    this.s.write(out, 'latin1');
+  }
+
+  private onData(d: Buffer): void {
+    let from = 0;
+    while (from < d.length) {
+      const ex = this.queue[0];
+      if (!ex) {
+        // Bytes nobody asked for: never reuse this connection.
+        this.s.destroy();
+        return;
+      }
+      from = ex.consume(d, from);
+      if (this.s.destroyed) return;
+    }
+  }
+}
