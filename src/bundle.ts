@@ -2,6 +2,10 @@
 // required on first use (src/vscode/lazy.ts) so activation stays a few
 // milliseconds, and the `cfpush` commands that dist/cli.js runs (the local
 // foundation runs as `cfpush foundation start`). Nothing here may import 'vscode'.
+import type { Session } from './core/session';
+import { openSession as openSessionWith, type OpenSessionOptions } from './core/targets';
+import { localFoundation } from './foundation/access';
+
 export {
   push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
   scaleApp, restartApp, previewPush, pushBlueGreen, swapBack, continueDeployment, cancelDeployment,
@@ -12,7 +16,9 @@ export { previousName, nextName } from './core/push/bluegreen';
 export { TrafficReader } from './core/traffic';
 export { appUrls, findApp } from './core/push/steps';
 export { followLogs, formatLogLine, readLogs } from './core/push/logs';
-export { openSession, listTargets, setTarget, LOCAL } from './core/targets';
+export { listTargets, setTarget, LOCAL } from './core/targets';
+// The extension opens sessions with the local foundation reachable (core is told how, never imports it).
+export const openSession = (o: OpenSessionOptions = {}): Promise<Session> => openSessionWith({ local: localFoundation, ...o });
 export { CfPushError, formatError, isCancelled } from './core/errors';
 export { FileTokenStore } from './core/auth/store';
 export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliLogin } from './core/auth/login';

@@ -45,3 +45,11 @@ export function builtinBuildpacksDir(): string {
 export function cliEntry(): string {
   return join(packageRoot(), 'dist', 'cli.js');
 }
+
+/** The local foundation's ports when nothing else is said. */
+export const DEFAULT_LOCAL_PORTS = { api: 9022, router: 9080 } as const;
+
+/** CFPUSH_API_PORT / CFPUSH_ROUTER_PORT, else the defaults. */
+export function localPorts(env: NodeJS.ProcessEnv = process.env): { api: number; router: number } {
+  return { api: Number(env.CFPUSH_API_PORT) || DEFAULT_LOCAL_PORTS.api, router: Number(env.CFPUSH_ROUTER_PORT) || DEFAULT_LOCAL_PORTS.router };
+}

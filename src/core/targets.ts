@@ -11,9 +11,8 @@ import { passwordGrant } from './auth/uaa';
 import { CcClient } from './cc/client';
 import type { CcOrg, CcSpace } from './cc/types';
 import { CfPushError } from './errors';
-import { cfpushHome, cliEntry, defaultFoundationDir, ensurePrivateDir } from './paths';
+import { DEFAULT_LOCAL_PORTS, cfpushHome, defaultFoundationDir, ensurePrivateDir, localPorts } from './paths';
 import type { Session, TargetConfig } from './session';
-import { daemonStatus, startDaemon, unresponsiveError } from '../foundation/daemon';
 
 export const LOCAL = 'local';
 
@@ -41,7 +40,7 @@ async function writeConfig(cfg: ConfigFile): Promise<void> {
 }
 
 function localTarget(): TargetConfig {
-  const port = Number(process.env.CFPUSH_API_PORT) || 9022;
+  const port = localPorts().api;
   return { name: LOCAL, api: `http://127.0.0.1:${port}`, local: true, dataDir: defaultFoundationDir() };
 }
 
@@ -81,7 +80,17 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** How the local foundation is found and started: the caller's to give (core knows nothing of its internals). */
+export interface LocalFoundation {
+  status(dataDir: string): Promise<{ running: boolean; unresponsive?: boolean; apiUrl?: string; routerUrl?: string }>;
+  start(o: { dataDir: string; apiPort: number; routerPort: number }): Promise<void>;
+  /** The error for a foundation whose process lives but whose API is silent. */
+  unresponsiveError(status: { apiUrl?: string; pid?: number }): CfPushError;
+}
+
 export interface OpenSessionOptions {
+  /** Needed for the local target (the CLI and the extension pass src/foundation/access.ts). */
+  local?: LocalFoundation;
   target?: string;
   /** Start the local foundation if it is not running (the extension does; the CLI says how). */
   startLocal?: boolean;
@@ -106,18 +115,23 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
   let relogin: (() => Promise<{ accessToken: string; refreshToken?: string }>) | undefined;
 
   if (target.local) {
-    const dataDir = target.dataDir ?? defaultFoundationDir();
-    let status = await daemonStatus(dataDir);
-    if (!status.running && opts.startLocal) {
-      const routerPort = Number(process.env.CFPUSH_ROUTER_PORT) || 9080;
-      await startDaemon({ dataDir, apiPort: Number(new URL(target.api).port), routerPort, cliPath: cliEntry() });
-      status = await daemonStatus(dataDir);
+    const local = opts.local;
+    if (!local) {
+      throw new CfPushError('This program cannot reach the local foundation (no way to start or find it was given).', {
+        hint: 'Use `cfpush` or the extension for the local target, or target a remote Cloud Foundry.',
+      });
     }
-    if (status.unresponsive) throw unresponsiveError(status);
+    const dataDir = target.dataDir ?? defaultFoundationDir();
+    let status = await local.status(dataDir);
+    if (!status.running && opts.startLocal) {
+      await local.start({ dataDir, apiPort: Number(new URL(target.api).port), routerPort: localPorts().router });
+      status = await local.status(dataDir);
+    }
+    if (status.unresponsive) throw local.unresponsiveError(status);
     if (!status.running || !status.apiUrl) {
       throw new CfPushError('The local foundation is not running.', {
         code: 'FoundationNotRunning',
-        hint: 'Start it with `cfpush foundation start` (add `--api-port N --router-port M` if the default ports 9022/9080 are taken).',
+        hint: `Start it with \`cfpush foundation start\` (add \`--api-port N --router-port M\` if the default ports ${DEFAULT_LOCAL_PORTS.api}/${DEFAULT_LOCAL_PORTS.router} are taken).`,
       });
     }
     target.api = status.apiUrl;

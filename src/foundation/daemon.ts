@@ -7,7 +7,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statS
 import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { CfPushError } from '../core/errors';
-import { ensurePrivateDir } from '../core/paths';
+import { DEFAULT_LOCAL_PORTS, ensurePrivateDir } from '../core/paths';
 import { pidAlive } from './lock';
 import { logError } from './log';
 import { portFree, portInUse } from './ports';
@@ -15,8 +15,8 @@ import { FOUNDATION_JSON, startFoundation, unusableDataDir, type FoundationInfo,
 import { parseAppRuntime, type AppRuntime } from './stack-instances';
 import type { SupervisorOptions } from './supervisor';
 
-export const DEFAULT_API_PORT = 9022;
-export const DEFAULT_ROUTER_PORT = 9080;
+export const DEFAULT_API_PORT = DEFAULT_LOCAL_PORTS.api;
+export const DEFAULT_ROUTER_PORT = DEFAULT_LOCAL_PORTS.router;
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;

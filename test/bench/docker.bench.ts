@@ -13,6 +13,7 @@ import { connectEngine } from '../../src/core/docker/engine';
 import { httpGet } from '../../src/core/http-get';
 import { push } from '../../src/core/push';
 import { openSession } from '../../src/core/targets';
+import { localFoundation } from '../../src/foundation/access';
 import { cliEnv, repoRoot } from '../helpers/cli';
 
 const quiet = { step() {}, log() {}, warn() {} };
@@ -38,7 +39,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'cfpush-bench-docker-'));
   try {
     await c.ok(['foundation', 'start']);
-    const s = await openSession({ target: 'local' });
+    const s = await openSession({ target: 'local', local: localFoundation });
     const results: Record<string, { first: number[]; again: number[] }> = {};
     for (const ex of ['hello-docker', 'hello-node']) {
       const src = join(work, ex);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from '../../src/core/session';
 import { openSession } from '../../src/core/targets';
+import { localFoundation } from '../../src/foundation/access';
 import { cliEnv, type CliEnv } from '../helpers/cli';
 
 export interface LocalFoundation {
@@ -25,7 +26,7 @@ export async function withLocalFoundation<T>(fn: (l: LocalFoundation) => Promise
     await c.ok(['foundation', 'start', ...startArgs]);
     const dataDir = join(c.home, 'foundation');
     const daemonPid = (JSON.parse(readFileSync(join(dataDir, 'foundation.json'), 'utf8')) as { pid: number }).pid;
-    const s = await openSession({ target: 'local' });
+    const s = await openSession({ target: 'local', local: localFoundation });
     const appPids = () => Object.keys(JSON.parse(readFileSync(join(dataDir, 'pids.json'), 'utf8')) as Record<string, string>).map(Number);
     return await fn({ c, s, dataDir, daemonPid, appPids });
   } finally {

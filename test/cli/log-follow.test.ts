@@ -14,6 +14,7 @@ import { push } from '../../src/core/push';
 import { followLogs, type LogLine } from '../../src/core/push/logs';
 import type { Session } from '../../src/core/session';
 import { openSession, setTarget } from '../../src/core/targets';
+import { localFoundation } from '../../src/foundation/access';
 import { cleanup, nodeApp, until } from '../foundation/helpers';
 import { eventually } from '../helpers/eventually';
 import { cliEnv, type CliEnv } from '../helpers/cli';
@@ -78,7 +79,7 @@ describe('followLogs', { timeout: 240_000 }, () => {
     c = await cliEnv();
     await c.ok(['foundation', 'start']);
     Object.assign(process.env, c.env);
-    s = await openSession({ target: 'local' });
+    s = await openSession({ target: 'local', local: localFoundation });
     dir = nodeApp('follow', APP_JS);
     const [app] = await push(s, { dir, appName: 'follow' }, quiet);
     appGuid = app!.guid;

@@ -4,6 +4,7 @@ import { httpGet } from '../../core/http-get';
 import { cliEntry, defaultFoundationDir, packageRoot } from '../../core/paths';
 import { push } from '../../core/push';
 import { openSession } from '../../core/targets';
+import { localFoundation } from '../../foundation/access';
 import { daemonStatus } from '../../foundation/daemon';
 import { terminalReporter } from '../reporter';
 import type { Command } from './common';
@@ -12,7 +13,7 @@ export const demoCmd: Command = async () => {
   const r = terminalReporter(false);
   const was = await daemonStatus(defaultFoundationDir());
   if (!was.running) r.step('Starting the local foundation');
-  const s = await openSession({ target: 'local', startLocal: true, onWarning: r.warn });
+  const s = await openSession({ target: 'local', startLocal: true, local: localFoundation, onWarning: r.warn });
   const [app] = await push(s, { dir: join(packageRoot(), 'examples', 'hello-node') }, r);
   const url = app.urls[0];
   const res = await httpGet(url);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { exportApp, exportDroplet, type ExportedImage } from '../../core/docker/export';
 import { CfPushError } from '../../core/errors';
 import { openSession } from '../../core/targets';
+import { localFoundation } from '../../foundation/access';
 import { parse } from '../args';
 import type { Command } from './common';
 
@@ -28,7 +29,7 @@ export const exportCmd: Command = async (argv) => {
   if (isFile) {
     res = await exportDroplet({ ...common, dropletFile: resolve(what) });
   } else {
-    const s = await openSession({ target: process.env.CFPUSH_TARGET || undefined, onWarning: (w) => console.error(`warning: ${w}`) });
+    const s = await openSession({ target: process.env.CFPUSH_TARGET || undefined, local: localFoundation, onWarning: (w) => console.error(`warning: ${w}`) });
     res = await exportApp({ ...common, session: s, appName: what });
   }
   if (values.json) return console.log(JSON.stringify(res, null, 2));

@@ -1,7 +1,7 @@
 // foundation start | stop | status: the embedded local Cloud Foundry.
 import { resolve } from 'node:path';
 import { CfPushError } from '../../core/errors';
-import { cliEntry, defaultFoundationDir } from '../../core/paths';
+import { cliEntry, defaultFoundationDir, localPorts } from '../../core/paths';
 import { DEFAULT_STACK_IMAGE, ensureStackImage } from '../../core/docker/stack';
 import { APP_RUNTIMES, parseAppRuntime } from '../../foundation/stack-instances';
 import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foundation/daemon';
@@ -33,8 +33,8 @@ export const foundationCmd: Command = async (argv) => {
     USAGE,
   );
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultFoundationDir();
-  const apiPort = port(values['api-port'], '--api-port', Number(process.env.CFPUSH_API_PORT) || 9022);
-  const routerPort = port(values['router-port'], '--router-port', Number(process.env.CFPUSH_ROUTER_PORT) || 9080);
+  const apiPort = port(values['api-port'], '--api-port', localPorts().api);
+  const routerPort = port(values['router-port'], '--router-port', localPorts().router);
   switch (positionals[0]) {
     case 'start': {
       // 127.0.0.1 unless told otherwise: the foundation's API and apps are not reachable from other machines.

@@ -13,7 +13,8 @@ import { httpGet } from '../http-get';
 import type { Session } from '../session';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { sleep } from './poll';
-import { appsToPush, deployApp, push } from './push';
+import { appsToPush, deployApp, pushApps } from './deploy';
+import { planApp } from './plan';
 import { webProcess } from './scale';
 import { addDestination, removeDestination } from '../actors/route-plan';
 import { appRoutes, appUrls, applyManifest, findApp, waitForJob, waitRunning } from './steps';
@@ -38,9 +39,10 @@ export async function pushBlueGreen(session: Session, opts: PushOptions, r: Repo
   await repair(session, name, domain, r);
 
   const live = await session.cc.apps.find(session.space.guid, name);
-  if (!live || live.state !== 'STARTED') {
-    r.step(`${name} is not running yet: pushing it normally (blue-green needs a live version to replace)`);
-    return push(session, { ...opts, strategy: undefined }, r);
+  const plan = planApp(app, opts, live ? { state: live.state } : undefined);
+  if (!live || plan.rollout !== 'blue-green') {
+    if (plan.note) r.step(plan.note);
+    return pushApps(session, { ...opts, strategy: undefined }, r);
   }
   const scale = await webProcess(session, live.guid);
   const liveRoutes = realRoutes(await appRoutes(session, live.guid), name, domain);
@@ -61,7 +63,7 @@ export async function pushBlueGreen(session: Session, opts: PushOptions, r: Repo
   crashPoint('p1');
   let next: PushedApp;
   try {
-    next = await deployApp(session, { ...app, name: nextName(name), raw }, { ...opts, strategy: undefined }, r, { allInstances: true });
+    next = await deployApp(session, { ...app, name: nextName(name), raw }, { ...opts, strategy: undefined }, r, { allInstances: true, before: null });
     crashPoint('p2');
     await smokeTest(session, tempHost, domain, opts, r);
   } catch (err) {

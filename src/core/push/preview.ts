@@ -5,7 +5,7 @@ import { CcApiError } from '../cc/client';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
 import type { PushOptions } from './index';
-import { appsToPush, manifestForApi } from './push';
+import { appsToPush, manifestForApi } from './deploy';
 
 export interface Change {
   /** e.g. "env/LOG_LEVEL", "instances", "routes", "buildpacks". */

@@ -4,6 +4,7 @@
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
 import type { Reporter } from './index';
+import type { Before } from './plan';
 import { waitForJob } from './steps';
 
 export class PushCancelledError extends CfPushError {
@@ -17,9 +18,9 @@ export class PushCancelledError extends CfPushError {
   }
 }
 
-/** The names of the apps in the session's space now (before a push changes it). */
-export async function appNamesInSpace(session: Session): Promise<Set<string>> {
-  return new Set((await session.cc.apps.inSpace(session.space.guid)).map((a) => a.name));
+/** The apps in the session's space now (before a push changes them), by name. */
+export async function appsBefore(session: Session): Promise<Map<string, Before>> {
+  return new Map((await session.cc.apps.inSpace(session.space.guid)).map((a) => [a.name, { state: a.state }]));
 }
 
 /** Deletes the apps among `names` that were not in `existed`, and routes that led only to them. */

@@ -33,9 +33,9 @@ import {
   type Series,
   type Totals,
   type TrafficReport,
-} from '../../foundation/traffic';
+} from './report';
 
-export type { AppTraffic, HostTraffic, InstanceTraffic, RouteMarker, Series, Totals, TrafficReport } from '../../foundation/traffic';
+export type { AppTraffic, HostTraffic, InstanceTraffic, RouteMarker, Series, Totals, TrafficReport } from './report';
 
 export type TrafficResult =
   | { available: true; report: TrafficReport }
