@@ -1,4 +1,4 @@
-// zipResources → extractZipSafely round trip, and unsafe zips rejected.
+// zipResources → extractZip round trip, and unsafe zips rejected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { CfPushError } from '../../src/core/errors';
-import { collectResources, extractZipSafely, zipResources } from '../../src/core/bits';
+import { collectResources, extractZip, zipResources } from '../../src/core/bits';
 import { makeTree, tmpDir } from './helpers';
 
 test('round trip keeps contents, folders, modes and in-tree symlinks', async () => {
@@ -19,7 +19,7 @@ test('round trip keeps contents, folders, modes and in-tree symlinks', async () 
   const zip = join(tmpDir(), 'package.zip');
   await zipResources(await collectResources(src), zip);
   const out = join(tmpDir(), 'out');
-  const r = await extractZipSafely(zip, out);
+  const r = await extractZip(zip, out);
   assert.deepEqual(r, { files: 3, dirs: 4, symlinks: 1, bytes: 28 });
   // Independent check of the stored unix modes with Info-ZIP's zipinfo.
   const listing = execFileSync('unzip', ['-Z', zip], { encoding: 'utf8' });
@@ -77,7 +77,7 @@ async function craftedZip(entries: { name: string; placeholder: string; data: st
 
 async function assertRejected(zip: string, pattern: RegExp): Promise<string> {
   const dest = join(tmpDir(), 'dest');
-  await assert.rejects(extractZipSafely(zip, dest), (e: unknown) => {
+  await assert.rejects(extractZip(zip, dest), (e: unknown) => {
     assert.ok(e instanceof CfPushError, String(e));
     assert.match(e.message, pattern);
     return true;
@@ -117,8 +117,8 @@ test('maxBytes stops zip bombs; a non-zip is a clear error', async () => {
   const src = makeTree({ 'a.txt': 'x'.repeat(1000) });
   const zip = join(tmpDir(), 'p.zip');
   await zipResources(await collectResources(src), zip);
-  await assert.rejects(extractZipSafely(zip, join(tmpDir(), 'd'), { maxBytes: 999 }), /unpacks to more than 999 bytes/);
+  await assert.rejects(extractZip(zip, join(tmpDir(), 'd'), { maxBytes: 999 }), /unpacks to more than 999 bytes/);
   const notZip = join(tmpDir(), 'x.zip');
   writeFileSync(notZip, 'hello');
-  await assert.rejects(extractZipSafely(notZip, join(tmpDir(), 'd')), (e: unknown) => e instanceof CfPushError && /Cannot read zip/.test(e.message));
+  await assert.rejects(extractZip(notZip, join(tmpDir(), 'd')), (e: unknown) => e instanceof CfPushError && /Cannot read zip/.test(e.message));
 });

@@ -5,4 +5,4 @@ export { ALWAYS_IGNORED, isIgnored, loadIgnore } from './ignore';
 export { zipResources } from './zip';
 export { RESOURCE_MATCH_CHUNK, resourceMatchChunks, splitByMatches, toApiResource } from './matches';
 export { fileChecksum, packageChecksum } from './checksum';
-export { extractZipSafely, type ExtractOptions, type ExtractResult } from './extract';
+export { extractTarGz, extractZip, readZip, UnsafeEntryError, type ExtractOptions, type ExtractResult, type ZipItem } from './extract';

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { parse as parseYaml } from 'yaml';
 import { CfPushError } from '../errors';
 import { builtinBuildpacksDir, cfpushHome } from '../paths';
-import { extractZipSafely } from '../bits/extract';
+import { extractZip } from '../bits/extract';
 
 export interface Buildpack {
   /** What the user asked for (or `<name>_buildpack` for built-ins found by detection). */
@@ -149,7 +149,7 @@ async function extractZipBuildpack(data: Buffer, key: string, cacheDir: string):
     const tmp = `${dest}.tmp-${process.pid}-${Date.now()}`;
     await mkdir(tmp, { recursive: true });
     try {
-      await extractZipSafely(data, tmp, { name: key }).catch((err: unknown) => {
+      await extractZip(data, tmp, { name: key }).catch((err: unknown) => {
         if (err instanceof CfPushError && err.code === 'InvalidZip') {
           throw new CfPushError(`${key} is not a valid zip file: ${err.message.replace(/^Cannot read zip [^:]*: /, '')}`, { code: 'BuildpackMalformed', cause: err });
         }

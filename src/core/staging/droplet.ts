@@ -20,7 +20,8 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, gzipSync } from 'node:zlib';
 import * as tar from 'tar';
-import { ArchiveBudget, dropletLimits, type ArchiveLimits } from '../bits/archive-limits';
+import { dropletLimits, type ArchiveLimits } from '../bits/archive-limits';
+import { extractTarGz, UnsafeEntryError } from '../bits/extract';
 import { fileChecksum } from '../bits/checksum';
 import { CfPushError } from '../errors';
 import { cfpushHome } from '../paths';
@@ -202,61 +203,22 @@ function outside(root: string, p: string): boolean {
  * (`..`, absolute paths, links pointing out) fail the whole extraction.
  */
 /**
- * Unpacks a droplet tgz into `dir` (replaced whole, or left as it was). No
- * entry or link may lead outside it, special mode bits are dropped, and the
- * archive's expanded size, entry count and ratio are capped while it streams
- * (droplets may come from anyone who can upload one).
+ * Unpacks a droplet tgz into `dir` (replaced whole, or left as it was), with
+ * the archive rules and a droplet's limits (droplets may come from anyone who
+ * can upload one).
  */
 export async function extractDroplet(tgz: string, dir: string, limits: ArchiveLimits = dropletLimits()): Promise<void> {
-  const target = resolve(dir);
-  const tmp = `${target}.extract-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await mkdir(tmp, { recursive: true });
-  let bad: string | undefined;
   try {
-    const budget = new ArchiveBudget(limits, (await stat(tgz)).size, 'The droplet');
-    let over: Error | undefined;
-    const unpack = tar.x({
-      cwd: tmp,
-      preserveOwner: false,
-      strict: true,
-      filter: (path, entry) => {
-        if (bad || over) return false;
-        const p = path.replace(/\\/g, '/');
-        const abs = resolve(tmp, p);
-        if (isAbsolute(p) || p.split('/').includes('..') || outside(tmp, abs)) {
-          bad = `entry "${path}" would be written outside the droplet folder`;
-          return false;
-        }
-        const e = entry as tar.ReadEntry;
-        if ((e.type === 'SymbolicLink' || e.type === 'Link') && e.linkpath) {
-          const from = e.type === 'SymbolicLink' ? dirname(abs) : tmp;
-          if (isAbsolute(e.linkpath) || outside(tmp, resolve(from, e.linkpath))) {
-            bad = `link "${path}" -> "${e.linkpath}" points outside the droplet folder`;
-            return false;
-          }
-        }
-        try {
-          budget.entry(e.size ?? 0);
-        } catch (err) {
-          over = err as Error;
-          unpack.abort(over);
-          return false;
-        }
-        if (e.mode) e.mode &= 0o777; // no setuid, setgid or sticky bits
-        return true;
-      },
-    });
-    await pipeline(createReadStream(tgz), createGunzip(), budget.counter(), unpack).catch((err: unknown) => {
-      throw over ?? err;
-    });
-    if (bad) throw new CfPushError(`Refusing to extract droplet ${tgz}: ${bad}.`, { code: 'ArchiveEntryOutsideTarget' });
-    await rm(target, { recursive: true, force: true });
-    await rename(tmp, target);
+    await extractTarGz(tgz, dir, { limits, name: 'the droplet' });
   } catch (err) {
-    if (err instanceof CfPushError) throw err;
-    throw new CfPushError(`Could not extract droplet ${tgz}: ${(err as Error).message}`, { code: 'DropletInvalid', cause: err });
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
+    if (err instanceof UnsafeEntryError) {
+      const what = err.reason === 'symlink-outside' ? `link "${err.entry}" points outside the droplet folder` : `entry "${err.entry}" would be written outside the droplet folder`;
+      throw new CfPushError(`Refusing to extract droplet ${tgz}: ${what}.`, { code: 'ArchiveEntryOutsideTarget', cause: err });
+    }
+    if (err instanceof CfPushError && err.code === 'InvalidZip') {
+      throw new CfPushError(`Could not extract droplet ${tgz}: ${err.message.replace(/^Could not extract [^:]*: /, '')}`, { code: 'DropletInvalid', cause: err });
+    }
+    throw err;
   }
 }
 

@@ -3,12 +3,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
-import { linkStaysInside, SYMLINK_OUTSIDE_DETAIL } from '../../core/bits/links';
+import { SYMLINK_OUTSIDE_DETAIL } from '../../core/bits/links';
 import { ArchiveBudget, ArchiveLimitError, packageLimits } from '../../core/bits/archive-limits';
+import { entryPath, readZip, UnsafeEntryError } from '../../core/bits/extract';
+import { CfPushError } from '../../core/errors';
 import { ApiError, filterList, maxUploadBytes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { meta, type PackageFile, type PackageRec, type Store } from '../store';
 import { packageTooLarge, readUpload } from '../uploads';
@@ -75,11 +76,14 @@ async function download(c: Ctx): Promise<void> {
   await pipeline(zip.outputStream, c.res);
 }
 
-/** A clean relative path inside the package, or undefined if it would escape it. */
-export function safePath(p: string): string | undefined {
-  const norm = posix.normalize(p.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
-  if (!norm || norm === '.' || norm.startsWith('/') || norm === '..' || norm.startsWith('../') || /^[a-zA-Z]:/.test(norm)) return undefined;
-  return norm.replace(/\/$/, '');
+/** A matched resource's path by the archive rules (core/bits/extract.ts), or undefined if it would escape. */
+function safePath(p: string): string | undefined {
+  try {
+    const path = entryPath(p, 'the package');
+    return path === '.' ? undefined : path;
+  } catch {
+    return undefined;
+  }
 }
 
 interface WireResource {
@@ -144,81 +148,40 @@ function packageInvalid(err: ArchiveLimitError): ApiError {
 }
 
 /**
- * Streams each zip entry into the blob store. Entry count and expanded size
- * are checked against the budget from the headers before an entry is read,
- * and yauzl stops a stream that goes past its header's size, so a bomb is
- * refused before it is expanded. Symlinks are kept when they stay inside.
+ * Streams each zip entry into the blob store, through the one archive reader
+ * (core/bits/extract.ts: headers checked against the budget before an entry
+ * is read, symlinks kept only when they stay inside), with CC's errors.
  */
 async function unzipToBlobs(store: Store, zipFile: string, budget: ArchiveBudget): Promise<PackageFile[]> {
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await yauzl.openPromise(zipFile, { lazyEntries: true, strictFileNames: false, validateEntrySizes: true });
-  } catch (err) {
-    throw unprocessable(`The bits are not a valid zip file: ${(err as Error).message}`);
-  }
   const files: PackageFile[] = [];
   try {
-    for await (const entry of entries(zip)) {
-      const attrs = entry.externalFileAttributes >>> 16;
-      if (entry.fileName.endsWith('/') || (attrs & 0o170000) === 0o040000) continue;
-      const path = safePath(entry.fileName);
-      if (!path) throw unprocessable(`Zip entry '${entry.fileName}' would be extracted outside the package`);
-      budget.entry(entry.uncompressedSize);
-      const stream = await zip.openReadStreamPromise(entry);
-      if ((attrs & 0o170000) === 0o120000) {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of stream) {
-          size += (chunk as Buffer).length;
-          if (size > 4096) throw new ApiError(400, 160001, 'CF-AppBitsUploadInvalid', `The app upload is invalid: symlink '${path}' has a target longer than 4096 bytes`);
-          chunks.push(chunk as Buffer);
-        }
-        const link = Buffer.concat(chunks).toString('utf8');
-        if (!linkStaysInside(path, link)) throw new ApiError(400, 160001, 'CF-AppBitsUploadInvalid', SYMLINK_OUTSIDE);
-        files.push({ path, mode: '777', sha1: '', size: 0, link });
-        continue;
+    await readZip(zipFile, { budget, name: 'the package' }, async (item) => {
+      if (item.kind === 'dir') return;
+      if (item.kind === 'symlink') {
+        files.push({ path: item.path, mode: '777', sha1: '', size: 0, link: item.link });
+        return;
       }
       const tmp = store.tmpDir('blob');
       const hash = createHash('sha1');
-      stream.on('data', (b: Buffer) => hash.update(b));
-      await pipeline(stream, createWriteStream(tmp)).catch(async (err: Error) => {
+      item.stream.on('data', (b: Buffer) => hash.update(b));
+      await pipeline(item.stream, createWriteStream(tmp)).catch(async (err: Error) => {
         await rm(tmp, { force: true });
         throw err;
       });
       const sha1 = hash.digest('hex');
       await store.adoptBlob(tmp, sha1);
-      files.push({ path, mode: ((attrs & 0o777) || 0o744).toString(8), sha1, size: entry.uncompressedSize });
-    }
+      files.push({ path: item.path, mode: (item.mode || 0o744).toString(8), sha1, size: item.size });
+    });
   } catch (err) {
-    if (err instanceof ApiError || err instanceof ArchiveLimitError) throw err;
-    // yauzl: a stream longer than its header said, a bad CRC, a truncated archive.
-    throw unprocessable(`The bits zip is invalid: ${(err as Error).message}`);
-  } finally {
-    zip.close();
+    if (err instanceof UnsafeEntryError) {
+      if (err.reason === 'symlink-outside') throw new ApiError(400, 160001, 'CF-AppBitsUploadInvalid', SYMLINK_OUTSIDE);
+      throw unprocessable(`Zip entry '${err.entry}' would be extracted outside the package`);
+    }
+    if (err instanceof ArchiveLimitError) throw err;
+    if (err instanceof CfPushError && err.code === 'InvalidZip') throw unprocessable(`The bits zip is invalid: ${err.message.replace(/^Cannot (read|extract) zip the package: /, '')}`);
+    throw err;
   }
   return files;
-}
-
-async function* entries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
-  for (;;) {
-    const next = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-      const onEntry = (e: yauzl.Entry) => done(resolve, e);
-      const onEnd = () => done(resolve, undefined);
-      const onError = (err: Error) => {
-        // yauzl refuses `..` and absolute entry names itself; say what that means.
-        const escape = /^(?:invalid relative path|absolute path): (.*)$/.exec(err.message);
-        done(reject, unprocessable(escape ? `Zip entry '${escape[1]}' would be extracted outside the package` : `The bits zip is invalid: ${err.message}`));
-      };
-      const done = <A>(fn: (a: A) => void, a: A) => {
-        zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
-        fn(a);
-      };
-      zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
-      zip.readEntry();
-    });
-    if (!next) return;
-    yield next;
-  }
 }
 
 function packageChecksum(files: PackageFile[]): string {
