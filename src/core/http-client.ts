@@ -2,7 +2,9 @@
 // verification off for one target without bundling undici (~500 KB, twice:
 // in the CLI and in the extension's core), and `--skip-ssl-validation` must
 // apply to one target only, so requests go through per-mode keep-alive agents.
+import dns from 'node:dns';
 import http from 'node:http';
+import type { LookupFunction } from 'node:net';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 
@@ -15,6 +17,8 @@ export interface HttpInit {
   signal?: AbortSignal;
   /** Follow up to this many redirects (GET only). */
   redirects?: number;
+  /** Give up when no response head arrived in this time. */
+  timeoutMs?: number;
 }
 
 export interface HttpResponse {
@@ -23,7 +27,7 @@ export interface HttpResponse {
   ok: boolean;
   headers: { get(name: string): string | null };
   /** The body as a node stream (read it once: text(), json() or body). */
-  body: Readable;
+  body: http.IncomingMessage;
   text(): Promise<string>;
   json(): Promise<any>;
 }
@@ -32,6 +36,20 @@ const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
   insecure: new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
+};
+
+/**
+ * `*.localhost` is loopback, as browsers and curl resolve it (RFC 6761) and
+ * Node's resolver does not everywhere: app routes on the local foundation.
+ */
+const localhostLookup: LookupFunction = (hostname, options, callback) => {
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
+    const all = (options as { all?: boolean }).all;
+    if (all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+    else (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4);
+    return;
+  }
+  dns.lookup(hostname, options, callback as (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void);
 };
 
 export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpResponse> {
@@ -57,9 +75,12 @@ export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpR
         headers,
         agent: secure ? (init.insecure ? agents.insecure : agents.https) : agents.http,
         signal: init.signal,
+        lookup: localhostLookup,
+        timeout: init.timeoutMs,
       },
       resolve,
     );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)));
     // Same shape as fetch's network errors: the system error is the cause.
     req.on('error', (err) => reject(Object.assign(new Error(`request to ${u.origin} failed: ${err.message}`), { cause: err })));
     if (body instanceof Readable) body.pipe(req);

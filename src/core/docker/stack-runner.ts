@@ -25,7 +25,7 @@
 // this process is not root (it must write them between scripts), else once
 // at the end.
 import type Docker from 'dockerode';
-import { execFileSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -99,7 +99,7 @@ function goRoot(): string | undefined {
   const go = which('go');
   if (!go) return undefined;
   try {
-    const root = execFileSync(go, ['env', 'GOROOT'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    const root = String(execaSync(go, ['env', 'GOROOT'], { timeout: 10_000 }).stdout).trim();
     return root ? realpathSync(root) : undefined;
   } catch {
     const bin = dirname(realpathSync(go));

@@ -5,7 +5,7 @@
 // app is stopped and kept as `NAME-previous` for `swap-back`. Names and route
 // holdings alone say how far an interrupted run got, so `repair` can finish or
 // roll it back on the next run, on any machine.
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import YAML from 'yaml';
 import type { CcApp, CcDomain, CcRoute } from '../cc/types';
 import { CfPushError, ccTitle } from '../errors';
@@ -178,12 +178,13 @@ async function smokeTest(session: Session, tempHost: string, domain: CcDomain, o
   const url = session.routeUrl(`${tempHost}.${domain.name}`) + (opts.smokeTest?.path ?? '/').replace(/^(?!\/)/, '/');
   if (opts.smokeTest?.command) {
     r.step(`Smoke test: ${opts.smokeTest.command} (APP_URL=${url})`);
-    const code = await new Promise<number>((res) => {
-      const p = spawn(opts.smokeTest!.command!, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, APP_URL: url } });
-      p.stdout.on('data', (d: Buffer) => r.log(`[SMOKE] ${d.toString().trimEnd()}`));
-      p.stderr.on('data', (d: Buffer) => r.log(`[SMOKE] ${d.toString().trimEnd()}`));
-      p.on('close', (c) => res(c ?? 1));
+    const log = function* (line: unknown) {
+      r.log(`[SMOKE] ${String(line)}`);
+    };
+    const run = await execa(opts.smokeTest.command, {
+      shell: true, env: { APP_URL: url }, stdin: 'ignore', stdout: [log], stderr: [log], reject: false, cancelSignal: opts.signal,
     });
+    const code = run.exitCode ?? 1;
     if (code !== 0) {
       throw new CfPushError(`Smoke test failed: \`${opts.smokeTest.command}\` exited ${code}.`, {
         code: 'SmokeTestFailed',

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
-import { CfPushError } from '../errors';
+import { CfPushError, cancelledError } from '../errors';
 import { builtinBuildpacksDir, cfpushHome } from '../paths';
 import { extractZip } from '../bits/extract';
 
@@ -189,11 +189,11 @@ async function gitClone(key: string, cacheDir: string, signal?: AbortSignal): Pr
   await mkdir(cacheDir, { recursive: true });
   const args = ['clone', '--depth', '1', '--recursive', ...(ref ? ['--branch', ref] : []), url, tmp];
   try {
-    await new Promise<void>((ok, fail) => {
-      execFile('git', args, { signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, _out, stderr) =>
-        err ? fail(new CfPushError(`git clone of buildpack ${key} failed: ${stderr.trim() || err.message}`, { code: 'BuildpackDownloadFailed', cause: err })) : ok(),
-      );
-    });
+    const git = await execa('git', args, { cancelSignal: signal, env: { GIT_TERMINAL_PROMPT: '0' }, stdin: 'ignore', reject: false });
+    if (git.isCanceled) throw cancelledError('Downloading the buildpack');
+    if (git.failed) {
+      throw new CfPushError(`git clone of buildpack ${key} failed: ${String(git.stderr).trim() || git.shortMessage}`, { code: 'BuildpackDownloadFailed', cause: git });
+    }
     await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest);
   } finally {

@@ -1,7 +1,7 @@
 // Runs one buildpack script: output streamed line by line, the tail kept for
 // error messages, and the whole process group killed on abort (scripts spawn
 // npm, go, pip... which must not outlive a cancelled staging).
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { cancelledError, type CfPushError } from '../errors';
 
 export interface RunOptions {
@@ -27,65 +27,48 @@ const TAIL = 15;
 /** A staging stopped by its signal. */
 export const stagingCancelled = (): CfPushError => cancelledError('Staging');
 
-export function runScript(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
-  if (opts.signal?.aborted) return Promise.reject(stagingCancelled());
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    let stdout = '';
-    let spawnError: string | undefined;
-    const lineReader = (stream: 'stdout' | 'stderr') => {
-      let buf = '';
-      return {
-        push(chunk: Buffer) {
-          const text = chunk.toString('utf8');
-          if (stream === 'stdout' && opts.captureStdout) stdout += text;
-          buf += text;
-          const lines = buf.split(/\r?\n/);
-          buf = lines.pop() ?? '';
-          for (const l of lines) emit(l);
-        },
-        flush() {
-          if (buf) emit(buf);
-          buf = '';
-        },
-      };
-      function emit(line: string) {
-        tail.push(line);
-        if (tail.length > TAIL) tail.shift();
-        if (!(stream === 'stdout' && opts.captureStdout)) opts.log?.(line, stream);
-      }
+export async function runScript(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  if (opts.signal?.aborted) throw stagingCancelled();
+  const tail: string[] = [];
+  // execa hands output on line by line (its generator transforms); the tail is kept for failure messages.
+  const lines = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown) {
+      const text = String(line);
+      tail.push(text);
+      if (tail.length > TAIL) tail.shift();
+      if (!(stream === 'stdout' && opts.captureStdout)) opts.log?.(text, stream);
+      yield text;
     };
-    const out = lineReader('stdout');
-    const err = lineReader('stderr');
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
-    child.stderr!.on('data', (c: Buffer) => err.push(c));
-
-    const onAbort = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      spawnError = e.code === 'EACCES' ? `${file} is not executable` : e.code === 'ENOENT' ? `${file} not found` : e.message;
-    });
-    child.on('close', (code, sig) => {
-      opts.signal?.removeEventListener('abort', onAbort);
-      out.flush();
-      err.flush();
-      if (opts.signal?.aborted) return reject(stagingCancelled());
-      // A script's leftovers (background jobs) go with it.
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* none left */
-      }
-      resolvePromise({ code: code ?? (sig ? 128 : 1), stdout, tail, spawnError });
-    });
+  // Its own process group (detached), so a cancel or the end takes the script's children with it.
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'ignore',
+    stdout: [lines('stdout')],
+    stderr: [lines('stderr')],
+    buffer: { stdout: !!opts.captureStdout, stderr: false },
+    stripFinalNewline: false,
+    reject: false,
   });
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  opts.signal?.addEventListener('abort', killGroup, { once: true });
+  const result = await child;
+  opts.signal?.removeEventListener('abort', killGroup);
+  if (opts.signal?.aborted) throw stagingCancelled();
+  killGroup(); // a script's leftovers (background jobs) go with it
+  const spawnError = result.failed && result.exitCode === undefined && !result.signal
+    ? result.code === 'EACCES' ? `${file} is not executable` : result.code === 'ENOENT' ? `${file} not found` : (result.originalMessage ?? result.shortMessage)
+    : undefined;
+  const stdout = opts.captureStdout ? (result.stdout as string[] | string | undefined) : '';
+  return { code: result.exitCode ?? (result.signal ? 128 : 1), stdout: Array.isArray(stdout) ? stdout.join('\n') : (stdout ?? ''), tail, spawnError };
 }
 
 /** The host folders one staging uses: what a runner outside this machine's process tree must reach. */
