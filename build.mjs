@@ -2,7 +2,7 @@
 // runnable with plain `node` (dist/cli.js next to dist/core.js) and the .vsix
 // free of node_modules.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 
@@ -62,6 +62,12 @@ const slimDocker = {
 common.plugins = [slimDocker];
 
 rmSync('dist', { recursive: true, force: true });
+
+// A buildpack folder must be whole on its own (the stack container mounts only
+// the buildpacks a staging uses), so the staticfile buildpack gets its copy of
+// the node runtime installer from the nodejs one here: one source, in git once.
+mkdirSync('buildpacks/staticfile/lib', { recursive: true });
+copyFileSync('buildpacks/nodejs/lib/node_runtime.sh', 'buildpacks/staticfile/lib/node_runtime.sh');
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
   { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch },

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningFoundation } from '../../src/foundation/server';
+import * as shared from './conformance/util';
 import { Api, cleanup, http, login, multipart, startTestFoundation, tempDir, zipEntries } from './helpers';
 
 let f: RunningFoundation;
@@ -21,19 +22,8 @@ after(async () => {
   cleanup(dataDir);
 });
 
-function assertResource(r: any, selfPath: string) {
-  assert.match(r.guid, /^[0-9a-f-]{36}$/);
-  assert.match(r.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.match(r.updated_at, /^\d{4}-\d\d-\d\dT/);
-  assert.equal(r.links.self.href, `${f.apiUrl}${selfPath}`);
-}
-
-async function createApp(name: string): Promise<any> {
-  const space = await api.space();
-  const res = await api.post('/v3/apps', { name, relationships: { space: { data: { guid: space.guid } } } });
-  assert.equal(res.status, 201, res.text);
-  return res.json;
-}
+const assertResource = (r: any, selfPath: string) => shared.assertResource(f, r, selfPath);
+const createApp = (name: string): Promise<any> => shared.createApp(api, name);
 
 describe('discovery and auth', () => {
   test('GET / links every service to this server, v3 version 3.180.0', async () => {
