@@ -6,7 +6,6 @@
 // @ts-check
 (function () {
   'use strict';
-  // eslint-disable-next-line no-undef
   const vscode = acquireVsCodeApi();
   const NS = 'http://www.w3.org/2000/svg';
   const W = 900;

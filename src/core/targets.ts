@@ -142,15 +142,15 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
     };
   }
 
-  let cc!: CcClient;
+  const client: { cc?: CcClient } = {};
   const tokens = new RefreshingTokens({
     target: target.name,
     store,
     insecure: target.skipSslValidation,
-    loginUrl: async () => (await cc.link('login')) ?? target.api,
+    loginUrl: async () => (await client.cc!.link('login')) ?? target.api,
     relogin,
   });
-  cc = new CcClient({ api: target.api, tokens, skipSslValidation: target.skipSslValidation, onWarning: opts.onWarning, onRequest: opts.onRequest });
+  const cc = (client.cc = new CcClient({ api: target.api, tokens, skipSslValidation: target.skipSslValidation, onWarning: opts.onWarning, onRequest: opts.onRequest }));
 
   const org = await pick<CcOrg>(await cc.organizations.list(), target.org, 'organization', target.name);
   const space = await pick<CcSpace>(await cc.spaces.inOrg(org.guid), target.space, 'space', target.name);

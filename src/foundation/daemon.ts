@@ -133,7 +133,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
 
   const logFile = join(dataDir, 'foundation.log');
   let fd: number;
-  let logStart = 0;
+  let logStart: number;
   try {
     ensurePrivateDir(dataDir);
     // A full disk still opens a log for appending: a write tells (and the detached child's error would be lost).

@@ -1,7 +1,7 @@
 // VCAP_APPLICATION and the staging env as CC builds them (cf-reference.md §4.3).
 import { randomUUID } from 'node:crypto';
 import type { Foundation } from './context';
-import { appUris, DEFAULT_MB } from './model';
+import { appProcesses, appUris, DEFAULT_MB } from './model';
 import { vcapServices } from './services';
 import type { AppRec, ProcessRec } from './store';
 
@@ -12,7 +12,8 @@ import type { AppRec, ProcessRec } from './store';
  */
 export const FOUNDATION_ENV = 'CFPUSH_FOUNDATION';
 
-export function vcapApplication(f: Foundation, app: AppRec, proc?: ProcessRec): Record<string, unknown> {
+/** For `proc`, or (the app's env, staging) its web process, as CC's VarsBuilder does. */
+export function vcapApplication(f: Foundation, app: AppRec, proc = appProcesses(f, app.guid).find((p) => p.type === 'web')): Record<string, unknown> {
   const space = f.store.get('spaces', app.space_guid);
   const org = f.store.get('orgs', space?.org_guid);
   const uris = appUris(f, app.guid);

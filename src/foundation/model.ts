@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Foundation } from './context';
 import { ApiError, notFound, unprocessable } from './http';
 import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from '../core/manifest/limits';
+import { revisionForStart } from './revisions';
 import { meta, now, type AppRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
@@ -92,6 +93,7 @@ export function startApp(f: Foundation, app: AppRec): void {
   if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
   app.state = 'STARTED';
   f.store.touch(app);
+  revisionForStart(f, app);
   f.supervisor.sync(app.guid);
 }
 

@@ -12,6 +12,8 @@ function base<T extends { guid: string; created_at: string; updated_at: string }
   return { guid: r.guid, created_at: r.created_at, updated_at: r.updated_at };
 }
 
+const HIDDEN = '[PRIVATE DATA HIDDEN IN LISTS]';
+
 export class Presenter {
   constructor(private readonly f: Foundation) {}
 
@@ -93,12 +95,17 @@ export class Presenter {
     };
   }
 
-  process(p: ProcessRec) {
+  /**
+   * As CC's ProcessPresenter: the command given, else the one the current
+   * droplet detected; in lists CC hides it (it may hold secrets).
+   */
+  process(p: ProcessRec, o: { inList?: boolean } = {}) {
     const app = this.f.store.get('apps', p.app_guid);
+    const detected = app?.droplet_guid ? this.f.store.get('droplets', app.droplet_guid)?.process_types[p.type] : undefined;
     return {
       ...base(p),
       type: p.type,
-      command: p.command,
+      command: o.inList ? HIDDEN : (p.command ?? detected ?? null),
       user: 'vcap',
       instances: p.instances,
       memory_in_mb: p.memory_in_mb,
@@ -163,14 +170,15 @@ export class Presenter {
     };
   }
 
-  droplet(d: DropletRec) {
+  /** In lists CC hides what may hold secrets (start commands, image metadata). */
+  droplet(d: DropletRec, o: { inList?: boolean } = {}) {
     return {
       ...base(d),
       state: d.state,
       error: d.error,
       lifecycle: { type: d.image ? 'docker' : 'buildpack', data: {} },
-      execution_metadata: d.execution_metadata,
-      process_types: d.process_types,
+      execution_metadata: o.inList ? HIDDEN : d.execution_metadata,
+      process_types: o.inList ? { redacted_message: HIDDEN } : d.process_types,
       checksum: d.checksum ? { type: 'sha256', value: d.checksum } : null,
       buildpacks: d.image ? null : d.buildpacks.map((b) => ({
         name: b.key,

@@ -22,6 +22,7 @@ import { handleLogStream } from './logstream';
 import { logError } from './log';
 import { listen } from './ports';
 import { Presenter } from './present';
+import { mappingRecorder } from './events';
 import { Router } from './router';
 import { Stager } from './staging';
 import { PRIVATE_FILE_MODE, sweepOrphans } from './state';
@@ -115,7 +116,11 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   sweepOrphans(store);
   f.gc = new Gc(store);
   const router = new Router(f);
-  f.routesChanged = () => router.rebuild();
+  const recordMappings = mappingRecorder(f);
+  f.routesChanged = () => {
+    recordMappings();
+    router.rebuild();
+  };
   // A write that failed took memory back to the saved state: the running parts follow it.
   store.onRevert = () => {
     f.stager.reconcile();
@@ -134,13 +139,11 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   });
   api.keepAliveTimeout = 65_000;
   api.on('clientError', answerClientError);
-  let apiPort = 0;
-  let routerPort = 0;
   const infoFile = join(dataDir, FOUNDATION_JSON);
   let info: FoundationInfo;
   try {
-    apiPort = await listen(api, opts.apiPort, host, 'api');
-    routerPort = await listen(router.server, opts.routerPort, host, 'router');
+    const apiPort = await listen(api, opts.apiPort, host, 'api');
+    const routerPort = await listen(router.server, opts.routerPort, host, 'router');
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     f.apiUrl = `http://${urlHost}:${apiPort}`;
     f.routerUrl = `http://${urlHost}:${routerPort}`;
@@ -180,7 +183,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
       store.sealed = true;
       try {
         const cur = JSON.parse(readFileSync(infoFile, 'utf8')) as FoundationInfo;
-        if (cur.pid === process.pid && cur.apiPort === apiPort) rmSync(infoFile, { force: true });
+        if (cur.pid === process.pid && cur.apiPort === info.apiPort) rmSync(infoFile, { force: true });
       } catch {
         /* already gone */
       }

@@ -19,7 +19,12 @@ export interface Meta {
 }
 
 export interface OrgRec extends Meta { name: string }
-export interface SpaceRec extends Meta { name: string; org_guid: string }
+export interface SpaceRec extends Meta {
+  name: string;
+  org_guid: string;
+  /** The space's `ssh` feature (CC: allow_ssh); absent = on. */
+  allow_ssh?: boolean;
+}
 export interface DomainRec extends Meta { name: string }
 
 export interface AppRec extends Meta {
@@ -29,6 +34,9 @@ export interface AppRec extends Meta {
   lifecycle: { type: 'buildpack' | 'docker'; data: { buildpacks: string[]; stack: string } | Record<string, never> };
   env: Record<string, string>;
   droplet_guid: string | null;
+  /** App features (`/v3/apps/:guid/features`); absent = on, as CC's defaults. */
+  enable_ssh?: boolean;
+  revisions_enabled?: boolean;
 }
 
 export interface HealthCheck {
@@ -155,6 +163,26 @@ export interface JobRec extends Meta {
   resource: string | null;
 }
 
+/** A numbered snapshot of what an app runs (revisions.ts). */
+export interface RevisionRec extends Meta {
+  app_guid: string;
+  version: number;
+  droplet_guid: string;
+  environment_variables: Record<string, string>;
+  commands: Record<string, string | null>;
+  description: string;
+}
+
+/** One audit event (what `cf events` lists). */
+export interface AuditEventRec extends Meta {
+  type: string;
+  actor: { guid: string; type: 'user'; name: string };
+  target: { guid: string; type: string; name: string };
+  data: Record<string, unknown>;
+  space_guid: string | null;
+  org_guid: string | null;
+}
+
 export interface State {
   version: 1;
   orgs: Record<string, OrgRec>;
@@ -170,6 +198,8 @@ export interface State {
   service_instances: Record<string, ServiceInstanceRec>;
   service_bindings: Record<string, ServiceBindingRec>;
   deployments: Record<string, DeploymentRec>;
+  audit_events: Record<string, AuditEventRec>;
+  revisions: Record<string, RevisionRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -193,7 +223,7 @@ function emptyState(): State {
     spaces: { [space.guid]: space },
     domains: { [domain.guid]: domain },
     apps: {}, processes: {}, packages: {}, builds: {}, droplets: {}, routes: {}, jobs: {},
-    service_instances: {}, service_bindings: {}, deployments: {},
+    service_instances: {}, service_bindings: {}, deployments: {}, audit_events: {}, revisions: {},
   };
 }
 
@@ -229,7 +259,7 @@ export class Store {
     this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
     this.lastGood = text ?? '';
     // Documents written before these collections existed.
-    for (const k of ['service_instances', 'service_bindings', 'deployments'] as const) this.state[k] ??= {};
+    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions'] as const) this.state[k] ??= {};
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.

@@ -24,7 +24,9 @@ async function until(url: string, want: string, t0: number, deadlineMs = 120_000
     try {
       const r = await httpGet(url, { timeoutMs: 2000 });
       if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
-    } catch {}
+    } catch {
+      /* not up yet */
+    }
     if (performance.now() - t0 > deadlineMs) throw new Error(`${url} did not answer '${want}' within ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }

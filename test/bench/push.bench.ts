@@ -18,7 +18,9 @@ async function until(url: string, want: string, t0: number): Promise<number> {
     try {
       const r = await httpGet(url, { timeoutMs: 2000 });
       if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
-    } catch {}
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -4,7 +4,7 @@
 // what ships: dist/ bundles and the packaged .vsix. Prints JSON and a
 // markdown table row for docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli';
@@ -97,5 +97,5 @@ if (act.coreLoaded) {
 }
 
 function mkdirSafe(d: string) {
-  if (!existsSync(d)) require('node:fs').mkdirSync(d, { recursive: true });
+  if (!existsSync(d)) mkdirSync(d, { recursive: true });
 }

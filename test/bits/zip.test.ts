@@ -59,7 +59,7 @@ async function craftedZip(entries: { name: string; placeholder: string; data: st
   zip.end();
   const chunks: Buffer[] = [];
   for await (const c of zip.outputStream) chunks.push(c as Buffer);
-  let buf = Buffer.concat(chunks);
+  const buf = Buffer.concat(chunks);
   for (const e of entries) {
     assert.equal(e.name.length, e.placeholder.length);
     // Names are not covered by the CRC: swap them in both headers.

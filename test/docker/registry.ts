@@ -98,7 +98,7 @@ export async function startRegistry(bin: string): Promise<LocalRegistry> {
     if (r.status !== 200) throw new Error(`GET /v2/ answered ${r.status}: ${r.body}`);
   } catch (err) {
     await stop();
-    throw new Error(`docker-registry did not start on ${host}${exited ? ` (${exited})` : ''}: ${(err as Error).message}\n${output}`);
+    throw new Error(`docker-registry did not start on ${host}${exited ? ` (${exited})` : ''}: ${(err as Error).message}\n${output}`, { cause: err });
   }
   const getJson = async (path: string) => {
     const r = await getWhenUp(`${url}${path}`, 5000);

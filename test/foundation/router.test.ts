@@ -82,7 +82,9 @@ function get(host: string, path = '/', opts: { method?: string; headers?: Record
           let json: any;
           try {
             json = JSON.parse(text);
-          } catch {}
+          } catch {
+            /* not JSON: text only */
+          }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
       },

@@ -14,7 +14,7 @@ import type { Session } from '../../src/core/session';
 import { parseRtrLine, readTraffic, TrafficReader, type TrafficReport } from '../../src/core/traffic';
 import type { RunningFoundation } from '../../src/foundation/server';
 import { InstanceCounter, MAX_HOSTS, MAX_IDLE_COUNTERS, MAX_MARKERS, OTHER_HOST, TrafficCounters, WINDOW_SECONDS } from '../../src/foundation/traffic';
-import { Api, cleanup, http as rawHttp, nodeApp, push, startTestFoundation, tempDir, until } from './helpers';
+import { Api, cleanup, http as rawHttp, nodeApp, push, startTestFoundation, tempDir } from './helpers';
 
 // Answers its name; /fail → 500, /missing → 404.
 const APP = (name: string) => `

@@ -234,7 +234,7 @@ async function main(): Promise<number> {
   const hostLog = join(shots, 'vscode-host.log');
   writeFileSync(hostLog, '');
   let browser: import('playwright-core').Browser | undefined;
-  let code = 1;
+  let code: number;
   try {
     await waitHealthy(`http://127.0.0.1:${port}/healthz`, cs, 60_000);
     browser = await pw.chromium.launch({

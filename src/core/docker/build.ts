@@ -71,7 +71,7 @@ export function imageRepository(appName: string): string {
  * ("src/x.js"; directories end with "/"). true = leave out of the context.
  */
 export function dockerignoreFilter(appDir: string, dockerfile = 'Dockerfile'): (rel: string) => boolean {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(appDir, '.dockerignore'), 'utf8');
   } catch {
@@ -159,6 +159,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
   const stdout = new LineSplitter((raw) => {
     let stream: LogStream = red ? 'stderr' : 'stdout';
     let line = '';
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes in Docker's build output are what we split on
     for (const part of raw.split(/(\x1b\[[0-9;]*m)/)) {
       if (!part.startsWith('\x1b[')) {
         line += part;

@@ -134,7 +134,9 @@ export async function swapBack(session: Session, name: string, r: Reporter, sign
  */
 export async function repair(session: Session, name: string, domain: CcDomain, r: Reporter): Promise<void> {
   const find = (n: string) => session.cc.apps.find(session.space.guid, n);
-  let [live, next, prev, swapping] = await Promise.all([find(name), find(nextName(name)), find(previousName(name)), find(swappingName(name))]);
+  const found = await Promise.all([find(name), find(nextName(name)), find(previousName(name)), find(swappingName(name))]);
+  let [live, next, prev] = found;
+  const swapping = found[3];
   if (!live && next) {
     r.warn(`Finishing an interrupted blue-green push: ${nextName(name)} becomes ${name}.`);
     live = await rename(session, next, name);
@@ -180,6 +182,7 @@ async function smokeTest(session: Session, tempHost: string, domain: CcDomain, o
     r.step(`Smoke test: ${opts.smokeTest.command} (APP_URL=${url})`);
     const log = function* (line: unknown) {
       r.log(`[SMOKE] ${String(line)}`);
+      yield line;
     };
     const run = await execa(opts.smokeTest.command, {
       shell: true, env: { APP_URL: url }, stdin: 'ignore', stdout: [log], stderr: [log], reject: false, cancelSignal: opts.signal,

@@ -1,6 +1,5 @@
 // The push engine's public face: what the CLI and the extension call.
 // Implementations live beside this file, one per operation.
-import type { Session } from '../session';
 
 /** Progress and output of a long operation, for a terminal or VS Code's withProgress + output channel. */
 export interface Reporter {

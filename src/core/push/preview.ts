@@ -1,6 +1,6 @@
 // What a push will change on the target, before anything changes: CC's
 // manifest_diff where the target has it, else computed from the app's state.
-import type { CcApp, CcProcess, CcRoute } from '../cc/types';
+import type { CcApp } from '../cc/types';
 import { CcApiError } from '../cc/client';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';

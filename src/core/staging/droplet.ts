@@ -13,12 +13,12 @@
 // runtimes are copies with the same mtime share one member in a shared cache:
 // ~50 ms of hashing instead of ~800 ms of compressing per new app.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip, gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { dropletLimits, type ArchiveLimits } from '../bits/archive-limits';
 import { extractTarGz, UnsafeEntryError } from '../bits/extract';
@@ -192,10 +192,6 @@ async function pruneSegments(segDir: string, used: Set<string>): Promise<void> {
   for (const n of await readdir(segDir)) {
     if (n.endsWith('.gz') && !used.has(n)) await rm(join(segDir, n), { force: true });
   }
-}
-
-function outside(root: string, p: string): boolean {
-  return p !== root && !p.startsWith(root + sep);
 }
 
 /**

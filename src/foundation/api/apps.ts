@@ -4,6 +4,9 @@ import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send,
 import { vcapServices } from '../services';
 import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
 import { vcapApplication } from '../env';
+import { appTarget, recordEvent } from '../events';
+
+const HIDDEN = '[PRIVATE DATA HIDDEN]';
 
 const APP_ORDER = ['created_at', 'updated_at', 'name', 'state'];
 
@@ -46,6 +49,7 @@ async function create(c: Ctx): Promise<void> {
     stack: lc?.data?.stack,
     docker: lc?.type === 'docker',
   });
+  recordEvent(c.f, 'audit.app.create', appTarget(app), app.space_guid, { request: { name, ...(body.environment_variables ? { environment_variables: HIDDEN } : {}) } });
   send(c.res, 201, c.f.present.app(app));
 }
 
@@ -67,23 +71,27 @@ async function update(c: Ctx): Promise<void> {
   const bps = body.lifecycle?.data?.buildpacks;
   if (Array.isArray(bps) && app.lifecycle.type === 'buildpack') app.lifecycle.data = { ...app.lifecycle.data, buildpacks: bps.map(String) } as never;
   c.f.store.touch(app);
+  recordEvent(c.f, 'audit.app.update', appTarget(app), app.space_guid, { request: body });
   send(c.res, 200, c.f.present.app(app));
 }
 
 async function remove(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
+  recordEvent(c.f, 'audit.app.delete-request', appTarget(app), app.space_guid, { request: { recursive: true } });
   await runJob(c, 'app.delete', () => deleteApp(c.f, app));
 }
 
 function start(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   startApp(c.f, app);
+  recordEvent(c.f, 'audit.app.start', appTarget(app), app.space_guid);
   send(c.res, 200, c.f.present.app(app));
 }
 
 async function stop(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
   await stopApp(c.f, app);
+  recordEvent(c.f, 'audit.app.stop', appTarget(app), app.space_guid);
   send(c.res, 200, c.f.present.app(app));
 }
 
@@ -92,6 +100,7 @@ async function restart(c: Ctx): Promise<void> {
   if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
   await stopApp(c.f, app);
   startApp(c.f, app);
+  recordEvent(c.f, 'audit.app.restart', appTarget(app), app.space_guid);
   send(c.res, 200, c.f.present.app(app));
 }
 
@@ -110,6 +119,7 @@ async function setCurrentDroplet(c: Ctx): Promise<void> {
   const body = await readJson(c);
   const guid = relGuid(body);
   setDroplet(c.f, app, c.f.store.get('droplets', guid));
+  recordEvent(c.f, 'audit.app.droplet.mapped', appTarget(app), app.space_guid, { request: { droplet_guid: guid } });
   send(c.res, 200, dropletRel(c, app.guid, app.droplet_guid));
 }
 
@@ -128,7 +138,7 @@ function currentDroplet(c: Ctx): void {
 function appDroplets(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   const list = filterList(c.f.store.list('droplets').filter((d) => d.app_guid === app.guid), c.query, { states: (d) => d.state });
-  send(c.res, 200, paginate(c, list, (d) => c.f.present.droplet(d)));
+  send(c.res, 200, paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })));
 }
 
 function appPackages(c: Ctx): void {
@@ -178,13 +188,14 @@ async function patchEnvVars(c: Ctx): Promise<void> {
   }
   app.env = checkEnv(next);
   c.f.store.touch(app);
+  recordEvent(c.f, 'audit.app.update', appTarget(app), app.space_guid, { request: { environment_variables: HIDDEN } });
   send(c.res, 200, envVarsBody(c, app.guid, app.env));
 }
 
 function processes(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   const list = filterList(appProcesses(c.f, app.guid), c.query, { types: (p) => p.type });
-  send(c.res, 200, paginate(c, list, (p) => c.f.present.process(p)));
+  send(c.res, 200, paginate(c, list, (p) => c.f.present.process(p, { inList: true })));
 }
 
 function routes(c: Ctx): void {

@@ -1,6 +1,7 @@
 // Builds and droplets (cf-reference.md §1.3): a build stages a READY package
 // asynchronously; a second concurrent build for one app is refused.
 import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { appTarget, recordEvent } from '../events';
 import { STACK } from '../model';
 import { meta } from '../store';
 
@@ -37,6 +38,7 @@ async function create(c: Ctx): Promise<void> {
   });
   // Docker packages stage too: the image's config is read from the local engine (foundation/docker.ts).
   c.f.stager.start(build);
+  recordEvent(c.f, 'audit.app.build.create', appTarget(app), app.space_guid, { build_guid: build.guid, package_guid: pkg.guid });
   send(c.res, 201, c.f.present.build(build));
 }
 

@@ -2,7 +2,9 @@
 // list, cancel, continue.
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { cancelDeployment, continueDeployment, createDeployment } from '../deployments';
-import type { DeploymentRec } from '../store';
+import { appTarget, recordEvent } from '../events';
+import { revisionForStart } from '../revisions';
+import type { DeploymentRec, RevisionRec } from '../store';
 
 const CREATE_KEYS = ['strategy', 'droplet', 'revision', 'options', 'relationships', 'metadata'];
 const OPTION_KEYS = ['max_in_flight', 'web_instances', 'memory_in_mb', 'disk_in_mb', 'log_rate_limit_in_bytes_per_second', 'canary'];
@@ -18,7 +20,6 @@ async function create(c: Ctx): Promise<void> {
   rejectUnknown(body, CREATE_KEYS);
   const strategy = body.strategy ?? 'rolling';
   if (strategy !== 'rolling' && strategy !== 'canary') throw unprocessable(`Strategy '${String(strategy)}' is not a supported deployment strategy`);
-  if (body.revision !== undefined) throw unprocessable('Revisions are not enabled on the local foundation; deploy a droplet instead');
   const options = (body.options ?? {}) as Record<string, unknown>;
   if (typeof options !== 'object' || Array.isArray(options)) throw unprocessable('Options must be an object');
   rejectUnknown(options, OPTION_KEYS);
@@ -30,13 +31,26 @@ async function create(c: Ctx): Promise<void> {
   const appGuid = relGuid(body.relationships?.app);
   const app = c.f.store.get('apps', appGuid);
   if (!app) throw unprocessable('Unable to use app. Ensure that the app exists and you have access to it.');
-  const dropletGuid = (body.droplet as { guid?: unknown } | undefined)?.guid ?? app.droplet_guid;
+  // A revision (`cf rollback`) brings back its droplet and env; its deployment records a new revision saying so.
+  let rollback: RevisionRec | undefined;
+  if (body.revision !== undefined) {
+    rollback = c.f.store.get('revisions', (body.revision as { guid?: string } | null)?.guid);
+    if (!rollback || rollback.app_guid !== app.guid) throw unprocessable('The revision does not exist or does not belong to this app.');
+    if (app.revisions_enabled === false) throw unprocessable('Revisions are disabled for this app; enable them with `cf curl -X PATCH /v3/apps/GUID/features/revisions`.');
+  }
+  const dropletGuid = rollback?.droplet_guid ?? (body.droplet as { guid?: unknown } | undefined)?.guid ?? app.droplet_guid;
   if (typeof dropletGuid !== 'string') throw unprocessable('Invalid droplet. Please specify a droplet in the request or set a current droplet for the app.');
   const droplet = c.f.store.get('droplets', dropletGuid);
   if (!droplet || droplet.app_guid !== app.guid || droplet.state !== 'STAGED') {
     throw unprocessable('Unable to assign current droplet. Ensure the droplet exists and belongs to this app.');
   }
+  if (rollback) {
+    app.env = { ...rollback.environment_variables };
+    c.f.store.touch(app);
+  }
+  revisionForStart(c.f, app, droplet.guid, rollback ? `Rolled back to revision ${rollback.version}.` : undefined);
   const d = createDeployment(c.f, app, droplet.guid, { maxInFlight: maxInFlight as number, webInstances: web as number | undefined, canary });
+  recordEvent(c.f, 'audit.app.deployment.create', appTarget(app), app.space_guid, { droplet_guid: droplet.guid, deployment_guid: d.guid, type: strategy, ...(rollback ? { revision_guid: rollback.guid } : {}) });
   send(c.res, 201, c.f.present.deployment(d));
 }
 

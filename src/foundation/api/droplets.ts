@@ -1,7 +1,6 @@
 // Droplets (cf-reference.md §1.3): list/get, a droplet staged elsewhere
 // (`POST /v3/droplets` → AWAITING_UPLOAD, then `POST …/upload` with a tgz in
 // field `bits` → STAGED), download as a tgz, delete.
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -27,7 +26,7 @@ function list(c: Ctx): void {
     states: (d) => d.state,
     space_guids: (d) => c.f.store.get('apps', d.app_guid)?.space_guid,
   });
-  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d)));
+  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d, { inList: true })));
 }
 
 function processTypes(v: unknown): Record<string, string> | undefined {

@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Foundation } from '../context';
 import { ApiError, compile, isStorageFailure, match, notSaved, requestTarget, send } from '../http';
 import { logError } from '../log';
+import { appFeatureRoutes } from './app-features';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
 import { deploymentRoutes } from './deployments';
 import { dropletRoutes } from './droplets';
+import { eventRoutes } from './events';
 import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
 import { orgRoutes } from './orgs';
@@ -19,7 +21,7 @@ import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic 
 const TABLE = compile([
   ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
   ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
-  ...trafficRoutes,
+  ...eventRoutes, ...appFeatureRoutes, ...trafficRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {

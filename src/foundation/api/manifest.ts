@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { appPrefix, parseManifest, type AppManifest, type ManifestDiagnostic, type ManifestProcess } from '../../core/manifest';
 import type { Foundation } from '../context';
 import { ApiError, badRequest, notFound, parseError, readText, send, unprocessable, warningsHeader, type Ctx, type RouteDef } from '../http';
+import { appTarget, recordEvent } from '../events';
 import { runJob } from '../jobs';
 import { manifestDiff } from '../manifest-diff';
 import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute } from '../model';
@@ -169,7 +170,10 @@ async function applyManifest(c: Ctx): Promise<void> {
     if (app?.lifecycle.type === 'buildpack' && m.docker) {
       throw unprocessable(`For application '${m.name}': Docker cannot be configured for a buildpack lifecycle app.`);
     }
-    app ??= createApp(c.f, { name: m.name, spaceGuid: space.guid, buildpacks: m.buildpacks, stack: m.stack, docker: !!m.docker });
+    if (!app) {
+      app = createApp(c.f, { name: m.name, spaceGuid: space.guid, buildpacks: m.buildpacks, stack: m.stack, docker: !!m.docker });
+      recordEvent(c.f, 'audit.app.create', appTarget(app), space.guid, { request: { name: m.name } });
+    }
     return { app, m };
   });
   await runJob(c, 'space.apply_manifest', async (job) => {
@@ -178,6 +182,7 @@ async function applyManifest(c: Ctx): Promise<void> {
       try {
         if (!c.f.store.get('apps', app.guid)) throw notFound('App');
         applyApp(c, app, m);
+        recordEvent(c.f, 'audit.app.apply_manifest', appTarget(app), space.guid, { request: { manifest: '[PRIVATE DATA HIDDEN]' } });
       } catch (err) {
         if (err instanceof ApiError) throw new ApiError(err.status, err.code, err.title, `For application '${m.name}': ${err.detail}`);
         throw err;

@@ -11,6 +11,7 @@ import { ArchiveBudget, ArchiveLimitError, packageLimits } from '../../core/bits
 import { entryPath, readZip, UnsafeEntryError } from '../../core/bits/extract';
 import { CfPushError } from '../../core/errors';
 import { ApiError, filterList, maxUploadBytes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { appTarget, recordEvent } from '../events';
 import { meta, type PackageFile, type PackageRec, type Store } from '../store';
 import { packageTooLarge, readUpload } from '../uploads';
 
@@ -45,6 +46,7 @@ async function create(c: Ctx): Promise<void> {
     const pkg = c.f.store.put('packages', {
       ...meta(), app_guid: app.guid, type: 'bits', state: 'AWAITING_UPLOAD', sha256: null, error: null, files: [],
     });
+    recordEvent(c.f, 'audit.app.package.create', appTarget(app), app.space_guid, { package_guid: pkg.guid, type: pkg.type });
     return send(c.res, 201, c.f.present.package(pkg));
   }
   // Docker: READY at once; the password is stored (staging would need it) and never returned.
@@ -58,6 +60,7 @@ async function create(c: Ctx): Promise<void> {
     ...meta(), app_guid: app.guid, type: 'docker', state: 'READY', sha256: null, error: null, files: [],
     docker: { image: data.image, username, password },
   });
+  recordEvent(c.f, 'audit.app.package.create', appTarget(app), app.space_guid, { package_guid: pkg.guid, type: pkg.type });
   send(c.res, 201, c.f.present.package(pkg));
 }
 
@@ -223,6 +226,8 @@ async function upload(c: Ctx): Promise<void> {
     pkg.files = [...byPath.values()];
     Object.assign(pkg, { state: 'READY', error: null, sha256: packageChecksum(pkg.files) });
     c.f.store.touch(pkg);
+    const app = c.f.store.get('apps', pkg.app_guid);
+    if (app) recordEvent(c.f, 'audit.app.package.upload', appTarget(app), app.space_guid, { package_guid: pkg.guid });
     send(c.res, 200, c.f.present.package(pkg));
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
@@ -236,7 +241,15 @@ async function resourceMatches(c: Ctx): Promise<void> {
   send(c.res, 201, { resources: matched });
 }
 
+/** The droplets staged from this package (cf restart/start ask whether it was staged already). */
+function packageDroplets(c: Ctx): void {
+  const pkg = byGuid(c);
+  const list = filterList(c.f.store.list('droplets').filter((d) => d.package_guid === pkg.guid), c.query, { states: (d) => d.state, guids: (d) => d.guid });
+  send(c.res, 200, paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })));
+}
+
 export const packageRoutes: RouteDef[] = [
+  { method: 'GET', path: '/v3/packages/:guid/droplets', handler: packageDroplets },
   { method: 'GET', path: '/v3/packages', handler: list },
   { method: 'POST', path: '/v3/packages', handler: create },
   { method: 'GET', path: '/v3/packages/:guid', handler: (c) => send(c.res, 200, c.f.present.package(byGuid(c))) },

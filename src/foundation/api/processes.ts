@@ -1,6 +1,7 @@
 // /v3/processes: read, update, scale, stats (cf-reference.md §1.4).
 import { filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appProcesses, getApp } from '../model';
+import { appTarget, recordEvent } from '../events';
 import type { ProcessRec } from '../store';
 
 function byGuid(c: Ctx): ProcessRec {
@@ -23,7 +24,7 @@ function list(c: Ctx): void {
     app_guids: (p) => p.app_guid,
     space_guids: (p) => c.f.store.get('apps', p.app_guid)?.space_guid,
   });
-  send(c.res, 200, paginate(c, procs, (p) => c.f.present.process(p)));
+  send(c.res, 200, paginate(c, procs, (p) => c.f.present.process(p, { inList: true })));
 }
 
 function nonNegInt(v: unknown, label: string): number | undefined {
@@ -58,7 +59,14 @@ async function update(c: Ctx, p: ProcessRec): Promise<void> {
     if (d.endpoint !== undefined) p.health_check.data.endpoint = d.endpoint ?? null;
   }
   c.f.store.touch(p);
+  processEvent(c, p, 'audit.app.process.update', { ...body, ...(body.command !== undefined ? { command: '[PRIVATE DATA HIDDEN]' } : {}) });
   send(c.res, 200, c.f.present.process(p));
+}
+
+/** Process events name the app as their target, with the process in their data (as CC's). */
+function processEvent(c: Ctx, p: ProcessRec, type: string, request: Record<string, unknown>): void {
+  const app = c.f.store.get('apps', p.app_guid);
+  if (app) recordEvent(c.f, type, appTarget(app), app.space_guid, { process_guid: p.guid, process_type: p.type, request });
 }
 
 /** Instances apply at once; memory/disk need a restart, as on CF. */
@@ -73,6 +81,7 @@ async function scale(c: Ctx, p: ProcessRec): Promise<void> {
   if (disk !== undefined) p.disk_in_mb = disk;
   c.f.store.touch(p);
   void c.f.supervisor.sync(p.app_guid);
+  processEvent(c, p, 'audit.app.process.scale', { instances, memory_in_mb: mem, disk_in_mb: disk });
   send(c.res, 202, c.f.present.process(p));
 }
 
@@ -80,7 +89,15 @@ function stats(c: Ctx, p: ProcessRec): void {
   send(c.res, 200, { resources: c.f.supervisor.stats(p) });
 }
 
+/** Sidecars: none run here yet, so every list is empty and any one is not found (CC's shapes). */
+function noSidecars(c: Ctx): void {
+  send(c.res, 200, paginate(c, [], (x) => x));
+}
+
 export const processRoutes: RouteDef[] = [
+  { method: 'GET', path: '/v3/processes/:guid/sidecars', handler: (c) => (byGuid(c), noSidecars(c)) },
+  { method: 'GET', path: '/v3/apps/:guid/sidecars', handler: (c) => (getApp(c.f, c.params.guid), noSidecars(c)) },
+  { method: 'GET', path: '/v3/sidecars/:guid', handler: () => { throw notFound('Sidecar'); } },
   { method: 'GET', path: '/v3/processes', handler: list },
   { method: 'GET', path: '/v3/processes/:guid', handler: (c) => send(c.res, 200, c.f.present.process(byGuid(c))) },
   { method: 'PATCH', path: '/v3/processes/:guid', handler: (c) => update(c, byGuid(c)) },

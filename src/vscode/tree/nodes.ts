@@ -31,9 +31,7 @@ export abstract class Node {
     return [];
   }
   get host(): NodeHost {
-    let n: Node | undefined = this;
-    while (n && !(n instanceof TargetNode)) n = n.parent;
-    return (n as TargetNode).host;
+    return this instanceof TargetNode ? this.host : this.parent!.host;
   }
 }
 

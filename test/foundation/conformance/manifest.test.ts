@@ -124,10 +124,12 @@ describe('apply_manifest semantics', () => {
     assert.equal(web.instances, 2);
     assert.equal(web.memory_in_mb, 256);
     assert.equal(web.disk_in_mb, 1024);
-    assert.equal(web.command, 'node server.js');
+    // Lists hide commands, as CC's do; the process itself shows it.
+    assert.equal(web.command, '[PRIVATE DATA HIDDEN IN LISTS]');
+    assert.equal((await api.get(`/v3/processes/${web.guid}`)).json.command, 'node server.js');
     assert.deepEqual(web.health_check, { type: 'http', data: { timeout: 30, invocation_timeout: null, interval: null, endpoint: '/ready' } });
     assert.equal(worker.instances, 1);
-    assert.equal(worker.command, 'node worker.js');
+    assert.equal((await api.get(`/v3/processes/${worker.guid}`)).json.command, 'node worker.js');
     assert.deepEqual(await routesOf(app.guid), ['mf-app.localhost']);
   });
 

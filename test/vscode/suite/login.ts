@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
-import { addTarget, answer, api, children, get, item, label, lastError, localApi, localCredentials, repo, target, waitFor, ws, type PushedApp } from './util';
+import { addTarget, answer, api, children, get, item, label, lastError, localApi, localCredentials, target, waitFor, ws, type PushedApp } from './util';
 
 const NAME = 'loopback';
 

@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import * as vscode from 'vscode';
 import { screenshot, test, type WebviewDom } from './harness';
 import {
-  answer, api, appCopy, appNode, children, expectBody, get, item, label, lastError, localCredentials, space, waitFor,
+  answer, api, appCopy, children, expectBody, get, item, label, lastError, localCredentials, space, waitFor,
   type Api, type PushedApp, type TrafficModel, type TreeNode,
 } from './util';
 

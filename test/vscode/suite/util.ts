@@ -1,7 +1,7 @@
 // Helpers for in-host tests: the extension's API, HTTP through the local
 // router, walking the tree like a person expanding it, and answering prompts.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -220,7 +220,6 @@ export function answer(a: Api, script: { confirm?: string | null; picks?: RegExp
 
 /** examples/hello-node copied into the workspace, optionally renamed and re-worded. */
 export function appCopy(name: string, greeting?: string, extra?: (manifest: string) => string): string {
-  const { cpSync, existsSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
   const dir = join(ws(), name);
   if (!existsSync(dir)) cpSync(join(repo(), 'examples', 'hello-node'), dir, { recursive: true });
   const manifest = join(dir, 'manifest.yml');
@@ -267,10 +266,9 @@ export async function reveal(tree: Api['tree'], find: () => Promise<TreeNode | u
 
 /** Adds a target through "CF: Select Target" → "Add a Cloud Foundry target…", then goes back to the local one. */
 export async function addTarget(a: Api, name: string, apiUrl: string): Promise<void> {
-  const vscode_ = require('vscode') as typeof vscode;
   const prompts = answer(a, { picks: [/Add a Cloud Foundry target/], inputs: [apiUrl, name] });
-  const chosen = await vscode_.commands.executeCommand('cfpush.selectTarget');
+  const chosen = await vscode.commands.executeCommand('cfpush.selectTarget');
   prompts.restore();
   assert.equal(chosen, name, `add target: ${prompts.asked.join(' / ')}; ${lastError(a)}`);
-  await vscode_.workspace.getConfiguration('cfpush').update('target', undefined, vscode_.ConfigurationTarget.Workspace);
+  await vscode.workspace.getConfiguration('cfpush').update('target', undefined, vscode.ConfigurationTarget.Workspace);
 }
