@@ -7,7 +7,6 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
 
 export const CF_CLI_HINT =
@@ -24,15 +23,15 @@ export function cfBinary(): string | undefined {
   }
 }
 
-/** Skips (laptop) or fails (CI) a test that needs the cf CLI when there is none; else its path. */
-export function requireCf(t: TestContext): string | undefined {
+/** The cf binary, or undefined on a laptop without one; in CI (CFPUSH_REQUIRE_HOSTS) a missing CLI is an error. */
+export function requireCf(): string | undefined {
   const cf = cfBinary();
   if (cf) return cf;
-  const msg = `the cf CLI is missing. ${CF_CLI_HINT}`;
-  if (process.env.CI || process.env.CFPUSH_REQUIRE_HOSTS === '1') throw new Error(msg);
-  t.skip(msg);
+  if (process.env.CI || process.env.CFPUSH_REQUIRE_HOSTS === '1') throw new Error(`the cf CLI is missing. ${CF_CLI_HINT}`);
   return undefined;
 }
+
+export const NO_CF = `the cf CLI is missing. ${CF_CLI_HINT}`;
 
 export interface CfResult {
   code: number;
