@@ -326,6 +326,23 @@ describe('router (gorouter semantics)', () => {
     assert.equal(conns, 1, 'the dropping instance got one connection, then was marked failed');
   });
 
+  test('a response head with bare LF line endings is accepted, as gorouter (Go net/http) does, and sent on with CRLF', async () => {
+    const replies = ['HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nok', 'HTTP/1.1 201 Created\r\nContent-Length: 3\n\r\nyes'];
+    for (const [i, reply] of replies.entries()) {
+      const raw = netServer((s) => s.once('data', () => s.end(reply, 'latin1')));
+      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+      closers.push(() => raw.close());
+      const guid = randomUUID();
+      t.instances.set(guid, [{ port: (raw.address() as AddressInfo).port, appGuid: guid, index: 0, instanceGuid: randomUUID() }]);
+      t.routes.push({ host: `barelf${i}`, path: '', apps: [guid] });
+      router.rebuildNow();
+      const res = await get(`barelf${i}.localhost`);
+      assert.equal(res.status, i === 0 ? 200 : 201, res.text);
+      assert.equal(res.text, i === 0 ? 'ok' : 'yes');
+      if (i === 0) assert.equal(res.headers['content-type'], 'text/plain');
+    }
+  });
+
   test('WebSocket echo through the router, no endpoint timeout', async () => {
     const srv = createServer((_q, s) => s.end('not ws'));
     const wss = new WebSocketServer({ server: srv });

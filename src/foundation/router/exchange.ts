@@ -12,7 +12,7 @@ import { BAD_REQUEST, endpointFailure, errorResponse, goError } from './errors';
 import { forwardHead, type Forwarded } from './headers';
 import { classifyClose, Failure, replayable } from './retry';
 import type { Pool, RouteEndpoint } from './route-table';
-import { bodyless, MAX_HEAD, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
+import { bareLfHeadEnd, bodyless, MAX_HEAD, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
 
 const enum Res {
   Head,
@@ -160,7 +160,10 @@ export class Exchange implements Forwarded {
     // Offsets in `buf` map back to `d` by this shift (0 unless a partial head was buffered).
     const shift = buf === d ? 0 : d.length - buf.length;
     for (;;) {
-      const end = buf.indexOf('\r\n\r\n', at, 'latin1');
+      let end = buf.indexOf('\r\n\r\n', at, 'latin1');
+      let sep = 4;
+      // Go's net/http (gorouter) also ends a response head at a bare LF blank line: accept it, answer with CRLF.
+      if (end < 0) [end, sep] = bareLfHeadEnd(buf, at);
       if (end < 0) {
         if (buf.length - at > MAX_HEAD) {
           this.fail(undefined, 'response head too large');
@@ -169,12 +172,13 @@ export class Exchange implements Forwarded {
         this.resBuf = Buffer.from(buf.subarray(at));
         return d.length;
       }
-      const res = parseResponseHead(buf.toString('latin1', at, end));
+      const raw = buf.toString('latin1', at, end);
+      const res = parseResponseHead(sep === 4 ? raw : raw.replace(/\r?\n/g, '\r\n'));
       if (!res) {
         this.fail(undefined, 'malformed HTTP response');
         return d.length;
       }
-      const rest = end + 4;
+      const rest = end + sep;
       this.status = res.status;
       if (res.status === 101 && this.req.upgrade) {
         this.upgraded(res, buf.subarray(rest));

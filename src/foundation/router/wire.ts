@@ -172,6 +172,17 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
   return { status, out, contentLength, chunked, close };
 }
 
+/**
+ * Where a response head ends when its lines end in a bare LF (`\n\n`, or
+ * `\n\r\n` after one): [end of the head, length of the blank-line separator], or [-1, 0].
+ */
+export function bareLfHeadEnd(buf: Buffer, at: number): [number, number] {
+  const i = buf.indexOf('\n\n', at, 'latin1');
+  const j = buf.indexOf('\n\r\n', at, 'latin1');
+  if (i < 0 && j < 0) return [-1, 0];
+  return i >= 0 && (j < 0 || i < j) ? [i, 2] : [j, 3];
+}
+
 /** True when a response to `method` with `status` has no body whatever its headers say. */
 export function bodyless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
