@@ -39,10 +39,16 @@ export function vcapApplication(f: Foundation, app: AppRec, proc = appProcesses(
   };
 }
 
-/** Env for the buildpack scripts: app env < CF_STACK < VCAP_APPLICATION + MEMORY_LIMIT < VCAP_SERVICES. */
+/** The variables of an environment variable group, `running` or `staging` (empty when never set). */
+export function envGroup(f: Foundation, name: 'running' | 'staging'): Record<string, string> {
+  return f.store.get('env_groups', name)?.var ?? {};
+}
+
+/** Env for the buildpack scripts: staging group < app env < CF_STACK < VCAP_APPLICATION + MEMORY_LIMIT < VCAP_SERVICES. */
 export function stagingEnv(f: Foundation, app: AppRec, memoryMb: number, stack: string): Record<string, string> {
   const vcap = { ...vcapApplication(f, app), version: randomUUID(), application_version: randomUUID() };
   return {
+    ...envGroup(f, 'staging'),
     ...app.env,
     CF_STACK: stack,
     VCAP_APPLICATION: JSON.stringify(vcap),

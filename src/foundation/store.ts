@@ -173,6 +173,17 @@ export interface RevisionRec extends Meta {
   description: string;
 }
 
+/** A feature flag set away from its default (keyed by name: the record's guid is the name). */
+export interface FeatureFlagRec extends Meta {
+  enabled: boolean;
+  custom_error_message: string | null;
+}
+
+/** An environment variable group, `running` or `staging` (its guid). */
+export interface EnvGroupRec extends Meta {
+  var: Record<string, string>;
+}
+
 /** One audit event (what `cf events` lists). */
 export interface AuditEventRec extends Meta {
   type: string;
@@ -200,6 +211,8 @@ export interface State {
   deployments: Record<string, DeploymentRec>;
   audit_events: Record<string, AuditEventRec>;
   revisions: Record<string, RevisionRec>;
+  feature_flags: Record<string, FeatureFlagRec>;
+  env_groups: Record<string, EnvGroupRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -223,7 +236,7 @@ function emptyState(): State {
     spaces: { [space.guid]: space },
     domains: { [domain.guid]: domain },
     apps: {}, processes: {}, packages: {}, builds: {}, droplets: {}, routes: {}, jobs: {},
-    service_instances: {}, service_bindings: {}, deployments: {}, audit_events: {}, revisions: {},
+    service_instances: {}, service_bindings: {}, deployments: {}, audit_events: {}, revisions: {}, feature_flags: {}, env_groups: {},
   };
 }
 
@@ -259,7 +272,7 @@ export class Store {
     this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
     this.lastGood = text ?? '';
     // Documents written before these collections existed.
-    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions'] as const) this.state[k] ??= {};
+    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions', 'feature_flags', 'env_groups'] as const) this.state[k] ??= {};
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.

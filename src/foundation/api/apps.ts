@@ -3,7 +3,7 @@ import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { vcapServices } from '../services';
 import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
-import { vcapApplication } from '../env';
+import { envGroup, vcapApplication } from '../env';
 import { appTarget, recordEvent } from '../events';
 
 const HIDDEN = '[PRIVATE DATA HIDDEN]';
@@ -156,8 +156,8 @@ function appBuilds(c: Ctx): void {
 function env(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   send(c.res, 200, {
-    staging_env_json: {},
-    running_env_json: {},
+    staging_env_json: envGroup(c.f, 'staging'),
+    running_env_json: envGroup(c.f, 'running'),
     environment_variables: app.env,
     system_env_json: { VCAP_SERVICES: vcapServices(c.f, app.guid) },
     application_env_json: { VCAP_APPLICATION: vcapApplication(c.f, app) },

@@ -13,6 +13,7 @@ import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
 import { orgRoutes } from './orgs';
 import { packageRoutes } from './packages';
+import { platformRoutes } from './platform';
 import { processRoutes } from './processes';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
@@ -21,7 +22,7 @@ import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic 
 const TABLE = compile([
   ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
   ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
-  ...eventRoutes, ...appFeatureRoutes, ...trafficRoutes,
+  ...eventRoutes, ...appFeatureRoutes, ...platformRoutes, ...trafficRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {
