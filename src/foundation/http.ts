@@ -264,6 +264,16 @@ function intParam(q: URLSearchParams, name: string, def: number): number {
   return n;
 }
 
+/** The `include=` values a list asked for, of those it can include. */
+export function includes(c: Ctx, allowed: string[]): Set<string> {
+  const raw = c.query.get('include');
+  if (raw === null) return new Set();
+  const asked = raw.split(',').filter(Boolean);
+  const bad = asked.filter((a) => !allowed.includes(a));
+  if (bad.length) throw badQuery(`The query parameter is invalid: Invalid included resource: '${bad.join(', ')}'. Valid included resources are: ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  return new Set(asked);
+}
+
 /** CC pagination over `items`; `order_by` may name any of `orderable` (default created_at). */
 export function paginate<T>(c: Ctx, items: T[], present: (r: T) => unknown, orderable: string[] = ['created_at', 'updated_at']): unknown {
   const q = c.query;

@@ -2,7 +2,7 @@
 // (type app). User-provided operations are synchronous in CC: 201/200/204, no job.
 import type { Foundation } from '../context';
 import {
-  filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef,
+  filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef,
 } from '../http';
 import { bindApp, nameTaken } from '../services';
 import { meta, now, type ServiceInstanceRec } from '../store';
@@ -177,10 +177,34 @@ function listBindings(c: Ctx): void {
     service_instance_guids: (b) => b.service_instance_guid,
     service_instance_names: (b) => f.store.get('service_instances', b.service_instance_guid)?.name,
   });
-  send(c.res, 200, paginate(c, list, (b) => f.present.serviceBinding(b), ['created_at', 'updated_at', 'name']));
+  const page = paginate(c, list, (b) => f.present.serviceBinding(b), ['created_at', 'updated_at', 'name']) as { resources: { relationships: { app: { data: { guid: string } }; service_instance: { data: { guid: string } } } }[] };
+  const inc = includes(c, ['app', 'service_instance']);
+  const included: Record<string, unknown[]> = {};
+  const uniq = (guids: string[]) => [...new Set(guids)];
+  if (inc.has('app')) included.apps = uniq(page.resources.map((b) => b.relationships.app.data.guid)).flatMap((g) => { const a = f.store.get('apps', g); return a ? [f.present.app(a)] : []; });
+  if (inc.has('service_instance')) {
+    included.service_instances = uniq(page.resources.map((b) => b.relationships.service_instance.data.guid)).flatMap((g) => { const s = f.store.get('service_instances', g); return s ? [f.present.serviceInstance(s)] : []; });
+  }
+  send(c.res, 200, inc.size ? { ...page, included } : page);
+}
+
+/** Nothing is offered here yet (no brokers): every marketplace list is empty, in CC's shape. */
+function emptyList(c: Ctx, includable: string[] = []): void {
+  includes(c, includable);
+  send(c.res, 200, { ...(paginate(c, [], (x) => x) as object), ...(c.query.get('include') || [...c.query.keys()].some((k) => k.startsWith('fields[')) ? { included: {} } : {}) });
 }
 
 export const serviceRoutes: RouteDef[] = [
+  { method: 'GET', path: '/v3/service_plans', handler: (c) => emptyList(c, ['service_offering', 'space.organization']) },
+  { method: 'GET', path: '/v3/service_plans/:guid', handler: () => { throw notFound('Service plan'); } },
+  { method: 'GET', path: '/v3/service_offerings', handler: (c) => emptyList(c) },
+  { method: 'GET', path: '/v3/service_offerings/:guid', handler: () => { throw notFound('Service offering'); } },
+  { method: 'GET', path: '/v3/service_brokers', handler: (c) => emptyList(c) },
+  { method: 'GET', path: '/v3/service_route_bindings', handler: (c) => emptyList(c, ['service_instance', 'route']) },
+  { method: 'GET', path: '/v3/service_instances/:guid/parameters', handler: (c) => {
+    instance(c);
+    throw unprocessable('This service does not support fetching service instance parameters.');
+  } },
   { method: 'GET', path: '/v3/service_instances', handler: listInstances },
   { method: 'POST', path: '/v3/service_instances', handler: createInstance },
   { method: 'GET', path: '/v3/service_instances/:guid', handler: (c) => send(c.res, 200, c.f.present.serviceInstance(instance(c))) },
