@@ -17,12 +17,13 @@ import { platformRoutes } from './platform';
 import { processRoutes } from './processes';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
+import { stackRoutes } from './stacks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
   ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
   ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
-  ...eventRoutes, ...appFeatureRoutes, ...platformRoutes, ...trafficRoutes,
+  ...eventRoutes, ...appFeatureRoutes, ...platformRoutes, ...stackRoutes, ...trafficRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {
