@@ -24,8 +24,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -41,6 +40,7 @@ import { installLoopbackShims, listeningOnAllInterfaces, type LoopbackShims } fr
 import { appProcesses } from './model';
 import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
 import { vcapServices } from './services';
+import { probeFor, startupTimeoutMs, untilHealthy, watchLiveness } from './runtime/health';
 import { stackInstanceSpec, type AppRuntime } from './stack-instances';
 import type { DropletRec, ProcessRec } from './store';
 
@@ -64,7 +64,8 @@ interface Instance {
   crashes: number;
   stopping: boolean;
   timer?: NodeJS.Timeout;
-  liveness?: NodeJS.Timeout;
+  /** Ends the liveness checks once RUNNING. */
+  liveness?: () => void;
   exited?: Promise<void>;
   details: string | null;
   /** Why the supervisor killed it (health check), reported instead of the signal. */
@@ -117,8 +118,6 @@ export interface SupervisorOptions {
   instanceListen?: 'loopback' | 'all';
 }
 
-const DEFAULT_HEALTH_TIMEOUT_S = 60;
-const DEFAULT_INVOCATION_TIMEOUT_S = 1;
 const CELL = 'local';
 
 export const SUPERVISOR_DEFAULTS: Required<SupervisorOptions> = {
@@ -420,7 +419,7 @@ export class Supervisor {
     void c.remove().catch(() => {});
     if (inst.container !== c) return;
     inst.container = undefined;
-    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness?.();
     inst.liveness = undefined;
     const status = exit.code ?? 137;
     this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${status}`, 'OUT');
@@ -446,17 +445,6 @@ export class Supervisor {
     }
   }
 
-  /** The check a process's health_check describes, or undefined for `process` (alive is healthy). */
-  private probe(inst: Instance, proc: ProcessRec): (() => Promise<string | undefined>) | undefined {
-    const hc = proc.health_check;
-    const timeoutMs = (hc.data.invocation_timeout ?? DEFAULT_INVOCATION_TIMEOUT_S) * 1000;
-    if (hc.type === 'process') return undefined;
-    // A container is checked at its own address: the engine's proxy on the host port accepts before the app listens.
-    const at = () => inst.container?.healthAddress() ?? { host: '127.0.0.1', port: inst.port };
-    if (hc.type === 'http') return () => httpCheck(at(), hc.data.endpoint || '/', timeoutMs);
-    return () => portCheck(at(), timeoutMs);
-  }
-
   private alive(inst: Instance, h: Handle): boolean {
     if (inst.stopping || this.closing) return false;
     if (isContainer(h)) return inst.container === h;
@@ -469,26 +457,21 @@ export class Supervisor {
     else killGroup(h.pid, 'SIGKILL');
   }
 
-  /** Probes until healthy or the process `timeout` (startup grace) runs out. */
+  /** Probes until healthy or the process `timeout` (startup grace) runs out; then the same check keeps watching. */
   private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, child: Handle): Promise<void> {
-    const probe = this.probe(inst, proc);
-    const timeoutS = proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S;
-    const deadline = Date.now() + timeoutS * 1000;
+    const hc = proc.health_check;
+    // A container is checked at its own address: the engine's proxy on the host port accepts before the app listens.
+    const probe = probeFor(hc, () => inst.container?.healthAddress() ?? { host: '127.0.0.1', port: inst.port });
     if (probe) {
       this.cell(run, inst, 'Starting health monitoring of container');
-      // Probe often at first (most apps listen within ~100 ms), then back off to 500 ms.
-      let wait = 10;
-      let failure: string | undefined;
-      while (this.alive(inst, child) && (failure = await probe()) !== undefined) {
-        if (Date.now() >= deadline) {
-          this.cell(run, inst, failure, 'ERR');
-          this.cell(run, inst, `Timed out after ${goDuration(timeoutS * 1000)}: health check never passed.`, 'ERR');
-          inst.killedFor = `Instance never healthy after ${goDuration(timeoutS * 1000)}: ${failure}`;
-          this.hardKill(child);
-          return;
-        }
-        await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
-        wait = Math.min(500, wait * 1.5);
+      const timeoutMs = startupTimeoutMs(hc);
+      const failure = await untilHealthy(probe, timeoutMs, () => this.alive(inst, child));
+      if (failure !== undefined) {
+        this.cell(run, inst, failure, 'ERR');
+        this.cell(run, inst, `Timed out after ${goDuration(timeoutMs)}: health check never passed.`, 'ERR');
+        inst.killedFor = `Instance never healthy after ${goDuration(timeoutMs)}: ${failure}`;
+        this.hardKill(child);
+        return;
       }
     }
     if (!this.alive(inst, child)) return;
@@ -501,30 +484,21 @@ export class Supervisor {
     }
     this.f.routesChanged();
     if (isContainer(child)) this.sampleUsage(inst);
-    if (probe) this.scheduleLiveness(run, inst, proc, child, probe);
-  }
-
-  /** Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). */
-  private scheduleLiveness(run: Run, inst: Instance, proc: ProcessRec, child: Handle, probe: () => Promise<string | undefined>): void {
-    const everyMs = proc.health_check.data.interval ? proc.health_check.data.interval * 1000 : this.o.livenessIntervalMs;
-    inst.liveness = setTimeout(async () => {
-      inst.liveness = undefined;
-      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
-      const failure = await probe();
-      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
-      if (failure === undefined) return this.scheduleLiveness(run, inst, proc, child, probe);
-      this.cell(run, inst, failure, 'ERR');
-      this.cell(run, inst, 'Container became unhealthy', 'ERR');
-      inst.killedFor = `Instance became unhealthy: ${failure}`;
-      this.hardKill(child);
-    }, everyMs);
-    inst.liveness.unref();
+    // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego).
+    if (probe) {
+      inst.liveness = watchLiveness(hc, probe, this.o.livenessIntervalMs, () => this.alive(inst, child) && inst.state === 'RUNNING', (failure) => {
+        this.cell(run, inst, failure, 'ERR');
+        this.cell(run, inst, 'Container became unhealthy', 'ERR');
+        inst.killedFor = `Instance became unhealthy: ${failure}`;
+        this.hardKill(child);
+      });
+    }
   }
 
   private onExit(run: Run, inst: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (inst.child !== child) return;
     inst.child = undefined;
-    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness?.();
     inst.liveness = undefined;
     this.writePids();
     // Stragglers the app left in its group.
@@ -574,7 +548,7 @@ export class Supervisor {
   private async stopInstance(run: Run, inst: Instance): Promise<void> {
     inst.stopping = true;
     if (inst.timer) clearTimeout(inst.timer);
-    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness?.();
     const wasRunning = inst.state === 'RUNNING';
     // Out of the router before the app is asked to stop.
     inst.state = 'DOWN';
@@ -771,43 +745,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       const port = (srv.address() as { port: number }).port;
       srv.close(() => resolve(port));
     });
-  });
-}
-
-/** Diego's port check: a TCP connect within the invocation timeout. Undefined = healthy, else why not. */
-function portCheck({ host, port }: { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host });
-    const done = (why: string | undefined) => {
-      s.destroy();
-      resolve(why);
-    };
-    s.setTimeout(timeoutMs, () => done(`Failed to make TCP connection to port ${port}: timed out after ${timeoutMs / 1000}s`));
-    s.once('connect', () => done(undefined));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make TCP connection to port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
-  });
-}
-
-/** Diego's http check: GET on the first port must answer 200 within the invocation timeout. */
-function httpCheck({ host, port }: { host: string; port: number }, path: string, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (why: string | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(why);
-    };
-    const req = request({ host, port, path, agent: false, headers: { 'user-agent': 'diego-healthcheck' } }, (res) => {
-      res.resume();
-      done(res.statusCode === 200 ? undefined : `Failed to make HTTP request to '${path}' on port ${port}: received status code ${res.statusCode}`);
-    });
-    const timer = setTimeout(() => done(`Failed to make HTTP request to '${path}' on port ${port}: timed out after ${timeoutMs / 1000}s`), timeoutMs);
-    req.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make HTTP request to '${path}' on port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
-    req.end();
   });
 }
 
