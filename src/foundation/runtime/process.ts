@@ -186,13 +186,13 @@ class HostProcess implements RunningProcess {
   }
 
   async stop(graceMs: number): Promise<void> {
+    let grace: NodeJS.Timeout | undefined;
     if (!this.closed) {
       killGroup(this.child.pid, 'SIGTERM');
-      const grace = setTimeout(() => this.kill(), graceMs);
-      await this.exited;
-      clearTimeout(grace);
+      grace = setTimeout(() => this.kill(), graceMs);
     }
     await this.exited;
+    clearTimeout(grace);
   }
 
   kill(): void {
