@@ -1,9 +1,10 @@
 // The local foundation's Docker engine (issue 5): one lazily connected client
 // per foundation, used to stage docker packages (read the image config, CC's
-// docker droplet: cf-reference.md §1.3, §5) and by the supervisor to run
-// docker-lifecycle instances as containers. The engine is whatever the
-// foundation process sees (DOCKER_HOST, else the local socket): the same one
-// `cfpush push` builds images with, so a locally built image needs no registry.
+// docker droplet: cf-reference.md §1.3, §5) and by the container runtime
+// (runtime/container.ts) to run instances as containers. The engine is
+// whatever the foundation process sees (DOCKER_HOST, else the local socket):
+// the same one `cfpush push` builds images with, so a locally built image
+// needs no registry.
 //
 // Containers carry a label naming this foundation's data dir, so a restarted
 // foundation removes what a killed one left running (and only that).

@@ -5,8 +5,9 @@
 // ship get a preload that turns "every interface" into CF_INSTANCE_IP:
 // Node.js (NODE_OPTIONS --require) and Python (sitecustomize on PYTHONPATH).
 // Anything else (a Go or other static binary) is checked once it is healthy
-// and its log says how to bind (listeningOnAllInterfaces). Container
-// instances need none of this: their ports are published on 127.0.0.1.
+// and its log says how to bind (listeningOnAllInterfaces). The host-process
+// runtime (runtime/process.ts) uses both. Container instances need none of
+// this: their ports are published on 127.0.0.1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';

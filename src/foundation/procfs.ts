@@ -1,4 +1,5 @@
-// What the supervisor reads from /proc (Linux): CPU time and RSS per process
+// What the foundation reads from /proc (Linux), for the host-process runtime
+// (runtime/process.ts) and the data dir lock: CPU time and RSS per process
 // group, process states (zombies are dead), and the processes that carry a
 // foundation's marker in their environment (leftovers of a killed foundation).
 // Elsewhere these degrade to "unknown" (0 usage, no scan).
@@ -81,20 +82,24 @@ export const ticksToSeconds = (t: number) => t / CLK_TCK;
 /** The processes whose environment holds `NAME=value` exactly. */
 export function processesWithEnv(name: string, value: string): number[] {
   if (!hasProcfs) return [];
-  const needle = Buffer.from(`${name}=${value}\0`);
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const env = readFileSync(`/proc/${pid}/environ`);
-      // The first variable has no leading NUL; every other one does.
-      if (env.subarray(0, needle.length).equals(needle) || env.includes(Buffer.concat([Buffer.from([0]), needle]))) out.push(pid);
-    } catch {
-      /* gone, or not ours to read */
-    }
+    if (pid !== process.pid && hasEnv(pid, name, value)) out.push(pid);
   }
   return out;
+}
+
+/** Whether process `pid`'s environment holds `NAME=value` exactly (false when it is gone or not ours to read). */
+export function hasEnv(pid: number, name: string, value: string): boolean {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`);
+    // The first variable has no leading NUL; every other one does.
+    return env.subarray(0, needle.length).equals(needle) || env.includes(Buffer.concat([Buffer.from([0]), needle]));
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,12 @@
 // Buildpack app instances inside the stack image (issue 5 item 6): with
 // `cfpush foundation start --app-runtime container` (or CFPUSH_APP_RUNTIME=
-// container) the supervisor runs a buildpack droplet's instances as
-// containers of the stack image (cfpush/stack:bookworm, or `--stack IMAGE`)
-// instead of host processes, through the same ContainerInstance interface as
-// docker-lifecycle instances (core/docker/run.ts spawnContainer): published on
-// 127.0.0.1 on a free port, logs, health checks, stats, stops and leftover
-// clean-up all work the same way.
+// container) the supervisor runs a buildpack droplet's instances in the
+// container runtime (runtime/container.ts), as containers of the stack image
+// (cfpush/stack:bookworm, or `--stack IMAGE`) instead of host processes, the
+// same way as docker-lifecycle instances (core/docker/run.ts spawnContainer):
+// published on 127.0.0.1 on a free port, logs, health checks, stats, stops
+// and leftover clean-up all work the same way. This file holds the choice
+// (AppRuntime) and the container spec.
 //
 // The container is what Diego would run: the exploded droplet mounted
 // read-only at /home/vcap, user vcap (uid 2000), cwd /home/vcap/app, the CF

@@ -1,10 +1,15 @@
 // Runs app instances like a tiny Diego cell (cf-reference.md §1.4, §4.2-4.3):
-// one process group per instance (spawned via the launcher) with its own PORT,
-// health checks (`port`, `http`, `process`) with the process timeout as the
-// startup grace and the same check as liveness once RUNNING, crash restarts
-// with Diego's back-off, graceful stops (SIGTERM, SIGKILL after a grace
-// period), /stats with usage read from /proc, and clean-up of the app
-// processes a killed foundation left behind.
+// it converges each app's processes to their desired instance counts, starts
+// every instance through a runtime (runtime/types.ts: a host process group,
+// or a container for docker-lifecycle apps and `--app-runtime container`)
+// with its own PORT, watches it with the process's health check (`port`,
+// `http`, `process`; runtime/health.ts) with the process timeout as the
+// startup grace and the same check as liveness once RUNNING, restarts
+// crashes with Diego's back-off, stops gracefully (SIGTERM, SIGKILL after a
+// grace period), answers /stats, and has the runtimes clean up what a killed
+// foundation left behind. The runtimes know how to start, signal, stop,
+// inspect and clean up their kind of process; what an exit or a failed
+// check means for the instance, and what the logs say, is decided here.
 //
 // Crash policy (Diego's defaults; every number is an option so tests can
 // shrink them): the first 3 crashes restart at once; then the instance stays
@@ -12,37 +17,21 @@
 // after 200 crashes it is no longer restarted. An instance that has been
 // RUNNING for 5 min has its crash count reset. Waiting is a timer, never a
 // loop, so a crash-looping app costs nothing between restarts.
-//
-// Docker-lifecycle apps (droplets with an `image`, issue 5) run the same way
-// as containers (core/docker/run.ts spawnContainer): published on 127.0.0.1
-// on a free port, which the router uses as for a process; `port` / `http`
-// checks go to `healthAddress()` (the engine's proxy accepts connections
-// before the app listens); usage comes from the engine's stats; a stop is
-// `docker stop` with the same grace; an exited container is removed.
-// With `appRuntime: 'container'` buildpack instances take the same path, in
-// the stack image (stack-instances.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
-import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { createServer } from 'node:net';
 import { parseExecutionMetadata } from '../core/docker/metadata';
-import { spawnContainer, type ContainerExit, type ContainerInstance, type ContainerUsage } from '../core/docker/run';
 import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
-import { launchSpec } from '../core/staging/launcher';
-import { APP_RUNTIME_FILE, type Foundation } from './context';
+import type { Foundation } from './context';
 import { dockerOf } from './docker';
-import { FOUNDATION_ENV, vcapApplication } from './env';
-import { logError } from './log';
-import { installLoopbackShims, listeningOnAllInterfaces, type LoopbackShims } from './loopback';
+import { vcapApplication } from './env';
 import { appProcesses } from './model';
-import { groupUsage, hasProcfs, isZombie, processesWithEnv, ticksToSeconds } from './procfs';
+import { ContainerRuntime } from './runtime/container';
+import { probeFor, startupTimeoutMs, untilHealthy, watchLiveness } from './runtime/health';
+import { ProcessRuntime } from './runtime/process';
+import type { ProcessExit, ProcessSpec, RunningProcess, Runtime } from './runtime/types';
 import { vcapServices } from './services';
-import { stackInstanceSpec, type AppRuntime } from './stack-instances';
-import type { DropletRec, ProcessRec } from './store';
+import type { AppRuntime } from './stack-instances';
+import type { AppRec, DropletRec, ProcessRec } from './store';
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED' | 'DOWN';
 
@@ -51,26 +40,20 @@ interface Instance {
   guid: string;
   port: number;
   state: InstanceState;
-  child?: ChildProcess;
-  /** A docker-lifecycle instance's container (instead of `child`). */
-  container?: ContainerInstance;
-  /** Creating the container (stops wait for it, so nothing starts after a stop). */
-  launching?: Promise<void>;
-  /** The last engine usage sample of the container, and the one before it (CPU fraction). */
-  usage?: { at: number; u: ContainerUsage; prev?: { at: number; cpuNs: number } };
-  pid?: number;
+  /** What runs the instance (a host process or a container), until it exits. */
+  process?: RunningProcess;
+  /** Starting the process (stops wait for it, so nothing starts after a stop). */
+  launching?: Promise<RunningProcess | undefined>;
   /** Last state change (STARTING, RUNNING, CRASHED). */
   since: number;
   crashes: number;
   stopping: boolean;
   timer?: NodeJS.Timeout;
-  liveness?: NodeJS.Timeout;
-  exited?: Promise<void>;
+  /** Ends the liveness checks once RUNNING. */
+  liveness?: () => void;
   details: string | null;
   /** Why the supervisor killed it (health check), reported instead of the signal. */
   killedFor?: string;
-  /** The last CPU sample, for a fraction over the interval between two /stats calls. */
-  cpu?: { ticks: number; at: number };
 }
 
 interface Run {
@@ -80,10 +63,6 @@ interface Run {
   dropletGuid: string;
   instances: Map<number, Instance>;
 }
-
-/** What runs an instance: a process group, or a container. */
-type Handle = ChildProcess | ContainerInstance;
-const isContainer = (h: Handle): h is ContainerInstance => (h as ContainerInstance).kind === 'container';
 
 export interface Endpoint {
   port: number;
@@ -117,8 +96,6 @@ export interface SupervisorOptions {
   instanceListen?: 'loopback' | 'all';
 }
 
-const DEFAULT_HEALTH_TIMEOUT_S = 60;
-const DEFAULT_INVOCATION_TIMEOUT_S = 1;
 const CELL = 'local';
 
 export const SUPERVISOR_DEFAULTS: Required<SupervisorOptions> = {
@@ -152,87 +129,30 @@ export function goDuration(ms: number): string {
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly pidFile: string;
   private closing = false;
   readonly o: Required<SupervisorOptions>;
-  private usageCache?: { at: number; groups: Map<number, { ticks: number; rssBytes: number }> };
+  private readonly processes: ProcessRuntime;
+  private readonly containers: ContainerRuntime;
 
   constructor(private readonly f: Foundation, opts: SupervisorOptions = {}) {
-    this.pidFile = join(f.store.dataDir, 'pids.json');
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.o = { ...SUPERVISOR_DEFAULTS, ...given };
+    const dataDir = f.store.dataDir;
+    this.processes = new ProcessRuntime({ dataDir, listen: this.o.instanceListen });
+    this.containers = new ContainerRuntime(dockerOf(f), { dataDir, stackImage: this.o.stackImage, buildpackDroplets: this.o.appRuntime === 'container' });
   }
 
-  /** The marker every app (and staging) process of this foundation carries in its env. */
-  get marker(): string {
-    return this.f.store.dataDir;
+  /** Where a droplet's instances run: a docker image in a container; a buildpack droplet as the app runtime says. */
+  private runtimeFor(droplet: DropletRec): Runtime {
+    return droplet.image || this.o.appRuntime === 'container' ? this.containers : this.processes;
   }
 
-  /**
-   * Kills app and staging processes a previous (killed) foundation on this data
-   * dir left running, and waits until they are gone: on Linux every process
-   * whose env carries this data dir's marker; elsewhere the pid file.
-   */
-  async killLeftovers(): Promise<number[]> {
-    const pids = new Set<number>(processesWithEnv(FOUNDATION_ENV, this.marker));
-    if (existsSync(this.pidFile)) {
-      let recorded: Record<string, string> = {};
-      try {
-        recorded = JSON.parse(readFileSync(this.pidFile, 'utf8')) as Record<string, string>;
-      } catch {
-        /* a torn file: nothing to trust */
-      }
-      for (const [pid, instanceGuid] of Object.entries(recorded)) if (isOurs(Number(pid), instanceGuid)) pids.add(Number(pid));
-    }
-    for (const pid of pids) {
-      killGroup(pid, 'SIGKILL');
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    const deadline = Date.now() + 5000;
-    while ([...pids].some(alive) && Date.now() < deadline) await sleep(10);
-    this.writePids();
-    // Containers of docker-lifecycle instances carry this foundation's label; so do
-    // buildpack instances when this run, or the killed one, used the stack image.
-    const containers = this.o.appRuntime === 'container' || this.previousRuntime() === 'container';
-    await dockerOf(this.f).removeLeftovers(containers).catch((err) => {
+  /** Ends what a previous (killed) foundation on this data dir left running (host processes, then containers). */
+  async killLeftovers(): Promise<void> {
+    await this.processes.removeLeftovers();
+    await this.containers.removeLeftovers().catch((err) => {
       this.f.logs.emit('', 'CELL', '0', `supervisor: could not remove leftover containers: ${(err as Error).message}`, 'ERR');
     });
-    return [...pids];
-  }
-
-  /** The app runtime of the foundation that last ran on this data dir (server.ts writes it; a stop does not remove it). */
-  private previousRuntime(): string | undefined {
-    try {
-      return readFileSync(join(this.f.store.dataDir, APP_RUNTIME_FILE), 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  }
-
-  private writePids(): void {
-    const pids: Record<string, string> = {};
-    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.pid && i.child) pids[i.pid] = i.guid;
-    // Synchronous on purpose: the file must be right even if we are SIGKILLed next.
-    try {
-      writeFileAtomic.sync(this.pidFile, JSON.stringify(pids), { mode: 0o600 });
-      this.pidsUnsaved = false;
-    } catch (err) {
-      // A full or read-only data dir: the instances stay tracked here, and a
-      // next foundation finds them by the marker in their env (killLeftovers).
-      // Failing the launch instead would leave a started process untracked.
-      if (!this.pidsUnsaved) logError(`supervisor: could not write ${this.pidFile} (instances stay tracked in memory)`, err);
-      this.pidsUnsaved = true;
-    }
-  }
-  private pidsUnsaved = false;
-
-  private shims?: LoopbackShims;
-  private loopback(): LoopbackShims {
-    return (this.shims ??= installLoopbackShims(this.f.store.dataDir));
   }
 
   /** Droplets some run still runs (the old instances of a rolling deployment keep theirs). */
@@ -314,228 +234,121 @@ export class Supervisor {
     inst.since = Date.now();
     inst.guid = randomUUID();
     inst.killedFor = undefined;
-    inst.cpu = undefined;
-    inst.usage = undefined;
-    if (droplet.image || this.o.appRuntime === 'container') {
-      const launching = this.launchContainer(run, inst, proc, droplet);
-      inst.launching = launching;
-      await launching;
-      if (inst.launching === launching) inst.launching = undefined;
-      return;
-    }
-    try {
-      inst.port = await freePort();
-      const spec = launchSpec({
-        dropletDir: store.dropletDir(droplet.guid),
-        command: proc.command ?? droplet.process_types[proc.type] ?? undefined,
-        port: inst.port,
-        instanceIndex: inst.index,
-        instanceGuid: inst.guid,
-        // The marker lets the next foundation find (and kill) what a killed one left behind.
-        env: { ...app.env, [FOUNDATION_ENV]: this.marker },
-        vcapApplication: vcapApplication(this.f, app, proc),
-        vcapServices: vcapServices(this.f, app.guid),
-        memoryMb: proc.memory_in_mb,
-      });
-      if (this.o.instanceListen === 'loopback') Object.assign(spec.env, this.loopback().env(app.env));
-      if (inst.stopping || this.closing) return;
-      this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
-      const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      inst.child = child;
-      inst.pid = child.pid;
-      inst.exited = new Promise((resolve) => child.once('close', () => resolve()));
-      child.once('error', (err) => this.cell(run, inst, `Failed to start: ${err.message}`, 'ERR'));
-      this.pipeLogs(child, run.appGuid, this.sourceType(run), String(inst.index));
-      child.once('close', (code, signal) => this.onExit(run, inst, child, code, signal));
-      this.writePids();
-      this.cell(run, inst, `Cell ${CELL} successfully created container for instance ${inst.guid}`);
-      await this.startupCheck(run, inst, proc, child);
-    } catch (err) {
+    const launching = this.create(run, inst, app, proc, droplet);
+    inst.launching = launching;
+    const p = await launching;
+    if (inst.launching === launching) inst.launching = undefined;
+    if (!p) return;
+    await this.startupCheck(run, inst, proc, p).catch((err) => {
+      // Never a process nobody watches: killing it makes its exit a crash.
       this.cell(run, inst, `Failed to start instance: ${(err as Error).message}`, 'ERR');
-      inst.details = (err as Error).message;
-      this.crashed(run, inst, inst.details);
-    }
+      inst.killedFor = (err as Error).message;
+      p.kill();
+    });
   }
 
-  /**
-   * A docker-lifecycle instance: a container from the droplet's image (§5), supervised like a process;
-   * with `appRuntime: 'container'` a buildpack droplet's instance, in the stack image (stack-instances.ts).
-   */
-  private async launchContainer(run: Run, inst: Instance, proc: ProcessRec, droplet: DropletRec): Promise<void> {
-    const app = this.f.store.get('apps', run.appGuid)!;
+  /** Starts the instance's process in its runtime; undefined when it did not start (crashed) or was stopped meanwhile. */
+  private async create(run: Run, inst: Instance, app: AppRec, proc: ProcessRec, droplet: DropletRec): Promise<RunningProcess | undefined> {
     const src = this.sourceType(run);
     const index = String(inst.index);
-    const fd = dockerOf(this.f);
-    let c: ContainerInstance;
+    let p: RunningProcess;
     try {
-      const docker = await fd.engine();
       inst.port = await freePort();
-      if (inst.stopping || this.closing) return;
+      if (inst.stopping || this.closing) return undefined;
       this.cell(run, inst, `Cell ${CELL} creating container for instance ${inst.guid}`);
-      const base = {
-        hostPort: inst.port,
-        appGuid: app.guid,
-        processGuid: proc.guid,
-        processType: proc.type,
-        instanceIndex: inst.index,
-        instanceGuid: inst.guid,
-        env: { ...app.env },
-        vcapApplication: vcapApplication(this.f, app, proc),
-        vcapServices: vcapServices(this.f, app.guid),
-        memoryMb: proc.memory_in_mb,
-        labels: fd.labels(),
-      };
-      const spec = droplet.image
-        ? { ...base, image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata), command: proc.command }
-        : stackInstanceSpec(base, {
-            dropletDir: this.f.store.dropletDir(droplet.guid),
-            command: proc.command ?? droplet.process_types[proc.type] ?? undefined,
-            image: this.o.stackImage,
-          });
-      c = await spawnContainer(docker, spec, { onLog: (line, stream) => this.f.logs.emit(run.appGuid, src, index, line, stream === 'stderr' ? 'ERR' : 'OUT') });
+      p = await this.runtimeFor(droplet).start(this.spec(inst, app, proc, droplet), {
+        log: (line, stream) => this.f.logs.emit(run.appGuid, src, index, line, stream === 'stderr' ? 'ERR' : 'OUT'),
+        note: (text, stream) => this.cell(run, inst, text, stream === 'stderr' ? 'ERR' : 'OUT'),
+      });
     } catch (err) {
-      fd.forget(err);
       const text = (err as Error).message.split('\n')[0]!;
       this.cell(run, inst, `Failed to start instance: ${(err as Error).message}`, 'ERR');
       inst.details = text;
       this.crashed(run, inst, text);
-      return;
+      return undefined;
     }
-    inst.container = c;
-    inst.pid = undefined;
-    for (const w of c.warnings) this.cell(run, inst, `WARNING: ${w}`);
-    c.onExit((exit) => this.onContainerExit(run, inst, c, exit));
+    inst.process = p;
+    void p.exited.then((exit) => this.onExit(run, inst, p, exit));
     this.cell(run, inst, `Cell ${CELL} successfully created container for instance ${inst.guid}`);
     if (inst.stopping || this.closing) {
-      // Stopped while the container was being created: it must not outlive the stop.
-      await c.kill();
-      await c.exited;
-      await c.remove();
-      return;
+      // Stopped while it was being started: it must not outlive the stop (no grace: it never ran).
+      await p.stop(0);
+      return undefined;
     }
-    await this.startupCheck(run, inst, proc, c);
+    return p;
   }
 
-  private onContainerExit(run: Run, inst: Instance, c: ContainerInstance, exit: ContainerExit): void {
-    void c.remove().catch(() => {});
-    if (inst.container !== c) return;
-    inst.container = undefined;
-    if (inst.liveness) clearTimeout(inst.liveness);
+  /** What an instance runs: its droplet, with the process's command, the app's env and CF's, on its port. */
+  private spec(inst: Instance, app: AppRec, proc: ProcessRec, droplet: DropletRec): ProcessSpec {
+    return {
+      droplet: droplet.image
+        ? { image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata) }
+        : { dir: this.f.store.dropletDir(droplet.guid), command: droplet.process_types[proc.type] ?? undefined },
+      command: proc.command ?? undefined,
+      env: app.env,
+      vcapApplication: vcapApplication(this.f, app, proc),
+      vcapServices: vcapServices(this.f, app.guid),
+      memoryMb: proc.memory_in_mb,
+      appGuid: app.guid,
+      processGuid: proc.guid,
+      processType: proc.type,
+      index: inst.index,
+      guid: inst.guid,
+      port: inst.port,
+    };
+  }
+
+  private onExit(run: Run, inst: Instance, p: RunningProcess, exit: ProcessExit): void {
+    if (inst.process !== p) return;
+    inst.process = undefined;
+    inst.liveness?.();
     inst.liveness = undefined;
-    const status = exit.code ?? 137;
-    this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${status}`, 'OUT');
+    this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${exit.status}`, 'OUT');
     if (inst.stopping || this.closing) return;
-    const why = exit.oomKilled ? ' (out of memory)' : exit.error ? ` (${exit.error})` : '';
-    const description = inst.killedFor ?? `${this.sourceType(run)}: Exited with status ${status}${why}`;
+    const description = inst.killedFor ?? `${this.sourceType(run)}: Exited with status ${exit.status}${exit.reason ? ` (${exit.reason})` : ''}`;
     this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
     this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
     this.crashed(run, inst, description);
   }
 
-  private pipeLogs(child: ChildProcess, appGuid: string, src: `APP/PROC/${string}`, index: string): void {
-    for (const [stream, type] of [[child.stdout, 'OUT'], [child.stderr, 'ERR']] as const) {
-      let tail = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        tail = this.f.logs.emitChunk(appGuid, src, index, tail + chunk, type);
-        if (tail.length > 64 * 1024) tail = this.f.logs.emitChunk(appGuid, src, index, tail + '\n', type);
-      });
-      stream?.on('end', () => {
-        if (tail) this.f.logs.emit(appGuid, src, index, tail, type);
-      });
-    }
+  /** Still the instance's live process, and the instance is not being stopped. */
+  private alive(inst: Instance, p: RunningProcess): boolean {
+    return !inst.stopping && !this.closing && inst.process === p && p.running();
   }
 
-  /** The check a process's health_check describes, or undefined for `process` (alive is healthy). */
-  private probe(inst: Instance, proc: ProcessRec): (() => Promise<string | undefined>) | undefined {
+  /** Probes until healthy or the process `timeout` (startup grace) runs out; then the same check keeps watching. */
+  private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, p: RunningProcess): Promise<void> {
     const hc = proc.health_check;
-    const timeoutMs = (hc.data.invocation_timeout ?? DEFAULT_INVOCATION_TIMEOUT_S) * 1000;
-    if (hc.type === 'process') return undefined;
-    // A container is checked at its own address: the engine's proxy on the host port accepts before the app listens.
-    const at = () => inst.container?.healthAddress() ?? { host: '127.0.0.1', port: inst.port };
-    if (hc.type === 'http') return () => httpCheck(at(), hc.data.endpoint || '/', timeoutMs);
-    return () => portCheck(at(), timeoutMs);
-  }
-
-  private alive(inst: Instance, h: Handle): boolean {
-    if (inst.stopping || this.closing) return false;
-    if (isContainer(h)) return inst.container === h;
-    return inst.child === h && h.exitCode === null && h.signalCode === null;
-  }
-
-  /** SIGKILL now (the exit handler takes it from there). */
-  private hardKill(h: Handle): void {
-    if (isContainer(h)) void h.kill().catch(() => {});
-    else killGroup(h.pid, 'SIGKILL');
-  }
-
-  /** Probes until healthy or the process `timeout` (startup grace) runs out. */
-  private async startupCheck(run: Run, inst: Instance, proc: ProcessRec, child: Handle): Promise<void> {
-    const probe = this.probe(inst, proc);
-    const timeoutS = proc.health_check.data.timeout ?? DEFAULT_HEALTH_TIMEOUT_S;
-    const deadline = Date.now() + timeoutS * 1000;
+    const probe = probeFor(hc, () => p.healthAddress());
     if (probe) {
       this.cell(run, inst, 'Starting health monitoring of container');
-      // Probe often at first (most apps listen within ~100 ms), then back off to 500 ms.
-      let wait = 10;
-      let failure: string | undefined;
-      while (this.alive(inst, child) && (failure = await probe()) !== undefined) {
-        if (Date.now() >= deadline) {
-          this.cell(run, inst, failure, 'ERR');
-          this.cell(run, inst, `Timed out after ${goDuration(timeoutS * 1000)}: health check never passed.`, 'ERR');
-          inst.killedFor = `Instance never healthy after ${goDuration(timeoutS * 1000)}: ${failure}`;
-          this.hardKill(child);
-          return;
-        }
-        await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
-        wait = Math.min(500, wait * 1.5);
+      const timeoutMs = startupTimeoutMs(hc);
+      const failure = await untilHealthy(probe, timeoutMs, () => this.alive(inst, p));
+      if (failure !== undefined) {
+        this.cell(run, inst, failure, 'ERR');
+        this.cell(run, inst, `Timed out after ${goDuration(timeoutMs)}: health check never passed.`, 'ERR');
+        inst.killedFor = `Instance never healthy after ${goDuration(timeoutMs)}: ${failure}`;
+        p.kill();
+        return;
       }
     }
-    if (!this.alive(inst, child)) return;
+    if (!this.alive(inst, p)) return;
     inst.state = 'RUNNING';
     inst.since = Date.now();
     inst.details = null;
     this.cell(run, inst, 'Container became healthy');
-    if (!isContainer(child) && this.o.instanceListen === 'loopback' && listeningOnAllInterfaces(inst.port)) {
-      this.cell(run, inst, `Instance listens on every network interface (port ${inst.port}), so other machines can reach it past the router. Listen on $CF_INSTANCE_IP (127.0.0.1); Node.js and Python apps get this done for them.`, 'ERR');
-    }
+    const exposure = p.exposure();
+    if (exposure) this.cell(run, inst, exposure, 'ERR');
     this.f.routesChanged();
-    if (isContainer(child)) this.sampleUsage(inst);
-    if (probe) this.scheduleLiveness(run, inst, proc, child, probe);
-  }
-
-  /** Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). */
-  private scheduleLiveness(run: Run, inst: Instance, proc: ProcessRec, child: Handle, probe: () => Promise<string | undefined>): void {
-    const everyMs = proc.health_check.data.interval ? proc.health_check.data.interval * 1000 : this.o.livenessIntervalMs;
-    inst.liveness = setTimeout(async () => {
-      inst.liveness = undefined;
-      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
-      const failure = await probe();
-      if (!this.alive(inst, child) || inst.state !== 'RUNNING') return;
-      if (failure === undefined) return this.scheduleLiveness(run, inst, proc, child, probe);
-      this.cell(run, inst, failure, 'ERR');
-      this.cell(run, inst, 'Container became unhealthy', 'ERR');
-      inst.killedFor = `Instance became unhealthy: ${failure}`;
-      this.hardKill(child);
-    }, everyMs);
-    inst.liveness.unref();
-  }
-
-  private onExit(run: Run, inst: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (inst.child !== child) return;
-    inst.child = undefined;
-    if (inst.liveness) clearTimeout(inst.liveness);
-    inst.liveness = undefined;
-    this.writePids();
-    // Stragglers the app left in its group.
-    killGroup(child.pid, 'SIGKILL');
-    const status = code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 0);
-    this.f.logs.emit(run.appGuid, this.sourceType(run), String(inst.index), `Exit status ${status}`, 'OUT');
-    if (inst.stopping || this.closing) return;
-    const description = inst.killedFor ?? `${this.sourceType(run)}: Exited with status ${status}`;
-    this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
-    this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
-    this.crashed(run, inst, description);
+    // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego).
+    if (probe) {
+      inst.liveness = watchLiveness(hc, probe, this.o.livenessIntervalMs, () => this.alive(inst, p) && inst.state === 'RUNNING', (failure) => {
+        this.cell(run, inst, failure, 'ERR');
+        this.cell(run, inst, 'Container became unhealthy', 'ERR');
+        inst.killedFor = `Instance became unhealthy: ${failure}`;
+        p.kill();
+      });
+    }
   }
 
   /** CRASHED; restarted at once for the first crashes, then after a growing back-off (a timer, never a loop). */
@@ -570,43 +383,28 @@ export class Supervisor {
     inst.timer.unref();
   }
 
-  /** SIGTERM to the group, SIGKILL after the grace period. */
+  /** Out of the router, then SIGTERM, SIGKILL after the grace period. */
   private async stopInstance(run: Run, inst: Instance): Promise<void> {
     inst.stopping = true;
     if (inst.timer) clearTimeout(inst.timer);
-    if (inst.liveness) clearTimeout(inst.liveness);
+    inst.liveness?.();
     const wasRunning = inst.state === 'RUNNING';
     // Out of the router before the app is asked to stop.
     inst.state = 'DOWN';
     if (wasRunning) this.f.routesChanged();
     if (inst.launching) await inst.launching;
-    const container = inst.container;
-    if (container) {
+    const p = inst.process;
+    if (p?.running()) {
       this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
       const grace = setTimeout(() => {
         this.cell(run, inst, `Instance did not stop within ${goDuration(this.o.stopGraceMs)} of SIGTERM; sending SIGKILL`, 'ERR');
       }, this.o.stopGraceMs);
-      await container.stop(this.o.stopGraceMs).catch(() => container.kill().then(() => container.exited));
-      clearTimeout(grace);
-      await container.remove().catch(() => {});
-      this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
-      this.cell(run, inst, `Cell ${CELL} successfully destroyed container for instance ${inst.guid}`);
-    }
-    const child = inst.child;
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      this.cell(run, inst, `Cell ${CELL} stopping instance ${inst.guid}`);
-      killGroup(child.pid, 'SIGTERM');
-      const grace = setTimeout(() => {
-        this.cell(run, inst, `Instance did not stop within ${goDuration(this.o.stopGraceMs)} of SIGTERM; sending SIGKILL`, 'ERR');
-        killGroup(child.pid, 'SIGKILL');
-      }, this.o.stopGraceMs);
-      await inst.exited;
+      await p.stop(this.o.stopGraceMs);
       clearTimeout(grace);
       this.cell(run, inst, `Cell ${CELL} destroying container for instance ${inst.guid}`);
       this.cell(run, inst, `Cell ${CELL} successfully destroyed container for instance ${inst.guid}`);
     }
     if (run.instances.get(inst.index) === inst) run.instances.delete(inst.index);
-    this.writePids();
   }
 
   /** RUNNING instances of an app's process type, for the router. */
@@ -621,53 +419,23 @@ export class Supervisor {
     return out.sort((a, b) => a.index - b.index);
   }
 
-  /** Process-group usage from one /proc scan, shared by calls within 250 ms. */
-  private usage(): Map<number, { ticks: number; rssBytes: number }> {
-    const now = Date.now();
-    if (this.usageCache && now - this.usageCache.at < 250) return this.usageCache.groups;
-    const groups = new Set<number>();
-    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.child && i.pid) groups.add(i.pid);
-    this.usageCache = { at: now, groups: groupUsage(groups) };
-    return this.usageCache.groups;
-  }
-
-  private cpuFraction(i: Instance, ticks: number): number {
-    const now = Date.now();
-    const prev = i.cpu;
-    if (!prev || now - prev.at < 200) {
-      if (!prev) i.cpu = { ticks, at: now };
-      // First sample: the average since the process started.
-      const base = prev ?? { ticks: 0, at: i.since };
-      const dt = (now - base.at) / 1000;
-      return dt > 0 ? Math.max(0, ticksToSeconds(ticks - base.ticks) / dt) : 0;
-    }
-    i.cpu = { ticks, at: now };
-    return Math.max(0, ticksToSeconds(ticks - prev.ticks) / ((now - prev.at) / 1000));
-  }
-
   /** `GET /v3/processes/:guid/stats` resources. */
   stats(proc: ProcessRec): unknown[] {
     const run = this.runs.get(proc.guid);
     const app = this.f.store.get('apps', proc.app_guid);
     const started = app?.state === 'STARTED' && !!app.droplet_guid;
-    const usage = started && run && hasProcfs ? this.usage() : new Map<number, { ticks: number; rssBytes: number }>();
     const out: unknown[] = [];
     for (let index = 0; index < proc.instances; index++) {
       const i = started ? run?.instances.get(index) : undefined;
       const state: InstanceState = !started ? 'DOWN' : (i?.state ?? 'STARTING');
-      const live = i && i.child && i.pid && (state === 'RUNNING' || state === 'STARTING');
-      const u = live ? usage.get(i.pid!) : undefined;
       const up = state !== 'DOWN' && i !== undefined;
-      const c = i?.container;
-      if (c) {
-        out.push(this.containerStats(proc, index, state, i!, c));
-        continue;
-      }
+      const p = up ? i.process : undefined;
+      const u = p && (state === 'RUNNING' || state === 'STARTING') ? p.usage() : undefined;
       out.push(
         statsEntry(proc, index, state, {
-          cpu: u ? this.cpuFraction(i!, u.ticks) : 0,
-          mem: u?.rssBytes ?? 0,
-          port: up && i.port ? { external: i.port, internal: i.port } : undefined,
+          cpu: u?.cpu ?? 0,
+          mem: u?.memBytes ?? 0,
+          port: p ? p.ports : up && i.port ? { external: i.port, internal: i.port } : undefined,
           up,
           since: i?.since ?? 0,
           details: i?.details,
@@ -677,45 +445,9 @@ export class Supervisor {
     return out;
   }
 
-  /** A container instance's stats entry: usage from the engine's last sample (refreshed in the background). */
-  private containerStats(proc: ProcessRec, index: number, state: InstanceState, i: Instance, c: ContainerInstance): unknown {
-    const s = i.usage;
-    let cpu = 0;
-    if (s?.prev && s.at > s.prev.at) cpu = Math.max(0, (s.u.cpuNs - s.prev.cpuNs) / 1e6 / (s.at - s.prev.at));
-    else if (s) cpu = Math.max(0, s.u.cpuNs / 1e6 / Math.max(1, s.at - i.since));
-    if (!s || Date.now() - s.at > 1000) this.sampleUsage(i);
-    return statsEntry(proc, index, state, {
-      cpu,
-      mem: s?.u.memBytes ?? 0,
-      port: { external: c.hostPort, internal: c.port },
-      up: true,
-      since: i.since,
-      details: i.details,
-    });
-  }
-
-  /** Asks the engine for a container's usage (one at a time per instance). */
-  private sampling = new WeakSet<Instance>();
-  private sampleUsage(i: Instance): void {
-    const c = i.container;
-    if (!c || this.sampling.has(i)) return;
-    this.sampling.add(i);
-    void c
-      .usage()
-      .then((u) => {
-        if (i.container !== c) return;
-        const prev = i.usage ? { at: i.usage.at, cpuNs: i.usage.u.cpuNs } : undefined;
-        i.usage = { at: Date.now(), u, ...(prev ? { prev } : {}) };
-      })
-      .catch(() => {})
-      .finally(() => this.sampling.delete(i));
-  }
-
-  /** Pids of every live instance (tests and diagnostics). */
+  /** Pids of every live host-process instance (tests and diagnostics). */
   pids(): number[] {
-    const out: number[] = [];
-    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.child && i.pid) out.push(i.pid);
-    return out;
+    return this.processes.pids();
   }
 
   /** Stops every instance (desired state is kept, so the next start resumes them). */
@@ -724,41 +456,6 @@ export class Supervisor {
     await Promise.all([...this.chains.values()]);
     await Promise.all([...this.runs.values()].map((r) => this.stopRun(r)));
     this.runs.clear();
-    this.writePids();
-  }
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* the group is gone */
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return !isZombie(pid);
-}
-
-function signalNumber(sig: NodeJS.Signals): number | undefined {
-  const n = osConstants.signals[sig];
-  return typeof n === 'number' ? n : undefined;
-}
-
-/** Guards against pid reuse: on Linux the process must carry our INSTANCE_GUID. */
-function isOurs(pid: number, instanceGuid: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 1) return false;
-  if (!hasProcfs) return alive(pid);
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`INSTANCE_GUID=${instanceGuid}\0`);
-  } catch {
-    return false;
   }
 }
 
@@ -773,45 +470,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
-
-/** Diego's port check: a TCP connect within the invocation timeout. Undefined = healthy, else why not. */
-function portCheck({ host, port }: { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host });
-    const done = (why: string | undefined) => {
-      s.destroy();
-      resolve(why);
-    };
-    s.setTimeout(timeoutMs, () => done(`Failed to make TCP connection to port ${port}: timed out after ${timeoutMs / 1000}s`));
-    s.once('connect', () => done(undefined));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make TCP connection to port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
-  });
-}
-
-/** Diego's http check: GET on the first port must answer 200 within the invocation timeout. */
-function httpCheck({ host, port }: { host: string; port: number }, path: string, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (why: string | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(why);
-    };
-    const req = request({ host, port, path, agent: false, headers: { 'user-agent': 'diego-healthcheck' } }, (res) => {
-      res.resume();
-      done(res.statusCode === 200 ? undefined : `Failed to make HTTP request to '${path}' on port ${port}: received status code ${res.statusCode}`);
-    });
-    const timer = setTimeout(() => done(`Failed to make HTTP request to '${path}' on port ${port}: timed out after ${timeoutMs / 1000}s`), timeoutMs);
-    req.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make HTTP request to '${path}' on port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
-    req.end();
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One `/v3/processes/:guid/stats` entry, for a host process or a container instance alike. */
 function statsEntry(
