@@ -23,7 +23,7 @@ import { parseExecutionMetadata } from '../core/docker/metadata';
 import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
 import type { Foundation } from './context';
 import { dockerOf } from './docker';
-import { vcapApplication } from './env';
+import { vcapApplication, envGroup } from './env';
 import { appProcesses } from './model';
 import { ContainerRuntime } from './runtime/container';
 import { probeFor, startupTimeoutMs, untilHealthy, watchLiveness } from './runtime/health';
@@ -285,7 +285,8 @@ export class Supervisor {
         ? { image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata) }
         : { dir: this.f.store.dropletDir(droplet.guid), command: droplet.process_types[proc.type] ?? undefined },
       command: proc.command ?? undefined,
-      env: app.env,
+      // The running environment variable group, below the app's own (as CC merges them).
+      env: { ...envGroup(this.f, 'running'), ...app.env },
       vcapApplication: vcapApplication(this.f, app, proc),
       vcapServices: vcapServices(this.f, app.guid),
       memoryMb: proc.memory_in_mb,
