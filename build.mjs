@@ -71,10 +71,21 @@ copyFileSync('buildpacks/nodejs/lib/node_runtime.sh', 'buildpacks/staticfile/lib
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
   { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch },
-  { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore],
-    banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: 'dist',
+    minify: !watch,
+    plugins: [sharedCore],
+    banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
+  },
   // Tests load the TypeScript compiler (architecture checks) from node_modules rather than bundling 9 MB of it.
-  { ...common, entryPoints: testEntries('test').map((p) => ({ in: p, out: p.replace(/\.ts$/, '') })), outdir: 'out', external: [...common.external, 'typescript'] },
+  {
+    ...common,
+    entryPoints: testEntries('test').map((p) => ({ in: p, out: p.replace(/\.ts$/, '') })),
+    outdir: 'out',
+    external: [...common.external, 'typescript'],
+  },
 ];
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

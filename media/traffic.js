@@ -156,43 +156,59 @@
     };
     const rows = [];
     for (const a of model.apps) {
-      rows.push(h('tr', { class: 'app', 'data-app': a.name }, [
-        h('td', {}, [swatch(a.color), ` ${a.name}`]),
-        h('td', { class: 'num rps' }, [fmtRate(a.rps)]),
-        h('td', { class: 'num' }, [String(a.totals.requests)]),
-        h('td', { class: `num${a.totals.errors5xx ? ' bad' : ''}` }, [String(a.totals.errors5xx)]),
-        h('td', { class: `num${a.totals.errors4xx ? ' warn' : ''}` }, [String(a.totals.errors4xx)]),
-      ]));
+      rows.push(
+        h('tr', { class: 'app', 'data-app': a.name }, [
+          h('td', {}, [swatch(a.color), ` ${a.name}`]),
+          h('td', { class: 'num rps' }, [fmtRate(a.rps)]),
+          h('td', { class: 'num' }, [String(a.totals.requests)]),
+          h('td', { class: `num${a.totals.errors5xx ? ' bad' : ''}` }, [String(a.totals.errors5xx)]),
+          h('td', { class: `num${a.totals.errors4xx ? ' warn' : ''}` }, [String(a.totals.errors4xx)]),
+        ]),
+      );
       if (a.instances.length > 1) {
         for (const i of a.instances) {
-          rows.push(h('tr', { class: 'instance', 'data-app': a.name, 'data-instance': String(i.index) }, [
-            h('td', {}, [`  instance ${i.index}`]),
-            h('td', { class: 'num rps' }, [fmtRate(i.rps)]),
-            h('td', { class: 'num' }, [String(i.totals.requests)]),
-            h('td', { class: 'num' }, [String(i.totals.errors5xx)]),
-            h('td', { class: 'num' }, [String(i.totals.errors4xx)]),
-          ]));
+          rows.push(
+            h('tr', { class: 'instance', 'data-app': a.name, 'data-instance': String(i.index) }, [
+              h('td', {}, [`  instance ${i.index}`]),
+              h('td', { class: 'num rps' }, [fmtRate(i.rps)]),
+              h('td', { class: 'num' }, [String(i.totals.requests)]),
+              h('td', { class: 'num' }, [String(i.totals.errors5xx)]),
+              h('td', { class: 'num' }, [String(i.totals.errors4xx)]),
+            ]),
+          );
         }
       }
     }
     for (const u of model.unrouted) {
-      rows.push(h('tr', { class: 'unrouted', 'data-host': u.host }, [
-        h('td', {}, [`router only: ${u.host}`]),
-        h('td', { class: 'num' }, ['']),
-        h('td', { class: 'num' }, [String(u.totals.requests)]),
-        h('td', { class: 'num' }, [String(u.totals.errors5xx)]),
-        h('td', { class: `num${u.totals.errors4xx ? ' warn' : ''}` }, [String(u.totals.errors4xx)]),
-      ]));
+      rows.push(
+        h('tr', { class: 'unrouted', 'data-host': u.host }, [
+          h('td', {}, [`router only: ${u.host}`]),
+          h('td', { class: 'num' }, ['']),
+          h('td', { class: 'num' }, [String(u.totals.requests)]),
+          h('td', { class: 'num' }, [String(u.totals.errors5xx)]),
+          h('td', { class: `num${u.totals.errors4xx ? ' warn' : ''}` }, [String(u.totals.errors4xx)]),
+        ]),
+      );
     }
     return h('table', { class: 'legend' }, [
-      h('thead', {}, [h('tr', {}, ['app', 'req/s now', 'requests', '5xx', '4xx'].map((t) => h('th', {}, [t])))]),
+      h('thead', {}, [
+        h(
+          'tr',
+          {},
+          ['app', 'req/s now', 'requests', '5xx', '4xx'].map((t) => h('th', {}, [t])),
+        ),
+      ]),
       h('tbody', {}, rows),
     ]);
   }
 
   function render(model) {
     $('title').textContent = `Traffic · ${model.title}`;
-    $('where').textContent = [model.where, model.reason ? `opened for a ${model.reason}` : '', model.source ? `source: ${model.source === 'router' ? 'router counters' : model.source}` : '']
+    $('where').textContent = [
+      model.where,
+      model.reason ? `opened for a ${model.reason}` : '',
+      model.source ? `source: ${model.source === 'router' ? 'router counters' : model.source}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     const root = $('root');
@@ -202,11 +218,15 @@
     if (model.state === 'loading') {
       root.appendChild(h('p', { class: 'status' }, ['Reading traffic…']));
     } else if (model.state === 'unavailable') {
-      root.appendChild(h('div', { class: 'unavailable', role: 'status' }, [
-        h('h2', {}, ['No traffic data']),
-        h('p', {}, [model.message || 'This target offers no traffic data.']),
-        h('p', { class: 'hint' }, ['The local foundation counts requests in its router; on other Cloud Foundry targets the view reads the router\'s access logs from log-cache when the target offers it.']),
-      ]));
+      root.appendChild(
+        h('div', { class: 'unavailable', role: 'status' }, [
+          h('h2', {}, ['No traffic data']),
+          h('p', {}, [model.message || 'This target offers no traffic data.']),
+          h('p', { class: 'hint' }, [
+            "The local foundation counts requests in its router; on other Cloud Foundry targets the view reads the router's access logs from log-cache when the target offers it.",
+          ]),
+        ]),
+      );
     } else if (model.state === 'error') {
       root.appendChild(h('div', { class: 'error', role: 'alert' }, [h('h2', {}, ['Cannot read traffic']), h('pre', {}, [model.message || ''])]));
     } else {
@@ -216,22 +236,51 @@
         reqLines.push({ values: a.requests, cls: `app stroke-c${a.color}`, data: { app: a.name, guid: a.guid, kind: 'requests', label: a.name } });
         if (a.instances.length > 1) {
           for (const i of a.instances) {
-            reqLines.push({ values: i.requests, cls: `instance stroke-c${a.color}`, data: { app: a.name, instance: String(i.index), kind: 'requests', label: `${a.name} #${i.index}` } });
+            reqLines.push({
+              values: i.requests,
+              cls: `instance stroke-c${a.color}`,
+              data: { app: a.name, instance: String(i.index), kind: 'requests', label: `${a.name} #${i.index}` },
+            });
           }
         }
       }
-      const errLines = model.apps.map((a) => ({ values: errorsOf(a), cls: `app errors stroke-c${a.color}`, data: { app: a.name, guid: a.guid, kind: 'errors', label: `${a.name} errors` } }));
-      for (const u of model.unrouted) errLines.push({ values: errorsOf(u), cls: 'unrouted errors', data: { app: '', host: u.host, kind: 'errors', label: `router: ${u.host}` } });
-      const totalErrors = model.apps.reduce((n, a) => n + a.totals.errors5xx + a.totals.errors4xx, 0) + model.unrouted.reduce((n, u) => n + u.totals.errors5xx + u.totals.errors4xx, 0);
+      const errLines = model.apps.map((a) => ({
+        values: errorsOf(a),
+        cls: `app errors stroke-c${a.color}`,
+        data: { app: a.name, guid: a.guid, kind: 'errors', label: `${a.name} errors` },
+      }));
+      for (const u of model.unrouted)
+        errLines.push({ values: errorsOf(u), cls: 'unrouted errors', data: { app: '', host: u.host, kind: 'errors', label: `router: ${u.host}` } });
+      const totalErrors =
+        model.apps.reduce((n, a) => n + a.totals.errors5xx + a.totals.errors4xx, 0) +
+        model.unrouted.reduce((n, u) => n + u.totals.errors5xx + u.totals.errors4xx, 0);
       if (model.stale) root.appendChild(h('p', { class: 'stale', role: 'status' }, [model.stale]));
       if (!model.apps.length && model.message) root.appendChild(h('p', { class: 'status' }, [model.message]));
       root.appendChild(chart({ id: 'requests', title: 'Requests per second', model, lines: reqLines, start, to, unit: 'req/s', height: 230, labels: true }));
-      root.appendChild(chart({ id: 'errors', title: totalErrors ? 'Error responses per second (5xx + 4xx)' : 'Error responses per second: none', model, lines: errLines, start, to, unit: 'errors/s', height: 150, labels: false }));
+      root.appendChild(
+        chart({
+          id: 'errors',
+          title: totalErrors ? 'Error responses per second (5xx + 4xx)' : 'Error responses per second: none',
+          model,
+          lines: errLines,
+          start,
+          to,
+          unit: 'errors/s',
+          height: 150,
+          labels: false,
+        }),
+      );
       root.appendChild(legend(model));
       seriesCount = reqLines.length;
     }
     vscode.setState({ model });
-    vscode.postMessage({ type: 'rendered', seq: model.seq, series: seriesCount, markers: document.querySelectorAll('#requests .marker').length, state: model.state });
+    vscode.postMessage({
+      type: 'rendered',
+      seq: model.seq,
+      series: seriesCount,
+      markers: document.querySelectorAll('#requests .marker').length,
+      state: model.state,
+    });
   }
 
   window.addEventListener('message', (e) => {

@@ -7,8 +7,21 @@ import { openSession as openSessionWith, type OpenSessionOptions } from './core/
 import { localFoundation } from './foundation/access';
 
 export {
-  push, restage, swapRoutes, mapRoute, unmapRoute, startApp, stopApp, deleteApp,
-  scaleApp, restartApp, previewPush, pushBlueGreen, swapBack, continueDeployment, cancelDeployment,
+  push,
+  restage,
+  swapRoutes,
+  mapRoute,
+  unmapRoute,
+  startApp,
+  stopApp,
+  deleteApp,
+  scaleApp,
+  restartApp,
+  previewPush,
+  pushBlueGreen,
+  swapBack,
+  continueDeployment,
+  cancelDeployment,
 } from './core/push';
 export { applyRoutePlan, inverse, isEmpty, planRouteMoves, planSwap } from './core/actors/route-plan';
 export { appSummaries, builtWith, deploymentText, instanceTotals, processSummaries } from './core/actors/app-summary';

@@ -1,7 +1,19 @@
 // `cfpush`: the terminal adapter over src/core. One small function per
 // command; every error is printed with what to do next and exits non-zero.
 import { formatError } from '../core/errors';
-import { appsCmd, cancelDeploymentCmd, continueDeploymentCmd, deleteCmd, pushCmd, restageCmd, restartCmd, scaleCmd, startCmd, stopCmd, swapBackCmd } from './commands/apps';
+import {
+  appsCmd,
+  cancelDeploymentCmd,
+  continueDeploymentCmd,
+  deleteCmd,
+  pushCmd,
+  restageCmd,
+  restartCmd,
+  scaleCmd,
+  startCmd,
+  stopCmd,
+  swapBackCmd,
+} from './commands/apps';
 import { loginCmd, logoutCmd } from './commands/login';
 import type { Command } from './commands/common';
 import { demoCmd } from './commands/demo';

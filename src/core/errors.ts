@@ -15,13 +15,30 @@ export function ccTitle(title: string | undefined): CcErrorTitle | undefined {
 
 /** Staging error ids, as Diego and the buildpack lifecycle report them (CC's build.error "Id - detail"). */
 export type StagingErrorId =
-  | 'StagingError' | 'StagingTimeExpired' | 'InsufficientResources' | 'NoCompatibleCell'
-  | 'NoAppDetectedError' | 'BuildpackCompileFailed' | 'BuildpackReleaseFailed' | 'BuildpackMalformed'
-  | 'BuildpackNotFound' | 'BuildpackDownloadFailed' | 'NoStartCommand';
+  | 'StagingError'
+  | 'StagingTimeExpired'
+  | 'InsufficientResources'
+  | 'NoCompatibleCell'
+  | 'NoAppDetectedError'
+  | 'BuildpackCompileFailed'
+  | 'BuildpackReleaseFailed'
+  | 'BuildpackMalformed'
+  | 'BuildpackNotFound'
+  | 'BuildpackDownloadFailed'
+  | 'NoStartCommand';
 
 const STAGING_ERROR_IDS: ReadonlySet<string> = new Set<StagingErrorId>([
-  'StagingError', 'StagingTimeExpired', 'InsufficientResources', 'NoCompatibleCell', 'NoAppDetectedError', 'BuildpackCompileFailed',
-  'BuildpackReleaseFailed', 'BuildpackMalformed', 'BuildpackNotFound', 'BuildpackDownloadFailed', 'NoStartCommand',
+  'StagingError',
+  'StagingTimeExpired',
+  'InsufficientResources',
+  'NoCompatibleCell',
+  'NoAppDetectedError',
+  'BuildpackCompileFailed',
+  'BuildpackReleaseFailed',
+  'BuildpackMalformed',
+  'BuildpackNotFound',
+  'BuildpackDownloadFailed',
+  'NoStartCommand',
 ]);
 
 /** A target's staging error id as ours, or the generic one. */
@@ -30,8 +47,16 @@ export function stagingErrorId(id: string): StagingErrorId {
 }
 
 /** The OAuth error a login server answers with (RFC 6749 §5.2 and UAA's own). */
-export type OAuthErrorCode = 'invalid_grant' | 'invalid_token' | 'unauthorized' | 'invalid_client' | 'invalid_request' | 'unsupported_grant_type' | 'auth_failed';
-const OAUTH_CODES: ReadonlySet<string> = new Set<OAuthErrorCode>(['invalid_grant', 'invalid_token', 'unauthorized', 'invalid_client', 'invalid_request', 'unsupported_grant_type']);
+export type OAuthErrorCode =
+  'invalid_grant' | 'invalid_token' | 'unauthorized' | 'invalid_client' | 'invalid_request' | 'unsupported_grant_type' | 'auth_failed';
+const OAUTH_CODES: ReadonlySet<string> = new Set<OAuthErrorCode>([
+  'invalid_grant',
+  'invalid_token',
+  'unauthorized',
+  'invalid_client',
+  'invalid_request',
+  'unsupported_grant_type',
+]);
 
 export function oauthErrorCode(error: string | undefined): OAuthErrorCode {
   return error && OAUTH_CODES.has(error) ? (error as OAuthErrorCode) : 'auth_failed';
@@ -43,19 +68,54 @@ export type ErrorCode =
   | StagingErrorId
   | OAuthErrorCode
   // Talking to a target
-  | 'Unreachable' | 'Tls' | 'Timeout' | 'LoginRequired' | 'Cancelled'
+  | 'Unreachable'
+  | 'Tls'
+  | 'Timeout'
+  | 'LoginRequired'
+  | 'Cancelled'
   // The local foundation
-  | 'FoundationNotRunning' | 'FoundationUnresponsive' | 'FoundationLocked' | 'FoundationStartFailed' | 'FoundationDataDirUnusable' | 'PortInUse'
+  | 'FoundationNotRunning'
+  | 'FoundationUnresponsive'
+  | 'FoundationLocked'
+  | 'FoundationStartFailed'
+  | 'FoundationDataDirUnusable'
+  | 'PortInUse'
   // Manifests and app folders
-  | 'ManifestInvalid' | 'ManifestNotFound' | 'ManifestTooLarge' | 'ManifestTooDeep' | 'ManifestAliasLimit' | 'VarsFileInvalid' | 'VarsFileNotFound'
-  | 'AppNameTooLong' | 'AppPathNotFound' | 'AppPathNotFolder' | 'EmptyDirectory' | 'SymlinkOutsideApp'
+  | 'ManifestInvalid'
+  | 'ManifestNotFound'
+  | 'ManifestTooLarge'
+  | 'ManifestTooDeep'
+  | 'ManifestAliasLimit'
+  | 'VarsFileInvalid'
+  | 'VarsFileNotFound'
+  | 'AppNameTooLong'
+  | 'AppPathNotFound'
+  | 'AppPathNotFolder'
+  | 'EmptyDirectory'
+  | 'SymlinkOutsideApp'
   // Archives and droplets
-  | 'InvalidZip' | 'UnsafeZipEntry' | 'ArchiveEntryOutsideTarget' | 'ArchiveTooLarge' | 'DropletInvalid' | 'DropletDownloadFailed' | 'NoDroplet'
+  | 'InvalidZip'
+  | 'UnsafeZipEntry'
+  | 'ArchiveEntryOutsideTarget'
+  | 'ArchiveTooLarge'
+  | 'DropletInvalid'
+  | 'DropletDownloadFailed'
+  | 'NoDroplet'
   // Pushing and running
-  | 'AppNotFound' | 'AppCrashed' | 'DomainNotFound' | 'SmokeTestFailed' | 'StagingContainerFailed'
+  | 'AppNotFound'
+  | 'AppCrashed'
+  | 'DomainNotFound'
+  | 'SmokeTestFailed'
+  | 'StagingContainerFailed'
   // Docker
-  | 'DockerNotRunning' | 'DockerBuildFailed' | 'DockerPushFailed' | 'DockerRunFailed' | 'DockerImageMissing' | 'DockerRegistryRequired'
-  | 'StackImageNotFound' | 'ExportFailed';
+  | 'DockerNotRunning'
+  | 'DockerBuildFailed'
+  | 'DockerPushFailed'
+  | 'DockerRunFailed'
+  | 'DockerImageMissing'
+  | 'DockerRegistryRequired'
+  | 'StackImageNotFound'
+  | 'ExportFailed';
 
 export interface CfPushErrorOptions {
   /** What the user should do next ("Run `cfpush foundation start`."). */

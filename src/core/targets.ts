@@ -150,7 +150,13 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
     loginUrl: async () => (await client.cc!.link('login')) ?? target.api,
     relogin,
   });
-  const cc = (client.cc = new CcClient({ api: target.api, tokens, skipSslValidation: target.skipSslValidation, onWarning: opts.onWarning, onRequest: opts.onRequest }));
+  const cc = (client.cc = new CcClient({
+    api: target.api,
+    tokens,
+    skipSslValidation: target.skipSslValidation,
+    onWarning: opts.onWarning,
+    onRequest: opts.onRequest,
+  }));
 
   const org = await pick<CcOrg>(await cc.organizations.list(), target.org, 'organization', target.name);
   const space = await pick<CcSpace>(await cc.spaces.inOrg(org.guid), target.space, 'space', target.name);
@@ -178,10 +184,9 @@ function sameApi(a: string, b: string): boolean {
 async function pick<T extends { guid: string; name: string }>(items: T[], wanted: string | undefined, kind: string, target: string): Promise<T> {
   const found = wanted ? items.find((i) => i.name === wanted) : items[0];
   if (!found) {
-    throw new CfPushError(
-      wanted ? `No ${kind} named '${wanted}' on target '${target}'.` : `Target '${target}' has no ${kind} you can see.`,
-      { hint: `Choose one with \`cfpush target -${kind === 'space' ? 's' : 'o'} NAME\` (available: ${items.map((i) => i.name).join(', ') || 'none'}).` },
-    );
+    throw new CfPushError(wanted ? `No ${kind} named '${wanted}' on target '${target}'.` : `Target '${target}' has no ${kind} you can see.`, {
+      hint: `Choose one with \`cfpush target -${kind === 'space' ? 's' : 'o'} NAME\` (available: ${items.map((i) => i.name).join(', ') || 'none'}).`,
+    });
   }
   return found;
 }

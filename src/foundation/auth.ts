@@ -45,7 +45,10 @@ export class Auth {
   private readonly secret: Uint8Array;
   readonly userId: string;
 
-  constructor(dataDir: string, private readonly issuer: string) {
+  constructor(
+    dataDir: string,
+    private readonly issuer: string,
+  ) {
     const l = loadOrCreate(dataDir);
     this.creds = l.creds;
     this.secret = l.secret;

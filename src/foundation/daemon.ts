@@ -149,7 +149,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
   // measurable cost to the router (docs/benchmarks.md, idle).
   // --expose-gc: one collection after a burst of stagings (staging.ts settle()).
-  const args = ['--max-semi-space-size=1', '--expose-gc', opts.cliPath, 'foundation', 'start', '--foreground', '--data-dir', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), '--host', host];
+  const args = [
+    '--max-semi-space-size=1',
+    '--expose-gc',
+    opts.cliPath,
+    'foundation',
+    'start',
+    '--foreground',
+    '--data-dir',
+    dataDir,
+    '--api-port',
+    String(apiPort),
+    '--router-port',
+    String(routerPort),
+    '--host',
+    host,
+  ];
   if (opts.appRuntime) args.push('--app-runtime', opts.appRuntime);
   if (opts.stackImage) args.push('--stack', opts.stackImage);
   const child = spawn(process.execPath, args, {
@@ -249,7 +264,14 @@ function runtimeOptions(o: { appRuntime?: AppRuntime; stackImage?: string }): Su
  * `cfpush foundation start --foreground`: runs until SIGTERM/SIGINT/SIGHUP,
  * then stops apps gracefully and releases the data dir lock.
  */
-export async function runForeground(opts: { dataDir: string; apiPort?: number; routerPort?: number; host?: string; appRuntime?: AppRuntime; stackImage?: string }): Promise<void> {
+export async function runForeground(opts: {
+  dataDir: string;
+  apiPort?: number;
+  routerPort?: number;
+  host?: string;
+  appRuntime?: AppRuntime;
+  stackImage?: string;
+}): Promise<void> {
   // The last resort behind every per-request and per-connection boundary: a
   // bug that escapes them is logged, and the API, router and apps keep going.
   process.on('uncaughtException', (err) => logError('uncaught exception (the foundation keeps serving)', err));

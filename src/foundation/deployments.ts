@@ -226,7 +226,12 @@ async function roll(f: Foundation, d: DeploymentRec, proc: ProcessRec): Promise<
  * until continue or cancel. Picks up at the recorded step after a restart.
  */
 async function canarySteps(
-  f: Foundation, d: DeploymentRec, proc: ProcessRec, olds: ProcessRec[], live: () => boolean, waitRunning: (p: ProcessRec) => Promise<boolean>,
+  f: Foundation,
+  d: DeploymentRec,
+  proc: ProcessRec,
+  olds: ProcessRec[],
+  live: () => boolean,
+  waitRunning: (p: ProcessRec) => Promise<boolean>,
 ): Promise<void> {
   const canary = d.canary!;
   const total = canary.weights?.length ?? 1;

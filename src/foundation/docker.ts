@@ -47,9 +47,10 @@ export class FoundationDocker {
   async stage(pkg: PackageRec, log: LogFn, signal?: AbortSignal): Promise<DockerDroplet> {
     const image = pkg.docker?.image ?? '';
     const docker = await this.engine(signal);
-    const auth = pkg.docker?.username && pkg.docker.password
-      ? { username: pkg.docker.username, password: pkg.docker.password, serveraddress: registryOf(image) }
-      : undefined;
+    const auth =
+      pkg.docker?.username && pkg.docker.password
+        ? { username: pkg.docker.username, password: pkg.docker.password, serveraddress: registryOf(image) }
+        : undefined;
     return stageDockerImage(docker, image, { log, signal, ...(auth ? { auth } : {}) });
   }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Foundation } from './context';
 import { appProcesses, appUris, DEFAULT_MB } from './model';
 import { vcapServices } from './services';
-import type { AppRec, ProcessRec } from './store';
+import type { AppRec } from './store';
 
 /**
  * Set in the env of every app instance and staging script a foundation runs,

@@ -45,10 +45,12 @@ export function mappingRecorder(f: Foundation): () => void {
     new Map<string, Mapped>(
       f.store.list('routes').map((r) => [
         r.guid,
-        new Map(r.destinations.flatMap((d) => {
-          const app = f.store.get('apps', d.app_guid);
-          return app ? [[app.guid, { name: app.name, space: app.space_guid }] as const] : [];
-        })),
+        new Map(
+          r.destinations.flatMap((d) => {
+            const app = f.store.get('apps', d.app_guid);
+            return app ? [[app.guid, { name: app.name, space: app.space_guid }] as const] : [];
+          }),
+        ),
       ]),
     );
   let last = snapshot();

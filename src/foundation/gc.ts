@@ -65,9 +65,11 @@ export class Gc {
       return total;
     })();
     this.running = run;
-    void run.finally(() => {
-      if (this.running === run) this.running = undefined;
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      })
+      .catch(() => undefined);
     return run;
   }
 

@@ -22,8 +22,7 @@ export class ApiError extends Error {
 export const notFound = (what: string) => new ApiError(404, 10010, 'CF-ResourceNotFound', `${what} not found`);
 export const unprocessable = (detail: string) => new ApiError(422, 10008, 'CF-UnprocessableEntity', detail);
 export const badQuery = (detail: string) => new ApiError(400, 10005, 'CF-BadQueryParameter', detail);
-export const parseError = () =>
-  new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: invalid request body');
+export const parseError = () => new ApiError(400, 1001, 'CF-MessageParseError', 'Request invalid due to parse error: invalid request body');
 export const badRequest = (detail: string) => new ApiError(400, 1004, 'CF-BadRequest', `Bad request: ${detail}`);
 
 /** CC's BaseMessage: keys a message does not allow → 422 "Unknown field(s): 'a', 'b'". */
@@ -177,8 +176,12 @@ export function storageProblem(err: unknown, dataDir: string): { what: string; t
 /** The answer to a change that could not be saved. */
 export function notSaved(err: unknown, dataDir: string): ApiError {
   const p = storageProblem(err, dataDir);
-  return new ApiError(503, 10015, 'CF-ServiceUnavailable',
-    `The local foundation could not save this change: ${p.what}. Nothing was changed. ${p.todo}, then run the command again.`);
+  return new ApiError(
+    503,
+    10015,
+    'CF-ServiceUnavailable',
+    `The local foundation could not save this change: ${p.what}. Nothing was changed. ${p.todo}, then run the command again.`,
+  );
 }
 
 export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
@@ -199,10 +202,7 @@ export function send(res: ServerResponse, status: number, body?: unknown, header
     const e = notSaved(err, d.store.dataDir);
     write(e.status, e.body(), {});
   };
-  d.store.flush().then(
-    () => (d.store.failures === d.failuresAtStart ? write(status, body, headers) : failed(d.store.lastError)),
-    failed,
-  );
+  d.store.flush().then(() => (d.store.failures === d.failuresAtStart ? write(status, body, headers) : failed(d.store.lastError)), failed);
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
@@ -270,7 +270,10 @@ export function includes(c: Ctx, allowed: string[]): Set<string> {
   if (raw === null) return new Set();
   const asked = raw.split(',').filter(Boolean);
   const bad = asked.filter((a) => !allowed.includes(a));
-  if (bad.length) throw badQuery(`The query parameter is invalid: Invalid included resource: '${bad.join(', ')}'. Valid included resources are: ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  if (bad.length)
+    throw badQuery(
+      `The query parameter is invalid: Invalid included resource: '${bad.join(', ')}'. Valid included resources are: ${allowed.map((a) => `'${a}'`).join(', ')}`,
+    );
   return new Set(asked);
 }
 

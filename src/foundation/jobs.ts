@@ -13,7 +13,11 @@ const QUICK_MS = 2000;
  * again); longer work goes on after the 202 and the job shows PROCESSING.
  */
 export async function runJob(
-  c: Ctx, operation: string, work: (job: JobRec) => Promise<void>, resource: string | null = null, headers: Record<string, string> = {},
+  c: Ctx,
+  operation: string,
+  work: (job: JobRec) => Promise<void>,
+  resource: string | null = null,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const job = startJob(c.f, operation, resource);
   const done = finishJob(c.f, job, work);
@@ -36,9 +40,12 @@ export async function finishJob(f: Foundation, job: JobRec, work: (job: JobRec) 
     job.state = 'COMPLETE';
   } catch (err) {
     job.state = 'FAILED';
-    const e = err instanceof ApiError ? err
-      : isStorageFailure(err) ? notSaved(err, f.store.dataDir)
-      : new ApiError(500, 10001, 'UnknownError', (err as Error)?.message ?? String(err));
+    const e =
+      err instanceof ApiError
+        ? err
+        : isStorageFailure(err)
+          ? notSaved(err, f.store.dataDir)
+          : new ApiError(500, 10001, 'UnknownError', (err as Error)?.message ?? String(err));
     job.errors = e.body().errors;
   }
   f.store.touch(job);

@@ -47,7 +47,10 @@ class Ring {
   private head = 0; // index of the oldest line
   bytes = 0;
 
-  constructor(private readonly cap: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly maxBytes: number,
+  ) {}
 
   push(l: Line): void {
     this.buf.push(l);

@@ -17,13 +17,45 @@ export interface DiffOp {
 
 /** AppManifestMessage's keys, dasherized as they appear in manifests. */
 const RECOGNIZED = new Set([
-  'name', 'buildpack', 'buildpacks', 'stack', 'lifecycle', 'command', 'instances', 'memory', 'disk_quota', 'disk-quota',
-  'log-rate-limit-per-second', 'env', 'routes', 'random-route', 'default-route', 'no-route', 'health-check-type',
-  'health-check-http-endpoint', 'health-check-invocation-timeout', 'timeout', 'docker', 'services', 'processes',
-  'sidecars', 'metadata', 'features',
+  'name',
+  'buildpack',
+  'buildpacks',
+  'stack',
+  'lifecycle',
+  'command',
+  'instances',
+  'memory',
+  'disk_quota',
+  'disk-quota',
+  'log-rate-limit-per-second',
+  'env',
+  'routes',
+  'random-route',
+  'default-route',
+  'no-route',
+  'health-check-type',
+  'health-check-http-endpoint',
+  'health-check-invocation-timeout',
+  'timeout',
+  'docker',
+  'services',
+  'processes',
+  'sidecars',
+  'metadata',
+  'features',
 ]);
 
-const PROCESS_KEYS = ['type', 'command', 'disk_quota', 'health-check-http-endpoint', 'health-check-invocation-timeout', 'health-check-type', 'instances', 'memory', 'timeout'];
+const PROCESS_KEYS = [
+  'type',
+  'command',
+  'disk_quota',
+  'health-check-http-endpoint',
+  'health-check-invocation-timeout',
+  'health-check-type',
+  'instances',
+  'memory',
+  'timeout',
+];
 
 function mbString(v: unknown): unknown {
   if (v === null || v === undefined) return v;
@@ -112,7 +144,8 @@ export function manifestDiff(f: Foundation, spaceGuid: string, apps: Record<stri
     const manifestApp = normalizeBytes(raw);
     if (Array.isArray(manifestApp.processes)) {
       manifestApp.processes = (manifestApp.processes as Record<string, unknown>[]).map((p) =>
-        normalizeBytes(Object.fromEntries(Object.entries(p).filter(([k]) => PROCESS_KEYS.includes(k)))));
+        normalizeBytes(Object.fromEntries(Object.entries(p).filter(([k]) => PROCESS_KEYS.includes(k)))),
+      );
     }
     const existing = f.store.list('apps').find((a) => a.space_guid === spaceGuid && a.name === manifestApp.name);
     const current: Record<string, unknown> = existing ? currentManifest(f, existing) : {};

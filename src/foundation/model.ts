@@ -147,8 +147,16 @@ export const MAX_VALID_PACKAGES = 5;
  * lists. One a build is staging from stays.
  */
 export function expirePackages(f: Foundation, appGuid: string): void {
-  const staging = new Set(f.store.list('builds').filter((b) => b.state === 'STAGING').map((b) => b.package_guid));
-  const ready = f.store.list('packages').filter((p) => p.app_guid === appGuid && p.state === 'READY').reverse();
+  const staging = new Set(
+    f.store
+      .list('builds')
+      .filter((b) => b.state === 'STAGING')
+      .map((b) => b.package_guid),
+  );
+  const ready = f.store
+    .list('packages')
+    .filter((p) => p.app_guid === appGuid && p.state === 'READY')
+    .reverse();
   ready.sort((a, b) => b.created_at.localeCompare(a.created_at));
   const old = ready.slice(MAX_VALID_PACKAGES).filter((p) => !staging.has(p.guid));
   for (const p of old) f.store.remove('packages', p.guid);
@@ -169,7 +177,10 @@ export async function expireDroplets(f: Foundation, appGuid: string): Promise<vo
   const inUse = new Set<string | null>(f.supervisor.dropletsInUse());
   for (const d of f.store.list('deployments')) if (d.app_guid === appGuid && d.value === 'ACTIVE') inUse.add(d.droplet_guid).add(d.previous_droplet_guid);
   // Newest first; records are kept in creation order, which breaks created_at ties (1 s resolution).
-  const staged = f.store.list('droplets').filter((d) => d.app_guid === appGuid && d.state === 'STAGED' && d.guid !== current).reverse();
+  const staged = f.store
+    .list('droplets')
+    .filter((d) => d.app_guid === appGuid && d.state === 'STAGED' && d.guid !== current)
+    .reverse();
   staged.sort((a, b) => b.created_at.localeCompare(a.created_at));
   const old = staged.slice(MAX_STAGED_DROPLETS).filter((d) => !inUse.has(d.guid));
   await Promise.all(old.map((d) => f.store.dropletBits.remove(d)));
@@ -199,9 +210,7 @@ export function createRoute(f: Foundation, o: { host: string; path: string; doma
   const host = o.host.toLowerCase();
   validateRoute(host, o.path);
   if (findRoute(f, host, o.domainGuid, o.path)) {
-    throw unprocessable(
-      `Route already exists with host '${host}'${o.path ? ` and path '${o.path}'` : ''} for domain '${domain.name}'.`,
-    );
+    throw unprocessable(`Route already exists with host '${host}'${o.path ? ` and path '${o.path}'` : ''} for domain '${domain.name}'.`);
   }
   return f.store.put('routes', { ...meta(), host, path: o.path, domain_guid: o.domainGuid, space_guid: o.spaceGuid, destinations: [] });
 }

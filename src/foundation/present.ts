@@ -2,8 +2,20 @@
 // file knows the wire shapes, so deepening fidelity later is local.
 import type { Foundation } from './context';
 import type {
-  AppRec, BuildRec, DeploymentRec, DestinationRec, DomainRec, DropletRec, JobRec, OrgRec, PackageRec, ProcessRec, RouteRec,
-  ServiceBindingRec, ServiceInstanceRec, SpaceRec,
+  AppRec,
+  BuildRec,
+  DeploymentRec,
+  DestinationRec,
+  DomainRec,
+  DropletRec,
+  JobRec,
+  OrgRec,
+  PackageRec,
+  ProcessRec,
+  RouteRec,
+  ServiceBindingRec,
+  ServiceInstanceRec,
+  SpaceRec,
 } from './store';
 
 const META = () => ({ labels: {}, annotations: {} });
@@ -127,9 +139,10 @@ export class Presenter {
 
   package(p: PackageRec) {
     // CC never returns a docker password; it answers "***" when one is set.
-    const data = p.type === 'docker'
-      ? { image: p.docker?.image ?? '', username: p.docker?.username ?? null, password: p.docker?.password ? '***' : null }
-      : { checksum: { type: 'sha256', value: p.sha256 }, error: p.error };
+    const data =
+      p.type === 'docker'
+        ? { image: p.docker?.image ?? '', username: p.docker?.username ?? null, password: p.docker?.password ? '***' : null }
+        : { checksum: { type: 'sha256', value: p.sha256 }, error: p.error };
     return {
       ...base(p),
       type: p.type,
@@ -155,9 +168,10 @@ export class Presenter {
       staging_disk_in_mb: b.staging_disk_in_mb,
       staging_log_rate_limit_bytes_per_second: -1,
       error: b.error,
-      lifecycle: this.f.store.get('packages', b.package_guid)?.type === 'docker'
-        ? { type: 'docker', data: {} }
-        : { type: 'buildpack', data: { buildpacks: b.buildpacks, stack: b.stack } },
+      lifecycle:
+        this.f.store.get('packages', b.package_guid)?.type === 'docker'
+          ? { type: 'docker', data: {} }
+          : { type: 'buildpack', data: { buildpacks: b.buildpacks, stack: b.stack } },
       package: { guid: b.package_guid },
       droplet: b.droplet_guid ? { guid: b.droplet_guid } : null,
       relationships: { app: { data: { guid: b.app_guid } } },
@@ -180,12 +194,14 @@ export class Presenter {
       execution_metadata: o.inList ? HIDDEN : d.execution_metadata,
       process_types: o.inList ? { redacted_message: HIDDEN } : d.process_types,
       checksum: d.checksum ? { type: 'sha256', value: d.checksum } : null,
-      buildpacks: d.image ? null : d.buildpacks.map((b) => ({
-        name: b.key,
-        detect_output: b.detect_output ?? null,
-        version: b.version || null,
-        buildpack_name: b.buildpack_name ?? b.name,
-      })),
+      buildpacks: d.image
+        ? null
+        : d.buildpacks.map((b) => ({
+            name: b.key,
+            detect_output: b.detect_output ?? null,
+            version: b.version || null,
+            buildpack_name: b.buildpack_name ?? b.name,
+          })),
       stack: d.image ? null : d.stack,
       image: d.image ?? null,
       relationships: { app: { data: { guid: d.app_guid } } },
@@ -300,7 +316,9 @@ export class Presenter {
         value: d.value,
         reason: d.reason,
         details: { last_successful_healthcheck: d.updated_at, last_status_change: d.last_status_change, error: d.error },
-        ...(d.canary ? { canary: { steps: { current: Math.min(d.canary.current, d.canary.weights?.length ?? 1), total: d.canary.weights?.length ?? 1 } } } : {}),
+        ...(d.canary
+          ? { canary: { steps: { current: Math.min(d.canary.current, d.canary.weights?.length ?? 1), total: d.canary.weights?.length ?? 1 } } }
+          : {}),
       },
       strategy: d.strategy,
       options: {

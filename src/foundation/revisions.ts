@@ -4,16 +4,23 @@
 // since the last one, with CC's description of what changed. A deployment of
 // a revision (`cf rollback`) runs that snapshot again.
 import type { Foundation } from './context';
-import { appProcesses } from './model';
 import { meta, type AppRec, type RevisionRec } from './store';
 
 function commands(f: Foundation, app: AppRec, dropletGuid: string | null): Record<string, string | null> {
   const detected = dropletGuid ? (f.store.get('droplets', dropletGuid)?.process_types ?? {}) : {};
-  return Object.fromEntries(appProcesses(f, app.guid).map((p) => [p.type, p.command ?? detected[p.type] ?? null]));
+  return Object.fromEntries(
+    f.store
+      .list('processes')
+      .filter((p) => p.app_guid === app.guid)
+      .map((p) => [p.type, p.command ?? detected[p.type] ?? null]),
+  );
 }
 
 export function appRevisions(f: Foundation, appGuid: string): RevisionRec[] {
-  return f.store.list('revisions').filter((r) => r.app_guid === appGuid).sort((a, b) => a.version - b.version);
+  return f.store
+    .list('revisions')
+    .filter((r) => r.app_guid === appGuid)
+    .sort((a, b) => a.version - b.version);
 }
 
 /**

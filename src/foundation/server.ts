@@ -148,7 +148,12 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
     f.apiUrl = `http://${urlHost}:${apiPort}`;
     f.routerUrl = `http://${urlHost}:${routerPort}`;
     info = {
-      pid: process.pid, apiUrl: f.apiUrl, routerUrl: f.routerUrl, apiPort, routerPort, startedAt: new Date().toISOString(),
+      pid: process.pid,
+      apiUrl: f.apiUrl,
+      routerUrl: f.routerUrl,
+      apiPort,
+      routerPort,
+      startedAt: new Date().toISOString(),
       appRuntime: opts.supervisor?.appRuntime ?? 'process',
     };
     // Before anything runs: a data dir that cannot take these cannot take state either.

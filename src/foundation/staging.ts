@@ -14,7 +14,14 @@ import { expireDroplets, expirePackages } from './model';
 import { now, type BuildRec, type DropletRec, type PackageRec } from './store';
 
 const STAGING_TIMEOUT_MS = 15 * 60_000;
-const IDS: StagingErrorId[] = ['NoAppDetectedError', 'BuildpackCompileFailed', 'BuildpackReleaseFailed', 'StagingError', 'StagingTimeExpired', 'InsufficientResources'];
+const IDS: StagingErrorId[] = [
+  'NoAppDetectedError',
+  'BuildpackCompileFailed',
+  'BuildpackReleaseFailed',
+  'StagingError',
+  'StagingTimeExpired',
+  'InsufficientResources',
+];
 
 export class Stager {
   private readonly running = new Map<string, AbortController>();
@@ -39,8 +46,7 @@ export class Stager {
     const { store, logs } = this.f;
     const app = store.get('apps', build.app_guid);
     const pkg = store.get('packages', build.package_guid);
-    const log = (line: string, stream: 'stdout' | 'stderr' = 'stdout') =>
-      logs.emit(build.app_guid, 'STG', '0', line, stream === 'stderr' ? 'ERR' : 'OUT');
+    const log = (line: string, stream: 'stdout' | 'stderr' = 'stdout') => logs.emit(build.app_guid, 'STG', '0', line, stream === 'stderr' ? 'ERR' : 'OUT');
     const dropletGuid = randomUUID();
     const work = store.tmpDir('stage');
     const timer = setTimeout(() => ac.abort(new Error('timeout')), STAGING_TIMEOUT_MS);
@@ -70,13 +76,16 @@ export class Stager {
       log('Uploading droplet...');
       const checksum = result.checksum!;
       await store.dropletBits.adopt(checksum, result.dropletPath!, result.explodedDir!, () => {
-        store.put('droplets', stagedDroplet(dropletGuid, pkg, {
-          process_types: result.processTypes,
-          buildpacks: result.buildpacks,
-          stack: result.stack,
-          checksum,
-          execution_metadata: '',
-        }));
+        store.put(
+          'droplets',
+          stagedDroplet(dropletGuid, pkg, {
+            process_types: result.processTypes,
+            buildpacks: result.buildpacks,
+            stack: result.stack,
+            checksum,
+            execution_metadata: '',
+          }),
+        );
       });
       Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
       log('Uploaded droplet');
@@ -99,7 +108,13 @@ export class Stager {
    * config from the local engine (pulling it when the engine lacks it) into a
    * droplet with `image`, `execution_metadata` and the start command.
    */
-  private async stageDocker(build: BuildRec, pkg: PackageRec, dropletGuid: string, log: (line: string, stream?: 'stdout' | 'stderr') => void, signal: AbortSignal): Promise<void> {
+  private async stageDocker(
+    build: BuildRec,
+    pkg: PackageRec,
+    dropletGuid: string,
+    log: (line: string, stream?: 'stdout' | 'stderr') => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { store } = this.f;
     const image = pkg.docker?.image ?? '';
     log('Starting docker app staging...');
@@ -114,14 +129,17 @@ export class Stager {
     log(`Docker image ${image}${droplet.imageId ? ` (${droplet.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}`);
     log(`Start command: ${droplet.process_types.web || '(none in the image)'}`);
     log(`Execution metadata: ${droplet.execution_metadata}`);
-    store.put('droplets', stagedDroplet(dropletGuid, pkg, {
-      process_types: droplet.process_types,
-      buildpacks: [],
-      stack: '',
-      checksum: null,
-      execution_metadata: droplet.execution_metadata,
-      image,
-    }));
+    store.put(
+      'droplets',
+      stagedDroplet(dropletGuid, pkg, {
+        process_types: droplet.process_types,
+        buildpacks: [],
+        stack: '',
+        checksum: null,
+        execution_metadata: droplet.execution_metadata,
+        image,
+      }),
+    );
     Object.assign(build, { state: 'STAGED', droplet_guid: dropletGuid });
     log('Staging Complete');
   }

@@ -18,14 +18,18 @@ export interface Meta {
   updated_at: string;
 }
 
-export interface OrgRec extends Meta { name: string }
+export interface OrgRec extends Meta {
+  name: string;
+}
 export interface SpaceRec extends Meta {
   name: string;
   org_guid: string;
   /** The space's `ssh` feature (CC: allow_ssh); absent = on. */
   allow_ssh?: boolean;
 }
-export interface DomainRec extends Meta { name: string }
+export interface DomainRec extends Meta {
+  name: string;
+}
 
 export interface AppRec extends Meta {
   name: string;
@@ -103,7 +107,13 @@ export interface DropletRec extends Meta {
   image?: string | null;
 }
 
-export interface DestinationRec { guid: string; app_guid: string; process_type: string; created_at: string; updated_at: string }
+export interface DestinationRec {
+  guid: string;
+  app_guid: string;
+  process_type: string;
+  created_at: string;
+  updated_at: string;
+}
 
 export interface RouteRec extends Meta {
   host: string;
@@ -235,8 +245,20 @@ function emptyState(): State {
     orgs: { [org.guid]: org },
     spaces: { [space.guid]: space },
     domains: { [domain.guid]: domain },
-    apps: {}, processes: {}, packages: {}, builds: {}, droplets: {}, routes: {}, jobs: {},
-    service_instances: {}, service_bindings: {}, deployments: {}, audit_events: {}, revisions: {}, feature_flags: {}, env_groups: {},
+    apps: {},
+    processes: {},
+    packages: {},
+    builds: {},
+    droplets: {},
+    routes: {},
+    jobs: {},
+    service_instances: {},
+    service_bindings: {},
+    deployments: {},
+    audit_events: {},
+    revisions: {},
+    feature_flags: {},
+    env_groups: {},
   };
 }
 
@@ -272,7 +294,8 @@ export class Store {
     this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
     this.lastGood = text ?? '';
     // Documents written before these collections existed.
-    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions', 'feature_flags', 'env_groups'] as const) this.state[k] ??= {};
+    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions', 'feature_flags', 'env_groups'] as const)
+      this.state[k] ??= {};
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.
@@ -283,7 +306,10 @@ export class Store {
     // A job that was running when the last foundation died will never end: its pollers get an answer.
     for (const j of Object.values(this.state.jobs)) {
       if (j.state === 'PROCESSING') {
-        Object.assign(j, { state: 'FAILED', errors: [{ code: 10001, title: 'UnknownError', detail: 'The local foundation stopped while this job ran; run the command again.' }] });
+        Object.assign(j, {
+          state: 'FAILED',
+          errors: [{ code: 10001, title: 'UnknownError', detail: 'The local foundation stopped while this job ran; run the command again.' }],
+        });
       }
     }
     rmSync(join(dataDir, 'tmp'), { recursive: true, force: true });
@@ -482,7 +508,6 @@ export class Store {
     return join(this.dataDir, 'cache', appGuid);
   }
 }
-
 
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;

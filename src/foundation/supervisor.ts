@@ -134,7 +134,10 @@ export class Supervisor {
   private readonly processes: ProcessRuntime;
   private readonly containers: ContainerRuntime;
 
-  constructor(private readonly f: Foundation, opts: SupervisorOptions = {}) {
+  constructor(
+    private readonly f: Foundation,
+    opts: SupervisorOptions = {},
+  ) {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.o = { ...SUPERVISOR_DEFAULTS, ...given };
     const dataDir = f.store.dataDir;
@@ -343,12 +346,18 @@ export class Supervisor {
     this.f.routesChanged();
     // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego).
     if (probe) {
-      inst.liveness = watchLiveness(hc, probe, this.o.livenessIntervalMs, () => this.alive(inst, p) && inst.state === 'RUNNING', (failure) => {
-        this.cell(run, inst, failure, 'ERR');
-        this.cell(run, inst, 'Container became unhealthy', 'ERR');
-        inst.killedFor = `Instance became unhealthy: ${failure}`;
-        p.kill();
-      });
+      inst.liveness = watchLiveness(
+        hc,
+        probe,
+        this.o.livenessIntervalMs,
+        () => this.alive(inst, p) && inst.state === 'RUNNING',
+        (failure) => {
+          this.cell(run, inst, failure, 'ERR');
+          this.cell(run, inst, 'Container became unhealthy', 'ERR');
+          inst.killedFor = `Instance became unhealthy: ${failure}`;
+          p.kill();
+        },
+      );
     }
   }
 

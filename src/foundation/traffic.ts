@@ -17,8 +17,18 @@
 // 400 ...) are counted per Host for at most MAX_HOSTS hosts (the rest under
 // OTHER_HOST); at most MAX_MARKERS markers are kept.
 import {
-  addSeries, BUCKET_MS, emptySeries, sumSeries, WINDOW_SECONDS,
-  type AppRef, type AppTraffic, type HostTraffic, type RouteMarker, type Series, type Totals, type TrafficReport,
+  addSeries,
+  BUCKET_MS,
+  emptySeries,
+  sumSeries,
+  WINDOW_SECONDS,
+  type AppRef,
+  type AppTraffic,
+  type HostTraffic,
+  type RouteMarker,
+  type Series,
+  type Totals,
+  type TrafficReport,
 } from '../core/traffic/report';
 import type { Foundation } from './context';
 
@@ -217,7 +227,13 @@ export class TrafficCounters {
     const app = (guid: string, fallbackName?: string): AppTraffic => {
       let a = byApp.get(guid);
       if (!a) {
-        a = { guid, name: this.nameOf(guid) ?? fallbackName ?? guid, totals: { requests: 0, errors_5xx: 0, errors_4xx: 0 }, series: emptySeries(n), instances: [] };
+        a = {
+          guid,
+          name: this.nameOf(guid) ?? fallbackName ?? guid,
+          totals: { requests: 0, errors_5xx: 0, errors_4xx: 0 },
+          series: emptySeries(n),
+          instances: [],
+        };
         byApp.set(guid, a);
       }
       return a;

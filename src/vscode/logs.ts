@@ -40,7 +40,11 @@ export class AppLogs implements vscode.Disposable {
       const since = BigInt(Date.now() - 5 * 60_000) * 1_000_000n;
       const follower = c.followLogs(session, appGuid, (l) => write(c.formatLogLine(l)), { sinceNs: since, intervalMs: 500, keepFollowing: true });
       follower.catch((err: unknown) => write(`── logs unavailable: ${c.formatError(err)} ──`));
-      stream.stop = () => follower.then((f) => f.stop(), () => undefined);
+      stream.stop = () =>
+        follower.then(
+          (f) => f.stop(),
+          () => undefined,
+        );
     }
     if (reveal) s.channel.show(true);
     return name;

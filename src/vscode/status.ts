@@ -35,7 +35,10 @@ export class TargetStatus implements vscode.Disposable {
     opening.then(
       (s) => {
         if (seq !== this.seq) return;
-        this.set(`$(cloud) ${target}: ${s.org.name}/${s.space.name}`, `CF: Push goes to ${s.target.api}, org ${s.org.name}, space ${s.space.name}. Click to switch.`);
+        this.set(
+          `$(cloud) ${target}: ${s.org.name}/${s.space.name}`,
+          `CF: Push goes to ${s.target.api}, org ${s.org.name}, space ${s.space.name}. Click to switch.`,
+        );
       },
       (err: { code?: string; status?: number }) => {
         if (seq !== this.seq) return;

@@ -83,7 +83,11 @@ const POLL_MS = 1000;
 const RESOLVE_MS = 3000;
 
 const seriesModel = (s: Series): SeriesModel => ({ requests: s.requests, errors5xx: s.errors_5xx, errors4xx: s.errors_4xx });
-const totals = (t: { requests: number; errors_5xx: number; errors_4xx: number }) => ({ requests: t.requests, errors5xx: t.errors_5xx, errors4xx: t.errors_4xx });
+const totals = (t: { requests: number; errors_5xx: number; errors_4xx: number }) => ({
+  requests: t.requests,
+  errors5xx: t.errors_5xx,
+  errors4xx: t.errors_4xx,
+});
 
 function rps(s: Series, seconds = 3): number {
   const n = s.requests.length;
@@ -112,10 +116,7 @@ export function toModel(report: TrafficReport, order: string[], actions: MarkerM
     }));
   const markers: MarkerModel[] = [
     ...report.markers.map((m): MarkerModel => {
-      const parts = [
-        ...m.added.map((x) => `+${x.name}`),
-        ...m.removed.map((x) => `−${x.name}`),
-      ];
+      const parts = [...m.added.map((x) => `+${x.name}`), ...m.removed.map((x) => `−${x.name}`)];
       return { time: m.time, kind: 'route-move', label: `${m.url} ${parts.join(' ')}`.trim() };
     }),
     ...actions.filter((m) => m.time >= report.from),
@@ -253,11 +254,24 @@ export class TrafficView implements vscode.Disposable {
       }
       if (!subject.apps.length) {
         // An unmapped route, or a blue-green app not created yet: nothing to read (an empty list would mean "every app").
-        this.post({ ...this.header(), state: 'ok', message: 'No app receives this traffic yet.', from: started - WINDOW_MS, to: started, bucketMs: 1000, apps: [], unrouted: [], markers: [] });
+        this.post({
+          ...this.header(),
+          state: 'ok',
+          message: 'No app receives this traffic yet.',
+          from: started - WINDOW_MS,
+          to: started,
+          bucketMs: 1000,
+          apps: [],
+          unrouted: [],
+          markers: [],
+        });
         return;
       }
       this.reader ??= new (core().TrafficReader)(subject.session, this.readerOptions);
-      const result: TrafficResult = await this.reader.read(subject.apps.map((a) => a.guid), started - WINDOW_MS);
+      const result: TrafficResult = await this.reader.read(
+        subject.apps.map((a) => a.guid),
+        started - WINDOW_MS,
+      );
       if (subject !== this.subject) return;
       this.post(this.modelOf(subject, result));
     } catch (err) {
@@ -266,7 +280,17 @@ export class TrafficView implements vscode.Disposable {
         // Keep the last data on screen and say it is not current.
         this.post({ ...last, stale: `Cannot read traffic now: ${core().formatError(err).split('\n')[0]}` });
       } else if (subject === this.subject) {
-        this.post({ ...this.header(), state: 'error', message: core().formatError(err), from: started - WINDOW_MS, to: started, bucketMs: 1000, apps: [], unrouted: [], markers: [] });
+        this.post({
+          ...this.header(),
+          state: 'error',
+          message: core().formatError(err),
+          from: started - WINDOW_MS,
+          to: started,
+          bucketMs: 1000,
+          apps: [],
+          unrouted: [],
+          markers: [],
+        });
       }
     } finally {
       this.polling = false;
@@ -277,14 +301,29 @@ export class TrafficView implements vscode.Disposable {
   private modelOf(subject: TrafficSubject, result: TrafficResult): Omit<TrafficModel, 'seq'> {
     const now = Date.now();
     if (!result.available) {
-      return { ...this.header(), state: 'unavailable', message: result.message, from: now - WINDOW_MS, to: now, bucketMs: 1000, apps: [], unrouted: [], markers: [] };
+      return {
+        ...this.header(),
+        state: 'unavailable',
+        message: result.message,
+        from: now - WINDOW_MS,
+        to: now,
+        bucketMs: 1000,
+        apps: [],
+        unrouted: [],
+        markers: [],
+      };
     }
     const space = spaceKey(subject.session);
     const watched = new Set([...subject.apps.map((a) => a.name), ...result.report.apps.map((a) => a.name)]);
-    const actions = this.actions
-      .filter((a) => a.space === space && a.apps.some((n) => watched.has(n)))
-      .map(({ time, kind, label }) => ({ time, kind, label }));
-    return { ...this.header(), ...toModel(result.report, subject.apps.map((a) => a.guid), actions) };
+    const actions = this.actions.filter((a) => a.space === space && a.apps.some((n) => watched.has(n))).map(({ time, kind, label }) => ({ time, kind, label }));
+    return {
+      ...this.header(),
+      ...toModel(
+        result.report,
+        subject.apps.map((a) => a.guid),
+        actions,
+      ),
+    };
   }
 
   /** Adds the apps behind the subject's routes and names (they change as routes move and apps get renamed). */
@@ -333,12 +372,7 @@ function html(webview: vscode.Webview, media: vscode.Uri): string {
   const nonce = (require('node:crypto') as typeof import('node:crypto')).randomBytes(16).toString('base64');
   const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'traffic.js'));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'traffic.css'));
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource}`,
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  const csp = ["default-src 'none'", `img-src ${webview.cspSource}`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

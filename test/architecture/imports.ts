@@ -78,9 +78,13 @@ export function checkArchitecture(sources: ReadonlyMap<string, string>): Violati
         if (bad) violations.push({ rule: 'layer', file, detail: `imports ${imp.to}: ${rule.why}` });
       }
     }
-    graph.set(file, imports.filter((i) => !i.typeOnly && files.has(i.to)).map((i) => i.to));
+    graph.set(
+      file,
+      imports.filter((i) => !i.typeOnly && files.has(i.to)).map((i) => i.to),
+    );
     if (!CC_PATH_ALLOWED.some((p) => file.startsWith(p))) {
-      for (const p of ccPaths(file, text)) violations.push({ rule: 'cc-path', file, detail: `builds the CC path '${p}': name the request in src/core/cc/requests instead` });
+      for (const p of ccPaths(file, text))
+        violations.push({ rule: 'cc-path', file, detail: `builds the CC path '${p}': name the request in src/core/cc/requests instead` });
     }
   }
   for (const cycle of cycles(graph)) violations.push({ rule: 'cycle', file: cycle[0]!, detail: `import cycle: ${cycle.join(' → ')}` });

@@ -3,6 +3,7 @@
 // src/core/cc. The same check is shown to catch a planted wrong-way import,
 // a planted cycle and a planted CC path.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -40,8 +41,45 @@ test('a planted wrong-way import, cycle and CC path are each caught', () => {
   src.set('src/cli/planted.ts', "import * as vscode from 'vscode';\nexport const w = vscode;\n");
   const found = checkArchitecture(src).map((v) => `${v.rule} ${v.file}: ${v.detail}`);
   assert.equal(found.length, 4, found.join('\n'));
-  assert.match(found.find((f) => f.startsWith('layer src/core/planted.ts'))!, /imports src\/foundation\/daemon\.ts: core knows nothing of the foundation/);
-  assert.match(found.find((f) => f.startsWith('cycle'))!, /cycle-a\.ts → src\/core\/push\/cycle-b\.ts → src\/core\/push\/cycle-a\.ts|cycle-b\.ts → src\/core\/push\/cycle-a\.ts → src\/core\/push\/cycle-b\.ts/);
-  assert.match(found.find((f) => f.startsWith('cc-path'))!, /src\/vscode\/planted\.ts: builds the CC path '\/v3\/apps\/'/);
-  assert.match(found.find((f) => f.startsWith('layer src/cli/planted.ts'))!, /imports vscode/);
+  assert.match(
+    found.find((f) => f.startsWith('layer src/core/planted.ts'))!,
+    /imports src\/foundation\/daemon\.ts: core knows nothing of the foundation/,
+  );
+  assert.match(
+    found.find((f) => f.startsWith('cycle'))!,
+    /cycle-a\.ts → src\/core\/push\/cycle-b\.ts → src\/core\/push\/cycle-a\.ts|cycle-b\.ts → src\/core\/push\/cycle-a\.ts → src\/core\/push\/cycle-b\.ts/,
+  );
+  assert.match(
+    found.find((f) => f.startsWith('cc-path'))!,
+    /src\/vscode\/planted\.ts: builds the CC path '\/v3\/apps\/'/,
+  );
+  assert.match(
+    found.find((f) => f.startsWith('layer src/cli/planted.ts'))!,
+    /imports vscode/,
+  );
+});
+
+test('the linter run by npm test fails on a lint error and a formatting error', () => {
+  const lint = (code: string) =>
+    spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', 'src/core/planted.ts'], {
+      cwd: repoRoot,
+      input: code,
+      encoding: 'utf8',
+    });
+  const clean = lint('export const ok = (a: number): number => a + 1;\n');
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+  const bad = lint('export function f(): number {\n  const unused = 1;\n  return 2;\n}\n');
+  assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /'unused' is assigned a value but never used/);
+  const prettier = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--stdin-filepath', 'src/core/planted.ts'],
+    {
+      cwd: repoRoot,
+      input: 'export const  x = {a:1}\n',
+      encoding: 'utf8',
+    },
+  );
+  assert.notEqual(prettier.status, 0, 'an unformatted file fails prettier --check');
+  assert.match(JSON.stringify(readFileSync(join(repoRoot, 'package.json'), 'utf8')), /npm run lint/, 'npm test runs the linter');
 });

@@ -27,7 +27,6 @@ interface Side {
   usPerReq: number[];
 }
 
-
 /** ns per count() over many calls (a status mix like real traffic; the ring wraps every 600 s of simulated time). */
 function countNs(): number {
   const c = new InstanceCounter('a/0', 'a');

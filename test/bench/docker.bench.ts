@@ -66,17 +66,33 @@ async function main() {
     }
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, Docker ${engine.Version}`;
     const summary = Object.fromEntries(
-      Object.entries(results).map(([k, v]) => [k, { firstPushToServingMs: Math.round(median(v.first)), rePushToServingMs: Math.round(median(v.again)), first: v.first.map(Math.round), again: v.again.map(Math.round) }]),
+      Object.entries(results).map(([k, v]) => [
+        k,
+        {
+          firstPushToServingMs: Math.round(median(v.first)),
+          rePushToServingMs: Math.round(median(v.again)),
+          first: v.first.map(Math.round),
+          again: v.again.map(Math.round),
+        },
+      ]),
     );
     console.log(JSON.stringify({ machine, runs, ...summary }, null, 2));
-    const rows = Object.entries(summary).map(([k, v]) => `| ${k} | ${k === 'hello-docker' ? 'Dockerfile → image → container' : 'nodejs buildpack → droplet → process'} | ${v.firstPushToServingMs} ms | ${v.rePushToServingMs} ms |`);
+    const rows = Object.entries(summary).map(
+      ([k, v]) =>
+        `| ${k} | ${k === 'hello-docker' ? 'Dockerfile → image → container' : 'nodejs buildpack → droplet → process'} | ${v.firstPushToServingMs} ms | ${v.rePushToServingMs} ms |`,
+    );
     console.log(rows.join('\n'));
   } finally {
     await c.cleanup();
     rmSync(work, { recursive: true, force: true });
     // The benchmark's images (cfpush/bench-*) go with it; base images stay.
     for (const img of await docker.listImages()) {
-      for (const tag of img.RepoTags ?? []) if (tag.startsWith('cfpush/bench-')) await docker.getImage(tag).remove().catch(() => {});
+      for (const tag of img.RepoTags ?? [])
+        if (tag.startsWith('cfpush/bench-'))
+          await docker
+            .getImage(tag)
+            .remove()
+            .catch(() => {});
     }
   }
 }

@@ -34,7 +34,10 @@ async function main() {
       await stage({ appDir, cacheDir: join(work, 'c-ctr', name), outputDroplet: join(work, `${name}-ctr.tgz`) }, { runner: stackRunner({ docker }) });
       const stageCtr = performance.now() - t;
       const tag = `cfpush/bench-export-${name}`;
-      await docker.getImage(`${tag}:1`).remove({ force: true }).catch(() => {});
+      await docker
+        .getImage(`${tag}:1`)
+        .remove({ force: true })
+        .catch(() => {});
       t = performance.now();
       const cold = await exportDroplet({ dropletFile: host.dropletPath!, appName: name, tag: `${tag}:1`, docker });
       const coldMs = performance.now() - t;
@@ -42,7 +45,11 @@ async function main() {
       await exportDroplet({ dropletFile: host.dropletPath!, appName: name, tag: `${tag}:2`, docker });
       const warmMs = performance.now() - t;
       rows.push([name, mb(statSync(host.dropletPath!).size), ms(stageHost), ms(stageCtr), ms(coldMs), ms(warmMs), mb(cold.size), mb(cold.size - base)]);
-      for (const n of [1, 2]) await docker.getImage(`${tag}:${n}`).remove({ force: true }).catch(() => {});
+      for (const n of [1, 2])
+        await docker
+          .getImage(`${tag}:${n}`)
+          .remove({ force: true })
+          .catch(() => {});
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -14,11 +14,14 @@ import { cleanup, multipart, tempDir } from '../foundation/helpers';
 import { daemonApi } from '../foundation/supervisor-helpers';
 
 const MANIFESTS: [string, string][] = [
-  ['well-formed (300 apps sharing <<: *defaults)', (() => {
-    let t = 'defaults: &d\n  memory: 64M\n  env: {A: "1"}\napplications:\n';
-    for (let i = 0; i < 300; i++) t += `- name: app-${i}\n  <<: *d\n`;
-    return t;
-  })()],
+  [
+    'well-formed (300 apps sharing <<: *defaults)',
+    (() => {
+      let t = 'defaults: &d\n  memory: 64M\n  env: {A: "1"}\napplications:\n';
+      for (let i = 0; i < 300; i++) t += `- name: app-${i}\n  <<: *d\n`;
+      return t;
+    })(),
+  ],
   ['alias bomb, 9 levels of 9 (315 B)', aliasBomb(9)],
   ['alias bomb, 9 levels of 16', aliasBomb(9, 16)],
   ['20 000 nested [ ]', `applications:\n- name: a\n  env:\n    X: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`],
@@ -56,8 +59,10 @@ async function main() {
       rows.push(`| ${what} | ${status} | ${ms(t0).toFixed(0)} | ${(peakMb(info.pid) - before).toFixed(1)} |`);
     };
     for (const [what, text] of MANIFESTS) {
-      await measure(`apply_manifest: ${what}`, async () =>
-        (await api.call('POST', `/v3/spaces/${space.guid}/actions/apply_manifest`, text, { 'content-type': 'application/x-yaml' })).status);
+      await measure(
+        `apply_manifest: ${what}`,
+        async () => (await api.call('POST', `/v3/spaces/${space.guid}/actions/apply_manifest`, text, { 'content-type': 'application/x-yaml' })).status,
+      );
     }
     const work = tempDir('cfpush-bench-bombs-');
     writeZipBomb(join(work, 'honest.zip'), [{ name: 'zeros', mib: 3072 }]);
@@ -66,8 +71,10 @@ async function main() {
     for (const zip of ['honest.zip', 'liar.zip']) {
       const pkg = (await api.post('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: app.guid } } } })).json;
       const mp = multipart([], readFileSync(join(work, zip)));
-      await measure(`package upload: ${zip} (3 MB → 3 GiB)`, async () =>
-        (await api.call('POST', `/v3/packages/${pkg.guid}/upload`, mp.body, { 'content-type': mp.contentType })).status);
+      await measure(
+        `package upload: ${zip} (3 MB → 3 GiB)`,
+        async () => (await api.call('POST', `/v3/packages/${pkg.guid}/upload`, mp.body, { 'content-type': mp.contentType })).status,
+      );
     }
     const d = (await api.post('/v3/droplets', { relationships: { app: { data: { guid: app.guid } } } })).json;
     const body = Buffer.concat([
@@ -75,8 +82,10 @@ async function main() {
       readFileSync(join(work, 'bomb.tgz')),
       Buffer.from('\r\n--b--\r\n'),
     ]);
-    await measure('droplet upload: bomb.tgz (3 MB → 3 GiB)', async () =>
-      (await api.call('POST', `/v3/droplets/${d.guid}/upload`, body, { 'content-type': 'multipart/form-data; boundary=b' })).status);
+    await measure(
+      'droplet upload: bomb.tgz (3 MB → 3 GiB)',
+      async () => (await api.call('POST', `/v3/droplets/${d.guid}/upload`, body, { 'content-type': 'multipart/form-data; boundary=b' })).status,
+    );
     console.log('\n| request to the daemon | status | ms | peak RSS growth MB |');
     console.log('|---|---|---|---|');
     for (const r of rows) console.log(r);

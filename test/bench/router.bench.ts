@@ -95,13 +95,28 @@ async function main() {
       },
       // The same measurement through mature proxies: the machine's ceiling for any proxy here.
       reference: Object.fromEntries(
-        paths.slice(2).map((p) => [p.name, { rps: p.runs.map((r) => Math.round(r.rps)), ratio: ratioOf(p), proxyUsPerRequest: us(p.proxyUs, p), appUsPerRequest: us(p.appUs, p), routerOverThis: Number((sum(router.runs) / sum(p.runs)).toFixed(3)) }]),
+        paths.slice(2).map((p) => [
+          p.name,
+          {
+            rps: p.runs.map((r) => Math.round(r.rps)),
+            ratio: ratioOf(p),
+            proxyUsPerRequest: us(p.proxyUs, p),
+            appUsPerRequest: us(p.appUs, p),
+            routerOverThis: Number((sum(router.runs) / sum(p.runs)).toFixed(3)),
+          },
+        ]),
       ),
     };
     console.log(JSON.stringify(result, null, 2));
     const avg = (xs: LoadResult[]) => Math.round(sum(xs) / xs.length);
-    const refCells = paths.slice(2).map((p) => `${p.name} ${ratioOf(p)} (${us(p.proxyUs, p)} µs)`).join(', ') || 'not installed';
-    console.log(`| ${gen} -c${connections}, ${rounds}×${seconds} s | ${avg(direct.runs)} req/s | ${avg(router.runs)} req/s | **${result.ratio}** (${Math.min(...result.ratioPerRound)}–${Math.max(...result.ratioPerRound)}) | ${failed} | ${result.cpuUsPerRequest.router} / ${result.cpuUsPerRequest.appDirect} µs | ${refCells} |`);
+    const refCells =
+      paths
+        .slice(2)
+        .map((p) => `${p.name} ${ratioOf(p)} (${us(p.proxyUs, p)} µs)`)
+        .join(', ') || 'not installed';
+    console.log(
+      `| ${gen} -c${connections}, ${rounds}×${seconds} s | ${avg(direct.runs)} req/s | ${avg(router.runs)} req/s | **${result.ratio}** (${Math.min(...result.ratioPerRound)}–${Math.max(...result.ratioPerRound)}) | ${failed} | ${result.cpuUsPerRequest.router} / ${result.cpuUsPerRequest.appDirect} µs | ${refCells} |`,
+    );
     saveResult('router', result);
     if (failed) process.exitCode = 1;
   });

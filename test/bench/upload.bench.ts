@@ -26,7 +26,10 @@ async function main() {
     await loginWithPassword({ name: 'rec', api: proxy.url }, creds.username, creds.password, new FileTokenStore());
     const s = await openSession({ target: 'rec' });
     const rows = [];
-    for (const [label, files] of [['hello-node (3 files)', 0], ['hello-node + 200 files of 2 KB', 200]] as const) {
+    for (const [label, files] of [
+      ['hello-node (3 files)', 0],
+      ['hello-node + 200 files of 2 KB', 200],
+    ] as const) {
       const dir = join(mkdtempSync(join(tmpdir(), 'cfpush-up-')), 'app');
       cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
       mkdirSync(join(dir, 'lib'));

@@ -17,26 +17,25 @@ test('always-ignored files are left out; .cfignore uses gitignore syntax', async
     '.gitignore': 'x\n',
     '.DS_Store': 'x',
     '.git/HEAD': 'ref\n',
-    '.hg/x': '', '.svn/x': '', '_darcs/x': '',
+    '.hg/x': '',
+    '.svn/x': '',
+    '_darcs/x': '',
     'sub/.DS_Store': 'x',
     'sub/.git/config': '',
     'sub/manifest.yml': 'nested manifests are ignored too\n',
-    'debug.log': 'x', 'keep.log': 'kept', 'sub/deep.log': 'x',
-    'tmp/a.txt': 'x', 'sub/tmp/b.txt': 'x',
-    'only-root.txt': 'x', 'sub/only-root.txt': 'kept',
+    'debug.log': 'x',
+    'keep.log': 'kept',
+    'sub/deep.log': 'x',
+    'tmp/a.txt': 'x',
+    'sub/tmp/b.txt': 'x',
+    'only-root.txt': 'x',
+    'sub/only-root.txt': 'kept',
     'node_modules/m/index.js': 'x',
     'sub/lib.js': 'y',
     'empty/': '',
   });
   const paths = (await collectResources(dir)).map((r) => `${r.kind}:${r.path}`);
-  assert.deepEqual(paths, [
-    'dir:empty',
-    'file:index.js',
-    'file:keep.log',
-    'dir:sub',
-    'file:sub/lib.js',
-    'file:sub/only-root.txt',
-  ]);
+  assert.deepEqual(paths, ['dir:empty', 'file:index.js', 'file:keep.log', 'dir:sub', 'file:sub/lib.js', 'file:sub/only-root.txt']);
   assert.deepEqual([...ALWAYS_IGNORED], ['.cfignore', '.DS_Store', '.git', '.gitignore', '.hg', '.svn', '_darcs', 'manifest.yml', 'manifest.yaml']);
 });
 

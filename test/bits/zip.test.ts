@@ -13,7 +13,10 @@ import { makeTree, tmpDir } from './helpers';
 test('round trip keeps contents, folders, modes and in-tree symlinks', async () => {
   const src = makeTree({
     'bin/run': ['#!/bin/sh\necho ok\n', 0o755],
-    'lib/a.js': 'a', 'lib/deep/b.js': ['b', 0o640], 'empty/': '', 'manifest.yml': 'skip me',
+    'lib/a.js': 'a',
+    'lib/deep/b.js': ['b', 0o640],
+    'empty/': '',
+    'manifest.yml': 'skip me',
   });
   symlinkSync('lib/a.js', join(src, 'alias.js'));
   const zip = join(tmpDir(), 'package.zip');

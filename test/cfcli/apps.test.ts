@@ -105,7 +105,15 @@ describe('cf CLI: apps', { timeout: 900_000 }, () => {
   test('cf events lists what happened to the app, newest first', async (t) => {
     if (!s) return t.skip(NO_CF);
     const r = await s.ok(['events', 'cf-node']);
-    for (const e of ['audit.app.create', 'audit.app.start', 'audit.app.stop', 'audit.app.restart', 'audit.app.process.scale', 'audit.app.map-route', 'audit.app.droplet.mapped']) {
+    for (const e of [
+      'audit.app.create',
+      'audit.app.start',
+      'audit.app.stop',
+      'audit.app.restart',
+      'audit.app.process.scale',
+      'audit.app.map-route',
+      'audit.app.droplet.mapped',
+    ]) {
       assert.match(r.stdout, new RegExp(e.replace(/\./g, '\\.')), e);
     }
     const lines = r.stdout.split('\n').filter((l) => /^\d{4}-/.test(l));
@@ -124,7 +132,7 @@ describe('cf CLI: apps', { timeout: 900_000 }, () => {
     assert.match(after.stdout, /New environment variables deployed\./);
     await s.ok(['rollback', 'cf-node', '--version', '1', '-f']);
     assert.match((await s.ok(['revisions', 'cf-node'])).stdout, /Rolled back to revision 1\./);
-    assert.doesNotMatch((await s.ok(['env', 'cf-node'])).stdout, /\nV: 2/, 'the rollback brought back revision 1\'s env');
+    assert.doesNotMatch((await s.ok(['env', 'cf-node'])).stdout, /\nV: 2/, "the rollback brought back revision 1's env");
     assert.equal(await body('cf-node'), 'hello CF summit');
   });
 

@@ -86,7 +86,13 @@ export async function cfSession(cf: string): Promise<CfSession> {
     if (r.code !== 0) {
       const dir = join(repoRoot, 'test-results');
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `cf-trace-${++traces}-${args.slice(0, 2).join('-').replace(/[^\w.-]+/g, '_')}.log`);
+      const file = join(
+        dir,
+        `cf-trace-${++traces}-${args
+          .slice(0, 2)
+          .join('-')
+          .replace(/[^\w.-]+/g, '_')}.log`,
+      );
       writeFileSync(file, `$ cf ${args.join(' ')}\n\n${r.trace}`);
       throw new Error(`cf ${args.join(' ')} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}\ntrace kept in ${file}`);
     }

@@ -58,9 +58,7 @@ describe('tokens', { timeout: 120_000 }, () => {
 
   it('an expired access token is refreshed once before the call, which then succeeds', async () => {
     const claims = JSON.parse(Buffer.from(good.accessToken.split('.')[1], 'base64url').toString());
-    const expired = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 })
-      .setProtectedHeader({ alg: 'HS256' })
-      .sign(secret);
+    const expired = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
     const store = new CountingStore(new FileTokenStore());
     await store.set('remote', { accessToken: expired, refreshToken: good.refreshToken });
     store.sets = 0;
@@ -68,7 +66,10 @@ describe('tokens', { timeout: 120_000 }, () => {
     const s = await openSession({ target: 'remote', tokenStore: store });
     await s.cc.apps.inSpace(s.space.guid);
     assert.equal(store.sets, 1, 'exactly one refresh');
-    assert.ok(proxy.log.every((r) => r.status !== 401), 'no call was sent with the expired token');
+    assert.ok(
+      proxy.log.every((r) => r.status !== 401),
+      'no call was sent with the expired token',
+    );
     assert.notEqual((await store.get('remote'))!.accessToken, expired);
   });
 
@@ -82,7 +83,11 @@ describe('tokens', { timeout: 120_000 }, () => {
     proxy.log.length = 0;
     const s = await openSession({ target: 'remote', tokenStore: store });
     const first = proxy.log.filter((r) => r.path === '/v3/organizations');
-    assert.deepEqual(first.map((r) => r.status), [401, 200], 'rejected once, retried once with the refreshed token');
+    assert.deepEqual(
+      first.map((r) => r.status),
+      [401, 200],
+      'rejected once, retried once with the refreshed token',
+    );
     const apps = await s.cc.apps.inSpace(s.space.guid);
     assert.ok(Array.isArray(apps));
     assert.equal(proxy.log.filter((r) => r.status === 401).length, 1, 'no further 401s');
@@ -135,8 +140,13 @@ describe('tokens', { timeout: 120_000 }, () => {
     const cfHome = mkdtempSync(join(c.home, 'cfhome-'));
     mkdirSync(join(cfHome, '.cf'));
     const cfg = {
-      ConfigVersion: 4, Target: proxy.url, AccessToken: `bearer ${good.accessToken}`, RefreshToken: good.refreshToken,
-      OrganizationFields: { GUID: '', Name: 'org' }, SpaceFields: { GUID: '', Name: 'space' }, SSLDisabled: false,
+      ConfigVersion: 4,
+      Target: proxy.url,
+      AccessToken: `bearer ${good.accessToken}`,
+      RefreshToken: good.refreshToken,
+      OrganizationFields: { GUID: '', Name: 'org' },
+      SpaceFields: { GUID: '', Name: 'space' },
+      SSLDisabled: false,
     };
     const text = JSON.stringify(cfg, null, 2);
     writeFileSync(join(cfHome, '.cf', 'config.json'), text);
@@ -149,14 +159,11 @@ describe('tokens', { timeout: 120_000 }, () => {
   it('never writes a token into the CLI output, the config or the foundation log', async () => {
     const store = new FileTokenStore();
     await store.set('remote', good);
-    const outputs = [
-      await c.run(['target', 'remote']),
-      await c.run(['apps']),
-      await c.run(['routes', '--json']),
-      await c.run(['target', '--list', '--json']),
-    ];
+    const outputs = [await c.run(['target', 'remote']), await c.run(['apps']), await c.run(['routes', '--json']), await c.run(['target', '--list', '--json'])];
     const tokens = JSON.parse(readFileSync(join(c.home, 'tokens.json'), 'utf8')) as Record<string, Tokens>;
-    const secrets = Object.values(tokens).flatMap((t) => [t.accessToken, t.refreshToken]).filter(Boolean) as string[];
+    const secrets = Object.values(tokens)
+      .flatMap((t) => [t.accessToken, t.refreshToken])
+      .filter(Boolean) as string[];
     assert.ok(secrets.length >= 2);
     const texts = [
       ...outputs.flatMap((o) => [o.stdout, o.stderr]),

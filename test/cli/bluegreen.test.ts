@@ -61,8 +61,14 @@ describe('blue-green push', { timeout: 900_000 }, () => {
   let dir: string;
   const version = (body: string) => writeFileSync(join(dir, 'body.txt'), body + '\n');
   const answer = async () => (await httpGet(`http://bg.localhost:${c.routerPort}/`)).body;
-  const appNames = async () => JSON.parse((await c.ok(['apps', '--json'])).stdout).apps.map((a: { name: string }) => a.name).sort();
-  const routeUrls = async () => JSON.parse((await c.ok(['routes', '--json'])).stdout).routes.map((r: { url: string }) => r.url).sort();
+  const appNames = async () =>
+    JSON.parse((await c.ok(['apps', '--json'])).stdout)
+      .apps.map((a: { name: string }) => a.name)
+      .sort();
+  const routeUrls = async () =>
+    JSON.parse((await c.ok(['routes', '--json'])).stdout)
+      .routes.map((r: { url: string }) => r.url)
+      .sort();
 
   before(async () => {
     c = await cliEnv();

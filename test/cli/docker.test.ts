@@ -43,7 +43,10 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     assert.match(r.stdout, /Building the Docker image for hello-docker from Dockerfile/);
     assert.match(r.stdout, /\[STG\/0\] OUT Step 1\/\d+ : FROM cfpush\/node/, 'build output streamed as staging lines');
     assert.match(r.stdout, /Using docker image cfpush\/hello-docker:[0-9a-f]{12}/);
-    assert.match(r.stdout, /\[STG\/0\] OUT Execution metadata: \{"cmd":\["node","server.js"\],"workdir":"\/app","ports":\[\{"Port":8080,"Protocol":"tcp"\}\],"user":"vcap"\}/);
+    assert.match(
+      r.stdout,
+      /\[STG\/0\] OUT Execution metadata: \{"cmd":\["node","server.js"\],"workdir":"\/app","ports":\[\{"Port":8080,"Protocol":"tcp"\}\],"user":"vcap"\}/,
+    );
     assert.equal(await body(c, 'hello-docker'), 'hello CF summit');
 
     const { apps } = JSON.parse((await c.ok(['apps', '--json'])).stdout);
@@ -61,7 +64,7 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     assert.match(logs, /\[APP\/PROC\/WEB\/0\] OUT hello-docker listening on port 8080/);
   });
 
-  it('restarts a crashed container (killed behind the foundation\'s back)', async (t) => {
+  it("restarts a crashed container (killed behind the foundation's back)", async (t) => {
     if (!(await engine(t))) return;
     const { apps } = JSON.parse((await c.ok(['apps', '--json'])).stdout);
     const guid = apps.find((a: { name: string }) => a.name === 'hello-docker').guid;
@@ -78,7 +81,10 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     assert.match(logs, /Process has crashed with type: "web"/);
     // The killed container was removed, not left behind.
     const all = await docker!.listContainers({ all: true, filters: { label: [`${LABELS.appGuid}=${guid}`] } });
-    assert.deepEqual(all.map((x) => x.Id), [second.Id]);
+    assert.deepEqual(
+      all.map((x) => x.Id),
+      [second.Id],
+    );
   });
 
   it('swaps routes between a buildpack app and a docker app (cfpush swap)', async (t) => {
@@ -87,15 +93,18 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     await c.ok(['push'], { cwd: join(work, 'hello-node') });
     assert.equal(await body(c, 'hello-node'), 'I am node');
     await c.ok(['swap', 'hello-node', 'hello-docker']);
-    assert.equal(await body(c, 'hello-node'), 'hello CF summit', 'the buildpack app\'s route now reaches the container');
-    assert.equal(await body(c, 'hello-docker'), 'I am node', 'the docker app\'s route now reaches the buildpack app');
+    assert.equal(await body(c, 'hello-node'), 'hello CF summit', "the buildpack app's route now reaches the container");
+    assert.equal(await body(c, 'hello-docker'), 'I am node', "the docker app's route now reaches the buildpack app");
     await c.ok(['swap', 'hello-node', 'hello-docker']);
     assert.equal(await body(c, 'hello-docker'), 'hello CF summit', 'swapping again restores the routes');
   });
 
   it('Docker not running: the push says how to start it and that buildpack pushes still work', async (t) => {
     if (!(await engine(t))) return;
-    const dir = appFolder({ Dockerfile: 'FROM cfpush/busybox\nCMD ["httpd", "-f", "-p", "8080"]\n', 'manifest.yml': 'applications:\n- name: cfpush-test-nodocker\n' });
+    const dir = appFolder({
+      Dockerfile: 'FROM cfpush/busybox\nCMD ["httpd", "-f", "-p", "8080"]\n',
+      'manifest.yml': 'applications:\n- name: cfpush-test-nodocker\n',
+    });
     const r = await c.run(['push'], { cwd: dir, env: { DOCKER_HOST: `unix://${join(dir, 'no-such-docker.sock')}` } });
     rmSync(dir, { recursive: true, force: true });
     assert.notEqual(r.code, 0);
@@ -133,8 +142,11 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
 
   it('push -o IMAGE: the foundation stages the image config into a docker droplet as CC shapes it; root is warned about', async (t) => {
     if (!(await engine(t))) return;
-    const img = await buildTestImage(docker!, 'root',
-      'FROM cfpush/busybox\nRUN mkdir -p /www && echo hi-root > /www/index.html\nEXPOSE 8080 9000 53/udp\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+    const img = await buildTestImage(
+      docker!,
+      'root',
+      'FROM cfpush/busybox\nRUN mkdir -p /www && echo hi-root > /www/index.html\nEXPOSE 8080 9000 53/udp\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n',
+    );
     const r = await c.ok(['push', 'cfpush-test-root', '-o', img.image]);
     assert.match(r.stdout, /\[STG\/0\] ERR WARNING: The image runs as root \(no USER in the image\)/);
     assert.equal((await body(c, 'cfpush-test-root')).trim(), 'hi-root');
@@ -145,8 +157,10 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     assert.equal(d.state, 'STAGED');
     assert.deepEqual(d.lifecycle, { type: 'docker', data: {} });
     assert.equal(d.image, img.image);
-    assert.equal(d.execution_metadata,
-      '{"cmd":["httpd","-f","-p","8080","-h","/www"],"ports":[{"Port":53,"Protocol":"udp"},{"Port":8080,"Protocol":"tcp"},{"Port":9000,"Protocol":"tcp"}]}');
+    assert.equal(
+      d.execution_metadata,
+      '{"cmd":["httpd","-f","-p","8080","-h","/www"],"ports":[{"Port":53,"Protocol":"udp"},{"Port":8080,"Protocol":"tcp"},{"Port":9000,"Protocol":"tcp"}]}',
+    );
     assert.deepEqual(d.process_types, { web: 'httpd -f -p 8080 -h /www' });
     assert.equal(d.buildpacks, null);
     const [b] = (await api(`/v3/builds?app_guids=${app.guid}`)).resources;

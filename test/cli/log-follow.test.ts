@@ -106,7 +106,10 @@ describe('followLogs', { timeout: 240_000 }, () => {
     await hit('/after-stop');
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(!texts(got).includes('hello /after-stop'), 'nothing after stop()');
-    assert.ok(got.every((l, i) => i === 0 || l.timestampNs > got[i - 1]!.timestampNs), 'each line once, in order');
+    assert.ok(
+      got.every((l, i) => i === 0 || l.timestampNs > got[i - 1]!.timestampNs),
+      'each line once, in order',
+    );
   });
 
   test('a target without the stream endpoint is followed by polling log-cache', async () => {

@@ -45,10 +45,9 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.equal(await body(c, 'hello-node'), 'hello CF summit');
   });
 
-  it('swap A B exchanges the two apps\' routes', async () => {
+  it("swap A B exchanges the two apps' routes", async () => {
     // Give the two apps distinguishable bodies first.
-    writeFileSync(join(work, 'hello-node', 'server.js'),
-      "require('http').createServer((q, s) => s.end('I am node')).listen(process.env.PORT);\n");
+    writeFileSync(join(work, 'hello-node', 'server.js'), "require('http').createServer((q, s) => s.end('I am node')).listen(process.env.PORT);\n");
     await c.ok(['push'], { cwd: join(work, 'hello-node') });
     assert.equal(await body(c, 'hello-node'), 'I am node');
     assert.equal(await body(c, 'hello-go'), 'hello CF summit');
@@ -85,8 +84,14 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
       const [app] = JSON.parse(r.stdout).apps;
       assert.equal(app.isNew, false);
       const paths = app.changes.map((x: { path: string }) => x.path).sort();
-      assert.ok(paths.some((p: string) => p.includes('instances')), paths.join(','));
-      assert.ok(paths.some((p: string) => p.startsWith('env')), paths.join(','));
+      assert.ok(
+        paths.some((p: string) => p.includes('instances')),
+        paths.join(','),
+      );
+      assert.ok(
+        paths.some((p: string) => p.startsWith('env')),
+        paths.join(','),
+      );
       assert.match(JSON.stringify(app.changes), /GREETING/);
       const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout).apps;
       assert.equal(apps.find((a: any) => a.name === 'hello-go').instances.desired, 1, 'preview changed nothing');
@@ -118,7 +123,10 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.equal(await body(c, 'hello-go'), 'hello CF summit');
     await c.ok(['delete', 'hello-go', '-f']);
     const apps = JSON.parse((await c.ok(['apps', '--json'])).stdout);
-    assert.deepEqual(apps.apps.map((a: { name: string }) => a.name), ['hello-node']);
+    assert.deepEqual(
+      apps.apps.map((a: { name: string }) => a.name),
+      ['hello-node'],
+    );
   });
 
   it('oauth-token prints a bearer JWT the API accepts', async () => {
@@ -145,7 +153,10 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     symlinkSync('/etc/passwd', join(dir, 'passwd'));
     const out = await c.run(['push', 'links', '-p', dir]);
     assert.equal(out.code, 1);
-    assert.match(out.stderr, /'passwd' is a symlink to '\/etc\/passwd', outside the app folder: Cloud Foundry refuses such an upload \(Symlink\(s\) point outside of root folder\)/);
+    assert.match(
+      out.stderr,
+      /'passwd' is a symlink to '\/etc\/passwd', outside the app folder: Cloud Foundry refuses such an upload \(Symlink\(s\) point outside of root folder\)/,
+    );
     assert.match(out.stderr, /Add 'passwd' to \.cfignore/);
     assert.doesNotMatch(out.stdout, /Uploading/);
     rmSync(join(dir, 'passwd'));
@@ -190,7 +201,10 @@ describe('push through the local foundation', { timeout: 600_000 }, () => {
     assert.ok(!JSON.stringify(routes).includes('slow.localhost'), 'and its route');
     // Its staging stopped with it: no buildpack process of it is left running.
     await new Promise((r) => setTimeout(r, 500));
-    const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(join(bp, 'bin')));
+    const left = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes(join(bp, 'bin')));
     assert.deepEqual(left, [], 'the slow buildpack was stopped');
   });
 

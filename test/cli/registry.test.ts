@@ -34,7 +34,11 @@ describe('a Dockerfile app pushed to a remote target through a registry', { time
     if (docker && registry) {
       for (const img of await docker.listImages()) {
         for (const tag of img.RepoTags ?? []) {
-          if (tag.startsWith(`${registry.host}/`)) await docker.getImage(tag).remove().catch(() => {});
+          if (tag.startsWith(`${registry.host}/`))
+            await docker
+              .getImage(tag)
+              .remove()
+              .catch(() => {});
         }
       }
     }
@@ -52,7 +56,10 @@ describe('a Dockerfile app pushed to a remote target through a registry', { time
     const creds = JSON.parse(readFileSync(join(c.home, 'foundation', 'credentials.json'), 'utf8'));
     await c.ok(['login', '-a', `http://127.0.0.1:${c.apiPort}`, '--name', 'remote', '-u', creds.username], { env: { CF_PASSWORD: creds.password } });
     const repo = `${registry.host}/cfpush`;
-    const r = await c.ok(['push', APP, '--docker-registry', repo], { cwd: join(work, 'hello-docker'), env: { CF_DOCKER_USERNAME: '', CF_DOCKER_PASSWORD: '', CFPUSH_DOCKER_REGISTRY: '' } });
+    const r = await c.ok(['push', APP, '--docker-registry', repo], {
+      cwd: join(work, 'hello-docker'),
+      env: { CF_DOCKER_USERNAME: '', CF_DOCKER_PASSWORD: '', CFPUSH_DOCKER_REGISTRY: '' },
+    });
     assert.match(r.stdout, new RegExp(`Building the Docker image for ${APP} from Dockerfile`));
     const pushed = r.stdout.match(/Pushing (\S+):([0-9a-f]{12}) to the registry/);
     assert.ok(pushed, `the push names the registry image:\n${r.stdout}`);
@@ -84,21 +91,23 @@ describe('a Dockerfile app pushed to a remote target through a registry', { time
     const stream = await docker.pull(`${repo}:${tag}`);
     await new Promise<void>((res2, rej) => docker!.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res2())));
     assert.ok(await docker.getImage(`${repo}:${tag}`).inspect());
-
   });
 
-  it('a bare HOST:PORT registry: the app\'s name is the repository (HOST:PORT:TAG is no image reference)', async (t) => {
+  it("a bare HOST:PORT registry: the app's name is the repository (HOST:PORT:TAG is no image reference)", async (t) => {
     if (!docker || !registry) {
       // Same hosts as the test above: in CI their absence fails, as there.
       const msg = 'needs the Docker engine and the registry of the test above';
       if (required) assert.fail(msg);
       return void t.skip(msg);
     }
-    const r = await c.ok(['push', APP, '--docker-registry', `http://${registry.host}/`], { cwd: join(work, 'hello-docker'), env: { CF_DOCKER_USERNAME: '', CF_DOCKER_PASSWORD: '', CFPUSH_DOCKER_REGISTRY: '' } });
+    const r = await c.ok(['push', APP, '--docker-registry', `http://${registry.host}/`], {
+      cwd: join(work, 'hello-docker'),
+      env: { CF_DOCKER_USERNAME: '', CF_DOCKER_PASSWORD: '', CFPUSH_DOCKER_REGISTRY: '' },
+    });
     const pushed = r.stdout.match(/Pushing (\S+):([0-9a-f]{12}) to the registry/);
     assert.ok(pushed, r.stdout);
     assert.equal(pushed[1], `${registry.host}/${APP}`);
-    assert.ok((await registry.catalog()).includes(APP), 'GET /v2/_catalog lists the app\'s repository');
+    assert.ok((await registry.catalog()).includes(APP), "GET /v2/_catalog lists the app's repository");
     assert.ok((await registry.tags(APP)).includes(pushed[2]!));
     assert.equal((await httpGet(`http://${APP}.localhost:${c.routerPort}/`)).body, 'hello CF summit');
     await c.ok(['target', 'local']);

@@ -35,7 +35,11 @@ describe('TMPDIR on a tmpfs', { timeout: 180_000 }, () => {
     await c.ok(['foundation', 'start'], { env });
     const r = await c.run(['push'], { cwd: app, env });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    await until(async () => (await http(`http://127.0.0.1:${c!.routerPort}/`, { headers: { host: 'tmpfs-app.localhost' } })).text === 'tmpfs-ok', 15_000, 'the app answering');
+    await until(
+      async () => (await http(`http://127.0.0.1:${c!.routerPort}/`, { headers: { host: 'tmpfs-app.localhost' } })).text === 'tmpfs-ok',
+      15_000,
+      'the app answering',
+    );
     // A restage goes through the same build cache again.
     const re = await c.run(['restage', 'tmpfs-app'], { env });
     assert.equal(re.code, 0, `${re.stdout}\n${re.stderr}`);

@@ -64,11 +64,20 @@ describe('cfpush traffic', { timeout: 600_000 }, () => {
     assert.equal(web.requests, 34);
     assert.equal(web.errors_5xx, 4);
     assert.equal(web.errors_4xx, 0);
-    assert.deepEqual(web.instances.map((i: any) => [i.index, i.requests]), [[0, 17], [1, 17]]);
+    assert.deepEqual(
+      web.instances.map((i: any) => [i.index, i.requests]),
+      [
+        [0, 17],
+        [1, 17],
+      ],
+    );
     assert.equal(web.series.requests.length, 60);
     assert.equal(typeof web.rps, 'number');
     // The push mapped web.localhost to web within the minute: a route move.
-    assert.ok(out.markers.some((m: any) => m.url === 'web.localhost' && m.added.some((a: any) => a.name === 'web')), JSON.stringify(out.markers));
+    assert.ok(
+      out.markers.some((m: any) => m.url === 'web.localhost' && m.added.some((a: any) => a.name === 'web')),
+      JSON.stringify(out.markers),
+    );
   });
 
   it('after `cfpush swap`, the moves show for both apps and traffic lands on the other app', async () => {
@@ -79,11 +88,20 @@ describe('cfpush traffic', { timeout: 600_000 }, () => {
     assert.equal(out.seconds, 30);
     const [web, web2] = ['web', 'web2'].map((n) => out.apps.find((a: any) => a.name === n));
     assert.equal(web2.requests, 10);
-    assert.deepEqual(web2.instances.map((i: any) => i.index), [0]);
+    assert.deepEqual(
+      web2.instances.map((i: any) => i.index),
+      [0],
+    );
     assert.equal(web.errors_4xx, 0);
     const moves = out.markers.filter((m: any) => m.url === 'web.localhost');
-    assert.ok(moves.some((m: any) => m.added.some((a: any) => a.name === 'web2')), JSON.stringify(moves));
-    assert.ok(moves.some((m: any) => m.removed.some((a: any) => a.name === 'web')), JSON.stringify(moves));
+    assert.ok(
+      moves.some((m: any) => m.added.some((a: any) => a.name === 'web2')),
+      JSON.stringify(moves),
+    );
+    assert.ok(
+      moves.some((m: any) => m.removed.some((a: any) => a.name === 'web')),
+      JSON.stringify(moves),
+    );
   });
 
   it('prints a table for humans', async () => {
@@ -103,7 +121,10 @@ describe('cfpush traffic', { timeout: 600_000 }, () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     assert.equal(code, 0);
-    const docs = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const docs = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     assert.ok(docs.length >= 3, `${docs.length} documents`);
     assert.ok(docs.every((d) => d.available && d.apps[0].name === 'web2'));
     assert.ok(docs[2].to > docs[0].to, 'each document covers a later second');

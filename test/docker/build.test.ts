@@ -59,12 +59,12 @@ describe('docker build with the real engine', () => {
     assert.match(err.message, /\n {2}error: missing semicolon\n/);
     assert.match(err.message, /\n {2}compiling-the-app\n/);
     assert.match(err.message, /returned a non-zero code: 3/);
-    assert.ok(!err.message.includes('fine'), 'only the failing step\'s output');
+    assert.ok(!err.message.includes('fine'), "only the failing step's output");
     assert.ok(lines.includes('error: missing semicolon'), 'streamed as it happened');
     assert.ok(streams.get('error: missing semicolon') === 'stderr' && streams.get('compiling-the-app') === 'stdout', 'RUN stderr reported as stderr');
   });
 
-  test('a Dockerfile the engine cannot parse, and a base image no registry has, fail with the engine\'s words', async (t) => {
+  test("a Dockerfile the engine cannot parse, and a base image no registry has, fail with the engine's words", async (t) => {
     const docker = (engine = await requireEngine(t));
     if (!docker) return;
     const parse = await buildTestImage(docker, 'parse', 'FROM cfpush/busybox\nFROBNICATE now\n').catch((e: unknown) => e);
@@ -77,7 +77,7 @@ describe('docker build with the real engine', () => {
     assert.ok(missing.hint && /docker-host\.sh/.test(missing.hint), missing.hint);
   });
 
-  test('.dockerignore is honoured with Docker\'s rules (anchored patterns, ! exceptions, Dockerfile always sent)', async (t) => {
+  test(".dockerignore is honoured with Docker's rules (anchored patterns, ! exceptions, Dockerfile always sent)", async (t) => {
     const docker = (engine = await requireEngine(t));
     if (!docker) return;
     const lines: string[] = [];

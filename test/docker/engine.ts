@@ -92,19 +92,34 @@ export async function buildTestImage(
 export async function cleanUp(docker: Docker | undefined): Promise<void> {
   if (!docker) return;
   const containers = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
   const images = await docker.listImages();
   // By tag: an image that is another's parent can be untagged, not deleted; the
   // engine deletes untagged parents with their last child.
   for (const img of images) {
     for (const tag of img.RepoTags ?? []) {
-      if (tag.startsWith(TEST_REPO_PREFIX)) await docker.getImage(tag).remove().catch(() => {});
+      if (tag.startsWith(TEST_REPO_PREFIX))
+        await docker
+          .getImage(tag)
+          .remove()
+          .catch(() => {});
     }
   }
   // What failed builds left: untagged images made since this test file started.
   const dangling = await docker.listImages({ filters: { dangling: ['true'] } });
   for (const img of dangling) {
-    if (img.Created * 1000 >= STARTED - 1000) await docker.getImage(img.Id).remove({ force: true }).catch(() => {});
+    if (img.Created * 1000 >= STARTED - 1000)
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => {});
   }
 }
 

@@ -126,13 +126,22 @@ describe('docker execution metadata rules (no engine)', () => {
     assert.equal(d.process_types.web, '');
   });
 
-  test('an entrypoint without cmd keeps DAL\'s trailing space; a string entrypoint is one element', () => {
+  test("an entrypoint without cmd keeps DAL's trailing space; a string entrypoint is one element", () => {
     assert.equal(dockerDroplet('img', { Entrypoint: ['/app/run'] }).process_types.web, '/app/run ');
     assert.deepEqual(dockerDroplet('img', { Entrypoint: '/app/run' }).metadata.entrypoint, ['/app/run']);
   });
 
   test('parseExecutionMetadata reads what serializeExecutionMetadata writes', () => {
-    const m = { cmd: ['x'], entrypoint: ['y'], workdir: '/w', ports: [{ Port: 1, Protocol: 'udp' }, { Port: 2, Protocol: 'tcp' }], user: 'u' };
+    const m = {
+      cmd: ['x'],
+      entrypoint: ['y'],
+      workdir: '/w',
+      ports: [
+        { Port: 1, Protocol: 'udp' },
+        { Port: 2, Protocol: 'tcp' },
+      ],
+      user: 'u',
+    };
     assert.deepEqual(parseExecutionMetadata(serializeExecutionMetadata(m)), m);
     assert.deepEqual(parseExecutionMetadata(''), {});
     assert.equal(appPort(m), 2);

@@ -70,7 +70,10 @@ describe('docker app instances on the real engine', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body, 'hello CF summit');
     await until(() => lines.some(([l]) => l === 'hello-docker listening on port 8080'), 'the listening line');
-    assert.deepEqual(lines.find(([l]) => l.startsWith('hello-docker listening')), ['hello-docker listening on port 8080', 'stdout']);
+    assert.deepEqual(
+      lines.find(([l]) => l.startsWith('hello-docker listening')),
+      ['hello-docker listening on port 8080', 'stdout'],
+    );
 
     const info = await docker.getContainer(inst.id).inspect();
     assert.equal(info.HostConfig.Init, true);
@@ -105,7 +108,10 @@ describe('docker app instances on the real engine', () => {
     assert.equal(inst.port, 7070);
     assert.equal((await getWhenUp(`http://127.0.0.1:${s.hostPort}/`)).body, 'hello CF summit');
     await until(() => lines.some(([l]) => l === 'hello-docker listening on port 7070'), 'listening on 7070');
-    assert.deepEqual(lines.find(([l]) => l.startsWith('as ')), ['as vcap in /app on 7070', 'stderr']);
+    assert.deepEqual(
+      lines.find(([l]) => l.startsWith('as ')),
+      ['as vcap in /app on 7070', 'stderr'],
+    );
     await inst.stop(10_000);
   });
 
@@ -123,7 +129,11 @@ describe('docker app instances on the real engine', () => {
     assert.equal(exit.code, 143);
 
     const { lines, onLog } = collect();
-    const crash = await spawnContainer(docker, await spec(sleeper.image, sleepDroplet, { instanceIndex: 3, command: 'echo starting; echo "fatal: boom" >&2; exit 7' }), { onLog });
+    const crash = await spawnContainer(
+      docker,
+      await spec(sleeper.image, sleepDroplet, { instanceIndex: 3, command: 'echo starting; echo "fatal: boom" >&2; exit 7' }),
+      { onLog },
+    );
     running.push(crash);
     let fired: unknown;
     crash.onExit((e) => (fired = e));
@@ -131,7 +141,10 @@ describe('docker app instances on the real engine', () => {
     assert.equal(crashed.code, 7);
     assert.equal(crashed.signal, null);
     assert.equal(crashed.oomKilled, false);
-    assert.deepEqual(lines.sort(), [['fatal: boom', 'stderr'], ['starting', 'stdout']]);
+    assert.deepEqual(lines.sort(), [
+      ['fatal: boom', 'stderr'],
+      ['starting', 'stdout'],
+    ]);
     await until(() => fired !== undefined, 'onExit');
   });
 
@@ -139,7 +152,10 @@ describe('docker app instances on the real engine', () => {
     const docker = await requireEngine(t);
     if (!docker || !hello) return;
     const foundation = `f-${randomUUID()}`;
-    const inst = await spawnContainer(docker, await spec(hello.built.image, hello.droplet, { instanceIndex: 4, labels: { [TEST_LABEL]: RUN, 'org.cfpush.foundation': foundation } }));
+    const inst = await spawnContainer(
+      docker,
+      await spec(hello.built.image, hello.droplet, { instanceIndex: 4, labels: { [TEST_LABEL]: RUN, 'org.cfpush.foundation': foundation } }),
+    );
     // The supervisor "dies" here: only the labels remain to find the container.
     const found = await listLeftovers(docker, { 'org.cfpush.foundation': foundation });
     assert.equal(found.length, 1);
@@ -148,7 +164,10 @@ describe('docker app instances on the real engine', () => {
     assert.equal(found[0]!.labels[LABELS.appGuid], 'app-guid-1');
     assert.deepEqual(await listLeftovers(docker, { 'org.cfpush.foundation': 'another-foundation' }), []);
     const removed = await removeLeftovers(docker, { 'org.cfpush.foundation': foundation });
-    assert.deepEqual(removed.map((c) => c.id), [inst.id]);
+    assert.deepEqual(
+      removed.map((c) => c.id),
+      [inst.id],
+    );
     assert.deepEqual(await listLeftovers(docker, { 'org.cfpush.foundation': foundation }), []);
     const exit = await inst.exited;
     assert.notEqual(exit.code, 0);

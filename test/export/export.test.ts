@@ -68,7 +68,10 @@ describe('cfpush export: a droplet as a container image', { timeout: 600_000 }, 
     return droplets[name]!;
   }
 
-  for (const [name, bp] of [['hello-node', 'nodejs'], ['hello-go', 'go']] as const) {
+  for (const [name, bp] of [
+    ['hello-node', 'nodejs'],
+    ['hello-go', 'go'],
+  ] as const) {
     it(`exports ${name}: runs on 8080 as vcap, answers hello CF summit, labels name the buildpack and version`, async (t) => {
       if (!(docker = await requireStack(t))) return;
       const file = await droplet(name);
@@ -76,7 +79,10 @@ describe('cfpush export: a droplet as a container image', { timeout: 600_000 }, 
       const res = await exportDroplet({ dropletFile: file, appName: name, tag: `cfpush/cfpush-test-export-${name}:1`, docker, log: (l) => lines.push(l) });
       exported[name] = res;
       assert.equal(res.stackImage, DEFAULT_STACK_IMAGE);
-      assert.ok(lines.some((l) => /^Step 1\/\d+ : FROM cfpush\/stack:bookworm$/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => /^Step 1\/\d+ : FROM cfpush\/stack:bookworm$/.test(l)),
+        lines.join('\n'),
+      );
 
       const info = await docker.getImage(res.image).inspect();
       assert.equal(info.Config.User, 'vcap');
@@ -95,9 +101,15 @@ describe('cfpush export: a droplet as a container image', { timeout: 600_000 }, 
       assert.equal(r.body, 'hello CF summit');
       assert.equal(await execOut(container, ['id', '-u']), '2000', 'runs as vcap, not root');
       // The app process itself (PID of the launcher's exec) is not root either.
-      assert.match(await execOut(container, ['bash', '-c', 'ps -o user= -C node -C hello-go 2>/dev/null || stat -c %U /proc/[0-9]*/exe 2>/dev/null | sort -u']), /vcap|2000/);
+      assert.match(
+        await execOut(container, ['bash', '-c', 'ps -o user= -C node -C hello-go 2>/dev/null || stat -c %U /proc/[0-9]*/exe 2>/dev/null | sort -u']),
+        /vcap|2000/,
+      );
       assert.deepEqual(
-        (await execOut(container, ['ls', '-A', '/home/vcap'])).split(/\s+/).filter((n) => !n.startsWith('.')).sort(),
+        (await execOut(container, ['ls', '-A', '/home/vcap']))
+          .split(/\s+/)
+          .filter((n) => !n.startsWith('.'))
+          .sort(),
         ['app', 'deps', 'logs', 'profile.d', 'staging_info.yml', 'tmp'],
       );
       const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');

@@ -158,16 +158,25 @@ describe('apps', () => {
     const page1 = (await api.get('/v3/apps?names=p-a,p-b,p-c&order_by=name&per_page=2')).json;
     assert.equal(page1.pagination.total_results, 3);
     assert.equal(page1.pagination.total_pages, 2);
-    assert.deepEqual(page1.resources.map((a: any) => a.name), ['p-a', 'p-b']);
+    assert.deepEqual(
+      page1.resources.map((a: any) => a.name),
+      ['p-a', 'p-b'],
+    );
     assert.equal(page1.pagination.previous, null);
     assert.ok(page1.pagination.first.href.includes('page=1'));
     assert.ok(page1.pagination.last.href.includes('page=2'));
     const page2 = (await api.get(page1.pagination.next.href)).json;
-    assert.deepEqual(page2.resources.map((a: any) => a.name), ['p-c']);
+    assert.deepEqual(
+      page2.resources.map((a: any) => a.name),
+      ['p-c'],
+    );
     assert.equal(page2.pagination.next, null);
     assert.ok(page2.pagination.previous.href.includes('page=1'));
     const desc = (await api.get('/v3/apps?names=p-a,p-b,p-c&order_by=-name')).json;
-    assert.deepEqual(desc.resources.map((a: any) => a.name), ['p-c', 'p-b', 'p-a']);
+    assert.deepEqual(
+      desc.resources.map((a: any) => a.name),
+      ['p-c', 'p-b', 'p-a'],
+    );
     const space = await api.space();
     const bySpace = (await api.get(`/v3/apps?space_guids=${space.guid}&names=p-b`)).json;
     assert.equal(bySpace.resources.length, 1);
@@ -203,7 +212,13 @@ describe('apps', () => {
     assert.equal(scaled.json.instances, 2);
     assert.equal(scaled.json.memory_in_mb, 128);
     const stats = (await api.get(`/v3/processes/${web.guid}/stats`)).json.resources;
-    assert.deepEqual(stats.map((s: any) => [s.index, s.state]), [[0, 'DOWN'], [1, 'DOWN']]);
+    assert.deepEqual(
+      stats.map((s: any) => [s.index, s.state]),
+      [
+        [0, 'DOWN'],
+        [1, 'DOWN'],
+      ],
+    );
     const bad = await api.post(`/v3/processes/${web.guid}/actions/scale`, { instances: -1 });
     assert.equal(bad.status, 422);
   });
@@ -241,7 +256,10 @@ describe('routes', () => {
     assert.equal((await api.get(`/v3/apps/${app.guid}/routes`)).json.resources[0].guid, route.guid);
 
     const replaced = await api.patch(`/v3/routes/${route.guid}/destinations`, { destinations: [{ app: { guid: other.guid } }] });
-    assert.deepEqual(replaced.json.destinations.map((d: any) => d.app.guid), [other.guid]);
+    assert.deepEqual(
+      replaced.json.destinations.map((d: any) => d.app.guid),
+      [other.guid],
+    );
     const dest = replaced.json.destinations[0];
     assert.equal((await api.del(`/v3/routes/${route.guid}/destinations/${dest.guid}`)).status, 204);
     assert.deepEqual((await api.get(`/v3/routes/${route.guid}/destinations`)).json.destinations, []);
@@ -278,7 +296,10 @@ applications:
     assert.equal(web.health_check.data.endpoint, '/health');
     assert.deepEqual((await api.get(`/v3/apps/${app.guid}/env`)).json.environment_variables, { FOO: 'bar' });
     const routes = (await api.get(`/v3/apps/${app.guid}/routes`)).json.resources;
-    assert.deepEqual(routes.map((r: any) => r.url), ['man-app.localhost']);
+    assert.deepEqual(
+      routes.map((r: any) => r.url),
+      ['man-app.localhost'],
+    );
 
     // Applying again is additive and idempotent for routes.
     await api.job((await api.applyManifest('applications:\n- name: man-app\n  default-route: true\n')).headers.location as string);
@@ -291,7 +312,10 @@ applications:
     const url = (await api.get(`/v3/apps/${rnd.guid}/routes`)).json.resources[0].url as string;
     assert.match(url, /^rnd-app-[a-z]+-[a-z]+-\d+\.localhost$/);
 
-    await api.job((await api.applyManifest('applications:\n- name: rt-app\n  routes:\n  - route: one.localhost\n  - route: two.localhost/api\n')).headers.location as string);
+    await api.job(
+      (await api.applyManifest('applications:\n- name: rt-app\n  routes:\n  - route: one.localhost\n  - route: two.localhost/api\n')).headers
+        .location as string,
+    );
     const rt = (await api.get('/v3/apps?names=rt-app')).json.resources[0];
     const urls = (await api.get(`/v3/apps/${rt.guid}/routes`)).json.resources.map((r: any) => r.url).sort();
     assert.deepEqual(urls, ['one.localhost', 'two.localhost/api']);
@@ -318,10 +342,22 @@ applications:
     const details = res.json.errors.map((e: any) => e.detail);
     assert.ok(details.length >= 4, details.join('\n'));
     // The core validator's messages, with CC's `Process "web": ` prefix for process fields.
-    assert.ok(details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Instances must be greater than or equal to 0`)), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Memory`)), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith(`For application 'v2': Process "web": Health check type`)), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith('For application at index 2: ')), details.join('\n'));
+    assert.ok(
+      details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Instances must be greater than or equal to 0`)),
+      details.join('\n'),
+    );
+    assert.ok(
+      details.some((d: string) => d.startsWith(`For application 'v1': Process "web": Memory`)),
+      details.join('\n'),
+    );
+    assert.ok(
+      details.some((d: string) => d.startsWith(`For application 'v2': Process "web": Health check type`)),
+      details.join('\n'),
+    );
+    assert.ok(
+      details.some((d: string) => d.startsWith('For application at index 2: ')),
+      details.join('\n'),
+    );
     for (const e of res.json.errors) assert.equal(e.title, 'CF-UnprocessableEntity');
     assert.equal((await api.get('/v3/apps?names=v1')).json.resources.length, 0);
 
@@ -349,7 +385,9 @@ describe('packages and resource matching', () => {
 
     const content = 'console.log("hi")\n';
     const sha1 = createHash('sha1').update(content).digest('hex');
-    const before = await api.post('/v3/resource_matches', { resources: [{ path: 'a.js', mode: '644', checksum: { value: sha1 }, size_in_bytes: content.length }] });
+    const before = await api.post('/v3/resource_matches', {
+      resources: [{ path: 'a.js', mode: '644', checksum: { value: sha1 }, size_in_bytes: content.length }],
+    });
     assert.equal(before.status, 201);
     assert.deepEqual(before.json.resources, []);
 
@@ -359,7 +397,9 @@ describe('packages and resource matching', () => {
     assert.equal(up.json.state, 'READY');
     assert.equal(up.json.data.checksum.type, 'sha256');
 
-    const now = await api.post('/v3/resource_matches', { resources: [{ path: 'a.js', mode: '644', checksum: { value: sha1 }, size_in_bytes: content.length }] });
+    const now = await api.post('/v3/resource_matches', {
+      resources: [{ path: 'a.js', mode: '644', checksum: { value: sha1 }, size_in_bytes: content.length }],
+    });
     assert.equal(now.json.resources.length, 1);
     assert.equal(now.json.resources[0].checksum.value, sha1);
 
@@ -370,7 +410,10 @@ describe('packages and resource matching', () => {
     assert.equal(up2.json.state, 'READY');
 
     const ready = (await api.get(`/v3/packages?app_guids=${app.guid}&states=READY&order_by=-created_at`)).json;
-    assert.deepEqual(ready.resources.map((p: any) => p.guid), [pkg2.guid, pkg.guid]);
+    assert.deepEqual(
+      ready.resources.map((p: any) => p.guid),
+      [pkg2.guid, pkg.guid],
+    );
 
     const pkg3 = (await api.post('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: app.guid } } } })).json;
     // yazl refuses '../' names, so patch a same-length name in the finished archive.

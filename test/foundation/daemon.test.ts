@@ -111,10 +111,14 @@ describe('daemon', { concurrency: false }, () => {
       const again = await startDaemon({ dataDir: dir, apiPort, routerPort, cliPath: CLI });
       assert.notEqual(again.pid, info.pid);
       await until(async () => !alive(appPid), 10_000, 'leftover app to be killed');
-      const res = await until(async () => {
-        const r = await http(`${again.routerUrl}/`, { headers: { host: 'survivor.localhost' } });
-        return r.status === 200 ? r : undefined;
-      }, 30_000, 'app restarted by the new foundation');
+      const res = await until(
+        async () => {
+          const r = await http(`${again.routerUrl}/`, { headers: { host: 'survivor.localhost' } });
+          return r.status === 200 ? r : undefined;
+        },
+        30_000,
+        'app restarted by the new foundation',
+      );
       const newPid = Number(res.text.replace('pid ', ''));
       assert.notEqual(newPid, appPid);
 

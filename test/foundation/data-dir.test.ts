@@ -52,7 +52,12 @@ describe('data dir', { timeout: 240_000 }, () => {
     dirs.push(app);
     await push(api, 'modes', app, '  command: node server.js\n  env:\n    SECRET: s3cret\n');
     const space = await api.space();
-    await api.post('/v3/service_instances', { type: 'user-provided', name: 'creds', credentials: { password: 'hunter2' }, relationships: { space: { data: { guid: space.guid } } } });
+    await api.post('/v3/service_instances', {
+      type: 'user-provided',
+      name: 'creds',
+      credentials: { password: 'hunter2' },
+      relationships: { space: { data: { guid: space.guid } } },
+    });
 
     assert.equal(octal(mode(dataDir)), '0700');
     for (const sub of ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp']) assert.equal(octal(mode(join(dataDir, sub))), '0700', sub);
@@ -130,10 +135,14 @@ describe('data dir', { timeout: 240_000 }, () => {
       assert.equal((await api.job(del.headers.location as string)).state, 'COMPLETE');
     }
     const bound = 256 * 1024;
-    const after = await until(async () => {
-      const n = du(dataDir);
-      return n <= baseline + bound ? n : undefined;
-    }, 15_000, 'disk use back near the baseline').catch(() => du(dataDir));
+    const after = await until(
+      async () => {
+        const n = du(dataDir);
+        return n <= baseline + bound ? n : undefined;
+      },
+      15_000,
+      'disk use back near the baseline',
+    ).catch(() => du(dataDir));
     assert.ok(after <= baseline + bound, `disk use ${baseline} before, ${full} with the apps, ${after} after deleting them (bound +${bound})`);
     for (const guid of guids) assert.equal(existsSync(join(dataDir, 'cache', guid)), false, `build cache of ${guid}`);
     await f.close();
@@ -148,7 +157,11 @@ describe('data dir', { timeout: 240_000 }, () => {
     mkdirSync(join(dataDir, 'cache', '00000000-0000-0000-0000-000000000000'), { recursive: true });
     writeFileSync(join(dataDir, 'cache', '00000000-0000-0000-0000-000000000000', 'x'), 'x');
     f = await startTestFoundation(dataDir);
-    await until(async () => !existsSync(stray) && !existsSync(join(dataDir, 'cache', '00000000-0000-0000-0000-000000000000')), 10_000, 'leftovers swept at start');
+    await until(
+      async () => !existsSync(stray) && !existsSync(join(dataDir, 'cache', '00000000-0000-0000-0000-000000000000')),
+      10_000,
+      'leftovers swept at start',
+    );
     // The live app still has what it needs.
     const api2 = await Api.connect(f);
     const warmApp = (await api2.get('/v3/apps?names=gc-warm')).json.resources[0];

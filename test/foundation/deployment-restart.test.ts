@@ -20,7 +20,11 @@ setTimeout(() => require('http').createServer((q, s) => s.end(process.env.TAG + 
   process.env.TAG === 'v2' ? 1500 : 300);
 `;
 
-interface Info { pid: number; apiUrl: string; routerUrl: string }
+interface Info {
+  pid: number;
+  apiUrl: string;
+  routerUrl: string;
+}
 
 describe('rolling deployment across a foundation kill -9', { timeout: 240_000 }, () => {
   let c: CliEnv;
@@ -44,10 +48,15 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     const build = await uploadAndStage(api, appGuid, dir);
     const res = await api.post('/v3/deployments', { droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: appGuid } } } });
     assert.equal(res.status, 201, res.text);
-    await until(async () => {
-      const w = await webs(appGuid);
-      return w.length === 2 && w[1].instances >= 1 && w[0].instances >= 1;
-    }, 20_000, 'the deployment half-way', 20);
+    await until(
+      async () => {
+        const w = await webs(appGuid);
+        return w.length === 2 && w[1].instances >= 1 && w[0].instances >= 1;
+      },
+      20_000,
+      'the deployment half-way',
+      20,
+    );
     return res.json;
   }
 
@@ -74,10 +83,15 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     const d = await deployHalfWay(app.guid, 'v2');
     await killAndRestart();
 
-    const done = await until(async () => {
-      const x = (await api.get(`/v3/deployments/${d.guid}`)).json;
-      return x.status.value === 'FINALIZED' ? x : undefined;
-    }, 60_000, 'deployment FINALIZED after the restart', 50);
+    const done = await until(
+      async () => {
+        const x = (await api.get(`/v3/deployments/${d.guid}`)).json;
+        return x.status.value === 'FINALIZED' ? x : undefined;
+      },
+      60_000,
+      'deployment FINALIZED after the restart',
+      50,
+    );
     assert.equal(done.status.reason, 'DEPLOYED', JSON.stringify(done.status));
     const w = await webs(app.guid);
     assert.equal(w.length, 1, 'one web process is left');
@@ -93,7 +107,8 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
       seen.add(r.text.split(':')[0]!);
     }
     assert.deepEqual([...seen], ['v2']);
-    for (const pid of processesWithEnv('CFPUSH_FOUNDATION', dataDir)) assert.ok(descendsFrom(pid, info().pid), `pid ${pid} is left over from the killed foundation`);
+    for (const pid of processesWithEnv('CFPUSH_FOUNDATION', dataDir))
+      assert.ok(descendsFrom(pid, info().pid), `pid ${pid} is left over from the killed foundation`);
   });
 
   test('a deployment canceled after a restart puts the old droplet and instance count back', async () => {
@@ -105,10 +120,15 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     await killAndRestart();
     const cancel = await api.post(`/v3/deployments/${d.guid}/actions/cancel`);
     assert.equal(cancel.status, 200, cancel.text);
-    const done = await until(async () => {
-      const x = (await api.get(`/v3/deployments/${d.guid}`)).json;
-      return x.status.value === 'FINALIZED' ? x : undefined;
-    }, 60_000, 'deployment FINALIZED after cancel', 50);
+    const done = await until(
+      async () => {
+        const x = (await api.get(`/v3/deployments/${d.guid}`)).json;
+        return x.status.value === 'FINALIZED' ? x : undefined;
+      },
+      60_000,
+      'deployment FINALIZED after cancel',
+      50,
+    );
     assert.equal(done.status.reason, 'CANCELED');
     assert.equal((await api.get(`/v3/apps/${app.guid}/droplets/current`)).json.guid, v1);
     const w = await webs(app.guid);
@@ -127,7 +147,11 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     await waitRunning(api, app.guid);
     await api.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { TAG: 'v2' } });
     const build = await uploadAndStage(api, app.guid, dir);
-    const res = await api.post('/v3/deployments', { strategy: 'canary', droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
+    const res = await api.post('/v3/deployments', {
+      strategy: 'canary',
+      droplet: { guid: build.droplet.guid },
+      relationships: { app: { data: { guid: app.guid } } },
+    });
     assert.equal(res.status, 201, res.text);
     const reasonIs = (reason: string) => deploymentReason(api, res.json.guid, reason);
     await reasonIs('PAUSED');
@@ -141,7 +165,10 @@ describe('rolling deployment across a foundation kill -9', { timeout: 240_000 },
     const done = await reasonIs('DEPLOYED');
     assert.equal(done.status.value, 'FINALIZED');
     const w = await webs(app.guid);
-    assert.deepEqual(w.map((x) => x.instances), [2]);
+    assert.deepEqual(
+      w.map((x) => x.instances),
+      [2],
+    );
   });
 
   test('a deployment in flight when the foundation stops (gracefully) finishes after the next start', async () => {

@@ -190,7 +190,7 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     assert.deepEqual(bitsOnDisk(data), { blobs: [sum], trees: [sum] });
   });
 
-  test('two node apps share one compressed runtime in the foundation\'s segment cache; each droplet still has its own checksum', async () => {
+  test("two node apps share one compressed runtime in the foundation's segment cache; each droplet still has its own checksum", async () => {
     const data = dir();
     const { f, api } = await start(data);
     const sums: string[] = [];
@@ -223,9 +223,18 @@ describe('droplet bits', { timeout: 120_000 }, () => {
       assert.equal((await api.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: build.droplet.guid } })).status, 200);
     }
     const kept = (await api.get(`/v3/apps/${app.guid}/droplets`)).json.resources.map((d: any) => d.guid);
-    assert.deepEqual(kept.sort(), staged.slice(1).map((d) => d.guid).sort());
+    assert.deepEqual(
+      kept.sort(),
+      staged
+        .slice(1)
+        .map((d) => d.guid)
+        .sort(),
+    );
     assert.equal((await api.get(`/v3/droplets/${staged[0]!.guid}`)).status, 404);
-    const sums = staged.slice(1).map((d) => d.sum).sort();
+    const sums = staged
+      .slice(1)
+      .map((d) => d.sum)
+      .sort();
     assert.deepEqual(bitsOnDisk(data), { blobs: sums, trees: sums });
     assert.equal(existsSync(blobPath(data, staged[0]!.sum)), false);
     assert.equal((await api.post(`/v3/apps/${app.guid}/actions/start`)).status, 200);
@@ -258,10 +267,14 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     await serves(f, 'legacy');
     const sums: string[] = [];
     for (const g of [build.droplet.guid, uploaded]) {
-      const sum = await until(async () => {
-        const d = (await api.get(`/v3/droplets/${g}`)).json;
-        return d.checksum && existsSync(blobPath(data, d.checksum.value)) ? (d.checksum.value as string) : undefined;
-      }, 30_000, `a blob for ${g}`);
+      const sum = await until(
+        async () => {
+          const d = (await api.get(`/v3/droplets/${g}`)).json;
+          return d.checksum && existsSync(blobPath(data, d.checksum.value)) ? (d.checksum.value as string) : undefined;
+        },
+        30_000,
+        `a blob for ${g}`,
+      );
       assert.equal(sha256(await download(api, g)), sum);
       assert.ok(existsSync(join(data, 'droplets', g)), 'the folder instances may run from stays');
       sums.push(sum);

@@ -22,7 +22,11 @@ const ROUNDS = 50;
 const APPS = ['fault-a', 'fault-b', 'fault-c'];
 const ANSWER_WITHIN_MS = 5000;
 
-interface Info { pid: number; apiUrl: string; routerUrl: string }
+interface Info {
+  pid: number;
+  apiUrl: string;
+  routerUrl: string;
+}
 
 describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, () => {
   let c: CliEnv;
@@ -60,10 +64,15 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
   const push = (name: string) => run(['push'], name);
 
   async function answers(routerUrl: string, name: string, deadline: number): Promise<void> {
-    await until(async () => {
-      const r = await http(`${routerUrl}/`, { headers: { host: `${name}.localhost` } });
-      return r.status === 200 && r.text.startsWith('fault-ok');
-    }, Math.max(0, deadline - Date.now()), `${name} answering through the router`, 25);
+    await until(
+      async () => {
+        const r = await http(`${routerUrl}/`, { headers: { host: `${name}.localhost` } });
+        return r.status === 200 && r.text.startsWith('fault-ok');
+      },
+      Math.max(0, deadline - Date.now()),
+      `${name} answering through the router`,
+      25,
+    );
   }
 
   test(`${ROUNDS} rounds: push, restart or delete, SIGKILL the foundation at a random moment, restart it`, async () => {
@@ -109,12 +118,25 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
       if (finished) {
         const present = apps.some((a) => a.name === name);
         assert.equal(present, op !== 'delete', `round ${round}: ${op} ${name} finished before the kill`);
-        if (op !== 'delete') assert.ok(started.some((a) => a.name === name), `round ${round}: ${name} STARTED after its ${op} finished`);
+        if (op !== 'delete')
+          assert.ok(
+            started.some((a) => a.name === name),
+            `round ${round}: ${name} STARTED after its ${op} finished`,
+          );
       } else {
         // The next round knows the truth from the state, not from what was attempted.
-        exists.set(name, apps.some((a) => a.name === name));
+        exists.set(
+          name,
+          apps.some((a) => a.name === name),
+        );
       }
-      for (const [n, there] of exists) if (n !== name) assert.equal(apps.some((a) => a.name === n), there, `round ${round}: ${n} untouched`);
+      for (const [n, there] of exists)
+        if (n !== name)
+          assert.equal(
+            apps.some((a) => a.name === n),
+            there,
+            `round ${round}: ${n} untouched`,
+          );
 
       // Every STARTED app answers within 5 s of the restart.
       const deadline = t + ANSWER_WITHIN_MS;
@@ -133,13 +155,19 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
     // After the last start's sweep: no package blob that no package lists, no build cache of a gone app.
     const api = await daemonApi(info().apiUrl, dataDir);
     const appGuids = new Set(((await api.get('/v3/apps?per_page=100')).json.resources as any[]).map((a) => a.guid));
-    await until(async () => {
-      const state = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'));
-      const listed = new Set<string>(Object.values(state.packages as Record<string, { files: { sha1: string }[] }>).flatMap((p) => p.files.map((f) => f.sha1)));
-      const blobs = readdirSync(join(dataDir, 'blobs')).flatMap((shard) => readdirSync(join(dataDir, 'blobs', shard)));
-      const caches = readdirSync(join(dataDir, 'cache')).filter((n) => n !== 'droplet-segments');
-      return blobs.every((b) => listed.has(b)) && caches.every((g) => appGuids.has(g));
-    }, 10_000, 'unlisted blobs and caches of gone apps swept');
+    await until(
+      async () => {
+        const state = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'));
+        const listed = new Set<string>(
+          Object.values(state.packages as Record<string, { files: { sha1: string }[] }>).flatMap((p) => p.files.map((f) => f.sha1)),
+        );
+        const blobs = readdirSync(join(dataDir, 'blobs')).flatMap((shard) => readdirSync(join(dataDir, 'blobs', shard)));
+        const caches = readdirSync(join(dataDir, 'cache')).filter((n) => n !== 'droplet-segments');
+        return blobs.every((b) => listed.has(b)) && caches.every((g) => appGuids.has(g));
+      },
+      10_000,
+      'unlisted blobs and caches of gone apps swept',
+    );
   });
 
   test('a clean stop leaves no app process behind', async () => {

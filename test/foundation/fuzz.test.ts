@@ -30,19 +30,63 @@ function rng(seed: number): () => number {
 }
 
 const NASTY_TARGETS = [
-  '//', '///', '//[', '//:99999', 'http://[::1/x', '/v3/apps/%ff', '/v3/apps/%', '/v3/apps/%zz/env', '*', '', 'x', '/..', '/../../etc/passwd',
-  '/v3/apps?page=-1', '/v3/apps?per_page=99999999999999999999', '/v3/apps?order_by=%00', '/v3/apps?names=' + 'a,'.repeat(5000),
-  '/v3/%2e%2e/%2e%2e', '/v3/apps/' + 'x'.repeat(8000), '/api/v1/stream/%ff', '/api/v1/stream/', '/api/v1/stream/a/b', '/oauth/token?%',
-  '/v3/spaces/%c0%af/actions/apply_manifest', '/v3/jobs/\u0000', '/v3/apps#frag', 'http://user:pw@host:1/v3/apps', 'https://127.0.0.1:0/',
-  '/v3/apps?label_selector=!!!', '/v3/apps?include=space,space,space', '/v3/routes?hosts=' + '%'.repeat(50), '/x-cfpush/v1/traffic?app=%',
+  '//',
+  '///',
+  '//[',
+  '//:99999',
+  'http://[::1/x',
+  '/v3/apps/%ff',
+  '/v3/apps/%',
+  '/v3/apps/%zz/env',
+  '*',
+  '',
+  'x',
+  '/..',
+  '/../../etc/passwd',
+  '/v3/apps?page=-1',
+  '/v3/apps?per_page=99999999999999999999',
+  '/v3/apps?order_by=%00',
+  '/v3/apps?names=' + 'a,'.repeat(5000),
+  '/v3/%2e%2e/%2e%2e',
+  '/v3/apps/' + 'x'.repeat(8000),
+  '/api/v1/stream/%ff',
+  '/api/v1/stream/',
+  '/api/v1/stream/a/b',
+  '/oauth/token?%',
+  '/v3/spaces/%c0%af/actions/apply_manifest',
+  '/v3/jobs/\u0000',
+  '/v3/apps#frag',
+  'http://user:pw@host:1/v3/apps',
+  'https://127.0.0.1:0/',
+  '/v3/apps?label_selector=!!!',
+  '/v3/apps?include=space,space,space',
+  '/v3/routes?hosts=' + '%'.repeat(50),
+  '/x-cfpush/v1/traffic?app=%',
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'BREW', 'get', 'G\u00e9T', ''];
 const BODIES = [
-  '', '{', '}', 'null', '[]', '"x"', '1e999999', '{"name":', '{"name":"a","relationships":{"space":{"data":{"guid":null}}}}',
-  '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"type":"bits","relationships":{"app":{"data":{"guid":"x"}}}}',
-  '['.repeat(100_000) + ']'.repeat(100_000), '{"a":' .repeat(20_000) + '1' + '}'.repeat(20_000), 'applications:\n- name: &a [*a]\n',
-  '\u0000\u0001\u0002', 'x'.repeat(300_000), '{"env":{"k":' + '"v"'.repeat(10) + '}}', '{"instances":1e308}', '{"instances":-1}',
-  '{"memory_in_mb":"9999999999999999999999"}', '{"resources":[{"path":"../../x","checksum":{"value":"%"}}]}',
+  '',
+  '{',
+  '}',
+  'null',
+  '[]',
+  '"x"',
+  '1e999999',
+  '{"name":',
+  '{"name":"a","relationships":{"space":{"data":{"guid":null}}}}',
+  '{"__proto__":{"x":1}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '{"type":"bits","relationships":{"app":{"data":{"guid":"x"}}}}',
+  '['.repeat(100_000) + ']'.repeat(100_000),
+  '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000),
+  'applications:\n- name: &a [*a]\n',
+  '\u0000\u0001\u0002',
+  'x'.repeat(300_000),
+  '{"env":{"k":' + '"v"'.repeat(10) + '}}',
+  '{"instances":1e308}',
+  '{"instances":-1}',
+  '{"memory_in_mb":"9999999999999999999999"}',
+  '{"resources":[{"path":"../../x","checksum":{"value":"%"}}]}',
 ];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -61,7 +105,8 @@ function routeTarget(r: () => number): string {
   const path = sig.slice(sig.indexOf(' ') + 1);
   const odd = ['%ff', '..', '%2F', encodeURIComponent(junk(r, 8)), 'x'.repeat(Math.floor(r() * 3000)), '', '00000000-0000-0000-0000-000000000000', '%00'];
   const filled = path.replace(/:\w+/g, () => pick(r, odd));
-  const q = r() < 0.4 ? `?${pick(r, ['page', 'per_page', 'order_by', 'names', 'guids', 'include', 'start_time', 'types'])}=${encodeURIComponent(junk(r, 4))}` : '';
+  const q =
+    r() < 0.4 ? `?${pick(r, ['page', 'per_page', 'order_by', 'names', 'guids', 'include', 'start_time', 'types'])}=${encodeURIComponent(junk(r, 4))}` : '';
   return filled + q;
 }
 
@@ -78,8 +123,16 @@ function makeCase(r: () => number, token: string): Case {
   const body = r() < 0.5 ? pick(r, BODIES) : r() < 0.5 ? junk(r, Math.floor(r() * 2000)) : '';
   const headers: string[] = [];
   headers.push(`Host: ${port === 'router' ? pick(r, ['app.localhost', '', 'x'.repeat(300), 'a..localhost', '[::1', 'localhost:99999']) : '127.0.0.1'}`);
-  if (r() < 0.7) headers.push(`Authorization: ${r() < 0.8 ? `bearer ${token}` : pick(r, ['bearer', 'bearer x.y.z', 'Basic %%%', junk(r, 30).replace(/[\r\n]/g, '')])}`);
-  const ct = pick(r, ['application/json', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'text/plain', '']);
+  if (r() < 0.7)
+    headers.push(`Authorization: ${r() < 0.8 ? `bearer ${token}` : pick(r, ['bearer', 'bearer x.y.z', 'Basic %%%', junk(r, 30).replace(/[\r\n]/g, '')])}`);
+  const ct = pick(r, [
+    'application/json',
+    'multipart/form-data; boundary=',
+    'multipart/form-data; boundary=x',
+    'application/x-www-form-urlencoded',
+    'text/plain',
+    '',
+  ]);
   if (ct) headers.push(`Content-Type: ${ct}`);
   const lenMode = r();
   if (lenMode < 0.6) headers.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
@@ -183,7 +236,8 @@ describe('fuzz: malformed requests against the running daemon', () => {
         const res = await exchange(c.port === 'api' ? info.apiPort : info.routerPort, c.raw);
         if (res.status) answered++;
         const head = c.raw.toString('latin1', 0, 160).replace(/[^\x20-\x7e]/g, '.');
-        if (res.status >= 500 && !(c.port === 'router' && res.status === 502)) failures.push(`#${i} ${c.port} ${res.status}: ${head}\n  -> ${res.text.slice(0, 300)}`);
+        if (res.status >= 500 && !(c.port === 'router' && res.status === 502))
+          failures.push(`#${i} ${c.port} ${res.status}: ${head}\n  -> ${res.text.slice(0, 300)}`);
         // The API's own errors are CC's JSON, UAA's endpoints answer OAuth errors (a HEAD answer has no body).
         if (c.port === 'api' && res.status >= 400 && !/^HEAD /.test(head) && !/"errors":\[|"error":"/.test(res.text)) {
           failures.push(`#${i} api ${res.status} without a CF error body: ${head}\n  -> ${res.text.slice(0, 300)}`);

@@ -23,10 +23,7 @@ export interface Res {
 }
 
 /** A raw HTTP request (node:http, so Host can be set freely). */
-export function http(
-  url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<Res> {
+export function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Res> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -60,7 +57,10 @@ export async function login(f: RunningFoundation): Promise<{ access_token: strin
 
 /** An authenticated CC client over raw HTTP. */
 export class Api {
-  constructor(readonly f: RunningFoundation, readonly token: string) {}
+  constructor(
+    readonly f: RunningFoundation,
+    readonly token: string,
+  ) {}
 
   static async connect(f: RunningFoundation): Promise<Api> {
     return new Api(f, (await login(f)).access_token);
@@ -102,10 +102,14 @@ export class Api {
 
   /** Polls a job URL until it is COMPLETE or FAILED. */
   async job(location: string): Promise<any> {
-    return until(async () => {
-      const j = (await this.get(location)).json;
-      return j.state === 'COMPLETE' || j.state === 'FAILED' ? j : undefined;
-    }, 10_000, 'job');
+    return until(
+      async () => {
+        const j = (await this.get(location)).json;
+        return j.state === 'COMPLETE' || j.state === 'FAILED' ? j : undefined;
+      },
+      10_000,
+      'job',
+    );
   }
 }
 
@@ -156,9 +160,7 @@ async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
 /** A multipart body with field `resources` and an optional file `bits`. */
 export function multipart(resources: unknown[], bits?: Buffer): { body: Buffer; contentType: string } {
   const boundary = `----cfpush${Date.now()}`;
-  const parts: Buffer[] = [
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n${JSON.stringify(resources)}\r\n`),
-  ];
+  const parts: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n${JSON.stringify(resources)}\r\n`)];
   if (bits) {
     parts.push(
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="bits"; filename="package.zip"\r\nContent-Type: application/zip\r\n\r\n`),
@@ -205,10 +207,15 @@ export async function stageAndStart(
   const up = await api.call('POST', `/v3/packages/${pkg.guid}/upload`, mp.body, { 'content-type': mp.contentType });
   if (up.status !== 200) throw new Error(`upload: ${up.status} ${up.text}`);
   let build = (await api.post('/v3/builds', { package: { guid: pkg.guid } })).json;
-  build = await until(async () => {
-    const b = (await api.get(`/v3/builds/${build.guid}`)).json;
-    return b.state !== 'STAGING' ? b : undefined;
-  }, 120_000, 'staging', 50);
+  build = await until(
+    async () => {
+      const b = (await api.get(`/v3/builds/${build.guid}`)).json;
+      return b.state !== 'STAGING' ? b : undefined;
+    },
+    120_000,
+    'staging',
+    50,
+  );
   if (build.state !== 'STAGED') throw new Error(`staging failed: ${build.error}`);
   await api.patch(`/v3/apps/${app.guid}/relationships/current_droplet`, { data: { guid: build.droplet.guid } });
   const started = await api.post(`/v3/apps/${app.guid}/actions/${action}`);
@@ -225,17 +232,26 @@ export async function push(api: Api, name: string, dir: string, manifestExtra = 
 }
 
 export async function waitRunning(api: Api, appGuid: string, timeoutMs = 60_000): Promise<any[]> {
-  return until(async () => {
-    const web = (await api.get(`/v3/apps/${appGuid}/processes`)).json.resources.find((p: any) => p.type === 'web');
-    const stats = (await api.get(`/v3/processes/${web.guid}/stats`)).json.resources as any[];
-    return stats.length === web.instances && stats.every((s) => s.state === 'RUNNING') ? stats : undefined;
-  }, timeoutMs, `${appGuid} RUNNING`);
+  return until(
+    async () => {
+      const web = (await api.get(`/v3/apps/${appGuid}/processes`)).json.resources.find((p: any) => p.type === 'web');
+      const stats = (await api.get(`/v3/processes/${web.guid}/stats`)).json.resources as any[];
+      return stats.length === web.instances && stats.every((s) => s.state === 'RUNNING') ? stats : undefined;
+    },
+    timeoutMs,
+    `${appGuid} RUNNING`,
+  );
 }
 
 /** Polls a deployment until its status reason is `reason` (PAUSED, DEPLOYED, CANCELED...); resolves to it. */
 export function deploymentReason(api: Api, guid: string, reason: string): Promise<any> {
-  return until(async () => {
-    const d = (await api.get(`/v3/deployments/${guid}`)).json;
-    return d.status?.reason === reason ? d : undefined;
-  }, 60_000, `deployment ${reason}`, 50);
+  return until(
+    async () => {
+      const d = (await api.get(`/v3/deployments/${guid}`)).json;
+      return d.status?.reason === reason ? d : undefined;
+    },
+    60_000,
+    `deployment ${reason}`,
+    50,
+  );
 }

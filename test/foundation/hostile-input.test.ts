@@ -143,14 +143,18 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
       assert.equal(r.status, 422, r.text);
       assert.match(r.json.errors[0].detail, /The bits zip is invalid: .*too many bytes/i);
     });
-    for (const [what, mb] of [['honest', mb1], ['lying', mb2]] as const) assert.ok(mb < RSS_BOUND_MB, `${what} zip bomb: peak RSS rose ${mb.toFixed(0)} MB`);
+    for (const [what, mb] of [
+      ['honest', mb1],
+      ['lying', mb2],
+    ] as const)
+      assert.ok(mb < RSS_BOUND_MB, `${what} zip bomb: peak RSS rose ${mb.toFixed(0)} MB`);
     // No blob of the bomb was kept.
     const blobs = execFileSync('du', ['-sm', join(dir, 'blobs')]).toString();
     assert.ok(Number(blobs.split('\t')[0]) < 50, `blobs: ${blobs}`);
     await stillServing();
   });
 
-  test('a 3 MB tgz droplet that expands to 3 GiB is refused while streaming, with the daemon\'s memory bounded', async () => {
+  test("a 3 MB tgz droplet that expands to 3 GiB is refused while streaming, with the daemon's memory bounded", async () => {
     const work = tempDir('cfpush-bombs-');
     dirs.push(work);
     const tgz = join(work, 'droplet.tgz');
@@ -170,7 +174,11 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     assert.ok(mb < RSS_BOUND_MB, `tgz bomb: peak RSS rose ${mb.toFixed(0)} MB`);
     assert.equal((await api.get(`/v3/droplets/${d.json.guid}`)).json.state, 'FAILED');
     const tmp = readdirSync(join(dir, 'tmp'));
-    assert.deepEqual(tmp.filter((n) => n.startsWith('droplet')), [], 'nothing of the bomb is left in tmp/');
+    assert.deepEqual(
+      tmp.filter((n) => n.startsWith('droplet')),
+      [],
+      'nothing of the bomb is left in tmp/',
+    );
     await stillServing();
   });
 
@@ -219,7 +227,10 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
       { path: 'c', checksum: { value: sha1 }, size_in_bytes: 6 },
     ]);
     assert.equal(up2.status, 200, up2.text);
-    for (const [pkg, want] of [[pkg1, { 'bin/tool': 0o755, 'data.txt': 0o777 }], [pkg2, { a: 0o755, b: 0o777, c: 0o744 }]] as const) {
+    for (const [pkg, want] of [
+      [pkg1, { 'bin/tool': 0o755, 'data.txt': 0o777 }],
+      [pkg2, { a: 0o755, b: 0o777, c: 0o744 }],
+    ] as const) {
       const out = tempDir('cfpush-dl-');
       dirs.push(out);
       writeFileSync(join(out, 'p.zip'), await download(`/v3/packages/${pkg}/download`));
@@ -236,7 +247,8 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     const bad = await upload(await newPackage(), [{ path: 'x', mode: '144', checksum: { value: sha1 }, size_in_bytes: 6 }]);
     assert.equal(bad.status, 400, bad.text);
     assert.deepEqual(bad.json.errors[0], {
-      code: 160003, title: 'CF-AppResourcesFileModeInvalid',
+      code: 160003,
+      title: 'CF-AppResourcesFileModeInvalid',
       detail: "The resource file mode is invalid: File mode '144' is invalid. Minimum file mode is '0600'",
     });
     const nonsense = await upload(await newPackage(), [{ path: 'x', mode: 'banana', checksum: { value: sha1 }, size_in_bytes: 6 }]);
@@ -256,10 +268,15 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     const pkg = await newPackage();
     assert.equal((await upload(pkg, [], await streamToBuffer(zip.outputStream))).status, 200);
     const build = (await api.post('/v3/builds', { package: { guid: pkg } })).json;
-    const staged = await until(async () => {
-      const b = (await api.get(`/v3/builds/${build.guid}`)).json;
-      return b.state !== 'STAGING' ? b : undefined;
-    }, 120_000, 'staging', 100);
+    const staged = await until(
+      async () => {
+        const b = (await api.get(`/v3/builds/${build.guid}`)).json;
+        return b.state !== 'STAGING' ? b : undefined;
+      },
+      120_000,
+      'staging',
+      100,
+    );
     assert.equal(staged.state, 'STAGED', staged.error);
     const droplet = (await api.get(`/v3/droplets/${staged.droplet.guid}`)).json;
     const file = join(dir, 'droplets', droplet.checksum.value, 'app', 'bin', 'root-me');
@@ -268,7 +285,7 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     assert.equal(mode & 0o111, 0o111, 'still executable');
   });
 
-  test('symlinks inside the app are kept; one pointing outside is refused with CC\'s message', async () => {
+  test("symlinks inside the app are kept; one pointing outside is refused with CC's message", async () => {
     const zip = new ZipFile();
     zip.addBuffer(Buffer.from('console.log(1)\n'), 'node_modules/tool/cli.js', { mode: 0o100755 });
     zip.addBuffer(Buffer.from('../tool/cli.js'), 'node_modules/.bin/tool', { mode: 0o120777 });
@@ -286,7 +303,11 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     for (const link of ['../../etc/passwd', '/etc/passwd', 'a/../../..']) {
       const evil = await upload(await newPackage(), [], await zipEntriesWithLink('evil', link));
       assert.equal(evil.status, 400, `${link}: ${evil.text}`);
-      assert.deepEqual(evil.json.errors[0], { code: 160001, title: 'CF-AppBitsUploadInvalid', detail: 'The app upload is invalid: Symlink(s) point outside of root folder' });
+      assert.deepEqual(evil.json.errors[0], {
+        code: 160001,
+        title: 'CF-AppBitsUploadInvalid',
+        detail: 'The app upload is invalid: Symlink(s) point outside of root folder',
+      });
     }
   });
 
@@ -294,9 +315,10 @@ describe('hostile input against the running daemon', { timeout: 300_000 }, () =>
     for (const resources of [undefined, []]) {
       const pkg = await newPackage();
       const boundary = 'b';
-      const body = resources === undefined
-        ? Buffer.from(`--${boundary}--\r\n`)
-        : Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n[]\r\n--${boundary}--\r\n`);
+      const body =
+        resources === undefined
+          ? Buffer.from(`--${boundary}--\r\n`)
+          : Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n[]\r\n--${boundary}--\r\n`);
       const r = await api.call('POST', `/v3/packages/${pkg}/upload`, body, { 'content-type': `multipart/form-data; boundary=${boundary}` });
       assert.equal(r.status, 422, r.text);
       assert.equal(r.json.errors[0].detail, 'Upload must include either resources or bits');

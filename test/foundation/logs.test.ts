@@ -43,18 +43,38 @@ describe('log store', () => {
     const all = logs.read('s', { limit: 100 });
     const ts = all.map((e) => BigInt(e.timestamp));
     assert.ok(ts.every((t, i) => i === 0 || t > ts[i - 1]!));
-    assert.deepEqual(logs.read('s', { startNs: ts[5] }).map((e) => e.timestamp), all.slice(5).map((e) => e.timestamp));
+    assert.deepEqual(
+      logs.read('s', { startNs: ts[5] }).map((e) => e.timestamp),
+      all.slice(5).map((e) => e.timestamp),
+    );
     assert.equal(logs.read('s', { startNs: ts[2], endNs: ts[4] }).length, 2);
     const desc = logs.read('s', { limit: 3, descending: true });
-    assert.deepEqual(desc.map((e) => Buffer.from(e.log.payload, 'base64').toString()), ['l9', 'l8', 'l7']);
+    assert.deepEqual(
+      desc.map((e) => Buffer.from(e.log.payload, 'base64').toString()),
+      ['l9', 'l8', 'l7'],
+    );
   });
 
   test("RTR: the router's hook writes gorouter's access-log line", () => {
     const logs = new LogStore();
     const rec = {
-      appGuid: 'app-1', index: 2, host: 'hello.localhost:9080', method: 'GET', path: '/x?y=1', protocol: 'HTTP/1.1', status: 200,
-      bytesReceived: 0, bytesSent: 15, userAgent: 'curl/8.0', referer: '', remoteAddr: '127.0.0.1:50000', backendAddr: '127.0.0.1:61000',
-      xForwardedFor: '127.0.0.1', requestId: 'req-1', startMs: Date.UTC(2026, 10, 24, 9, 0, 0, 123), durationMs: 3,
+      appGuid: 'app-1',
+      index: 2,
+      host: 'hello.localhost:9080',
+      method: 'GET',
+      path: '/x?y=1',
+      protocol: 'HTTP/1.1',
+      status: 200,
+      bytesReceived: 0,
+      bytesSent: 15,
+      userAgent: 'curl/8.0',
+      referer: '',
+      remoteAddr: '127.0.0.1:50000',
+      backendAddr: '127.0.0.1:61000',
+      xForwardedFor: '127.0.0.1',
+      requestId: 'req-1',
+      startMs: Date.UTC(2026, 10, 24, 9, 0, 0, 123),
+      durationMs: 3,
     };
     logs.access(rec);
     const [e] = logs.read('app-1');
@@ -110,19 +130,27 @@ describe('logs of a running app', { timeout: 120_000 }, () => {
     const lines = await readLines(api, appGuid);
     assert.ok(lines.some((l) => l.source === 'STG' && l.instance === '0' && /Downloading app package/.test(l.text)));
     for (const i of ['0', '1']) {
-      assert.ok(lines.some((l) => l.source === 'APP/PROC/WEB' && l.instance === i && l.stream === 'OUT' && l.text === `started ${i}`), `instance ${i}`);
+      assert.ok(
+        lines.some((l) => l.source === 'APP/PROC/WEB' && l.instance === i && l.stream === 'OUT' && l.text === `started ${i}`),
+        `instance ${i}`,
+      );
       assert.ok(lines.some((l) => l.source === 'CELL' && l.instance === i && /creating container for instance/.test(l.text)));
     }
     const err = lines.filter((l) => l.stream === 'ERR' && l.source === 'APP/PROC/WEB');
-    assert.deepEqual(err.map((l) => l.text), ['oops', 'second line']);
+    assert.deepEqual(
+      err.map((l) => l.text),
+      ['oops', 'second line'],
+    );
   });
 
   test('RTR access lines for requests through the router', async () => {
     const r = await http(`${f.routerUrl}/rtr-check`, { headers: { host: 'talker.localhost', 'user-agent': 'logs-test' } });
     assert.equal(r.status, 200);
     const line = await waitLine(api, appGuid, (l) => l.source === 'RTR' && l.text.includes('/rtr-check'), 10_000, 'RTR line');
-    assert.match(line.text,
-      /^talker\.localhost - \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z\] "GET \/rtr-check HTTP\/1\.1" 200 \d+ \d+ "-" "logs-test" "127\.0\.0\.1(:\d+)?" "127\.0\.0\.1:\d+" x_forwarded_for:"[^"]*" x_forwarded_proto:"http" vcap_request_id:"[0-9a-f-]{36}" response_time:\d+\.\d+ .*app_id:"[0-9a-f-]{36}" app_index:"[01]"/);
+    assert.match(
+      line.text,
+      /^talker\.localhost - \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z\] "GET \/rtr-check HTTP\/1\.1" 200 \d+ \d+ "-" "logs-test" "127\.0\.0\.1(:\d+)?" "127\.0\.0\.1:\d+" x_forwarded_for:"[^"]*" x_forwarded_proto:"http" vcap_request_id:"[0-9a-f-]{36}" response_time:\d+\.\d+ .*app_id:"[0-9a-f-]{36}" app_index:"[01]"/,
+    );
     assert.match(line.instance, /^[01]$/);
   });
 
@@ -144,7 +172,10 @@ describe('logs of a running app', { timeout: 120_000 }, () => {
 
   test('streaming endpoint: server-sent events of new lines (and a replay from start_time)', async () => {
     assert.equal((await http(`${f.apiUrl}/api/v1/stream/${appGuid}`)).status, 401);
-    assert.equal((await http(`${f.apiUrl}/api/v1/stream/${appGuid}`, { headers: { authorization: 'bearer nope' } })).json.errors[0].title, 'CF-InvalidAuthToken');
+    assert.equal(
+      (await http(`${f.apiUrl}/api/v1/stream/${appGuid}`, { headers: { authorization: 'bearer nope' } })).json.errors[0].title,
+      'CF-InvalidAuthToken',
+    );
     const since = (await readLines(api, appGuid)).at(-1)!.ns;
     const got: any[] = [];
     let buf = '';
@@ -177,7 +208,10 @@ describe('logs of a running app', { timeout: 120_000 }, () => {
       const e = got.find((x) => Buffer.from(x.log.payload, 'base64').toString() === 'hello /streamed');
       assert.equal(e.tags.source_type, 'APP/PROC/WEB');
       const ts = got.map((x) => BigInt(x.timestamp));
-      assert.ok(ts.every((t, i) => i === 0 || t > ts[i - 1]!), 'no line twice, in order');
+      assert.ok(
+        ts.every((t, i) => i === 0 || t > ts[i - 1]!),
+        'no line twice, in order',
+      );
     } finally {
       req.destroy();
     }
@@ -207,15 +241,22 @@ describe('cfpush logs', { timeout: 180_000 }, () => {
 
   test('--recent prints the header and cf-formatted lines', async () => {
     await http(`http://127.0.0.1:${c.routerPort}/recent`, { headers: { host: 'clilogs.localhost' } });
-    const r = await until(async () => {
-      const out = await okCli(cli, c.env, ['logs', 'clilogs', '--recent'], c.home);
-      return out.stdout.includes('hello /recent') ? out : undefined;
-    }, 10_000, 'recent line');
+    const r = await until(
+      async () => {
+        const out = await okCli(cli, c.env, ['logs', 'clilogs', '--recent'], c.home);
+        return out.stdout.includes('hello /recent') ? out : undefined;
+      },
+      10_000,
+      'recent line',
+    );
     const lines = r.stdout.split('\n');
     assert.match(lines[0]!, /^Retrieving logs for app clilogs in org \S+ \/ space \S+ as \S+\.\.\.$/);
     assert.equal(lines[1], '');
     const ts = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\+0000`;
-    assert.ok(lines.some((l) => new RegExp(`^   ${ts} \\[APP/PROC/WEB/0\\] OUT hello /recent$`).test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => new RegExp(`^   ${ts} \\[APP/PROC/WEB/0\\] OUT hello /recent$`).test(l)),
+      r.stdout,
+    );
     assert.ok(lines.some((l) => new RegExp(`^   ${ts} \\[STG/0\\] OUT `).test(l)));
     assert.ok(lines.some((l) => new RegExp(`^   ${ts} \\[CELL/0\\] OUT Container became healthy$`).test(l)));
     assert.ok(lines.some((l) => new RegExp(`^   ${ts} \\[RTR/0\\] OUT clilogs\\.localhost - \\[`).test(l)));
@@ -230,10 +271,15 @@ describe('cfpush logs', { timeout: 180_000 }, () => {
     try {
       await until(async () => out.includes('Retrieving logs for app clilogs'), 15_000, 'header');
       // The stream is live once the header is out; keep poking until a line arrives.
-      await until(async () => {
-        await http(`http://127.0.0.1:${c.routerPort}/live`, { headers: { host: 'clilogs.localhost' } });
-        return /\[APP\/PROC\/WEB\/0\] OUT hello \/live\n/.test(out);
-      }, 15_000, `live line in:\n${out}`, 300);
+      await until(
+        async () => {
+          await http(`http://127.0.0.1:${c.routerPort}/live`, { headers: { host: 'clilogs.localhost' } });
+          return /\[APP\/PROC\/WEB\/0\] OUT hello \/live\n/.test(out);
+        },
+        15_000,
+        `live line in:\n${out}`,
+        300,
+      );
       assert.ok(!out.includes('hello /recent'), 'only new lines are streamed');
     } finally {
       child.kill('SIGINT');

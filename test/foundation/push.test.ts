@@ -100,10 +100,14 @@ describe('push and route', { concurrency: false }, () => {
     const withPort = await routerGet(`Hello-Node.LOCALHOST:${new URL(f.routerUrl).port}`);
     assert.equal(withPort.text, 'hello CF summit');
 
-    const appLogs = await until(async () => {
-      const b = (await api.get(`/api/v1/read/${app.guid}?start_time=0`)).json.envelopes.batch;
-      return b.some((e: any) => e.tags.source_type === 'APP/PROC/WEB') ? b : undefined;
-    }, 5000, 'app logs');
+    const appLogs = await until(
+      async () => {
+        const b = (await api.get(`/api/v1/read/${app.guid}?start_time=0`)).json.envelopes.batch;
+        return b.some((e: any) => e.tags.source_type === 'APP/PROC/WEB') ? b : undefined;
+      },
+      5000,
+      'app logs',
+    );
     assert.equal(appLogs.find((e: any) => e.tags.source_type === 'APP/PROC/WEB').instance_id, '0');
   });
 
@@ -164,10 +168,14 @@ describe('push and route', { concurrency: false }, () => {
   test('a crashed instance is restarted and reported', async () => {
     const app = (await api.get('/v3/apps?names=rr')).json.resources[0];
     await routerGet('rr.localhost', '/crash');
-    const logs = await until(async () => {
-      const b = (await api.get(`/api/v1/read/${app.guid}?start_time=0`)).json.envelopes.batch;
-      return b.some((e: any) => /Exited with status 3/.test(Buffer.from(e.log.payload, 'base64').toString())) ? b : undefined;
-    }, 10_000, 'crash log');
+    const logs = await until(
+      async () => {
+        const b = (await api.get(`/api/v1/read/${app.guid}?start_time=0`)).json.envelopes.batch;
+        return b.some((e: any) => /Exited with status 3/.test(Buffer.from(e.log.payload, 'base64').toString())) ? b : undefined;
+      },
+      10_000,
+      'crash log',
+    );
     assert.ok(logs.length > 0);
     const stats = await waitRunning(api, app.guid, 30_000);
     assert.equal(stats.length, 3);
@@ -201,10 +209,14 @@ describe('push and route', { concurrency: false }, () => {
     f = await startTestFoundation(dataDir);
     api = await Api.connect(f);
     await waitRunning(api, helloGuid);
-    const res = await until(async () => {
-      const r = await routerGet('hello-node.localhost');
-      return r.status === 200 ? r : undefined;
-    }, 10_000, 'route after restart');
+    const res = await until(
+      async () => {
+        const r = await routerGet('hello-node.localhost');
+        return r.status === 200 ? r : undefined;
+      },
+      10_000,
+      'route after restart',
+    );
     assert.equal(res.text, 'hello CF summit');
     // rr was stopped before the restart and stays stopped.
     const rr = (await api.get('/v3/apps?names=rr')).json.resources[0];

@@ -27,7 +27,14 @@ class Table {
   foundation(): Foundation {
     return {
       store: {
-        list: () => this.routes.map((r, i) => ({ guid: `r${i}`, host: r.host, path: r.path, domain_guid: 'd', destinations: r.apps.map((a) => ({ app_guid: a, process_type: 'web' })) })),
+        list: () =>
+          this.routes.map((r, i) => ({
+            guid: `r${i}`,
+            host: r.host,
+            path: r.path,
+            domain_guid: 'd',
+            destinations: r.apps.map((a) => ({ app_guid: a, process_type: 'web' })),
+          })),
         get: () => ({ name: 'localhost' }),
       },
       supervisor: { endpoints: (app: string) => this.instances.get(app) ?? [] },
@@ -179,7 +186,11 @@ describe('router (gorouter semantics)', () => {
     const api = await app(t, 'api', 1);
     const v2 = await app(t, 'v2', 1);
     track([...root.servers, ...api.servers, ...v2.servers]);
-    t.routes.push({ host: 'paths', path: '', apps: [root.guid] }, { host: 'paths', path: '/api/v2', apps: [v2.guid] }, { host: 'paths', path: '/api', apps: [api.guid] });
+    t.routes.push(
+      { host: 'paths', path: '', apps: [root.guid] },
+      { host: 'paths', path: '/api/v2', apps: [v2.guid] },
+      { host: 'paths', path: '/api', apps: [api.guid] },
+    );
     router.rebuildNow();
     const which = async (p: string) => (await get('paths.localhost', p)).json.app;
     assert.equal(await which('/'), 'root');
@@ -202,7 +213,8 @@ describe('router (gorouter semantics)', () => {
     t.routes.push({ host: 'hdr', path: '', apps: [a.guid] });
     router.rebuildNow();
     const ep = t.instances.get(a.guid)![0]!;
-    const r1 = (await get('hdr.localhost', '/x?y=1', { headers: { 'x-forwarded-for': '10.0.0.1', 'x-cf-instanceid': 'spoofed', 'x-vcap-request-id': 'mine' } })).json;
+    const r1 = (await get('hdr.localhost', '/x?y=1', { headers: { 'x-forwarded-for': '10.0.0.1', 'x-cf-instanceid': 'spoofed', 'x-vcap-request-id': 'mine' } }))
+      .json;
     assert.equal(r1.url, '/x?y=1');
     assert.equal(r1.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
     assert.equal(r1.headers['x-forwarded-proto'], 'http');
@@ -221,7 +233,10 @@ describe('router (gorouter semantics)', () => {
     assert.notEqual(r2.headers['x-vcap-request-id'], r1.headers['x-vcap-request-id']);
     // The RTR access line lands in the app's log stream.
     const lines = t.logs.read(a.guid, { limit: 1000 }).map((e) => Buffer.from(e.log.payload, 'base64').toString());
-    assert.ok(lines.some((l) => l.includes('"GET /x?y=1 HTTP/1.1" 200') && l.includes(r1.headers['x-vcap-request-id'])), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('"GET /x?y=1 HTTP/1.1" 200') && l.includes(r1.headers['x-vcap-request-id'])),
+      lines.join('\n'),
+    );
   });
 
   test('X-CF-APP-INSTANCE pins an instance; malformed or unknown ones are 400s as in gorouter', async () => {
@@ -264,7 +279,10 @@ describe('router (gorouter semantics)', () => {
     const guid = randomUUID();
     const deadPort = await closedPort();
     const liveEp = t.instances.get(live.guid)![0]!;
-    t.instances.set(guid, [{ port: deadPort, appGuid: guid, index: 0, instanceGuid: randomUUID() }, { ...liveEp, appGuid: guid, index: 1 }]);
+    t.instances.set(guid, [
+      { port: deadPort, appGuid: guid, index: 0, instanceGuid: randomUUID() },
+      { ...liveEp, appGuid: guid, index: 1 },
+    ]);
     t.routes.push({ host: 'retry', path: '', apps: [guid] });
     router.rebuildNow();
     for (let i = 0; i < 4; i++) {

@@ -79,13 +79,19 @@ describe('foundation start --app-runtime container: buildpack instances in the s
       assert.equal(info.Config.User, 'vcap');
       assert.ok(info.Config.Env.includes('PORT=8080'));
       assert.ok(info.Config.Env.some((e) => e.startsWith('VCAP_APPLICATION=') && e.includes(`"application_name":"${name}"`)));
-      assert.ok(info.HostConfig.Binds?.some((b) => b.endsWith(':/home/vcap:ro')), 'the droplet is mounted at /home/vcap');
+      assert.ok(
+        info.HostConfig.Binds?.some((b) => b.endsWith(':/home/vcap:ro')),
+        'the droplet is mounted at /home/vcap',
+      );
       // Every process in the container (the app included) runs as uid 2000.
-      const uids = await execOut(container, ['bash', '-c', 'for s in /proc/[0-9]*/status; do awk \'/^Uid:/{print $2}\' $s; done | sort -u']);
+      const uids = await execOut(container, ['bash', '-c', "for s in /proc/[0-9]*/status; do awk '/^Uid:/{print $2}' $s; done | sort -u"]);
       assert.equal(uids, '2000');
       const top = await container.top({ ps_args: '-o pid,comm' });
       const comm = name === 'hello-node' ? 'node' : 'hello-go';
-      assert.ok((top.Processes as string[][]).some((p) => p.some((x) => x.includes(comm))), `${comm} runs in the container: ${JSON.stringify(top.Processes)}`);
+      assert.ok(
+        (top.Processes as string[][]).some((p) => p.some((x) => x.includes(comm))),
+        `${comm} runs in the container: ${JSON.stringify(top.Processes)}`,
+      );
 
       const { apps } = JSON.parse((await c.ok(['apps', '--json'])).stdout);
       assert.deepEqual(apps.find((a: { name: string }) => a.name === name).instances, { running: 1, desired: 1 });
@@ -107,8 +113,14 @@ describe('foundation start --app-runtime container: buildpack instances in the s
     started = false;
     await c.ok(['foundation', 'start']); // process mode
     const left = await docker!.listContainers({ all: true, filters: { label: [`${FOUNDATION_LABEL}=${dataDir}`] } });
-    assert.deepEqual(left.map((x) => x.Id), [], 'no container of the killed foundation is left');
+    assert.deepEqual(
+      left.map((x) => x.Id),
+      [],
+      'no container of the killed foundation is left',
+    );
     // The app runs on as a host process behind the same router.
-    await eventually('hello-node answering', async () => ((await httpGet(`http://hello-node.localhost:${c.routerPort}/`)).body === 'hello CF summit' ? true : undefined));
+    await eventually('hello-node answering', async () =>
+      (await httpGet(`http://hello-node.localhost:${c.routerPort}/`)).body === 'hello CF summit' ? true : undefined,
+    );
   });
 });

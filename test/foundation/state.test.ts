@@ -33,7 +33,14 @@ function listenAddrs(port: number): string[] {
       if (f.length < 4 || f[3] !== '0A') continue; // LISTEN
       const [hexAddr, hexPort] = f[1]!.split(':');
       if (parseInt(hexPort!, 16) !== port) continue;
-      if (hexAddr!.length === 8) out.push(hexAddr!.match(/../g)!.reverse().map((h) => parseInt(h, 16)).join('.'));
+      if (hexAddr!.length === 8)
+        out.push(
+          hexAddr!
+            .match(/../g)!
+            .reverse()
+            .map((h) => parseInt(h, 16))
+            .join('.'),
+        );
       else out.push(hexAddr === '0'.repeat(32) ? '::' : hexAddr!);
     }
   }
@@ -48,7 +55,12 @@ describe('data dir lock', { timeout: 60_000 }, () => {
       await okCli(cli, c.env, ['foundation', 'start'], c.home);
       const dataDir = join(c.home, 'foundation');
       const { pid } = JSON.parse(readFileSync(join(dataDir, 'foundation.json'), 'utf8')) as { pid: number };
-      const r = await runCli(cli, c.env, ['foundation', 'start', '--foreground', '--api-port', String(await freePort()), '--router-port', String(await freePort())], c.home);
+      const r = await runCli(
+        cli,
+        c.env,
+        ['foundation', 'start', '--foreground', '--api-port', String(await freePort()), '--router-port', String(await freePort())],
+        c.home,
+      );
       assert.notEqual(r.code, 0);
       const out = r.stdout + r.stderr;
       assert.ok(out.includes(`Another local foundation (pid ${pid}) is already using the data dir ${dataDir}.`), out);
@@ -97,8 +109,18 @@ describe('crash leftovers', () => {
     // A recorded droplet (as staging leaves it) and one a killed staging never recorded.
     const t = new Date().toISOString();
     state.droplets['kept-droplet'] = {
-      guid: 'kept-droplet', created_at: t, updated_at: t, app_guid: 'x', package_guid: 'p', state: 'STAGED', error: null,
-      process_types: {}, buildpacks: [], stack: 'cflinuxfs4', checksum: null, execution_metadata: '',
+      guid: 'kept-droplet',
+      created_at: t,
+      updated_at: t,
+      app_guid: 'x',
+      package_guid: 'p',
+      state: 'STAGED',
+      error: null,
+      process_types: {},
+      buildpacks: [],
+      stack: 'cflinuxfs4',
+      checksum: null,
+      execution_metadata: '',
     };
     writeFileSync(join(d, 'state.json'), JSON.stringify(state));
     for (const g of ['kept-droplet', 'half-staged']) mkdirSync(join(d, 'droplets', g, 'app'), { recursive: true });
@@ -108,7 +130,11 @@ describe('crash leftovers', () => {
       assert.equal(existsSync(join(d, 'droplets', 'half-staged')), false);
       // An old-layout droplet (checksum null) keeps its folder and is packed into a blob in the background.
       assert.equal(existsSync(join(d, 'droplets', 'kept-droplet', 'app')), true);
-      const sum = await until(async () => JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).droplets['kept-droplet'].checksum ?? undefined, 30_000, 'a checksum');
+      const sum = await until(
+        async () => JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).droplets['kept-droplet'].checksum ?? undefined,
+        30_000,
+        'a checksum',
+      );
       assert.match(sum, /^[0-9a-f]{64}$/);
       assert.equal(existsSync(join(d, 'droplet-blobs', sum.slice(0, 2), sum)), true);
       assert.equal(existsSync(join(d, 'tmp', 'upload-partial.zip')), false);

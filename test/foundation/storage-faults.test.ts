@@ -16,7 +16,11 @@ import { fill, mountTmpfs, readOnly, unmount } from '../helpers/tmpfs';
 import { cleanup, http, nodeApp, until } from './helpers';
 import { alive, daemonApi, descendsFrom, killMarked, processesWithEnv } from './supervisor-helpers';
 
-interface Info { pid: number; apiUrl: string; routerUrl: string }
+interface Info {
+  pid: number;
+  apiUrl: string;
+  routerUrl: string;
+}
 
 describe('a full or read-only data dir', { timeout: 300_000 }, () => {
   let c: CliEnv | undefined;

@@ -110,13 +110,17 @@ export async function snapshotCli(): Promise<string> {
   symlinkSync(join(repoRoot, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(repoRoot, 'buildpacks'), join(root, 'buildpacks'));
   for (const name of ['core.js', 'cli.js']) {
-    await until(async () => {
-      const text = readFileSync(join(dirname(cliPath), name), 'utf8');
-      // A bundle being written is cut short: its source map comment comes last.
-      if (!text.trimEnd().endsWith(`//# sourceMappingURL=${name}.map`)) return false;
-      writeFileSync(join(root, 'dist', name), text);
-      return true;
-    }, 120_000, `dist/${name}`);
+    await until(
+      async () => {
+        const text = readFileSync(join(dirname(cliPath), name), 'utf8');
+        // A bundle being written is cut short: its source map comment comes last.
+        if (!text.trimEnd().endsWith(`//# sourceMappingURL=${name}.map`)) return false;
+        writeFileSync(join(root, 'dist', name), text);
+        return true;
+      },
+      120_000,
+      `dist/${name}`,
+    );
   }
   return join(root, 'dist', 'cli.js');
 }

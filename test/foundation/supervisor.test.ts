@@ -19,7 +19,9 @@ before(async () => {
   const dataDir = tempDir();
   dirs.push(dataDir);
   f = await startFoundation({
-    dataDir, apiPort: 0, routerPort: 0,
+    dataDir,
+    apiPort: 0,
+    routerPort: 0,
     supervisor: { stopGraceMs: GRACE_MS, backoffMs: 300, maxBackoffMs: 1000, livenessIntervalMs: 200 },
   });
   api = await Api.connect(f);
@@ -41,20 +43,31 @@ const viaRouter = (host: string, path = '/') => http(`${f.routerUrl}${path}`, { 
 
 describe('health checks', { timeout: 120_000 }, () => {
   test('http: the endpoint (not /) decides; 2 instances RUNNING with their own PORT, usage and uptime in /stats', async () => {
-    const dir = app('hc-http', `
+    const dir = app(
+      'hc-http',
+      `
       const http = require('http');
       http.createServer((q, s) => {
         if (q.url === '/health') return s.end('ok');
         if (q.url === '/') { s.statusCode = 500; return s.end('root fails on purpose'); }
         s.end(JSON.stringify({ port: process.env.PORT, index: process.env.CF_INSTANCE_INDEX }));
       }).listen(process.env.PORT);
-    `);
-    const { app: a, web } = await stageAndStart(api, 'hc-http', dir,
-      '  command: node server.js\n  instances: 2\n  health-check-type: http\n  health-check-http-endpoint: /health\n  timeout: 10\n');
-    const st = await until(async () => {
-      const s = await stats(api, web.guid);
-      return s.length === 2 && s.every((x) => x.state === 'RUNNING') ? s : undefined;
-    }, 30_000, 'hc-http RUNNING');
+    `,
+    );
+    const { app: a, web } = await stageAndStart(
+      api,
+      'hc-http',
+      dir,
+      '  command: node server.js\n  instances: 2\n  health-check-type: http\n  health-check-http-endpoint: /health\n  timeout: 10\n',
+    );
+    const st = await until(
+      async () => {
+        const s = await stats(api, web.guid);
+        return s.length === 2 && s.every((x) => x.state === 'RUNNING') ? s : undefined;
+      },
+      30_000,
+      'hc-http RUNNING',
+    );
     const ports = st.map((s) => s.instance_ports[0].internal);
     assert.notEqual(ports[0], ports[1], 'one PORT per instance');
     for (const s of st) {
@@ -77,9 +90,19 @@ describe('health checks', { timeout: 120_000 }, () => {
 
   test('http: an endpoint that never answers 200 times out → CRASHED with a CELL line', async () => {
     const dir = app('hc-404', `require('http').createServer((q, s) => { s.statusCode = 404; s.end(); }).listen(process.env.PORT);`);
-    const { app: a, web } = await stageAndStart(api, 'hc-404', dir,
-      '  command: node server.js\n  health-check-type: http\n  health-check-http-endpoint: /ready\n  timeout: 1\n');
-    const line = await waitLine(api, a.guid, (l) => l.source === 'CELL' && /Timed out after 1s: health check never passed\./.test(l.text), 20_000, 'timeout line');
+    const { app: a, web } = await stageAndStart(
+      api,
+      'hc-404',
+      dir,
+      '  command: node server.js\n  health-check-type: http\n  health-check-http-endpoint: /ready\n  timeout: 1\n',
+    );
+    const line = await waitLine(
+      api,
+      a.guid,
+      (l) => l.source === 'CELL' && /Timed out after 1s: health check never passed\./.test(l.text),
+      20_000,
+      'timeout line',
+    );
     assert.equal(line.stream, 'ERR');
     const lines = await readLines(api, a.guid);
     assert.ok(lines.some((l) => l.source === 'CELL' && /Failed to make HTTP request to '\/ready' on port \d+: received status code 404/.test(l.text)));
@@ -106,11 +129,14 @@ describe('health checks', { timeout: 120_000 }, () => {
 
 describe('graceful stop', { timeout: 120_000 }, () => {
   test('SIGTERM is honoured: the app says goodbye and stops well within the grace period', async () => {
-    const dir = app('polite', `
+    const dir = app(
+      'polite',
+      `
       require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);
       console.log('pid=' + process.pid);
       process.on('SIGTERM', () => { console.log('got SIGTERM, bye'); process.exit(0); });
-    `);
+    `,
+    );
     const { app: a, web } = await stageAndStart(api, 'polite', dir, '  command: node server.js\n');
     await until(async () => (await stats(api, web.guid))[0]?.state === 'RUNNING', 20_000, 'polite RUNNING');
     const pid = Number((await waitLine(api, a.guid, (l) => l.text.startsWith('pid='), 10_000, 'pid')).text.slice(4));
@@ -127,11 +153,14 @@ describe('graceful stop', { timeout: 120_000 }, () => {
   });
 
   test('SIGTERM ignored: SIGKILL after the grace period', async () => {
-    const dir = app('stubborn', `
+    const dir = app(
+      'stubborn',
+      `
       require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);
       console.log('pid=' + process.pid);
       process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
-    `);
+    `,
+    );
     const { app: a, web } = await stageAndStart(api, 'stubborn', dir, '  command: node server.js\n');
     await until(async () => (await stats(api, web.guid))[0]?.state === 'RUNNING', 20_000, 'stubborn RUNNING');
     const pid = Number((await waitLine(api, a.guid, (l) => l.text.startsWith('pid='), 10_000, 'pid')).text.slice(4));
@@ -142,25 +171,35 @@ describe('graceful stop', { timeout: 120_000 }, () => {
     assert.ok(took < GRACE_MS + 5000, `but not much later (${took} ms)`);
     assert.equal(alive(pid), false);
     const lines = await readLines(api, a.guid);
-    assert.ok(lines.some((l) => l.text === 'ignoring SIGTERM'), 'the app did get SIGTERM first');
+    assert.ok(
+      lines.some((l) => l.text === 'ignoring SIGTERM'),
+      'the app did get SIGTERM first',
+    );
     assert.ok(lines.some((l) => l.source === 'CELL' && l.text === 'Instance did not stop within 1.5s of SIGTERM; sending SIGKILL'));
   });
 });
 
 describe('liveness', { timeout: 120_000 }, () => {
   test('a RUNNING instance whose port stops answering is marked CRASHED and restarted', async () => {
-    const dir = app('zombie-ish', `
+    const dir = app(
+      'zombie-ish',
+      `
       const srv = require('http').createServer((q, s) => {
         if (q.url === '/close') { s.end('closing'); srv.close(); s.socket.destroy(); return; }
         s.end('alive ' + process.env.INSTANCE_GUID);
       }).listen(process.env.PORT);
       setInterval(() => {}, 1 << 30); // the process stays up with its port closed
-    `);
+    `,
+    );
     const { app: a, web } = await stageAndStart(api, 'zombie-ish', dir, '  command: node server.js\n');
-    const first = await until(async () => {
-      const s = (await stats(api, web.guid))[0];
-      return s?.state === 'RUNNING' ? s : undefined;
-    }, 20_000, 'RUNNING');
+    const first = await until(
+      async () => {
+        const s = (await stats(api, web.guid))[0];
+        return s?.state === 'RUNNING' ? s : undefined;
+      },
+      20_000,
+      'RUNNING',
+    );
     const before = (await viaRouter('zombie-ish')).text;
     assert.match(before, /^alive /);
     await http(`http://127.0.0.1:${first.instance_ports[0].internal}/close`);
@@ -168,10 +207,14 @@ describe('liveness', { timeout: 120_000 }, () => {
     const exited = await waitLine(api, a.guid, (l) => l.source === 'API' && /App instance exited/.test(l.text), 10_000, 'crash event');
     assert.match(exited.text, /"exit_description"=>"Instance became unhealthy: Failed to make TCP connection to port \d+: connection refused"/);
     // Restarted at once (first crash): a new instance answers through the router.
-    const after = await until(async () => {
-      const r = await viaRouter('zombie-ish');
-      return r.status === 200 && r.text !== before ? r.text : undefined;
-    }, 10_000, 'a restarted instance');
+    const after = await until(
+      async () => {
+        const r = await viaRouter('zombie-ish');
+        return r.status === 200 && r.text !== before ? r.text : undefined;
+      },
+      10_000,
+      'a restarted instance',
+    );
     assert.match(after, /^alive /);
     assert.equal((await stats(api, web.guid))[0].state, 'RUNNING');
     await api.post(`/v3/apps/${a.guid}/actions/stop`);
@@ -203,7 +246,12 @@ describe('crash back-off', () => {
     const gaps = launches.slice(1).map((t, i) => t - launches[i]!);
     // Gaps 4..6 follow back-off of 300, 600, 1000 ms (plus start-up time); the first 3 are immediate.
     assert.ok(gaps[3]! >= 300 && gaps[4]! >= 600 && gaps[4]! > gaps[3]!, `gaps: ${gaps.join(', ')}`);
-    for (const n of [4, 5]) assert.ok(lines.some((l) => l.text === `Crashed ${n} times; restarting in ${goDuration(restartDelay(n, { ...SUPERVISOR_DEFAULTS, backoffMs: 300, maxBackoffMs: 1000 }))}`));
+    for (const n of [4, 5])
+      assert.ok(
+        lines.some(
+          (l) => l.text === `Crashed ${n} times; restarting in ${goDuration(restartDelay(n, { ...SUPERVISOR_DEFAULTS, backoffMs: 300, maxBackoffMs: 1000 }))}`,
+        ),
+      );
     assert.ok(lines.some((l) => l.source === 'APP/PROC/WEB' && l.text === 'Exit status 3'));
     assert.ok(lines.some((l) => l.source === 'API' && l.text === 'Process has crashed with type: "web"'));
     const s = (await stats(api, web.guid))[0];

@@ -94,7 +94,11 @@ before(async () => {
   f = await startTestFoundation(tempDir());
   api = await Api.connect(f);
   s = await sessionFor(f, api.token);
-  for (const [name, extra] of [['blue', '  instances: 2\n'], ['green', ''], ['tally', '  instances: 2\n']] as const) {
+  for (const [name, extra] of [
+    ['blue', '  instances: 2\n'],
+    ['green', ''],
+    ['tally', '  instances: 2\n'],
+  ] as const) {
     const dir = nodeApp(name, APP(name));
     dirs.push(dir);
     guids[name] = (await push(api, name, dir, extra)).app.guid;
@@ -141,14 +145,30 @@ describe('traffic endpoint', { timeout: 300_000 }, () => {
     assert.equal(blue.name, 'blue');
     assert.deepEqual(blue.totals, { requests: 50, errors_5xx: 6, errors_4xx: 4 });
     assert.deepEqual(green.totals, { requests: 5, errors_5xx: 0, errors_4xx: 0 });
-    assert.deepEqual(blue.instances.map((i) => i.index), [0, 1]);
+    assert.deepEqual(
+      blue.instances.map((i) => i.index),
+      [0, 1],
+    );
     // Round-robin over two instances, one request at a time: an even split.
-    assert.deepEqual(blue.instances.map((i) => i.totals.requests), [25, 25]);
-    assert.equal(blue.instances.reduce((a, i) => a + i.totals.errors_5xx, 0), 6);
-    assert.equal(blue.series.requests.reduce((a, b) => a + b, 0), 50, 'series add up to the totals');
+    assert.deepEqual(
+      blue.instances.map((i) => i.totals.requests),
+      [25, 25],
+    );
+    assert.equal(
+      blue.instances.reduce((a, i) => a + i.totals.errors_5xx, 0),
+      6,
+    );
+    assert.equal(
+      blue.series.requests.reduce((a, b) => a + b, 0),
+      50,
+      'series add up to the totals',
+    );
     assert.deepEqual(r.unrouted, [], 'a 404 for an unknown host is not charged to these apps');
     const all = (await api.get(`/x-cfpush/v1/traffic?since=${since}`)).json as TrafficReport;
-    assert.ok(all.unrouted.some((h) => h.host === 'nowhere.localhost' && h.totals.errors_4xx === 1), JSON.stringify(all.unrouted));
+    assert.ok(
+      all.unrouted.some((h) => h.host === 'nowhere.localhost' && h.totals.errors_4xx === 1),
+      JSON.stringify(all.unrouted),
+    );
     assert.deepEqual(all.apps.map((a) => a.name).sort(), ['blue', 'green']);
   });
 
@@ -164,7 +184,11 @@ describe('traffic endpoint', { timeout: 300_000 }, () => {
     const seen = await load.finish();
     await secondOver();
     assert.ok(seen.length > 100, `load ran: ${seen.length} requests`);
-    assert.deepEqual(seen.filter((x) => x.status !== 200), [], 'no failed request during the swap');
+    assert.deepEqual(
+      seen.filter((x) => x.status !== 200),
+      [],
+      'no failed request during the swap',
+    );
     assert.ok(seen.some((x) => x.body === 'blue') && seen.some((x) => x.body === 'green'));
 
     const r = await report([guids.blue!, guids.green!], since);
@@ -177,7 +201,10 @@ describe('traffic endpoint', { timeout: 300_000 }, () => {
     assert.ok(added && removed, JSON.stringify(r.markers));
     assert.ok(added.time >= t0 && removed.time <= t1 && added.time <= removed.time, `${t0} ≤ ${added.time} ≤ ${removed.time} ≤ ${t1}`);
     assert.equal(added.added[0]!.name, 'green');
-    assert.ok(r.markers.some((m) => m.url === 'green.localhost' && m.added.some((a) => a.name === 'blue')), 'green.localhost moved to blue');
+    assert.ok(
+      r.markers.some((m) => m.url === 'green.localhost' && m.added.some((a) => a.name === 'blue')),
+      'green.localhost moved to blue',
+    );
 
     // Counters agree with what the load generator saw.
     assert.equal(blue.totals.requests, seen.filter((x) => x.body === 'blue').length);

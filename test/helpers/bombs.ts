@@ -29,8 +29,16 @@ function deflatedZeros(mib: number, prefix = Buffer.alloc(0), suffix = Buffer.al
   return { parts, crc, size: prefix.length + mib * MiB + suffix.length };
 }
 
-const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const u16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+};
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+};
 
 export interface ZipBombEntry {
   name: string;
@@ -55,12 +63,41 @@ export function writeZipBomb(file: string, entries: ZipBombEntry[]): { bytes: nu
     const declared = Math.min(e.declared ?? size, 0xffffffff);
     const name = Buffer.from(e.name);
     const local = Buffer.concat([
-      u32(0x04034b50), u16(20), u16(0), u16(8), u16(0), u16(0x21), u32(crc), u32(compressed), u32(declared), u16(name.length), u16(0), name,
+      u32(0x04034b50),
+      u16(20),
+      u16(0),
+      u16(8),
+      u16(0),
+      u16(0x21),
+      u32(crc),
+      u32(compressed),
+      u32(declared),
+      u16(name.length),
+      u16(0),
+      name,
     ]);
-    central.push(Buffer.concat([
-      u32(0x02014b50), u16(0x031e), u16(20), u16(0), u16(8), u16(0), u16(0x21), u32(crc), u32(compressed), u32(declared),
-      u16(name.length), u16(0), u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(offset), name,
-    ]));
+    central.push(
+      Buffer.concat([
+        u32(0x02014b50),
+        u16(0x031e),
+        u16(20),
+        u16(0),
+        u16(8),
+        u16(0),
+        u16(0x21),
+        u32(crc),
+        u32(compressed),
+        u32(declared),
+        u16(name.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32((0o100644 << 16) >>> 0),
+        u32(offset),
+        name,
+      ]),
+    );
     out.push(local, ...parts);
     offset += local.length + compressed;
     expanded += size;
@@ -107,6 +144,9 @@ export function writeTgzBomb(file: string, mib: number): { bytes: number; expand
 export function aliasBomb(levels: number, fan = 9): string {
   const names = 'abcdefghijklmnop';
   let text = `x: &a [${Array(fan).fill('"lol"').join(',')}]\n`;
-  for (let i = 1; i < levels; i++) text += `${names[i]}: &${names[i]} [${Array(fan).fill(`*${names[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < levels; i++)
+    text += `${names[i]}: &${names[i]} [${Array(fan)
+      .fill(`*${names[i - 1]}`)
+      .join(',')}]\n`;
   return `${text}applications:\n- name: bomb\n  env:\n    X: *${names[levels - 1]}\n`;
 }

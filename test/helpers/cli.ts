@@ -60,10 +60,15 @@ export async function cliEnv(): Promise<CliEnv> {
   const env = { ...process.env, CFPUSH_HOME: home, CFPUSH_API_PORT: String(apiPort), CFPUSH_ROUTER_PORT: String(routerPort) };
   const run = (args: string[], opts: RunOptions = {}) =>
     new Promise<CliResult>((res) => {
-      execFile(process.execPath, [cliPath, ...args], { env: { ...env, ...opts.env }, cwd: opts.cwd ?? home, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
-        res({ code, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [cliPath, ...args],
+        { env: { ...env, ...opts.env }, cwd: opts.cwd ?? home, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 32 << 20 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+          res({ code, stdout, stderr });
+        },
+      );
     });
   const ok = async (args: string[], opts?: RunOptions) => {
     const r = await run(args, opts);

@@ -32,10 +32,7 @@ export async function recordingProxy(upstream: string): Promise<{ url: string; l
         path: u.pathname.replace(GUID, ':guid'),
         contentType: req.headers['content-type']?.split(';')[0],
         bytes: body.length,
-        headerBytes:
-          `${req.method} ${req.url} HTTP/1.1\r\n`.length +
-          req.rawHeaders.reduce((n, h, i) => n + h.length + (i % 2 ? 2 : 2), 0) +
-          2,
+        headerBytes: `${req.method} ${req.url} HTTP/1.1\r\n`.length + req.rawHeaders.reduce((n, h, i) => n + h.length + (i % 2 ? 2 : 2), 0) + 2,
       };
       log.push(rec);
       if (rec.contentType === 'multipart/form-data') {
@@ -48,14 +45,11 @@ export async function recordingProxy(upstream: string): Promise<{ url: string; l
         });
         bb.end(body);
       }
-      const fwd = http.request(
-        { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } },
-        (r) => {
-          rec.status = r.statusCode;
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
+      const fwd = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (r) => {
+        rec.status = r.statusCode;
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
       fwd.on('error', () => res.writeHead(502).end());
       fwd.end(body);
     });

@@ -107,7 +107,7 @@ test('buildpacks: [], null and default mean auto-detect', () => {
   assert.deepEqual(ok('applications:\n- name: a\n  buildpacks: [default]\n').apps[0]!.buildpacks, []);
 });
 
-test('deprecated buildpack still works, with CF\'s deprecation warning', () => {
+test("deprecated buildpack still works, with CF's deprecation warning", () => {
   const text = 'applications:\n- name: a\n  buildpack: ruby_buildpack\n';
   assert.deepEqual(ok(text).apps[0]!.buildpacks, ['ruby_buildpack']);
   const w = only(warnings(text), "Deprecation warning: Use of 'buildpack' attribute in manifest is deprecated in favor of 'buildpacks'.");
@@ -122,7 +122,7 @@ test('underscored and hyphenated spellings are the same key (CC converts hyphens
   assert.equal(a.randomRoute, true);
 });
 
-test('health-check-type none is CC\'s old name for process', () => {
+test("health-check-type none is CC's old name for process", () => {
   assert.equal(ok('applications:\n- name: a\n  health-check-type: none\n').apps[0]!.healthCheckType, 'process');
 });
 
@@ -148,6 +148,12 @@ applications:
   <<: *defaults
 `;
   const m = ok(text);
-  assert.deepEqual(m.apps.map((a) => [a.name, a.memoryMb, a.instances]), [['a', 256, 4], ['b', 256, 2]]);
+  assert.deepEqual(
+    m.apps.map((a) => [a.name, a.memoryMb, a.instances]),
+    [
+      ['a', 256, 4],
+      ['b', 256, 2],
+    ],
+  );
   assert.equal(m.apps[0]!.raw.memory, '256M');
 });

@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManifestError } from '../../src/core/manifest';
-import {
-  MAX_ALIAS_NODES, MAX_DEPTH, MAX_ENV_VAR_BYTES, MAX_MANIFEST_BYTES, MAX_NAME_LENGTH,
-} from '../../src/core/manifest/limits';
+import { MAX_ALIAS_NODES, MAX_DEPTH, MAX_ENV_VAR_BYTES, MAX_MANIFEST_BYTES, MAX_NAME_LENGTH } from '../../src/core/manifest/limits';
 import { aliasBomb } from '../helpers/bombs';
 import { FILE, errors, ok, parse } from './helpers';
 
@@ -26,7 +24,9 @@ test('the 315-byte alias bomb is refused at the alias limit, naming it, with hea
   const text = aliasBomb(9);
   assert.ok(text.length < 400, `${text.length} bytes`);
   let ds: ReturnType<typeof errors> = [];
-  const mb = heapGrowthMb(() => { ds = errors(text); });
+  const mb = heapGrowthMb(() => {
+    ds = errors(text);
+  });
   assert.equal(ds.length, 1, ds.map((d) => d.message).join('\n'));
   assert.equal(ds[0]!.code, 'ManifestAliasLimit');
   assert.match(ds[0]!.message, new RegExp(`more than ${MAX_ALIAS_NODES} nodes`));
@@ -95,7 +95,7 @@ test('names over 255 characters and env values no process could be started with'
   assert.match(errors(many)[0]!.message, /^Env variables add up to \d+ bytes; an app's variables are limited to 1 MiB in all$/);
 });
 
-test('a second YAML document is named as such, without the library\'s advice', () => {
+test("a second YAML document is named as such, without the library's advice", () => {
   const ds = errors('applications:\n- name: a\n---\napplications:\n- name: b\n');
   assert.equal(ds.length, 1);
   assert.match(ds[0]!.message, /more than one YAML document/);
@@ -108,7 +108,33 @@ test('fuzzed manifests: parsing never throws, no library internals, every refusa
     'applications:\n- name: a\n  memory: 64M\n  routes:\n  - route: a.localhost\n  env: {A: "1"}\n  processes:\n  - type: worker\n    command: run\n',
     'defaults: &d\n  memory: 1G\napplications:\n- name: b\n  <<: *d\n  services: [db]\n',
   ];
-  const pieces = ['[', ']', '{', '}', ':', '- ', '&a ', '*a', '<<: ', '\n', '  ', '"', "'", '#', '---\n', '%YAML 1.2\n', '!!str ', '? ', '|', '>', '\t', '((v))', '\u0000', '\uFEFF', '@'];
+  const pieces = [
+    '[',
+    ']',
+    '{',
+    '}',
+    ':',
+    '- ',
+    '&a ',
+    '*a',
+    '<<: ',
+    '\n',
+    '  ',
+    '"',
+    "'",
+    '#',
+    '---\n',
+    '%YAML 1.2\n',
+    '!!str ',
+    '? ',
+    '|',
+    '>',
+    '\t',
+    '((v))',
+    '\u0000',
+    '\uFEFF',
+    '@',
+  ];
   let seed = 1337;
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;

@@ -30,7 +30,10 @@ test('no manifest: one app named after the folder, pushed from the folder', asyn
   const dir = tmp({ 'index.js': '' });
   const m = await loadManifest({ dir });
   assert.equal(m.file, undefined);
-  assert.deepEqual(m.apps.map((a) => [a.name, a.path]), [[basename(dir), dir]]);
+  assert.deepEqual(
+    m.apps.map((a) => [a.name, a.path]),
+    [[basename(dir), dir]],
+  );
   assert.equal((await loadManifest({ dir, appName: 'named' })).apps[0]!.name, 'named');
 });
 
@@ -76,7 +79,10 @@ test('missing variables: ManifestError located at the first use, with all diagno
   assert.equal(e.message, 'Expected to find variables: host, mem');
   assert.deepEqual(e.location, { file: join(dir, 'manifest.yml'), line: 3, col: 11 });
   assert.equal(e.diagnostics.length, 1);
-  assert.equal(formatError(e), `${join(dir, 'manifest.yml')}:3:11: Expected to find variables: host, mem\nGive them a value with --var host=VALUE or in a --vars-file.`);
+  assert.equal(
+    formatError(e),
+    `${join(dir, 'manifest.yml')}:3:11: Expected to find variables: host, mem\nGive them a value with --var host=VALUE or in a --vars-file.`,
+  );
 });
 
 test('YAML errors and validation errors throw with the first location and every error', async () => {
@@ -84,10 +90,13 @@ test('YAML errors and validation errors throw with the first location and every 
   const e = (await rejects(loadManifest({ dir }))) as ManifestError;
   const file = join(dir, 'manifest.yml');
   assert.deepEqual(e.location, { file, line: 3, col: 11 });
-  assert.equal(e.message, [
-    "For application 'a': Process \"web\": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB",
-    `${file}:5:14: For application 'b': Process "web": Instances must be greater than or equal to 0`,
-  ].join('\n'));
+  assert.equal(
+    e.message,
+    [
+      'For application \'a\': Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB',
+      `${file}:5:14: For application 'b': Process "web": Instances must be greater than or equal to 0`,
+    ].join('\n'),
+  );
   assert.equal(e.diagnostics.length, 2);
 
   const bad = tmp({ 'manifest.yml': 'applications:\n  - name: a\n   memory: 1G\n' });
@@ -98,7 +107,10 @@ test('YAML errors and validation errors throw with the first location and every 
 
 test('appName selects an app; unknown app in CF wording', async () => {
   const dir = tmp({ 'manifest.yml': 'applications:\n- name: a\n- name: b\n' });
-  assert.deepEqual((await loadManifest({ dir, appName: 'b' })).apps.map((a) => a.name), ['b']);
+  assert.deepEqual(
+    (await loadManifest({ dir, appName: 'b' })).apps.map((a) => a.name),
+    ['b'],
+  );
   const e = await rejects(loadManifest({ dir, appName: 'zz' }));
   assert.equal(e.message, "Could not find app named 'zz' in manifest");
 });

@@ -8,7 +8,10 @@ const app = (body: string): string => `applications:\n- name: a\n${body}`;
 test('YAML syntax error: CLI wording, parser reason, exact position', () => {
   const ds = errors('applications:\n- name: a\n  routes: [\n');
   assert.equal(ds.length, 1);
-  assert.match(ds[0]!.message, /^Unable to push app because manifest \/work\/app\/manifest\.yml is not valid yaml\. Flow sequence in block collection must be sufficiently indented and end with a \]$/);
+  assert.match(
+    ds[0]!.message,
+    /^Unable to push app because manifest \/work\/app\/manifest\.yml is not valid yaml\. Flow sequence in block collection must be sufficiently indented and end with a \]$/,
+  );
   assert.deepEqual(span(ds[0]!), [4, 1, 4, 2]);
   assert.equal(parse('a: [\n').manifest, undefined);
 });
@@ -22,8 +25,10 @@ test('YAML syntax error in the middle of a line', () => {
 });
 
 test('duplicate keys are an error at the second key', () => {
-  const d = only(errors('applications:\n- name: a\n  memory: 1G\n  memory: 2G\n'),
-    `Unable to push app because manifest ${FILE} is not valid yaml. mapping key "memory" already defined at line 3`);
+  const d = only(
+    errors('applications:\n- name: a\n  memory: 1G\n  memory: 2G\n'),
+    `Unable to push app because manifest ${FILE} is not valid yaml. mapping key "memory" already defined at line 3`,
+  );
   assert.deepEqual(span(d), [4, 3, 4, 9]);
 });
 
@@ -86,10 +91,14 @@ test('routes: malformed URL, bad protocol, not a list, options', () => {
   only(errors(app('  routes:\n  - a.example.com\n')), 'Routes must be a list of route objects');
   only(errors(app('  routes:\n  - route: ""\n')), 'Routes must be a list of route objects');
   only(errors(app('  routes:\n  - route: a.example.com\n    options: 1\n')), "Route 'a.example.com': options must be an object");
-  only(errors(app('  routes:\n  - route: a.example.com\n    options: {x: 1}\n')),
-    "Route 'a.example.com' contains invalid route option 'x'. Valid keys: 'loadbalancing, hash_header, hash_balance'");
-  only(errors(app('  routes:\n  - route: a.example.com\n    options: {loadbalancing: random}\n')),
-    "Cannot use loadbalancing value 'random' for Route 'a.example.com'; Valid values are: 'round-robin, least-connection, hash'");
+  only(
+    errors(app('  routes:\n  - route: a.example.com\n    options: {x: 1}\n')),
+    "Route 'a.example.com' contains invalid route option 'x'. Valid keys: 'loadbalancing, hash_header, hash_balance'",
+  );
+  only(
+    errors(app('  routes:\n  - route: a.example.com\n    options: {loadbalancing: random}\n')),
+    "Cannot use loadbalancing value 'random' for Route 'a.example.com'; Valid values are: 'round-robin, least-connection, hash'",
+  );
   assert.deepEqual(errors(app('  routes:\n  - route: "*.apps.example.com/p/q"\n  - route: https://x.example.com\n')), []);
 });
 
@@ -105,8 +114,10 @@ test('health-check-type and endpoint', () => {
   const d = only(errors(app('  health-check-type: tcp\n')), 'Process "web": Health check type must be "port", "process", or "http"');
   assert.deepEqual(span(d), [3, 22, 3, 25]);
   only(errors(app('  health-check-http-endpoint: health\n')), 'Process "web": Health check http endpoint must be a valid URI path');
-  only(errors(app('  health-check-type: port\n  health-check-http-endpoint: /h\n')),
-    'Process "web": Health check type must be "http" to set a health check HTTP endpoint');
+  only(
+    errors(app('  health-check-type: port\n  health-check-http-endpoint: /h\n')),
+    'Process "web": Health check type must be "http" to set a health check HTTP endpoint',
+  );
 });
 
 test('units: CC messages', () => {
@@ -139,7 +150,10 @@ test('processes: type required, unique, per-process checks', () => {
   const dup = only(errors(app('  processes:\n  - type: worker\n  - type: worker\n')), 'Process "worker" may only be present once');
   assert.deepEqual(span(dup), [5, 11, 5, 17]);
   only(errors(app('  processes: {type: web}\n')), 'Processes must be an array of process configurations');
-  const mem = only(errors(app('  processes:\n  - type: worker\n    memory: 12\n')), 'Process "worker": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB');
+  const mem = only(
+    errors(app('  processes:\n  - type: worker\n    memory: 12\n')),
+    'Process "worker": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB',
+  );
   assert.deepEqual(span(mem), [5, 13, 5, 15]);
   only(errors(app('  processes:\n  - type: worker\n    health-check-type: tcp\n')), 'Process "worker": Health check type must be "port", "process", or "http"');
 });
@@ -154,10 +168,19 @@ test('services, buildpacks, metadata shapes', () => {
 
 test('removed keys warn and point to routes; unknown keys warn', () => {
   const ws = warnings(app('  host: h\n  domains: [a.com]\n  no-hostname: true\n  colour: blue\n'));
-  const host = only(ws, "Deprecation warning: Route component attribute 'host' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).");
+  const host = only(
+    ws,
+    "Deprecation warning: Route component attribute 'host' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).",
+  );
   assert.deepEqual(span(host), [3, 3, 3, 7]);
-  only(ws, "Deprecation warning: Route component attribute 'domains' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).");
-  only(ws, "Deprecation warning: Route component attribute 'no-hostname' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).");
+  only(
+    ws,
+    "Deprecation warning: Route component attribute 'domains' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).",
+  );
+  only(
+    ws,
+    "Deprecation warning: Route component attribute 'no-hostname' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).",
+  );
   const unk = only(ws, "Unknown key 'colour' is ignored by Cloud Controller");
   assert.deepEqual(span(unk), [6, 3, 6, 9]);
   // Warnings do not block a push.
@@ -167,9 +190,15 @@ test('removed keys warn and point to routes; unknown keys warn', () => {
 test('top-level globals and inherit warn', () => {
   const ws = warnings('inherit: base.yml\nmemory: 1G\ndomain: a.com\napplications:\n- name: a\n');
   only(ws, "Deprecation warning: 'inherit' is no longer supported. Please use YAML anchors and aliases (<<: *defaults) instead.");
-  const g = only(ws, "Deprecation warning: Global (top-level) attribute 'memory' is no longer supported and is ignored. Set it on each application, sharing values with YAML anchors (<<: *defaults).");
+  const g = only(
+    ws,
+    "Deprecation warning: Global (top-level) attribute 'memory' is no longer supported and is ignored. Set it on each application, sharing values with YAML anchors (<<: *defaults).",
+  );
   assert.deepEqual(span(g), [2, 1, 2, 7]);
-  only(ws, "Deprecation warning: Route component attribute 'domain' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).");
+  only(
+    ws,
+    "Deprecation warning: Route component attribute 'domain' is deprecated and no longer supported. Please use 'routes' instead (routes: [{route: host.domain}]).",
+  );
 });
 
 test('several apps, several errors each, each attributed to its app', () => {
@@ -184,13 +213,16 @@ test('several apps, several errors each, each attributed to its app', () => {
 - memory: 1G
 `;
   const ds = errors(text);
-  assert.deepEqual(ds.map((d) => [d.app, d.message, d.start.line]), [
-    [{ index: 0, name: 'one' }, 'Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB', 3],
-    [{ index: 0, name: 'one' }, 'Process "web": Instances must be greater than or equal to 0', 4],
-    [{ index: 1, name: 'two' }, 'Process "web": Health check type must be "port", "process", or "http"', 6],
-    [{ index: 1, name: 'two' }, 'Random-route and default-route may not be used together', 8],
-    [{ index: 2 }, 'Name must not be empty', 9],
-  ]);
+  assert.deepEqual(
+    ds.map((d) => [d.app, d.message, d.start.line]),
+    [
+      [{ index: 0, name: 'one' }, 'Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB', 3],
+      [{ index: 0, name: 'one' }, 'Process "web": Instances must be greater than or equal to 0', 4],
+      [{ index: 1, name: 'two' }, 'Process "web": Health check type must be "port", "process", or "http"', 6],
+      [{ index: 1, name: 'two' }, 'Random-route and default-route may not be used together', 8],
+      [{ index: 2 }, 'Name must not be empty', 9],
+    ],
+  );
   assert.equal(parse(text).manifest, undefined);
 });
 
@@ -199,7 +231,10 @@ test('appName renames a single app, selects one of several, or fails in CF wordi
   assert.equal(parse('applications:\n- memory: 1G\n', { appName: 'b' }).manifest!.apps[0]!.raw.name, 'b');
   const two = 'applications:\n- name: a\n  memory: 1Q\n- name: b\n';
   const m = parse(two, { appName: 'b' });
-  assert.deepEqual(m.manifest!.apps.map((x) => x.name), ['b']);
+  assert.deepEqual(
+    m.manifest!.apps.map((x) => x.name),
+    ['b'],
+  );
   const d = only(errors(two, { appName: 'c' }), "Could not find app named 'c' in manifest");
   assert.deepEqual(span(d), [1, 1, 1, 13]);
 });

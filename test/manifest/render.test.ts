@@ -26,13 +26,43 @@ test('render resolves anchors (CC rejects aliases)', () => {
   const m = ok('x: &d {memory: 1G}\napplications:\n- name: a\n  <<: *d\n- name: b\n  <<: *d\n');
   const text = renderManifestForApi(m);
   assert.doesNotMatch(text, /[&*]/);
-  assert.deepEqual(parseYaml(text).applications, [{ name: 'a', memory: '1G' }, { name: 'b', memory: '1G' }]);
+  assert.deepEqual(parseYaml(text).applications, [
+    { name: 'a', memory: '1G' },
+    { name: 'b', memory: '1G' },
+  ]);
 });
 
 test('MANIFEST_KEYS documents every key with a meaning', () => {
-  for (const k of ['name', 'path', 'buildpacks', 'buildpack', 'stack', 'command', 'instances', 'memory', 'disk_quota', 'disk-quota',
-    'env', 'routes', 'random-route', 'default-route', 'no-route', 'health-check-type', 'health-check-http-endpoint', 'timeout',
-    'docker', 'services', 'processes', 'metadata', 'host', 'hosts', 'domain', 'domains', 'no-hostname', 'inherit']) {
+  for (const k of [
+    'name',
+    'path',
+    'buildpacks',
+    'buildpack',
+    'stack',
+    'command',
+    'instances',
+    'memory',
+    'disk_quota',
+    'disk-quota',
+    'env',
+    'routes',
+    'random-route',
+    'default-route',
+    'no-route',
+    'health-check-type',
+    'health-check-http-endpoint',
+    'timeout',
+    'docker',
+    'services',
+    'processes',
+    'metadata',
+    'host',
+    'hosts',
+    'domain',
+    'domains',
+    'no-hostname',
+    'inherit',
+  ]) {
     assert.ok(MANIFEST_KEYS[k]?.description, k);
   }
   assert.match(MANIFEST_KEYS['health-check-type']!.values!, /"port" \| "process" \| "http"/);

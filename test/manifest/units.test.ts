@@ -5,9 +5,24 @@ import { byteFormatError, megabytes, parseBytes, toMb } from '../../src/core/man
 
 test('all units, any case, binary multiples', () => {
   const cases: [string, number][] = [
-    ['1048576B', 1], ['1024K', 1], ['1024KB', 1], ['1M', 1], ['1MB', 1], ['1G', 1024], ['1GB', 1024],
-    ['1T', 1024 * 1024], ['1TB', 1024 * 1024], ['1MiB', 1], ['2GiB', 2048], ['1TiB', 1048576], ['1Ki', 0],
-    ['512m', 512], ['1gb', 1024], ['1.5G', 1536], ['256Mb', 256], [' 64M ', 64],
+    ['1048576B', 1],
+    ['1024K', 1],
+    ['1024KB', 1],
+    ['1M', 1],
+    ['1MB', 1],
+    ['1G', 1024],
+    ['1GB', 1024],
+    ['1T', 1024 * 1024],
+    ['1TB', 1024 * 1024],
+    ['1MiB', 1],
+    ['2GiB', 2048],
+    ['1TiB', 1048576],
+    ['1Ki', 0],
+    ['512m', 512],
+    ['1gb', 1024],
+    ['1.5G', 1536],
+    ['256Mb', 256],
+    [' 64M ', 64],
   ];
   for (const [text, mb] of cases) {
     const r = parseBytes(text);

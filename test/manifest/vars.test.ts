@@ -41,7 +41,10 @@ test('missing variable inside a longer value is located exactly', () => {
 
 test('without vars (editor mode) placeholders are not errors', () => {
   const r = parse(TEXT);
-  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.equal(r.manifest!.apps[0]!.name, '((app))');
 });
 

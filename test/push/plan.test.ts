@@ -38,17 +38,61 @@ const TABLE: Row[] = [
   { what: '--no-start, new app', opts: { noStart: true }, rollout: 'restart', steps: ['upload-bits'] },
   { what: '--no-start, running app: stopped, not staged', opts: { noStart: true }, before: STARTED, rollout: 'restart', steps: ['upload-bits', 'stop'] },
   { what: '--droplet', opts: { droplet: '/tmp/d.tgz' }, before: STARTED, rollout: 'restart', steps: ['upload-droplet', 'restart', 'wait-running'] },
-  { what: '--droplet --no-start: the droplet becomes current', opts: { droplet: '/tmp/d.tgz', noStart: true }, before: STARTED, rollout: 'restart', steps: ['upload-droplet', 'set-droplet', 'stop'] },
+  {
+    what: '--droplet --no-start: the droplet becomes current',
+    opts: { droplet: '/tmp/d.tgz', noStart: true },
+    before: STARTED,
+    rollout: 'restart',
+    steps: ['upload-droplet', 'set-droplet', 'stop'],
+  },
   { what: '--stage-locally', opts: { stageLocally: true }, rollout: 'restart', steps: ['stage-locally', 'upload-droplet', 'restart', 'wait-running'] },
   { what: 'docker image (-o)', app: docker, rollout: 'restart', steps: ['docker-package', 'stage', 'restart', 'wait-running'] },
-  { what: 'docker image, --no-start on a running app', app: docker, opts: { noStart: true }, before: STARTED, rollout: 'restart', steps: ['docker-package', 'stop'] },
+  {
+    what: 'docker image, --no-start on a running app',
+    app: docker,
+    opts: { noStart: true },
+    before: STARTED,
+    rollout: 'restart',
+    steps: ['docker-package', 'stop'],
+  },
   { what: 'a folder with a Dockerfile', app: dockerfile, rollout: 'restart', steps: ['build-image', 'docker-package', 'stage', 'restart', 'wait-running'] },
   { what: 'rolling, running app', opts: { strategy: 'rolling' }, before: STARTED, rollout: 'rolling', steps: ['upload-bits', 'stage', 'deploy'] },
-  { what: 'rolling, new app: a plain start', opts: { strategy: 'rolling' }, rollout: 'restart', steps: ['upload-bits', 'stage', 'restart', 'wait-running'], note: /not running yet.*rolling needs a live version/ },
-  { what: 'canary, running app', opts: { strategy: 'canary', instanceSteps: [10, 50] }, before: STARTED, rollout: 'canary', steps: ['upload-bits', 'stage', 'deploy'] },
-  { what: 'blue-green, running app', opts: { strategy: 'blue-green' }, before: STARTED, rollout: 'blue-green', steps: ['upload-bits', 'stage', 'restart', 'wait-running'] },
-  { what: 'blue-green, stopped app: a plain push', opts: { strategy: 'blue-green' }, before: STOPPED, rollout: 'restart', steps: ['upload-bits', 'stage', 'restart', 'wait-running'], note: /blue-green needs a live version/ },
-  { what: 'blue-green with --droplet', opts: { strategy: 'blue-green', droplet: '/tmp/d.tgz' }, before: STARTED, rollout: 'blue-green', steps: ['upload-droplet', 'restart', 'wait-running'] },
+  {
+    what: 'rolling, new app: a plain start',
+    opts: { strategy: 'rolling' },
+    rollout: 'restart',
+    steps: ['upload-bits', 'stage', 'restart', 'wait-running'],
+    note: /not running yet.*rolling needs a live version/,
+  },
+  {
+    what: 'canary, running app',
+    opts: { strategy: 'canary', instanceSteps: [10, 50] },
+    before: STARTED,
+    rollout: 'canary',
+    steps: ['upload-bits', 'stage', 'deploy'],
+  },
+  {
+    what: 'blue-green, running app',
+    opts: { strategy: 'blue-green' },
+    before: STARTED,
+    rollout: 'blue-green',
+    steps: ['upload-bits', 'stage', 'restart', 'wait-running'],
+  },
+  {
+    what: 'blue-green, stopped app: a plain push',
+    opts: { strategy: 'blue-green' },
+    before: STOPPED,
+    rollout: 'restart',
+    steps: ['upload-bits', 'stage', 'restart', 'wait-running'],
+    note: /blue-green needs a live version/,
+  },
+  {
+    what: 'blue-green with --droplet',
+    opts: { strategy: 'blue-green', droplet: '/tmp/d.tgz' },
+    before: STARTED,
+    rollout: 'blue-green',
+    steps: ['upload-droplet', 'restart', 'wait-running'],
+  },
 ];
 
 describe('push plan: steps by kind of push', () => {
@@ -68,21 +112,29 @@ describe('push plan: steps by kind of push', () => {
 function fakeCc(answers: Record<string, unknown>): { cc: CcClient; calls: string[] } {
   const calls: string[] = [];
   const group = (name: string) =>
-    new Proxy({}, {
-      get: (_t, method: string) => async (...args: unknown[]) => {
-        calls.push(`${name}.${method}`);
-        const a = answers[`${name}.${method}`];
-        return typeof a === 'function' ? (a as (...x: unknown[]) => unknown)(...args) : a;
+    new Proxy(
+      {},
+      {
+        get:
+          (_t, method: string) =>
+          async (...args: unknown[]) => {
+            calls.push(`${name}.${method}`);
+            const a = answers[`${name}.${method}`];
+            return typeof a === 'function' ? (a as (...x: unknown[]) => unknown)(...args) : a;
+          },
       },
-    });
-  const cc = new Proxy({ api: 'https://api.example.com' }, {
-    get: (t, prop: string) => {
-      if (prop in t) return (t as Record<string, unknown>)[prop];
-      if (prop === 'link') return async () => undefined; // no log-cache: staging logs are skipped
-      if (prop === 'token') return async () => 'token';
-      return group(prop);
+    );
+  const cc = new Proxy(
+    { api: 'https://api.example.com' },
+    {
+      get: (t, prop: string) => {
+        if (prop in t) return (t as Record<string, unknown>)[prop];
+        if (prop === 'link') return async () => undefined; // no log-cache: staging logs are skipped
+        if (prop === 'token') return async () => 'token';
+        return group(prop);
+      },
     },
-  }) as unknown as CcClient;
+  ) as unknown as CcClient;
   return { cc, calls };
 }
 
@@ -90,7 +142,13 @@ const ccApp = (state: 'STARTED' | 'STOPPED') => ({ guid: 'app-guid', name: 'web'
 const quiet = { step() {}, log() {}, warn() {} };
 
 function session(cc: CcClient): Session {
-  return { target: { name: 't', api: 'https://api.example.com' }, cc, org: { guid: 'o', name: 'org' }, space: { guid: 's', name: 'space' }, routeUrl: (u) => `https://${u}` };
+  return {
+    target: { name: 't', api: 'https://api.example.com' },
+    cc,
+    org: { guid: 'o', name: 'org' },
+    space: { guid: 's', name: 'space' },
+    routeUrl: (u) => `https://${u}`,
+  };
 }
 
 describe('push plan run against a fake CC client: the named requests, in order', () => {
@@ -118,8 +176,19 @@ describe('push plan run against a fake CC client: the named requests, in order',
     const out = await deployApp(session(cc), app({ path: dir }), { dir }, quiet, { before: null });
     assert.equal(out.state, 'STARTED');
     assert.deepEqual(calls, [
-      'apps.find', 'resourceMatches.match', 'packages.createBits', 'packages.upload', 'packages.get',
-      'builds.create', 'builds.get', 'droplets.get', 'apps.setCurrentDroplet', 'apps.restart', 'apps.processStats', 'apps.find', 'apps.routes',
+      'apps.find',
+      'resourceMatches.match',
+      'packages.createBits',
+      'packages.upload',
+      'packages.get',
+      'builds.create',
+      'builds.get',
+      'droplets.get',
+      'apps.setCurrentDroplet',
+      'apps.restart',
+      'apps.processStats',
+      'apps.find',
+      'apps.routes',
     ]);
   });
 
@@ -136,7 +205,16 @@ describe('push plan run against a fake CC client: the named requests, in order',
       'apps.routes': [],
     });
     await deployApp(session(cc), app({ path: dir }), { dir, noStart: true }, quiet, { before: STARTED });
-    assert.deepEqual(calls, ['apps.find', 'resourceMatches.match', 'packages.createBits', 'packages.upload', 'packages.get', 'apps.stop', 'apps.find', 'apps.routes']);
+    assert.deepEqual(calls, [
+      'apps.find',
+      'resourceMatches.match',
+      'packages.createBits',
+      'packages.upload',
+      'packages.get',
+      'apps.stop',
+      'apps.find',
+      'apps.routes',
+    ]);
     assert.ok(!calls.some((c) => c.startsWith('builds.')), 'no staging');
   });
 
@@ -153,6 +231,17 @@ describe('push plan run against a fake CC client: the named requests, in order',
       'apps.routes': [],
     });
     await deployApp(session(cc), app(docker), { dir: '/app', strategy: 'rolling' }, quiet, { before: STARTED });
-    assert.deepEqual(calls, ['apps.find', 'packages.createDocker', 'packages.get', 'builds.create', 'builds.get', 'droplets.get', 'deployments.create', 'deployments.get', 'apps.find', 'apps.routes']);
+    assert.deepEqual(calls, [
+      'apps.find',
+      'packages.createDocker',
+      'packages.get',
+      'builds.create',
+      'builds.get',
+      'droplets.get',
+      'deployments.create',
+      'deployments.get',
+      'apps.find',
+      'apps.routes',
+    ]);
   });
 });

@@ -110,17 +110,31 @@ describe('builder: multi-buildpack', () => {
 
     const deps = join(exploded, 'deps');
     assert.deepEqual(readdirSync(deps).sort(), ['00', '01', '02', '03', '04', '05', '06', '07', '08', '09']);
-    const args0 = readFileSync(join(deps, '00', 'args'), 'utf8').trim().split(' ');
+    const args0 = readFileSync(join(deps, '00', 'args'), 'utf8')
+      .trim()
+      .split(' ');
     assert.equal(args0.length, 4);
     assert.equal(args0[1], join(cache, md5(supplies[0]!)));
     assert.equal(args0[3], '00');
-    assert.equal(readFileSync(join(deps, '08', 'args'), 'utf8').trim().split(' ')[3], '08');
+    assert.equal(
+      readFileSync(join(deps, '08', 'args'), 'utf8')
+        .trim()
+        .split(' ')[3],
+      '08',
+    );
 
-    const fin = readFileSync(join(deps, '09', 'finalize-args'), 'utf8').trim().split(' ');
+    const fin = readFileSync(join(deps, '09', 'finalize-args'), 'utf8')
+      .trim()
+      .split(' ');
     assert.equal(fin.length, 5);
     assert.equal(fin[1], join(cache, 'final'));
     assert.equal(fin[3], '09');
-    assert.equal(readFileSync(join(deps, '09', 'supply-args'), 'utf8').trim().split(' ')[1], join(cache, 'final'));
+    assert.equal(
+      readFileSync(join(deps, '09', 'supply-args'), 'utf8')
+        .trim()
+        .split(' ')[1],
+      join(cache, 'final'),
+    );
     assert.equal(readFileSync(join(exploded, 'profile.d', 'final.sh'), 'utf8'), 'export FINAL=1\n');
     assert.equal(readFileSync(join(exploded, 'app', 'built.txt'), 'utf8'), 'built\n');
 
@@ -147,7 +161,9 @@ describe('builder: multi-buildpack', () => {
     });
     const logs: string[] = [];
     await stage({ appDir: app, cacheDir: cache, explodedDir: exploded, buildpacks: [s, legacy], log: (l) => logs.push(l) });
-    const args = readFileSync(join(exploded, 'app', 'compile-args'), 'utf8').trim().split(' ');
+    const args = readFileSync(join(exploded, 'app', 'compile-args'), 'utf8')
+      .trim()
+      .split(' ');
     assert.equal(args[0], '2');
     assert.equal(args[2], join(cache, 'final'));
     assert.equal(existsSync(join(exploded, 'app', 'oops')), false);
@@ -171,7 +187,9 @@ describe('builder: process types', () => {
     const { root, cache, exploded } = setup();
     const app = writeFiles(join(root, 'papp'), { Procfile: 'web: ./from-procfile\nclock: ./tick\n' });
     const s = makeBuildpack(root, 's', {
-      scripts: { supply: `printf 'processes:\\n- type: sidecarish\\n  command: ./from-launch\\n- type: worker\\n  command: ./launch-worker\\n' > "$3/$4/launch.yml"` },
+      scripts: {
+        supply: `printf 'processes:\\n- type: sidecarish\\n  command: ./from-launch\\n- type: worker\\n  command: ./launch-worker\\n' > "$3/$4/launch.yml"`,
+      },
     });
     const f = makeBuildpack(root, 'f', {
       scripts: { finalize: 'true', release: `printf -- '---\\ndefault_process_types:\\n  web: ./from-release\\n  worker: ./release-worker\\n'` },
@@ -194,11 +212,31 @@ describe('builder: process types', () => {
 
 describe('builder: failures', () => {
   const cases: { code: number; id: string; scripts: Record<string, string>; msg: RegExp }[] = [
-    { code: 223, id: 'BuildpackCompileFailed', scripts: { compile: 'for i in 1 2 3; do echo "compiling step $i"; done; echo "boom: missing thing" >&2; exit 3', release: RELEASE_WEB('x') }, msg: /^Failed to compile droplet: .*exit status 3[\s\S]*compiling step 3[\s\S]*boom: missing thing/ },
+    {
+      code: 223,
+      id: 'BuildpackCompileFailed',
+      scripts: { compile: 'for i in 1 2 3; do echo "compiling step $i"; done; echo "boom: missing thing" >&2; exit 3', release: RELEASE_WEB('x') },
+      msg: /^Failed to compile droplet: .*exit status 3[\s\S]*compiling step 3[\s\S]*boom: missing thing/,
+    },
     { code: 224, id: 'BuildpackReleaseFailed', scripts: { finalize: 'true', release: 'echo nope >&2; exit 1' }, msg: /^Failed to build droplet release/ },
-    { code: 224, id: 'BuildpackReleaseFailed', scripts: { finalize: 'true', release: `echo 'default_process_types: [unclosed'` }, msg: /release output invalid/ },
-    { code: 225, id: 'StagingError', scripts: { supply: 'echo supply broke; exit 1', finalize: 'true', release: RELEASE_WEB('x') }, msg: /^Failed to run all supply scripts[\s\S]*supply broke/ },
-    { code: 226, id: 'StagingError', scripts: { finalize: 'echo finalize broke; exit 4', release: RELEASE_WEB('x') }, msg: /^Failed to run finalize script[\s\S]*finalize broke/ },
+    {
+      code: 224,
+      id: 'BuildpackReleaseFailed',
+      scripts: { finalize: 'true', release: `echo 'default_process_types: [unclosed'` },
+      msg: /release output invalid/,
+    },
+    {
+      code: 225,
+      id: 'StagingError',
+      scripts: { supply: 'echo supply broke; exit 1', finalize: 'true', release: RELEASE_WEB('x') },
+      msg: /^Failed to run all supply scripts[\s\S]*supply broke/,
+    },
+    {
+      code: 226,
+      id: 'StagingError',
+      scripts: { finalize: 'echo finalize broke; exit 4', release: RELEASE_WEB('x') },
+      msg: /^Failed to run finalize script[\s\S]*finalize broke/,
+    },
   ];
   for (const c of cases) {
     it(`${c.code} ${c.id} (${Object.keys(c.scripts).join('+')})`, async () => {
@@ -251,7 +289,19 @@ describe('builder: outputs', () => {
     assert.equal(existsSync(join(app, 'compiled.txt')), false, 'staging works on a copy');
 
     const listing = execFileSync('tar', ['-tzf', out], { encoding: 'utf8' }).split('\n');
-    for (const e of ['./', './app/', './app/compiled.txt', './app/index.txt', './deps/', './deps/0/', './deps/0/config.yml', './profile.d/', './tmp/', './logs/', './staging_info.yml']) {
+    for (const e of [
+      './',
+      './app/',
+      './app/compiled.txt',
+      './app/index.txt',
+      './deps/',
+      './deps/0/',
+      './deps/0/config.yml',
+      './profile.d/',
+      './tmp/',
+      './logs/',
+      './staging_info.yml',
+    ]) {
       assert.ok(listing.includes(e), `${e} in droplet`);
     }
     const sum = createHash('sha256').update(readFileSync(out)).digest('hex');
@@ -267,11 +317,23 @@ describe('builder: outputs', () => {
     const vcapServices = JSON.stringify({ pg: [{ name: 'db', credentials: { uri: 'postgresql://u:p@h/db' } }] });
     process.env.NODE_OPTIONS_TEST_LEAK = 'leak';
     try {
-      await stage({ appDir: app, cacheDir: cache, explodedDir: exploded, buildpacks: [bp], stack: 'cflinuxfs3', env: { MY_VAR: 'mine', CF_STACK: 'user-tried', MEMORY_LIMIT: '256m', VCAP_SERVICES: vcapServices } });
+      await stage({
+        appDir: app,
+        cacheDir: cache,
+        explodedDir: exploded,
+        buildpacks: [bp],
+        stack: 'cflinuxfs3',
+        env: { MY_VAR: 'mine', CF_STACK: 'user-tried', MEMORY_LIMIT: '256m', VCAP_SERVICES: vcapServices },
+      });
     } finally {
       delete process.env.NODE_OPTIONS_TEST_LEAK;
     }
-    const env = Object.fromEntries(readFileSync(join(exploded, 'app', 'env.txt'), 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      readFileSync(join(exploded, 'app', 'env.txt'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     assert.equal(env.MY_VAR, 'mine');
     assert.equal(env.CF_STACK, 'cflinuxfs3');
     assert.equal(env.MEMORY_LIMIT, '256m');

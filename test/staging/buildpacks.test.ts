@@ -34,8 +34,14 @@ const detectScript = { name: 'zbp/bin/detect', body: '#!/usr/bin/env bash\n[ -f 
 describe('buildpacks', () => {
   it('lists the built-ins in priority order with versions and hints', () => {
     const b = builtinBuildpacks();
-    assert.deepEqual(b.map((x) => x.name), ['staticfile', 'nodejs', 'go', 'python', 'binary']);
-    assert.deepEqual(b.map((x) => x.order), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      b.map((x) => x.name),
+      ['staticfile', 'nodejs', 'go', 'python', 'binary'],
+    );
+    assert.deepEqual(
+      b.map((x) => x.order),
+      [0, 1, 2, 3, 4],
+    );
     for (const x of b) {
       assert.equal(x.version, '1.0.0');
       assert.ok(x.detectHint, `${x.name} has a detect hint`);
@@ -48,8 +54,9 @@ describe('buildpacks', () => {
     const r = await resolveBuildpack('go_buildpack');
     assert.equal(r.name, 'go');
     assert.equal(r.key, 'go_buildpack');
-    await assert.rejects(resolveBuildpack('ruby_buildpack'), (e: unknown) =>
-      e instanceof CfPushError && /ruby_buildpack/.test(e.message) && /staticfile, nodejs, go, python, binary/.test(e.hint ?? ''),
+    await assert.rejects(
+      resolveBuildpack('ruby_buildpack'),
+      (e: unknown) => e instanceof CfPushError && /ruby_buildpack/.test(e.message) && /staticfile, nodejs, go, python, binary/.test(e.hint ?? ''),
     );
   });
 
@@ -88,7 +95,11 @@ describe('buildpacks', () => {
     ];
     for (const [i, entries] of cases.entries()) {
       const zip = pyZip(join(root, `evil${i}.zip`), entries);
-      await assert.rejects(resolveBuildpack(zip, { cacheDir: cache }), (e: unknown) => e instanceof CfPushError && /Refusing to extract/.test(e.message), `case ${i}`);
+      await assert.rejects(
+        resolveBuildpack(zip, { cacheDir: cache }),
+        (e: unknown) => e instanceof CfPushError && /Refusing to extract/.test(e.message),
+        `case ${i}`,
+      );
     }
     assert.equal(existsSync(join(root, 'escaped.txt')), false);
     assert.equal(existsSync(join(cache, '..', 'escaped.txt')), false);

@@ -11,13 +11,16 @@ after(cleanupTempDirs);
 describe('detect', () => {
   it('reports every built-in in priority order for hello-node', async () => {
     const r = await detect(join(packageRoot(), 'examples', 'hello-node'));
-    assert.deepEqual(r.verdicts.map((v) => [v.name, v.matched]), [
-      ['staticfile', false],
-      ['nodejs', true],
-      ['go', false],
-      ['python', false],
-      ['binary', false],
-    ]);
+    assert.deepEqual(
+      r.verdicts.map((v) => [v.name, v.matched]),
+      [
+        ['staticfile', false],
+        ['nodejs', true],
+        ['go', false],
+        ['python', false],
+        ['binary', false],
+      ],
+    );
     assert.equal(r.selected?.name, 'nodejs');
     assert.equal(r.selected?.output, 'nodejs');
     assert.equal(r.lifecycle, 'buildpack');
@@ -35,7 +38,10 @@ describe('detect', () => {
     assert.equal(r.selected?.name, 'go');
     const both = writeFiles(tempDir(), { 'package.json': '{}', 'requirements.txt': '' });
     const r2 = await detect(both);
-    assert.deepEqual(r2.verdicts.filter((v) => v.matched).map((v) => v.name), ['nodejs', 'python']);
+    assert.deepEqual(
+      r2.verdicts.filter((v) => v.matched).map((v) => v.name),
+      ['nodejs', 'python'],
+    );
     assert.equal(r2.selected?.name, 'nodejs');
   });
 
@@ -52,7 +58,10 @@ describe('detect', () => {
     const a = makeBuildpack(root, 'a', { scripts: { detect: 'echo "wanted a.cfg" >&2; exit 1' } });
     const b = makeBuildpack(root, 'b', { scripts: { detect: 'exit 7' } });
     const r = await detect(writeFiles(join(root, 'app'), { x: '' }), { buildpacks: [a, b, 'binary'] });
-    assert.deepEqual(r.verdicts.map((v) => v.output), ['wanted a.cfg', 'bin/detect exited with 7', 'never detects on its own; only used when named with -b binary']);
+    assert.deepEqual(
+      r.verdicts.map((v) => v.output),
+      ['wanted a.cfg', 'bin/detect exited with 7', 'never detects on its own; only used when named with -b binary'],
+    );
     assert.equal(r.selected, undefined);
     assert.match(formatDetectReport(r), /None of the buildpacks detected a compatible application/);
   });

@@ -37,7 +37,17 @@ function digestTree(dir: string, rel = '.'): string[] {
     const r = `${rel}/${n}`;
     const st = statSync(join(dir, r), { throwIfNoEntry: false });
     if (st?.isDirectory()) out.push(`${r}/`, ...digestTree(dir, r));
-    else out.push(`${r} ${st ? createHash('sha256').update(readFileSync(join(dir, r))).digest('hex').slice(0, 12) : 'dangling'} ${st ? (st.mode & 0o111 ? 'x' : '-') : ''}`);
+    else
+      out.push(
+        `${r} ${
+          st
+            ? createHash('sha256')
+                .update(readFileSync(join(dir, r)))
+                .digest('hex')
+                .slice(0, 12)
+            : 'dangling'
+        } ${st ? (st.mode & 0o111 ? 'x' : '-') : ''}`,
+      );
   }
   return out;
 }
@@ -52,7 +62,8 @@ describe('droplet pack/extract', () => {
     assert.equal(checksum, createHash('sha256').update(readFileSync(out)).digest('hex'));
     const list = execFileSync('tar', ['-tzf', out], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(list[0], './');
-    for (const e of ['./app/', './app/server.js', './deps/0/bin/big', './tmp/', './logs/', './profile.d/', './staging_info.yml']) assert.ok(list.includes(e), e);
+    for (const e of ['./app/', './app/server.js', './deps/0/bin/big', './tmp/', './logs/', './profile.d/', './staging_info.yml'])
+      assert.ok(list.includes(e), e);
     assert.equal(execFileSync('gzip', ['-t', out]).length, 0);
 
     const gnu = join(root, 'gnu');
@@ -107,12 +118,24 @@ describe('droplet pack/extract', () => {
     await assert.rejects(extractDroplet(file, target), (e: unknown) => e instanceof CfPushError && pattern.test(e.message));
     assert.equal(existsSync(target), false, 'nothing extracted');
     const parent = join(target, '..');
-    assert.deepEqual(readdirSync(parent).filter((n) => n.includes('.extract-')), [], 'no temp dir left');
+    assert.deepEqual(
+      readdirSync(parent).filter((n) => n.includes('.extract-')),
+      [],
+      'no temp dir left',
+    );
   }
 
   it('rejects "..", absolute paths and links pointing outside', async () => {
     const root = tempDir();
-    const dotdot = await evilTgz(root, (d) => { mkdirSync(join(d, 'sub')); writeFileSync(join(d, 'x'), 'x'); }, ['../x'], { preservePaths: true, cwd: join(root, 'evil-src', 'sub') });
+    const dotdot = await evilTgz(
+      root,
+      (d) => {
+        mkdirSync(join(d, 'sub'));
+        writeFileSync(join(d, 'x'), 'x');
+      },
+      ['../x'],
+      { preservePaths: true, cwd: join(root, 'evil-src', 'sub') },
+    );
     await assertRejected(dotdot, join(root, 't1'), /outside the droplet folder/);
 
     const abs = join(root, 'abs.tgz');
@@ -125,7 +148,14 @@ describe('droplet pack/extract', () => {
     await assertRejected(link, join(linkRoot, 't3'), /points outside/);
 
     const rel = tempDir();
-    const relLink = await evilTgz(rel, (d) => { mkdirSync(join(d, 'a')); symlinkSync('../../..', join(d, 'a', 'up')); }, ['./a']);
+    const relLink = await evilTgz(
+      rel,
+      (d) => {
+        mkdirSync(join(d, 'a'));
+        symlinkSync('../../..', join(d, 'a', 'up'));
+      },
+      ['./a'],
+    );
     await assertRejected(relLink, join(rel, 't4'), /points outside/);
   });
 

@@ -53,7 +53,10 @@ describe('examples with the built-in buildpacks', () => {
     assert.equal(r.startCommand, 'node server.js');
     assert.ok(existsSync(join(dropletDir, 'deps', '0', 'bin', 'node')));
     assert.match(readFileSync(join(dropletDir, 'deps', '0', 'config.yml'), 'utf8'), /name: nodejs/);
-    assert.ok(logs.some((l) => l.includes('Nodejs Buildpack version 1.0.0')), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.includes('Nodejs Buildpack version 1.0.0')),
+      logs.join('\n'),
+    );
 
     const port = await freePort();
     const app = startProcess(launchSpec({ dropletDir, port, instanceIndex: 0, instanceGuid: 'g', vcapApplication: {} }));
@@ -180,7 +183,10 @@ describe('examples with the built-in buildpacks', () => {
     const logs: string[] = [];
     const dropletDir = join(root, 'droplet');
     await stage({ appDir: app, cacheDir: join(root, 'cache'), explodedDir: dropletDir, log: (l) => logs.push(l) });
-    assert.ok(logs.some((l) => l.includes('Installing 1 dependencies with npm')), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.includes('Installing 1 dependencies with npm')),
+      logs.join('\n'),
+    );
     assert.ok(lstatSync(join(dropletDir, 'app', 'node_modules', 'local-dep')));
     assert.equal(existsSync(join(app, 'node_modules')), false, 'the app folder is untouched');
     await runDroplet(dropletDir, 'hello CF summit');

@@ -95,7 +95,10 @@ describe('launcher', () => {
 
   it('fails without any start command', () => {
     const dir = droplet('');
-    assert.throws(() => launchSpec({ ...base, dropletDir: dir }), (e: unknown) => e instanceof CfPushError && e.message === 'no start command specified or detected in droplet');
+    assert.throws(
+      () => launchSpec({ ...base, dropletDir: dir }),
+      (e: unknown) => e instanceof CfPushError && e.message === 'no start command specified or detected in droplet',
+    );
   });
 
   it('exports the shell part as standalone text', () => {
@@ -103,7 +106,10 @@ describe('launcher', () => {
     assert.match(LAUNCHER_SCRIPT, /exec bash -c "\$@"\n$/);
     const dir = droplet('true');
     writeFileSync(join(dir, 'app', 'marker'), '');
-    const r = spawnSync('bash', ['-c', LAUNCHER_SCRIPT, 'launcher', join(dir, 'app'), 'ls marker'], { encoding: 'utf8', env: { PATH: process.env.PATH!, DEPS_DIR: join(dir, 'deps') } });
+    const r = spawnSync('bash', ['-c', LAUNCHER_SCRIPT, 'launcher', join(dir, 'app'), 'ls marker'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH!, DEPS_DIR: join(dir, 'deps') },
+    });
     assert.match(r.stdout, /marker/);
   });
 });

@@ -46,7 +46,10 @@ describe('parity staging: host and stack container give the same droplet', { tim
     await cleanUp(docker);
   });
 
-  for (const [name, start] of [['hello-node', 'node server.js'], ['hello-go', './bin/hello-go']] as const) {
+  for (const [name, start] of [
+    ['hello-node', 'node server.js'],
+    ['hello-go', './bin/hello-go'],
+  ] as const) {
     it(`${name}: same layout and start command; both droplets run`, async (t) => {
       if (!(docker = await requireStack(t))) return;
       const appDir = join(repoRoot, 'examples', name);
@@ -77,7 +80,13 @@ describe('parity staging: host and stack container give the same droplet', { tim
 
       // The host droplet on this machine, with launchSpec.
       const hostPort = await freePort();
-      const spec = launchSpec({ dropletDir: hostDir, port: hostPort, instanceIndex: 0, instanceGuid: 'parity-host', vcapApplication: { application_name: name } });
+      const spec = launchSpec({
+        dropletDir: hostDir,
+        port: hostPort,
+        instanceIndex: 0,
+        instanceGuid: 'parity-host',
+        vcapApplication: { application_name: name },
+      });
       const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, stdio: 'ignore', detached: true });
       t.after(() => {
         try {
@@ -90,7 +99,13 @@ describe('parity staging: host and stack container give the same droplet', { tim
 
       // The container droplet inside the stack image, with the launcher.
       const ctrPort = await freePort();
-      const container = await createDropletContainer({ docker, dropletDir: ctrDir, startCommand: ctr.startCommand, hostPort: ctrPort, labels: { [TEST_LABEL]: 'parity-run' } });
+      const container = await createDropletContainer({
+        docker,
+        dropletDir: ctrDir,
+        startCommand: ctr.startCommand,
+        hostPort: ctrPort,
+        labels: { [TEST_LABEL]: 'parity-run' },
+      });
       t.after(() => container.remove({ force: true }).catch(() => {}));
       await container.start();
       assert.equal((await getWhenUp(`http://127.0.0.1:${ctrPort}/`, 20_000)).body, 'hello CF summit');

@@ -44,7 +44,9 @@ function domSummary() {
   }));
   const notifications = q('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').map((n) => ({
     message: text(n.querySelector('.notification-list-item-message')),
-    buttons: q('.notification-list-item-buttons-container .monaco-button', n).map((b) => text(b).trim()).filter(Boolean),
+    buttons: q('.notification-list-item-buttons-container .monaco-button', n)
+      .map((b) => text(b).trim())
+      .filter(Boolean),
   }));
   const output = q('.part.panel .monaco-editor .view-line')
     .map((l) => ({
@@ -72,7 +74,10 @@ function webviewSummary() {
     view,
     state: body.getAttribute('data-state') ?? '',
     title: (d.getElementById('title')?.textContent ?? '').trim(),
-    text: String(body.innerText ?? '').replace(/\s+/g, ' ').trim().slice(0, 2000),
+    text: String(body.innerText ?? '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 2000),
     charts: q('svg.chart').map((svg) => ({
       id: String(svg.id),
       label: svg.getAttribute('aria-label') ?? '',
@@ -91,7 +96,11 @@ function webviewSummary() {
         time: Number(m.getAttribute('data-time') ?? 0),
       })),
     })),
-    legend: q('table.legend tbody tr').map((r) => String(r.innerText ?? '').replace(/\s+/g, ' ').trim()),
+    legend: q('table.legend tbody tr').map((r) =>
+      String(r.innerText ?? '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ),
   };
 }
 
@@ -139,7 +148,9 @@ async function main(): Promise<number> {
   const chromiumPath = findChromium();
   const pw = loadPlaywright(root, codeServer);
   if (!codeServer || !chromiumPath || !pw) {
-    console.error(`[host] missing: ${[!codeServer && 'code-server', !chromiumPath && 'chromium', !pw && 'playwright-core'].filter(Boolean).join(', ')}. ${INSTALL_HINT}`);
+    console.error(
+      `[host] missing: ${[!codeServer && 'code-server', !chromiumPath && 'chromium', !pw && 'playwright-core'].filter(Boolean).join(', ')}. ${INSTALL_HINT}`,
+    );
     return 2;
   }
   const builtTests = args.tests ?? join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
@@ -190,15 +201,22 @@ async function main(): Promise<number> {
   };
   delete env.VSCODE_IPC_HOOK_CLI;
   // Quiet workbench: no chat side bar or welcome page over the tree in screenshots.
-  writeFileSync(join(dir('user-data/User'), 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'chat.disableAIFeatures': true,
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'telemetry.telemetryLevel': 'off',
-    'workbench.tips.enabled': false,
-  }, null, 2));
+  writeFileSync(
+    join(dir('user-data/User'), 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'telemetry.telemetryLevel': 'off',
+        'workbench.tips.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
   const configFile = join(tmp, 'code-server.yaml');
   writeFileSync(configFile, 'auth: none\n');
   const csLog = join(tmp, 'code-server.log');
@@ -207,18 +225,24 @@ async function main(): Promise<number> {
   const cs = spawn(
     codeServer,
     [
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
-      '--config', configFile,
-      '--user-data-dir', dir('user-data'),
-      '--extensions-dir', dir('extensions'),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--config',
+      configFile,
+      '--user-data-dir',
+      dir('user-data'),
+      '--extensions-dir',
+      dir('extensions'),
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
       // Without it the built workbench ignores the `payload` query and runs no tests.
-      '--vscode-option', 'enable-smoke-test-driver',
+      '--vscode-option',
+      'enable-smoke-test-driver',
     ],
     { env, detached: true, stdio: ['ignore', out, out] },
   );

@@ -3,7 +3,20 @@ import { basename, resolve } from 'node:path';
 import { appSummaries, processSummaries } from '../../core/actors/app-summary';
 import { CfPushError } from '../../core/errors';
 import { loadManifest, locateManifest } from '../../core/manifest';
-import { cancelDeployment, continueDeployment, deleteApp, previewPush, push, restage, restartApp, scaleApp, startApp, stopApp, swapBack, type PushOptions } from '../../core/push';
+import {
+  cancelDeployment,
+  continueDeployment,
+  deleteApp,
+  previewPush,
+  push,
+  restage,
+  restartApp,
+  scaleApp,
+  startApp,
+  stopApp,
+  swapBack,
+  type PushOptions,
+} from '../../core/push';
 import { formatPreview } from '../../core/push/preview';
 import { need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
@@ -52,7 +65,9 @@ export const pushCmd: Command = async (argv) => {
   // Manifest problems are reported before anything talks to a target; the
   // preview and the push use this one reading.
   // No manifest and no name: the app is named after the folder it is pushed from (-p, else this one).
-  const appName = positionals[0] ?? (values.path && !locateManifest(process.cwd(), values.manifest) ? basename(resolve(values.path)).replace(/\.(zip|jar|war)$/i, '') : undefined);
+  const appName =
+    positionals[0] ??
+    (values.path && !locateManifest(process.cwd(), values.manifest) ? basename(resolve(values.path)).replace(/\.(zip|jar|war)$/i, '') : undefined);
   const manifest = await loadManifest({
     dir: process.cwd(),
     file: values.manifest ? resolve(values.manifest) : undefined,
@@ -62,27 +77,25 @@ export const pushCmd: Command = async (argv) => {
   });
   const s = await session(r);
   const pushOpts: PushOptions = {
-      dir: process.cwd(),
-      appName,
-      manifestFile: values.manifest ? resolve(values.manifest) : undefined,
-      manifest,
-      path: values.path,
-      buildpacks: values.buildpack,
-      vars: varsFrom(values.var),
-      varsFiles: values['vars-file']?.map((f) => resolve(f)),
-      noStart: values['no-start'],
-      strategy,
-      instanceSteps,
+    dir: process.cwd(),
+    appName,
+    manifestFile: values.manifest ? resolve(values.manifest) : undefined,
+    manifest,
+    path: values.path,
+    buildpacks: values.buildpack,
+    vars: varsFrom(values.var),
+    varsFiles: values['vars-file']?.map((f) => resolve(f)),
+    noStart: values['no-start'],
+    strategy,
+    instanceSteps,
     droplet: values.droplet,
     dockerImage: values['docker-image'],
     dockerUsername: values['docker-username'],
     dockerRegistry: values['docker-registry'],
-      stageLocally: values['stage-locally'] || values['stage-in-container'],
+    stageLocally: values['stage-locally'] || values['stage-in-container'],
     stageInContainer: values['stage-in-container'] ? { stack: values.stack } : undefined,
-      smokeTest:
-        values['smoke-test-path'] || values['smoke-test-command']
-          ? { path: values['smoke-test-path'], command: values['smoke-test-command'] }
-          : undefined,
+    smokeTest:
+      values['smoke-test-path'] || values['smoke-test-command'] ? { path: values['smoke-test-path'], command: values['smoke-test-command'] } : undefined,
   };
   // What will change, before anything does (`--preview` stops here).
   const preview = await previewPush(s, pushOpts);
@@ -103,7 +116,8 @@ export const pushCmd: Command = async (argv) => {
   if (json) return console.log(JSON.stringify({ apps }, null, 2));
   for (const a of apps) {
     console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);
-    if (a.deployment) console.log(`deployment: ${a.deployment.reason} (canary step ${a.deployment.canarySteps?.current ?? 1} of ${a.deployment.canarySteps?.total ?? 1})`);
+    if (a.deployment)
+      console.log(`deployment: ${a.deployment.reason} (canary step ${a.deployment.canarySteps?.current ?? 1} of ${a.deployment.canarySteps?.total ?? 1})`);
   }
 };
 
@@ -112,7 +126,9 @@ function parseSteps(raw: string, strategy: string | undefined): number[] {
   if (strategy !== 'canary') throw new CfPushError('Incorrect usage: --instance-steps applies to --strategy canary only.', { hint: `Usage: ${PUSH_USAGE}` });
   const steps = raw.split(',').map((x) => Number(x.trim()));
   if (!steps.length || steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100) || steps.some((n, i) => i > 0 && n < steps[i - 1]!)) {
-    throw new CfPushError(`Incorrect usage: --instance-steps must be ascending whole percentages between 1 and 100, like 10,50 (got '${raw}').`, { hint: `Usage: ${PUSH_USAGE}` });
+    throw new CfPushError(`Incorrect usage: --instance-steps must be ascending whole percentages between 1 and 100, like 10,50 (got '${raw}').`, {
+      hint: `Usage: ${PUSH_USAGE}`,
+    });
   }
   return steps;
 }
@@ -214,12 +230,19 @@ export const appsCmd: Command = async (argv) => {
   if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, apps: rows }, null, 2));
   console.log(`Getting apps in org ${s.org.name} / space ${s.space.name}\n`);
   // As `cf apps`: every process, "type:running/desired".
-  table(['name', 'requested state', 'processes', 'routes'], rows.map((x) => [x.name, x.state.toLowerCase(), x.processes.map((p) => `${p.type}:${p.running}/${p.desired}`).join(', '), x.routes.join(', ')]));
+  table(
+    ['name', 'requested state', 'processes', 'routes'],
+    rows.map((x) => [x.name, x.state.toLowerCase(), x.processes.map((p) => `${p.type}:${p.running}/${p.desired}`).join(', '), x.routes.join(', ')]),
+  );
 };
 
 export function table(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('   ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('   ')
+      .trimEnd();
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   if (rows.length === 0) console.log('No items found.');

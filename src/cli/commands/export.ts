@@ -12,11 +12,7 @@ import type { Command } from './common';
 const USAGE = 'cfpush export APP|DROPLET.tgz [-t IMAGE:TAG] [--stack IMAGE] [--json]';
 
 export const exportCmd: Command = async (argv) => {
-  const { values, positionals } = parse(
-    argv,
-    { tag: { type: 'string', short: 't' }, stack: { type: 'string' }, json: { type: 'boolean' } },
-    USAGE,
-  );
+  const { values, positionals } = parse(argv, { tag: { type: 'string', short: 't' }, stack: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   const what = positionals[0];
   if (!what || positionals.length > 1) {
     throw new CfPushError('Incorrect usage: name one app or one droplet file.', { hint: `Usage: ${USAGE}` });

@@ -8,12 +8,14 @@ import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foun
 import { parse } from '../args';
 import type { Command } from './common';
 
-const USAGE = 'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
+const USAGE =
+  'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
 
 function port(v: string | undefined, flag: string, def: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CfPushError(`Incorrect usage: ${flag} '${v}' is not a port number (1-65535).`, { hint: `Usage: ${USAGE}` });
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new CfPushError(`Incorrect usage: ${flag} '${v}' is not a port number (1-65535).`, { hint: `Usage: ${USAGE}` });
   return n;
 }
 
@@ -51,7 +53,9 @@ export const foundationCmd: Command = async (argv) => {
       if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, host, appRuntime, stackImage });
       const info = await startDaemon({ dataDir, apiPort, routerPort, host, appRuntime, stackImage, cliPath: cliEntry() });
       if (values.json) return console.log(JSON.stringify(info, null, 2));
-      console.log(`Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}${appRuntime === 'container' ? `\nApps:   buildpack instances run in ${stackImage || DEFAULT_STACK_IMAGE} containers` : ''}`);
+      console.log(
+        `Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}${appRuntime === 'container' ? `\nApps:   buildpack instances run in ${stackImage || DEFAULT_STACK_IMAGE} containers` : ''}`,
+      );
       return;
     }
     case 'stop': {
@@ -63,9 +67,11 @@ export const foundationCmd: Command = async (argv) => {
       const st = await daemonStatus(dataDir);
       if (values.json) return console.log(JSON.stringify(st, null, 2));
       console.log(
-        st.running ? `running (pid ${st.pid})\nAPI:    ${st.apiUrl}\nRouter: ${st.routerUrl}`
-          : st.unresponsive ? `running (pid ${st.pid}) but not answering at ${st.apiUrl}: busy, or hung (restart it with \`cfpush foundation stop\` and \`start\`)`
-          : 'not running (start it with `cfpush foundation start`)',
+        st.running
+          ? `running (pid ${st.pid})\nAPI:    ${st.apiUrl}\nRouter: ${st.routerUrl}`
+          : st.unresponsive
+            ? `running (pid ${st.pid}) but not answering at ${st.apiUrl}: busy, or hung (restart it with \`cfpush foundation stop\` and \`start\`)`
+            : 'not running (start it with `cfpush foundation start`)',
       );
       if (!st.running) process.exitCode = 3;
       return;

@@ -12,7 +12,11 @@ import { parse } from '../args';
 import type { Command } from './common';
 
 export const detectCmd: Command = async (argv) => {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, buildpack: { type: 'string', short: 'b', multiple: true } }, 'cfpush detect [DIR] [-b BUILDPACK]... [--json]');
+  const { values, positionals } = parse(
+    argv,
+    { json: { type: 'boolean' }, buildpack: { type: 'string', short: 'b', multiple: true } },
+    'cfpush detect [DIR] [-b BUILDPACK]... [--json]',
+  );
   const report = await detect(resolve(positionals[0] ?? '.'), { buildpacks: values.buildpack });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatDetectReport(report));

@@ -8,8 +8,7 @@ import { ask } from '../prompt';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
-const USAGE =
-  'cfpush login [-a API] [--name TARGET] [-u USERNAME] [-p PASSWORD] [--sso | --sso-passcode CODE] [-o ORG] [-s SPACE] [--skip-ssl-validation]';
+const USAGE = 'cfpush login [-a API] [--name TARGET] [-u USERNAME] [-p PASSWORD] [--sso | --sso-passcode CODE] [-o ORG] [-s SPACE] [--skip-ssl-validation]';
 
 export const loginCmd: Command = async (argv) => {
   const { values } = parse(

@@ -20,17 +20,16 @@ export const routesCmd: Command = async (argv) => {
   }));
   if (values.json) return console.log(JSON.stringify({ org: s.org.name, space: s.space.name, routes: rows }, null, 2));
   console.log(`Getting routes in org ${s.org.name} / space ${s.space.name}\n`);
-  table(['route', 'apps'], rows.map((x) => [x.url, x.apps.join(', ')]));
+  table(
+    ['route', 'apps'],
+    rows.map((x) => [x.url, x.apps.join(', ')]),
+  );
 };
 
 function routeCmd(op: typeof mapRoute, verb: string): Command {
   return async (argv) => {
     const usage = `cfpush ${verb} APP DOMAIN [--hostname HOST] [--path PATH] [--json]`;
-    const { values, positionals } = parse(
-      argv,
-      { hostname: { type: 'string', short: 'n' }, path: { type: 'string' }, json: { type: 'boolean' } },
-      usage,
-    );
+    const { values, positionals } = parse(argv, { hostname: { type: 'string', short: 'n' }, path: { type: 'string' }, json: { type: 'boolean' } }, usage);
     const r = terminalReporter(!!values.json);
     const app = await op(
       await session(r),

@@ -58,7 +58,12 @@ export function summarize(res: TrafficResult): TrafficSummary {
       ...a.totals,
       rps: round(ratePerSecond(a.series, seconds)),
       rps_now: round(ratePerSecond(a.series, NOW_SECONDS)),
-      instances: a.instances.map((i) => ({ index: i.index, ...i.totals, rps: round(ratePerSecond(i.series, seconds)), rps_now: round(ratePerSecond(i.series, NOW_SECONDS)) })),
+      instances: a.instances.map((i) => ({
+        index: i.index,
+        ...i.totals,
+        rps: round(ratePerSecond(i.series, seconds)),
+        rps_now: round(ratePerSecond(i.series, NOW_SECONDS)),
+      })),
       series: a.series,
     })),
     unrouted: r.unrouted.map((h) => ({ host: h.host, ...h.totals })),
@@ -100,11 +105,7 @@ function render(s: TrafficSummary, names: string[]): void {
 
 export const trafficCmd: Command = async (argv) => {
   const usage = 'cfpush traffic APP [APP...] [--watch] [--json] [--seconds N]';
-  const { values, positionals } = parse(
-    argv,
-    { watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' }, seconds: { type: 'string' } },
-    usage,
-  );
+  const { values, positionals } = parse(argv, { watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' }, seconds: { type: 'string' } }, usage);
   if (!positionals.length) throw new CfPushError('Incorrect usage: APP is required.', { hint: `Usage: ${usage}` });
   const seconds = values.seconds === undefined ? 60 : Number(values.seconds);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
@@ -114,11 +115,21 @@ export const trafficCmd: Command = async (argv) => {
   const s = await session(terminalReporter(json));
   const apps = await Promise.all(positionals.map((n) => findApp(s, n)));
   const reader = new TrafficReader(s);
-  const once = async () => summarize(await reader.read(apps.map((a) => a.guid), Date.now() - seconds * 1000));
+  const once = async () =>
+    summarize(
+      await reader.read(
+        apps.map((a) => a.guid),
+        Date.now() - seconds * 1000,
+      ),
+    );
   if (!values.watch) {
     const sum = await once();
     if (json) console.log(JSON.stringify(sum, null, 2));
-    else render(sum, apps.map((a) => a.name));
+    else
+      render(
+        sum,
+        apps.map((a) => a.name),
+      );
     return;
   }
   let stopped = false;
@@ -136,7 +147,10 @@ export const trafficCmd: Command = async (argv) => {
     else {
       if (tty) process.stdout.write('\x1b[H\x1b[2J');
       else console.log('');
-      render(sum, apps.map((a) => a.name));
+      render(
+        sum,
+        apps.map((a) => a.name),
+      );
     }
     if (!sum.available) break; // nothing will appear by waiting
     // Wake just after the next whole second, when a new bucket is complete.

@@ -66,7 +66,11 @@ export function processSummaries(s: Pick<AppSummary, 'processes'>): ProcessSumma
 
 /** All processes together. */
 export function instanceTotals(s: Pick<AppSummary, 'processes'>): Omit<ProcessSummary, 'type'> {
-  return processSummaries(s).reduce((t, p) => ({ desired: t.desired + p.desired, running: t.running + p.running, crashed: t.crashed + p.crashed }), { desired: 0, running: 0, crashed: 0 });
+  return processSummaries(s).reduce((t, p) => ({ desired: t.desired + p.desired, running: t.running + p.running, crashed: t.crashed + p.crashed }), {
+    desired: 0,
+    running: 0,
+    crashed: 0,
+  });
 }
 
 /** "nodejs 1.0.0" (buildpack apps) or the image (docker), from the current droplet. */

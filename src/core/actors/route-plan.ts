@@ -98,8 +98,20 @@ export async function planRouteMoves(
   for (const c of move) for (const a of [...c.remove, ...c.add]) involved.set(a.guid, a);
   return {
     sources,
-    move: { kind: 'move', changes: move, lines: describeChanges(move), apps: [...involved.values()], title: `Move ${what}${sources.length ? ` from ${sources.join(', ')}` : ''} to ${target.name}` },
-    add: { kind: 'add', changes: add, lines: describeChanges(add), apps: [...involved.values()], title: `Add ${what} to ${target.name}${sources.length ? ` (keep it on ${sources.join(', ')})` : ''}` },
+    move: {
+      kind: 'move',
+      changes: move,
+      lines: describeChanges(move),
+      apps: [...involved.values()],
+      title: `Move ${what}${sources.length ? ` from ${sources.join(', ')}` : ''} to ${target.name}`,
+    },
+    add: {
+      kind: 'add',
+      changes: add,
+      lines: describeChanges(add),
+      apps: [...involved.values()],
+      title: `Add ${what} to ${target.name}${sources.length ? ` (keep it on ${sources.join(', ')})` : ''}`,
+    },
   };
 }
 
@@ -130,4 +142,3 @@ export async function removeDestination(session: Session, route: CcRoute, app: {
   const fresh = await session.cc.routes.destinations(route.guid);
   for (const d of fresh.filter((x) => x.app.guid === app.guid)) await session.cc.routes.removeDestination(route.guid, d.guid);
 }
-

@@ -22,7 +22,7 @@ async function getJson(url: string, insecure?: boolean): Promise<any> {
     throw new CfPushError(`Cannot reach ${url}: ${code}`, {
       code: tls ? 'Tls' : 'Unreachable',
       hint: tls
-        ? 'The server\'s certificate is not trusted. If you trust this endpoint, add `--skip-ssl-validation` for this target only.'
+        ? "The server's certificate is not trusted. If you trust this endpoint, add `--skip-ssl-validation` for this target only."
         : 'Check the API URL and your network.',
       cause: err,
     });
@@ -35,7 +35,8 @@ async function getJson(url: string, insecure?: boolean): Promise<any> {
 export async function loginUrl(t: LoginTarget): Promise<string> {
   const root = await getJson(t.api.replace(/\/+$/, '') + '/', t.skipSslValidation);
   const href: string | undefined = root?.links?.login?.href ?? root?.links?.uaa?.href;
-  if (!href) throw new CfPushError(`${t.api} does not advertise a login server.`, { hint: 'Is this a Cloud Foundry API URL (it should answer `GET /` with links)?' });
+  if (!href)
+    throw new CfPushError(`${t.api} does not advertise a login server.`, { hint: 'Is this a Cloud Foundry API URL (it should answer `GET /` with links)?' });
   return href;
 }
 

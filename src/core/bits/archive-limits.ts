@@ -29,7 +29,12 @@ export function dropletLimits(maxBytes = 4 * 1024 * MiB): ArchiveLimits {
 export type ArchiveLimitKind = 'bytes' | 'entries' | 'ratio';
 
 export class ArchiveLimitError extends CfPushError {
-  constructor(readonly kind: ArchiveLimitKind, readonly limit: number, message: string, hint: string) {
+  constructor(
+    readonly kind: ArchiveLimitKind,
+    readonly limit: number,
+    message: string,
+    hint: string,
+  ) {
     super(message, { code: 'ArchiveTooLarge', hint });
     this.name = 'ArchiveLimitError';
   }
@@ -42,7 +47,11 @@ export class ArchiveBudget {
   private readonly cap: number;
   private readonly byRatio: boolean;
 
-  constructor(private readonly limits: ArchiveLimits, private readonly compressedBytes: number, private readonly what: string) {
+  constructor(
+    private readonly limits: ArchiveLimits,
+    private readonly compressedBytes: number,
+    private readonly what: string,
+  ) {
     const ratioCap = Math.max(limits.ratioFloor, limits.maxRatio * compressedBytes);
     this.byRatio = ratioCap < limits.maxBytes;
     this.cap = Math.min(limits.maxBytes, ratioCap);
@@ -51,9 +60,12 @@ export class ArchiveBudget {
   /** Before an entry is written: its header's size counts at once. */
   entry(declaredSize = 0): void {
     if (++this.entries > this.limits.maxEntries) {
-      throw new ArchiveLimitError('entries', this.limits.maxEntries,
+      throw new ArchiveLimitError(
+        'entries',
+        this.limits.maxEntries,
         `${this.what} has more than ${this.limits.maxEntries} entries.`,
-        'Leave out what the app does not need at run time (.cfignore: node_modules/.cache, test data, build outputs).');
+        'Leave out what the app does not need at run time (.cfignore: node_modules/.cache, test data, build outputs).',
+      );
     }
     this.add(declaredSize);
   }
@@ -63,13 +75,19 @@ export class ArchiveBudget {
     this.bytes += n;
     if (this.bytes <= this.cap) return;
     if (this.byRatio) {
-      throw new ArchiveLimitError('ratio', this.limits.maxRatio,
+      throw new ArchiveLimitError(
+        'ratio',
+        this.limits.maxRatio,
         `${this.what} unpacks to more than ${this.limits.maxRatio} times its ${this.compressedBytes} bytes (over ${this.cap} bytes), which is what a decompression bomb does.`,
-        'Real apps compress far less; if this one is real, ship the large file uncompressed or have the app create it at start.');
+        'Real apps compress far less; if this one is real, ship the large file uncompressed or have the app create it at start.',
+      );
     }
-    throw new ArchiveLimitError('bytes', this.limits.maxBytes,
+    throw new ArchiveLimitError(
+      'bytes',
+      this.limits.maxBytes,
       `${this.what} unpacks to more than ${this.limits.maxBytes} bytes, the limit.`,
-      'Leave out what the app does not need at run time (.cfignore), or raise the local foundation\'s limit with CFPUSH_MAX_UPLOAD_BYTES.');
+      "Leave out what the app does not need at run time (.cfignore), or raise the local foundation's limit with CFPUSH_MAX_UPLOAD_BYTES.",
+    );
   }
 
   /**

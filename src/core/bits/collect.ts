@@ -34,7 +34,8 @@ export async function collectResources(dir: string): Promise<Resource[]> {
   });
   if (!(await lstat(root)).isDirectory()) {
     throw new CfPushError(`'${dir}' is not a folder; pushing a zip archive as the app path is not supported yet.`, {
-      code: 'AppPathNotFolder', hint: 'Point `path` (or -p) at the unpacked app folder.',
+      code: 'AppPathNotFolder',
+      hint: 'Point `path` (or -p) at the unpacked app folder.',
     });
   }
   const ig = await loadIgnore(root);
@@ -53,8 +54,13 @@ export async function collectResources(dir: string): Promise<Resource[]> {
         await walk(childAbs, childRel);
       } else if (st.isSymbolicLink()) {
         found.push({
-          path: childRel, mode: perm(st.mode), checksum: { value: '' }, size_in_bytes: 0, absPath: childAbs,
-          kind: 'symlink', linkTarget: await readlink(childAbs),
+          path: childRel,
+          mode: perm(st.mode),
+          checksum: { value: '' },
+          size_in_bytes: 0,
+          absPath: childAbs,
+          kind: 'symlink',
+          linkTarget: await readlink(childAbs),
         });
       } else if (st.isFile()) {
         found.push({ path: childRel, mode: perm(st.mode), checksum: { value: '' }, size_in_bytes: st.size, absPath: childAbs, kind: 'file' });
@@ -65,9 +71,13 @@ export async function collectResources(dir: string): Promise<Resource[]> {
   await walk(root, '');
   if (!found.length) throw new CfPushError(`No app files found in '${dir}'`, { code: 'EmptyDirectory' });
   for (const r of found) if (r.kind === 'symlink') await checkLink(root, r);
-  await mapLimit(found.filter((r) => r.kind === 'file'), 16, async (r) => {
-    r.checksum.value = await sha1File(r.absPath);
-  });
+  await mapLimit(
+    found.filter((r) => r.kind === 'file'),
+    16,
+    async (r) => {
+      r.checksum.value = await sha1File(r.absPath);
+    },
+  );
   return found;
 }
 

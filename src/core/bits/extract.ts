@@ -30,13 +30,23 @@ export interface ExtractOptions {
   budget?: ArchiveBudget;
 }
 
-export interface ExtractResult { files: number; dirs: number; symlinks: number; bytes: number }
+export interface ExtractResult {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
 
 /** Why an entry was refused: callers that answer with their own errors (CC's) tell them apart. */
 export type UnsafeReason = 'outside' | 'symlink-outside' | 'symlink' | 'through-symlink';
 
 export class UnsafeEntryError extends CfPushError {
-  constructor(readonly reason: UnsafeReason, readonly entry: string, archive: string, why: string) {
+  constructor(
+    readonly reason: UnsafeReason,
+    readonly entry: string,
+    archive: string,
+    why: string,
+  ) {
     super(`Refusing to extract '${entry}' from ${archive}: ${why}.`, {
       code: 'UnsafeZipEntry',
       hint: 'An archive may only hold relative paths inside its root, and symlinks that stay inside it.',
@@ -68,7 +78,10 @@ export function entryPath(name: string, archive: string): string {
   const n = name.replace(/\\/g, '/');
   if (n.startsWith('/') || /^[a-zA-Z]:/.test(n)) throw unsafe('absolute paths are not allowed');
   if (n.split('/').includes('..')) throw unsafe("'..' path segments are not allowed");
-  const clean = posix.normalize(n).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+  const clean = posix
+    .normalize(n)
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/$/, '');
   return clean || '.';
 }
 
@@ -186,7 +199,11 @@ export async function extractTarGz(tgz: string, dir: string, opts: ExtractOption
   const tmp = `${target}.extract-${process.pid}-${Math.random().toString(36).slice(2)}`;
   await mkdir(tmp, { recursive: true });
   try {
-    const budget = new ArchiveBudget(limitsOf(opts), (await stat(tgz)).size, opts.name ? archive[0]!.toUpperCase() + archive.slice(1) : `The archive ${archive}`);
+    const budget = new ArchiveBudget(
+      limitsOf(opts),
+      (await stat(tgz)).size,
+      opts.name ? archive[0]!.toUpperCase() + archive.slice(1) : `The archive ${archive}`,
+    );
     let refused: Error | undefined;
     const unpack = tar.x({
       cwd: tmp,
@@ -201,7 +218,8 @@ export async function extractTarGz(tgz: string, dir: string, opts: ExtractOption
             if (opts.symlinks === 'refuse') throw new UnsafeEntryError('symlink', path, archive, 'links are not allowed here');
             // A hard link's target is named from the archive root, a symlink's from its own folder.
             const from = e.type === 'SymbolicLink' ? path : '_';
-            if (!e.linkpath || !linkStaysInside(from, e.linkpath)) throw new UnsafeEntryError('symlink-outside', path, archive, `it is a link to '${e.linkpath}' and points outside the archive`);
+            if (!e.linkpath || !linkStaysInside(from, e.linkpath))
+              throw new UnsafeEntryError('symlink-outside', path, archive, `it is a link to '${e.linkpath}' and points outside the archive`);
           }
           budget.entry(e.size ?? 0);
         } catch (err) {

@@ -62,7 +62,11 @@ export class DockerBuildError extends CfPushError {
 
 /** A Docker repository name for an app: `cfpush/` + lowercase [a-z0-9._-]. */
 export function imageRepository(appName: string): string {
-  const name = appName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app';
+  const name =
+    appName
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app';
   return `cfpush/${name.slice(0, 120)}`;
 }
 
@@ -182,9 +186,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
 
   const failure = (message: string, cause?: unknown): DockerBuildError => {
     const tail = stepOutput.slice(-FAILED_STEP_LINES);
-    const head = step
-      ? `Building the image for '${opts.appName}' failed at ${step}`
-      : `Building the image for '${opts.appName}' failed`;
+    const head = step ? `Building the image for '${opts.appName}' failed at ${step}` : `Building the image for '${opts.appName}' failed`;
     const body = [head, ...tail.map((l) => `  ${l}`), message].join('\n');
     return new DockerBuildError(body, step, tail, buildHint(message), cause);
   };

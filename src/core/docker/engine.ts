@@ -40,7 +40,7 @@ export function dockerClient(host?: string): Docker {
 
 /** The error every docker feature reports when the engine does not answer. */
 export function dockerNotRunning(address: string, cause?: unknown): CfPushError {
-  const why = cause instanceof Error ? (cause as NodeJS.ErrnoException).code ?? cause.message : cause ? String(cause) : '';
+  const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : cause ? String(cause) : '';
   return new CfPushError(
     [
       `Docker is not running: no Docker engine answers at ${address}${why ? ` (${why})` : ''}.`,

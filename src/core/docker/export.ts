@@ -194,7 +194,6 @@ function buildContext(dockerfile: string, entrypoint: string, dropletDir: string
   return Readable.from(gen());
 }
 
-
 /** Builds the image from a droplet file; see the header for what it holds. */
 export async function exportDroplet(opts: ExportOptions): Promise<ExportedImage> {
   const { signal } = opts;
@@ -241,7 +240,9 @@ export async function exportDroplet(opts: ExportOptions): Promise<ExportedImage>
     };
     const dockerfile = exportDockerfile({ stackImage: stack.image, startCommand: info.start_command, labels });
     const entries = (await readdir(dir)).sort();
-    log(`Building ${tag} from ${stack.image} and the droplet (${buildpacks.map((b) => `${b.name} ${b.version}`.trim()).join(', ') || 'no buildpack recorded'})`);
+    log(
+      `Building ${tag} from ${stack.image} and the droplet (${buildpacks.map((b) => `${b.name} ${b.version}`.trim()).join(', ') || 'no buildpack recorded'})`,
+    );
     const id = await build(docker, buildContext(dockerfile, entrypointScript(appName), dir, entries), tag, log, signal);
     const inspect = await docker.getImage(id).inspect();
     log(`Exported ${tag} (${(inspect.Size / 1e6).toFixed(1)} MB)`);
@@ -254,7 +255,10 @@ export async function exportDroplet(opts: ExportOptions): Promise<ExportedImage>
 async function build(docker: Docker, context: Readable, tag: string, log: (l: string) => void, signal?: AbortSignal): Promise<string> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true, abortSignal: signal } as Docker.ImageBuildOptions);
+    stream = await docker.buildImage(
+      context as unknown as NodeJS.ReadableStream,
+      { t: tag, rm: true, forcerm: true, abortSignal: signal } as Docker.ImageBuildOptions,
+    );
   } catch (err) {
     if (signal?.aborted) throw cancelledError('Exporting the image');
     throw new CfPushError(`Exporting the image failed: ${engineMessage(err)}`, { code: 'ExportFailed', cause: err });
@@ -284,9 +288,15 @@ async function build(docker: Docker, context: Readable, tag: string, log: (l: st
   });
   if (signal?.aborted) throw cancelledError('Exporting the image');
   if (error || !id) {
-    throw new CfPushError(`Exporting the image failed: ${error ?? 'the engine reported no image id'}\n${lines.slice(-10).map((l) => `  ${l}`).join('\n')}`, {
-      code: 'ExportFailed',
-    });
+    throw new CfPushError(
+      `Exporting the image failed: ${error ?? 'the engine reported no image id'}\n${lines
+        .slice(-10)
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+      {
+        code: 'ExportFailed',
+      },
+    );
   }
   return id;
 }
@@ -332,7 +342,12 @@ export async function downloadCurrentDroplet(session: Session, appName: string, 
   }
   const url = cc.droplets.downloadUrl(droplet.guid);
   // The Authorization header is dropped when CF redirects to another origin (the blobstore's signed URL).
-  const res = await httpFetch(url, { headers: { authorization: `bearer ${await cc.token()}` }, redirects: 5, insecure: session.target.skipSslValidation, signal });
+  const res = await httpFetch(url, {
+    headers: { authorization: `bearer ${await cc.token()}` },
+    redirects: 5,
+    insecure: session.target.skipSslValidation,
+    signal,
+  });
   if (res.status !== 200) {
     const text = await res.text().catch(() => '');
     throw new CfPushError(`Downloading the droplet of '${appName}' failed: HTTP ${res.status} ${text.slice(0, 200)}`, { code: 'DropletDownloadFailed' });

@@ -264,7 +264,6 @@ export async function spawnContainer(docker: Docker, spec: ContainerSpec, opts: 
   }
 }
 
-
 function engineError(err: unknown, what: string, image: string): CfPushError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') return dockerNotRunning(engineAddress(), err);

@@ -38,9 +38,20 @@ import { DEFAULT_STACK_IMAGE, VCAP_HOME, VCAP_UID } from './stack';
 const TAIL = 15;
 /** Host-only variables the builder's env carries that mean nothing (or harm) inside the stack. */
 const HOST_ONLY = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'GOROOT', 'GOPATH', 'GOMODCACHE', 'PYENV_ROOT', 'PYENV_VERSION',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'GOROOT',
+  'GOPATH',
+  'GOMODCACHE',
+  'PYENV_ROOT',
+  'PYENV_VERSION',
   // Host file paths the stack does not have.
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
 ];
 const STAGING_LABEL = 'org.cfpush.staging';
 
@@ -183,9 +194,10 @@ export function stackRunner(opts: StackRunnerOptions): ScriptRunner {
     const info = await ex.inspect();
     const code = info.ExitCode ?? 1;
     // The runtime could not start the file (missing, not executable).
-    const spawnError = (code === 126 || code === 127) && tail.some((l) => /OCI runtime exec failed|no such file|permission denied/i.test(l))
-      ? `${cmd[0]} ${code === 127 ? 'not found' : 'is not executable'} in the stack container`
-      : undefined;
+    const spawnError =
+      (code === 126 || code === 127) && tail.some((l) => /OCI runtime exec failed|no such file|permission denied/i.test(l))
+        ? `${cmd[0]} ${code === 127 ? 'not found' : 'is not executable'} in the stack container`
+        : undefined;
     return { code, stdout, tail, spawnError };
   }
 

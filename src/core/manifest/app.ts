@@ -10,11 +10,38 @@ import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, 
 
 /** App-level keys CC or the CLI understand (underscored, as CC compares them). */
 export const APP_KEYS = new Set([
-  'name', 'path', 'buildpack', 'buildpacks', 'stack', 'lifecycle', 'command', 'instances', 'memory', 'disk_quota',
-  'log_rate_limit_per_second', 'env', 'routes', 'random_route', 'default_route', 'no_route', 'health_check_type',
-  'health_check_http_endpoint', 'health_check_invocation_timeout', 'health_check_interval', 'health_check_timeout',
-  'readiness_health_check_type', 'readiness_health_check_http_endpoint', 'readiness_health_check_invocation_timeout',
-  'readiness_health_check_interval', 'timeout', 'docker', 'services', 'processes', 'sidecars', 'metadata', 'features',
+  'name',
+  'path',
+  'buildpack',
+  'buildpacks',
+  'stack',
+  'lifecycle',
+  'command',
+  'instances',
+  'memory',
+  'disk_quota',
+  'log_rate_limit_per_second',
+  'env',
+  'routes',
+  'random_route',
+  'default_route',
+  'no_route',
+  'health_check_type',
+  'health_check_http_endpoint',
+  'health_check_invocation_timeout',
+  'health_check_interval',
+  'health_check_timeout',
+  'readiness_health_check_type',
+  'readiness_health_check_http_endpoint',
+  'readiness_health_check_invocation_timeout',
+  'readiness_health_check_interval',
+  'timeout',
+  'docker',
+  'services',
+  'processes',
+  'sidecars',
+  'metadata',
+  'features',
   'cnb_credentials',
 ]);
 
@@ -80,7 +107,8 @@ export function validateApp(node: YNode, index: number, baseDir: string, sink: S
   const stack = get('stack');
   if (usable(stack)) {
     const s = scalarText(stack);
-    if (s === undefined) sink.error('Stack must be a string', stack.range, ref); else out.stack = s;
+    if (s === undefined) sink.error('Stack must be a string', stack.range, ref);
+    else out.stack = s;
   }
 
   Object.assign(out, validateProcessFields(app, keyOf, 'web', sink, ref));

@@ -3,7 +3,10 @@
 import type { ManifestDiagnostic } from './types';
 import type { Range, YNode } from './tree';
 
-export interface AppRef { index: number; name?: string }
+export interface AppRef {
+  index: number;
+  name?: string;
+}
 
 export class Sink {
   readonly diagnostics: ManifestDiagnostic[] = [];
@@ -13,8 +16,12 @@ export class Sink {
     if (app) d.app = { ...app };
     this.diagnostics.push(d);
   }
-  error(message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void { this.add('error', message, range, app, extra); }
-  warn(message: string, range: Range, app?: AppRef): void { this.add('warning', message, range, app); }
+  error(message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void {
+    this.add('error', message, range, app, extra);
+  }
+  warn(message: string, range: Range, app?: AppRef): void {
+    this.add('warning', message, range, app);
+  }
 }
 
 export const isNull = (n: YNode): boolean => n.kind === 'scalar' && (n.value === null || n.value === undefined);
@@ -28,7 +35,11 @@ export function scalarText(n: YNode): string | undefined {
   return String(n.value);
 }
 
-export interface NumOpts { integer?: boolean; gte?: number; lte?: number }
+export interface NumOpts {
+  integer?: boolean;
+  gte?: number;
+  lte?: number;
+}
 
 /**
  * ActiveModel numericality: strings are parsed ("2" is fine), true/false are not numbers.

@@ -26,7 +26,8 @@ export class ManifestError extends CfPushError {
     super(message, {
       code: first?.code ?? 'ManifestInvalid',
       location: first ? { file, line: first.start.line, col: first.start.col } : undefined,
-      hint: first?.hint ?? (first ? `Fix ${file} at line ${first.start.line}; \`cfpush push --preview\` checks the manifest again without pushing.` : undefined),
+      hint:
+        first?.hint ?? (first ? `Fix ${file} at line ${first.start.line}; \`cfpush push --preview\` checks the manifest again without pushing.` : undefined),
     });
     this.name = 'ManifestError';
     this.diagnostics = diagnostics;

@@ -43,13 +43,16 @@ export async function loadVars(varsFiles: readonly string[] = [], vars: Record<s
         throw new CfPushError(`Incorrect Usage: The specified path '${f}' does not exist.`, { code: 'VarsFileNotFound' });
       }
       throw new CfPushError(`The option --vars-file expects a valid YAML file. ${(err as Error).message}`, {
-        code: 'VarsFileInvalid', location: { file: f, line: 1, col: 1 }, cause: err,
+        code: 'VarsFileInvalid',
+        location: { file: f, line: 1, col: 1 },
+        cause: err,
       });
     }
     if (parsed === null || parsed === undefined) continue;
     if (typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new CfPushError('The option --vars-file expects a valid YAML file. It must contain a map of variable names to values.', {
-        code: 'VarsFileInvalid', location: { file: f, line: 1, col: 1 },
+        code: 'VarsFileInvalid',
+        location: { file: f, line: 1, col: 1 },
       });
     }
     Object.assign(out, parsed);
@@ -60,7 +63,8 @@ export async function loadVars(varsFiles: readonly string[] = [], vars: Record<s
 export async function loadManifest(opts: LoadManifestOptions): Promise<Manifest> {
   if (opts.appName !== undefined && opts.appName.length > MAX_NAME_LENGTH) {
     throw new CfPushError(`App name '${opts.appName.slice(0, 40)}…': ${nameTooLongMessage(opts.appName.length)}.`, {
-      code: 'AppNameTooLong', hint: 'Choose a shorter name: it becomes part of URLs, routes and log lines.',
+      code: 'AppNameTooLong',
+      hint: 'Choose a shorter name: it becomes part of URLs, routes and log lines.',
     });
   }
   const dir = resolve(opts.dir);

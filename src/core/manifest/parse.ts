@@ -31,7 +31,7 @@ export interface ParseManifestResult {
 
 const YAML_PREFIX = (file: string): string => `Unable to push app because manifest ${file} is not valid yaml.`;
 
-const YAML_HINT = 'Check the indentation, quotes and colons at that spot; a YAML linter or the editor\'s Problems view shows the exact character.';
+const YAML_HINT = "Check the indentation, quotes and colons at that spot; a YAML linter or the editor's Problems view shows the exact character.";
 
 export function parseManifest(text: string, opts: ParseManifestOptions): ParseManifestResult {
   const sink = new Sink(opts.file);
@@ -39,8 +39,10 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
   // Cheap upper bound first (UTF-8 takes at most 3 bytes per UTF-16 unit), the exact count only near the limit.
   const bytes = text.length * 3 > MAX_MANIFEST_BYTES ? Buffer.byteLength(text) : text.length;
   if (bytes > MAX_MANIFEST_BYTES) {
-    sink.error(tooLargeMessage(opts.file, bytes), { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } }, undefined,
-      { hint: TOO_LARGE_HINT, code: LIMIT_CODES.size });
+    sink.error(tooLargeMessage(opts.file, bytes), { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } }, undefined, {
+      hint: TOO_LARGE_HINT,
+      code: LIMIT_CODES.size,
+    });
     return { diagnostics: sink.diagnostics };
   }
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true, uniqueKeys: false });
@@ -52,8 +54,12 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
         // The YAML library's own recursion gave out: far past our depth limit.
         sink.error(tooDeepMessage(opts.file), range, undefined, { hint: TOO_DEEP_HINT, code: LIMIT_CODES.depth });
       } else if (e.code === 'MULTIPLE_DOCS') {
-        sink.error(`${YAML_PREFIX(opts.file)} It holds more than one YAML document (a '---' line starts the next one here); a manifest is one document.`,
-          range, undefined, { hint: "Remove the '---' line, or split the file into one manifest per document and push each with -f." });
+        sink.error(
+          `${YAML_PREFIX(opts.file)} It holds more than one YAML document (a '---' line starts the next one here); a manifest is one document.`,
+          range,
+          undefined,
+          { hint: "Remove the '---' line, or split the file into one manifest per document and push each with -f." },
+        );
       } else {
         sink.error(`${YAML_PREFIX(opts.file)} ${e.message}`, range, undefined, { hint: YAML_HINT });
       }
@@ -67,8 +73,9 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
   const missing = tree.varUses.filter((u) => !u.found);
   if (opts.vars && missing.length) {
     const names = [...new Set(missing.map((u) => u.name))].sort();
-    sink.error(missingVarsMessage(missing.map((u) => u.name)), missing[0]!.range, undefined,
-      { hint: `Give ${names.length > 1 ? 'them' : 'it'} a value with --var ${names[0]}=VALUE or in a --vars-file.` });
+    sink.error(missingVarsMessage(missing.map((u) => u.name)), missing[0]!.range, undefined, {
+      hint: `Give ${names.length > 1 ? 'them' : 'it'} a value with --var ${names[0]}=VALUE or in a --vars-file.`,
+    });
   }
   const root = tree.root;
   const docRange: Range = rangeOf(lc, 0, text.length);
@@ -127,8 +134,7 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
       for (const d of only.sink.diagnostics) {
         if (d.app) d.app.name = opts.appName;
       }
-      only.sink.diagnostics.splice(0, only.sink.diagnostics.length,
-        ...only.sink.diagnostics.filter((d) => d.message !== 'Name must not be empty'));
+      only.sink.diagnostics.splice(0, only.sink.diagnostics.length, ...only.sink.diagnostics.filter((d) => d.message !== 'Name must not be empty'));
     } else {
       selected = appSinks.filter((a) => a.app?.name === opts.appName);
       if (!selected.length) {
@@ -160,7 +166,10 @@ function checkTopLevel(root: YMap, sink: Sink): void {
     const dep = deprecatedKeyWarning(e.key);
     if (dep) sink.warn(dep, e.keyRange);
     else if (APP_KEYS.has(n) && !ROUTE_COMPONENT_KEYS.has(n)) {
-      sink.warn(`Deprecation warning: Global (top-level) attribute '${e.key}' is no longer supported and is ignored. Set it on each application, sharing values with YAML anchors (<<: *defaults).`, e.keyRange);
+      sink.warn(
+        `Deprecation warning: Global (top-level) attribute '${e.key}' is no longer supported and is ignored. Set it on each application, sharing values with YAML anchors (<<: *defaults).`,
+        e.keyRange,
+      );
     }
   }
 }

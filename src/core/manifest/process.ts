@@ -27,9 +27,7 @@ export type ProcessFields = Omit<ManifestProcess, 'type'> & { logRateLimitBps?: 
 
 const unresolved = (n: YNode): boolean => n.kind === 'scalar' && !!n.unresolved;
 
-export function validateProcessFields(
-  map: YMap, keyOf: (k: string) => string | undefined, type: string, sink: Sink, ref: AppRef,
-): ProcessFields {
+export function validateProcessFields(map: YMap, keyOf: (k: string) => string | undefined, type: string, sink: Sink, ref: AppRef): ProcessFields {
   const out: ProcessFields = {};
   const prefix = `Process "${type}": `;
   const err = (msg: string, n: YNode): void => sink.error(prefix + msg, n.range, ref);
@@ -54,17 +52,20 @@ export function validateProcessFields(
   const mem = checked('memory');
   if (mem) {
     const r = megabytes(scalarValue(mem), 'Memory');
-    if (r.error) err(r.error, mem); else if (r.mb !== undefined) out.memoryMb = r.mb;
+    if (r.error) err(r.error, mem);
+    else if (r.mb !== undefined) out.memoryMb = r.mb;
   }
   const disk = checked('disk_quota');
   if (disk) {
     const r = megabytes(scalarValue(disk), 'Disk quota');
-    if (r.error) err(r.error, disk); else if (r.mb !== undefined) out.diskMb = r.mb;
+    if (r.error) err(r.error, disk);
+    else if (r.mb !== undefined) out.diskMb = r.mb;
   }
   const lr = checked('log_rate_limit_per_second');
   if (lr) {
     const r = logRate(scalarValue(lr));
-    if (r.error) err(r.error, lr); else if (r.bps !== undefined) out.logRateLimitBps = r.bps;
+    if (r.error) err(r.error, lr);
+    else if (r.bps !== undefined) out.logRateLimitBps = r.bps;
   }
   out.instances = num('instances', 'Instances', { integer: true, gte: 0, lte: 2000000 });
 
@@ -110,10 +111,22 @@ export function validateProcessFields(
 }
 
 export const PROCESS_KEYS = new Set([
-  'type', 'command', 'instances', 'memory', 'disk_quota', 'log_rate_limit_per_second', 'user',
-  'health_check_type', 'health_check_http_endpoint', 'health_check_invocation_timeout', 'health_check_interval',
-  'readiness_health_check_type', 'readiness_health_check_http_endpoint',
-  'readiness_health_check_invocation_timeout', 'readiness_health_check_interval', 'timeout',
+  'type',
+  'command',
+  'instances',
+  'memory',
+  'disk_quota',
+  'log_rate_limit_per_second',
+  'user',
+  'health_check_type',
+  'health_check_http_endpoint',
+  'health_check_invocation_timeout',
+  'health_check_interval',
+  'readiness_health_check_type',
+  'readiness_health_check_http_endpoint',
+  'readiness_health_check_invocation_timeout',
+  'readiness_health_check_interval',
+  'timeout',
 ]);
 
 /** `processes:` with CC's list-level messages, then each entry's fields. */

@@ -7,9 +7,7 @@ import type { AppManifest, Manifest } from './types';
 export const manifestVersions = new WeakMap<Manifest, unknown>();
 
 export function renderManifestForApi(manifest: Manifest, apps?: readonly (AppManifest | string)[]): string {
-  const chosen = apps
-    ? manifest.apps.filter((a) => apps.some((x) => (typeof x === 'string' ? x === a.name : x === a || x.name === a.name)))
-    : manifest.apps;
+  const chosen = apps ? manifest.apps.filter((a) => apps.some((x) => (typeof x === 'string' ? x === a.name : x === a || x.name === a.name))) : manifest.apps;
   const applications = chosen.map((a) => {
     const { path: _clientOnly, ...rest } = a.raw;
     // CC stringifies env values; sending our strings keeps `1.0` from becoming `1`.

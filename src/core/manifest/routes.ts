@@ -17,8 +17,7 @@ export function isWellFormedRoute(route: string): boolean {
   if (!m) return false;
   const labels = m[1]!.split('.');
   if (labels.length < 2) return false;
-  const labelOk = (l: string, i: number): boolean =>
-    (i === 0 && l === '*') || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(l);
+  const labelOk = (l: string, i: number): boolean => (i === 0 && l === '*') || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(l);
   if (!labels.every(labelOk)) return false;
   if (m[2] !== undefined) {
     const port = Number(m[2]);

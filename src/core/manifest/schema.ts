@@ -93,7 +93,11 @@ export const manifestJsonSchema = {
             items: {
               oneOf: [
                 { type: 'string' },
-                { type: 'object', required: ['name'], properties: { name: { type: 'string' }, binding_name: { type: 'string' }, parameters: { type: 'object' } } },
+                {
+                  type: 'object',
+                  required: ['name'],
+                  properties: { name: { type: 'string' }, binding_name: { type: 'string' }, parameters: { type: 'object' } },
+                },
               ],
             },
           },
@@ -108,7 +112,12 @@ export const manifestJsonSchema = {
             items: {
               type: 'object',
               required: ['name', 'command'],
-              properties: { name: { type: 'string' }, process_types: { type: 'array', items: { type: 'string' } }, command: { type: 'string' }, memory: bytes('memory') },
+              properties: {
+                name: { type: 'string' },
+                process_types: { type: 'array', items: { type: 'string' } },
+                command: { type: 'string' },
+                memory: bytes('memory'),
+              },
             },
           },
           metadata: {

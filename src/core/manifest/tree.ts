@@ -7,13 +7,37 @@ import type { ManifestDiagnostic } from './types';
 import { interpolate, type VarUse } from './vars';
 import { ALIAS_HINT, LIMIT_CODES, MAX_ALIAS_NODES, MAX_DEPTH, TOO_DEEP_HINT, aliasMessage, tooDeepMessage } from './limits';
 
-export interface Pos { line: number; col: number }
-export interface Range { start: Pos; end: Pos }
+export interface Pos {
+  line: number;
+  col: number;
+}
+export interface Range {
+  start: Pos;
+  end: Pos;
+}
 
-export interface YScalar { kind: 'scalar'; range: Range; value: unknown; source?: string; unresolved?: boolean }
-export interface YSeq { kind: 'seq'; range: Range; items: YNode[] }
-export interface YEntry { key: string; keyRange: Range; value: YNode }
-export interface YMap { kind: 'map'; range: Range; entries: YEntry[] }
+export interface YScalar {
+  kind: 'scalar';
+  range: Range;
+  value: unknown;
+  source?: string;
+  unresolved?: boolean;
+}
+export interface YSeq {
+  kind: 'seq';
+  range: Range;
+  items: YNode[];
+}
+export interface YEntry {
+  key: string;
+  keyRange: Range;
+  value: YNode;
+}
+export interface YMap {
+  kind: 'map';
+  range: Range;
+  entries: YEntry[];
+}
 export type YNode = YScalar | YSeq | YMap;
 
 export interface TreeResult {

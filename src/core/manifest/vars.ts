@@ -6,16 +6,27 @@ import type { Range } from './tree';
 /** BOSH's variable name pattern; a leading `!` (BOSH "don't interpolate") is not supported by the CLI. */
 const VAR_RE = /\(\(([-/.\w\p{L}]+)\)\)/gu;
 
-export interface VarUse { name: string; range: Range; found: boolean }
+export interface VarUse {
+  name: string;
+  range: Range;
+  found: boolean;
+}
 
-export interface Interpolated { value: unknown; uses: VarUse[]; unresolved: boolean }
+export interface Interpolated {
+  value: unknown;
+  uses: VarUse[];
+  unresolved: boolean;
+}
 
 /**
  * `vars` undefined means "no variables known yet" (an editor without
  * --vars-file): placeholders stay as written and are not reported.
  */
 export function interpolate(
-  text: string, range: Range, vars?: Record<string, unknown>, locate?: (index: number, length: number) => Range | undefined,
+  text: string,
+  range: Range,
+  vars?: Record<string, unknown>,
+  locate?: (index: number, length: number) => Range | undefined,
 ): Interpolated {
   const uses: VarUse[] = [];
   for (const m of text.matchAll(VAR_RE)) {

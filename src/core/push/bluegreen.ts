@@ -185,7 +185,13 @@ async function smokeTest(session: Session, tempHost: string, domain: CcDomain, o
       yield line;
     };
     const run = await execa(opts.smokeTest.command, {
-      shell: true, env: { APP_URL: url }, stdin: 'ignore', stdout: [log], stderr: [log], reject: false, cancelSignal: opts.signal,
+      shell: true,
+      env: { APP_URL: url },
+      stdin: 'ignore',
+      stdout: [log],
+      stderr: [log],
+      reject: false,
+      cancelSignal: opts.signal,
     });
     const code = run.exitCode ?? 1;
     if (code !== 0) {
@@ -260,4 +266,3 @@ async function rename(session: Session, app: CcApp, to: string): Promise<CcApp> 
 async function deleteByGuid(session: Session, app: CcApp): Promise<void> {
   await waitJob(session, await session.cc.apps.delete(app.guid));
 }
-

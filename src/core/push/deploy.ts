@@ -35,7 +35,12 @@ export async function pushApps(session: Session, opts: PushOptions, r: Reporter)
     return pushed;
   } catch (err) {
     if (!before || !isCancelled(err, opts.signal)) throw err;
-    throw await removeCreated(session, apps.map((a) => a.name), new Set(before.keys()), r);
+    throw await removeCreated(
+      session,
+      apps.map((a) => a.name),
+      new Set(before.keys()),
+      r,
+    );
   }
 }
 
@@ -134,7 +139,9 @@ const STEPS: Record<PushStep, (s: StepState) => Promise<void>> = {
     const d = await deploy(s.session, s.cc, s.dropletGuid!, s.r, { strategy, instanceSteps: s.opts.instanceSteps, signal: s.opts.signal });
     if (d.status.reason === 'PAUSED') {
       s.paused = { guid: d.guid, reason: 'PAUSED', canarySteps: d.status.canary?.steps };
-      s.r.step(`Canary of ${s.app.name} is running next to the previous version: \`cfpush continue-deployment ${s.app.name}\` rolls it out, \`cfpush cancel-deployment ${s.app.name}\` goes back`);
+      s.r.step(
+        `Canary of ${s.app.name} is running next to the previous version: \`cfpush continue-deployment ${s.app.name}\` rolls it out, \`cfpush cancel-deployment ${s.app.name}\` goes back`,
+      );
     }
   },
 };

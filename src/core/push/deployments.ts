@@ -35,7 +35,10 @@ export async function deploy(session: Session, app: CcApp, dropletGuid: string, 
  * DEPLOYED is an error, unless the caller is canceling it.
  */
 async function waitDeployment(
-  session: Session, appName: string, guid: string, o: { untilPaused?: boolean; canceling?: boolean; signal?: AbortSignal },
+  session: Session,
+  appName: string,
+  guid: string,
+  o: { untilPaused?: boolean; canceling?: boolean; signal?: AbortSignal },
 ): Promise<CcDeployment> {
   let done: CcDeployment;
   try {
@@ -65,10 +68,17 @@ async function activeDeployment(session: Session, appName: string): Promise<{ ap
 }
 
 /** `continue-deployment APP`: a paused canary goes on; waits until it is DEPLOYED (or its next pause) unless told not to. */
-export async function continueDeployment(session: Session, appName: string, r: Reporter, o: { wait?: boolean; signal?: AbortSignal } = {}): Promise<CcDeployment> {
+export async function continueDeployment(
+  session: Session,
+  appName: string,
+  r: Reporter,
+  o: { wait?: boolean; signal?: AbortSignal } = {},
+): Promise<CcDeployment> {
   const { dep } = await activeDeployment(session, appName);
   if (dep.status.reason !== 'PAUSED') {
-    throw new CfPushError(`The deployment of ${appName} is ${dep.status.reason}, not PAUSED: there is nothing to continue.`, { hint: 'Wait until it pauses, or cancel it with `cfpush cancel-deployment APP`.' });
+    throw new CfPushError(`The deployment of ${appName} is ${dep.status.reason}, not PAUSED: there is nothing to continue.`, {
+      hint: 'Wait until it pauses, or cancel it with `cfpush cancel-deployment APP`.',
+    });
   }
   r.step(`Continuing the deployment of ${appName}`);
   const next = await session.cc.deployments.continue(dep.guid);

@@ -128,7 +128,9 @@ export async function buildForPush(session: Session, app: DockerfileApp, opts: P
   const username = process.env.CF_DOCKER_USERNAME || undefined;
   const password = process.env.CF_DOCKER_PASSWORD || undefined;
   if (username && !password) {
-    throw new CfPushError('Environment variable CF_DOCKER_PASSWORD not set.', { hint: 'Set CF_DOCKER_PASSWORD to the password of CF_DOCKER_USERNAME on the registry.' });
+    throw new CfPushError('Environment variable CF_DOCKER_PASSWORD not set.', {
+      hint: 'Set CF_DOCKER_PASSWORD to the password of CF_DOCKER_USERNAME on the registry.',
+    });
   }
   const tag = built.image.slice(built.image.lastIndexOf(':') + 1);
   const repo = registryRepository(registry, base);
@@ -167,7 +169,7 @@ export async function pushImage(
   } catch (err) {
     throw new CfPushError(`Pushing ${repo}:${tag} to the registry failed: ${engineMessage(err)}`, {
       code: 'DockerPushFailed',
-      hint: 'Check the registry address and credentials (CF_DOCKER_USERNAME / CF_DOCKER_PASSWORD); an http-only registry must be in the engine\'s insecure-registries.',
+      hint: "Check the registry address and credentials (CF_DOCKER_USERNAME / CF_DOCKER_PASSWORD); an http-only registry must be in the engine's insecure-registries.",
       cause: err,
     });
   }

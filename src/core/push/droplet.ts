@@ -20,7 +20,10 @@ import { pollUntil, STAGING_TIMEOUT_MS } from './poll';
 import { formatBytes } from './steps';
 
 export async function uploadDroplet(session: Session, app: CcApp, file: string, r: Reporter, signal?: AbortSignal): Promise<CcDroplet> {
-  const size = await stat(file).then((s) => s.size, () => -1);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => -1,
+  );
   if (size < 0) throw new CfPushError(`Droplet file ${file} not found.`, { hint: 'Stage one with `cfpush stage -o FILE`.' });
   r.step(`Uploading droplet ${file} (${formatBytes(size)})`);
   const droplet = await session.cc.droplets.create(app.guid);

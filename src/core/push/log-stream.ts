@@ -26,7 +26,10 @@ export function cfTimestamp(ns: bigint, offsetMinutes?: number): string {
 /** The cf CLI's lines for one log message (a multi-line message repeats the header on every line). */
 export function formatCfLog(l: LogLine, offsetMinutes?: number): string[] {
   const header = `${cfTimestamp(l.timestampNs, offsetMinutes)} [${l.sourceType}/${l.instance}] ${l.stream} `;
-  return l.text.replace(/\n$/, '').split('\n').map((t) => `   ${header}${t.replace(/[\r\n]+$/, '')}`);
+  return l.text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((t) => `   ${header}${t.replace(/[\r\n]+$/, '')}`);
 }
 
 async function logCacheBase(session: Session): Promise<string | undefined> {
@@ -42,7 +45,7 @@ export async function recentLogs(session: Session, appGuid: string, limit = 1000
   const res = await httpFetch(url, { headers: { authorization: `bearer ${await session.cc.token()}` }, insecure: session.target.skipSslValidation });
   if (!res.ok) {
     throw new CfPushError(`Reading logs from log-cache (${base}) failed: HTTP ${res.status} ${res.statusText}.`, {
-      hint: res.status === 401 ? 'Log in again with `cfpush login`.' : 'Try again; if it repeats, the target\'s log-cache may be down.',
+      hint: res.status === 401 ? 'Log in again with `cfpush login`.' : "Try again; if it repeats, the target's log-cache may be down.",
     });
   }
   const body = (await res.json()) as { envelopes?: { batch?: Envelope[] } };

@@ -48,7 +48,11 @@ export function sourceOf(app: AppManifest & { dockerfile?: unknown }, opts: Pick
   return 'bits';
 }
 
-export function planApp(app: AppManifest & { dockerfile?: unknown }, opts: Pick<PushOptions, 'droplet' | 'stageLocally' | 'stageInContainer' | 'noStart' | 'strategy'>, before?: Before): AppPlan {
+export function planApp(
+  app: AppManifest & { dockerfile?: unknown },
+  opts: Pick<PushOptions, 'droplet' | 'stageLocally' | 'stageInContainer' | 'noStart' | 'strategy'>,
+  before?: Before,
+): AppPlan {
   const existed = !!before;
   const wasStarted = before?.state === 'STARTED';
   let rollout: Rollout = opts.strategy ?? 'restart';

@@ -39,7 +39,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw cancelledError();
 }

@@ -8,7 +8,10 @@ import type { Before } from './plan';
 import { waitForJob } from './steps';
 
 export class PushCancelledError extends CfPushError {
-  constructor(readonly removed: string[], readonly notRemoved: string[]) {
+  constructor(
+    readonly removed: string[],
+    readonly notRemoved: string[],
+  ) {
     super(
       `Push cancelled${removed.length ? `; removed ${removed.join(', ')}, which this push had created` : '; apps keep the version they had before'}.` +
         (notRemoved.length ? ` Could not remove ${notRemoved.join(', ')}.` : ''),

@@ -23,9 +23,9 @@ async function findOrCreateRoute(session: Session, spec: RouteSpec): Promise<CcR
   const domain = await findDomain(session, spec.domain);
   const host = spec.hostname ?? '';
   const path = spec.path ?? '';
-  const [existing] = (
-    await session.cc.routes.list({ domainGuids: [domain.guid], hosts: [host], paths: [path] })
-  ).filter((rt) => rt.host === host && rt.path === path);
+  const [existing] = (await session.cc.routes.list({ domainGuids: [domain.guid], hosts: [host], paths: [path] })).filter(
+    (rt) => rt.host === host && rt.path === path,
+  );
   if (existing) return existing;
   return session.cc.routes.create({ spaceGuid: session.space.guid, domainGuid: domain.guid, host, path });
 }
@@ -55,16 +55,15 @@ export async function unmapRoute(session: Session, appName: string, spec: RouteS
 }
 
 /** Exchange two apps' route sets: every route of A ends on B only, and vice versa. */
-export async function swapRoutes(
-  session: Session,
-  appAName: string,
-  appBName: string,
-  r: Reporter,
-): Promise<{ a: PushedApp; b: PushedApp }> {
+export async function swapRoutes(session: Session, appAName: string, appBName: string, r: Reporter): Promise<{ a: PushedApp; b: PushedApp }> {
   if (appAName === appBName) throw new CfPushError('Swap needs two different apps.', { hint: 'Pick a second app.' });
   const [a, b] = await Promise.all([findApp(session, appAName), findApp(session, appBName)]);
   const plan = await planSwap(session, a, b);
-  const moving = (of: CcApp) => plan.changes.filter((c) => c.remove.some((x) => x.guid === of.guid)).map((c) => c.route.url).join(', ') || 'none';
+  const moving = (of: CcApp) =>
+    plan.changes
+      .filter((c) => c.remove.some((x) => x.guid === of.guid))
+      .map((c) => c.route.url)
+      .join(', ') || 'none';
   r.step(`Swapping routes of ${a.name} (${moving(a)}) and ${b.name} (${moving(b)})`);
   // Maps first: for a moment both apps serve a route, never neither.
   await applyRoutePlan(session, plan, { step() {} });

@@ -98,7 +98,7 @@ export async function uploadBits(
     { what: 'the package to be processed', timeoutMs: STAGING_TIMEOUT_MS, signal },
   );
   if (ready.state !== 'READY') {
-    throw new CfPushError(`The package for '${app.name}' is ${ready.state}.`, { hint: 'Push again; if it repeats, check the target\'s blobstore.' });
+    throw new CfPushError(`The package for '${app.name}' is ${ready.state}.`, { hint: "Push again; if it repeats, check the target's blobstore." });
   }
   return { pkg: ready, uploadedFiles: files.length, uploadedBytes: bytes };
 }
@@ -108,13 +108,7 @@ function wire(x: Resource) {
 }
 
 /** POST /v3/builds and wait, streaming `[STG]` lines (§1.1 6-7). */
-export async function stage(
-  session: Session,
-  app: CcApp,
-  pkgGuid: string,
-  r: Reporter,
-  signal?: AbortSignal,
-): Promise<CcDroplet> {
+export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Reporter, signal?: AbortSignal): Promise<CcDroplet> {
   r.step(`Staging ${app.name}`);
   const since = BigInt(Date.now() - 1000) * 1_000_000n;
   const logs = await followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
@@ -163,29 +157,20 @@ export async function setDropletAndRestart(session: Session, app: CcApp, droplet
 }
 
 /** Until every process with instances has one RUNNING; all CRASHED fails fast with the app's last lines. */
-export async function waitRunning(
-  session: Session,
-  app: CcApp,
-  r: Reporter,
-  signal?: AbortSignal,
-  opts: { allInstances?: boolean } = {},
-): Promise<void> {
+export async function waitRunning(session: Session, app: CcApp, r: Reporter, signal?: AbortSignal, opts: { allInstances?: boolean } = {}): Promise<void> {
   r.step(`Waiting for ${app.name} to start`);
   const up = (p: { process: { instances: number }; stats: { state: string }[] }) =>
-    opts.allInstances
-      ? p.stats.filter((s) => s.state === 'RUNNING').length >= p.process.instances
-      : p.stats.some((s) => s.state === 'RUNNING');
+    opts.allInstances ? p.stats.filter((s) => s.state === 'RUNNING').length >= p.process.instances : p.stats.some((s) => s.state === 'RUNNING');
   const since = BigInt(Date.now() - 60_000) * 1_000_000n;
   const result = await pollUntil(
     () => session.cc.apps.processStats(app.guid),
-    (procs) =>
-      procs.every(
-        (p) =>
-          p.process.instances === 0 ||
-          up(p) ||
-          (p.stats.length > 0 && p.stats.every((s) => s.state === 'CRASHED')),
-      ),
-    { what: `${app.name} to start`, timeoutMs: STARTUP_TIMEOUT_MS, signal, hint: 'Raise CF_STARTUP_TIMEOUT (minutes), or check the app logs with `cfpush logs`.' },
+    (procs) => procs.every((p) => p.process.instances === 0 || up(p) || (p.stats.length > 0 && p.stats.every((s) => s.state === 'CRASHED'))),
+    {
+      what: `${app.name} to start`,
+      timeoutMs: STARTUP_TIMEOUT_MS,
+      signal,
+      hint: 'Raise CF_STARTUP_TIMEOUT (minutes), or check the app logs with `cfpush logs`.',
+    },
   );
   const crashed = result.find((p) => p.process.instances > 0 && !up(p));
   if (crashed) {

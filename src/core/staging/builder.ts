@@ -147,8 +147,15 @@ async function wireDeps(buildDir: string, depsDir: string): Promise<void> {
   if (!idxs.length) return;
   const profiled = join(buildDir, '.profile.d');
   const lines: string[] = [];
-  for (const [v, sub] of [['PATH', 'bin'], ['LD_LIBRARY_PATH', 'lib'], ['LIBRARY_PATH', 'lib']] as const) {
-    const dirs = idxs.filter((i) => existsSync(join(depsDir, i, sub))).reverse().map((i) => `$DEPS_DIR/${i}/${sub}`);
+  for (const [v, sub] of [
+    ['PATH', 'bin'],
+    ['LD_LIBRARY_PATH', 'lib'],
+    ['LIBRARY_PATH', 'lib'],
+  ] as const) {
+    const dirs = idxs
+      .filter((i) => existsSync(join(depsDir, i, sub)))
+      .reverse()
+      .map((i) => `$DEPS_DIR/${i}/${sub}`);
     if (dirs.length) lines.push(`export ${v}=${dirs.join(':')}$([[ ! -z "\${${v}:-}" ]] && echo ":$${v}")`);
   }
   await mkdir(profiled, { recursive: true });
@@ -265,7 +272,14 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
 
     // Precedence (CC staging_environment_builder): app env < CF_STACK < MEMORY_LIMIT/VCAP_APPLICATION < VCAP_SERVICES.
     const user = opts.env ?? {};
-    const env: Record<string, string> = { ...baseStagingEnv(), TMPDIR: tmp, ...user, CF_STACK: stack, MEMORY_LIMIT: user.MEMORY_LIMIT ?? '1024m', LANG: 'en_US.UTF-8' };
+    const env: Record<string, string> = {
+      ...baseStagingEnv(),
+      TMPDIR: tmp,
+      ...user,
+      CF_STACK: stack,
+      MEMORY_LIMIT: user.MEMORY_LIMIT ?? '1024m',
+      LANG: 'en_US.UTF-8',
+    };
     const dbUrl = databaseUrl(user.VCAP_SERVICES);
     if (dbUrl) env.DATABASE_URL = dbUrl;
     const runner = extras.runner ?? hostRunner;
@@ -370,9 +384,11 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     const result: StageResult = { detectedBuildpack: detected, startCommand: web, processTypes, buildpacks, stack };
     if (opts.outputDroplet) {
       const out = resolve(opts.outputDroplet);
-      const { checksum } = await packDroplet(contents, out, opts.segmentCacheDir
-        ? { segmentCacheDir: opts.segmentCacheDir }
-        : { segmentCacheDir: join(cacheDir, SEGMENTS_DIR), pruneSegments: true });
+      const { checksum } = await packDroplet(
+        contents,
+        out,
+        opts.segmentCacheDir ? { segmentCacheDir: opts.segmentCacheDir } : { segmentCacheDir: join(cacheDir, SEGMENTS_DIR), pruneSegments: true },
+      );
       result.dropletPath = out;
       result.checksum = checksum;
     }

@@ -135,7 +135,9 @@ export async function resolveBuildpack(key: string, opts: ResolveOptions = {}): 
     if (statSync(path).isDirectory()) return describeBuildpack(path, key);
     if (path.toLowerCase().endsWith('.zip')) return extractZipBuildpack(await readFile(path), key, cacheDir);
   }
-  const names = builtinBuildpacks().map((b) => b.name).join(', ');
+  const names = builtinBuildpacks()
+    .map((b) => b.name)
+    .join(', ');
   throw new CfPushError(`Buildpack "${key}" not found: it is neither a built-in buildpack nor a buildpack folder, .zip or URL.`, {
     code: 'BuildpackNotFound',
     hint: `Built-in buildpacks: ${names}.`,
@@ -151,7 +153,10 @@ async function extractZipBuildpack(data: Buffer, key: string, cacheDir: string):
     try {
       await extractZip(data, tmp, { name: key }).catch((err: unknown) => {
         if (err instanceof CfPushError && err.code === 'InvalidZip') {
-          throw new CfPushError(`${key} is not a valid zip file: ${err.message.replace(/^Cannot read zip [^:]*: /, '')}`, { code: 'BuildpackMalformed', cause: err });
+          throw new CfPushError(`${key} is not a valid zip file: ${err.message.replace(/^Cannot read zip [^:]*: /, '')}`, {
+            code: 'BuildpackMalformed',
+            cause: err,
+          });
         }
         throw err;
       });
@@ -192,7 +197,10 @@ async function gitClone(key: string, cacheDir: string, signal?: AbortSignal): Pr
     const git = await execa('git', args, { cancelSignal: signal, env: { GIT_TERMINAL_PROMPT: '0' }, stdin: 'ignore', reject: false });
     if (git.isCanceled) throw cancelledError('Downloading the buildpack');
     if (git.failed) {
-      throw new CfPushError(`git clone of buildpack ${key} failed: ${String(git.stderr).trim() || git.shortMessage}`, { code: 'BuildpackDownloadFailed', cause: git });
+      throw new CfPushError(`git clone of buildpack ${key} failed: ${String(git.stderr).trim() || git.shortMessage}`, {
+        code: 'BuildpackDownloadFailed',
+        cause: git,
+      });
     }
     await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest);

@@ -95,7 +95,9 @@ async function walk(root: string, segDir: string): Promise<Item[]> {
     const st = await lstat(join(root, rel));
     const big = st.isFile() && st.size >= BIG_FILE;
     const key = big
-      ? createHash('sha256').update(`${SEGMENT_FORMAT}\0${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${await contentSha(join(root, rel), st, segDir)}`).digest('hex')
+      ? createHash('sha256')
+          .update(`${SEGMENT_FORMAT}\0${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${await contentSha(join(root, rel), st, segDir)}`)
+          .digest('hex')
       : '';
     items.push({ rel, big, key });
     if (st.isDirectory()) for (const n of (await readdir(join(root, rel))).sort()) await visit(`${rel === '.' ? '.' : rel}/${n}`);
@@ -124,7 +126,12 @@ export async function packDroplet(explodedDir: string, outFile: string, opts: Pa
 
     // 1. Directories and small files: packed fresh (they are what changes).
     const small = join(work, 'small.gz');
-    await writeSegment(root, items.filter((i) => !i.big).map((i) => i.rel), small, 6);
+    await writeSegment(
+      root,
+      items.filter((i) => !i.big).map((i) => i.rel),
+      small,
+      6,
+    );
     segments.push(small);
 
     // 2. One cached member per large file.
@@ -176,7 +183,7 @@ async function concatHashed(files: string[], out: string): Promise<string> {
           const { bytesRead } = await src.read(buf, 0, buf.length, null);
           if (bytesRead === 0) break;
           hash.update(buf.subarray(0, bytesRead));
-          for (let off = 0; off < bytesRead; ) off += (await dst.write(buf, off, bytesRead - off)).bytesWritten;
+          for (let off = 0; off < bytesRead;) off += (await dst.write(buf, off, bytesRead - off)).bytesWritten;
         }
       } finally {
         await src.close();
@@ -208,11 +215,17 @@ export async function extractDroplet(tgz: string, dir: string, limits: ArchiveLi
     await extractTarGz(tgz, dir, { limits, name: 'the droplet' });
   } catch (err) {
     if (err instanceof UnsafeEntryError) {
-      const what = err.reason === 'symlink-outside' ? `link "${err.entry}" points outside the droplet folder` : `entry "${err.entry}" would be written outside the droplet folder`;
+      const what =
+        err.reason === 'symlink-outside'
+          ? `link "${err.entry}" points outside the droplet folder`
+          : `entry "${err.entry}" would be written outside the droplet folder`;
       throw new CfPushError(`Refusing to extract droplet ${tgz}: ${what}.`, { code: 'ArchiveEntryOutsideTarget', cause: err });
     }
     if (err instanceof CfPushError && err.code === 'InvalidZip') {
-      throw new CfPushError(`Could not extract droplet ${tgz}: ${err.message.replace(/^Could not extract [^:]*: /, '')}`, { code: 'DropletInvalid', cause: err });
+      throw new CfPushError(`Could not extract droplet ${tgz}: ${err.message.replace(/^Could not extract [^:]*: /, '')}`, {
+        code: 'DropletInvalid',
+        cause: err,
+      });
     }
     throw err;
   }

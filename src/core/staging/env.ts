@@ -7,12 +7,31 @@
  * NODE_OPTIONS or ELECTRON_RUN_AS_NODE from VS Code's extension host must not.
  */
 const PASS = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL',
-  'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
-  'GOPATH', 'GOMODCACHE', 'GOROOT', 'GOPRIVATE', 'GONOSUMDB',
-  'PYENV_ROOT', 'PYENV_VERSION', 'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL',
-  'npm_config_registry', 'NPM_CONFIG_REGISTRY',
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'GOPATH',
+  'GOMODCACHE',
+  'GOROOT',
+  'GOPRIVATE',
+  'GONOSUMDB',
+  'PYENV_ROOT',
+  'PYENV_VERSION',
+  'PIP_INDEX_URL',
+  'PIP_EXTRA_INDEX_URL',
+  'npm_config_registry',
+  'NPM_CONFIG_REGISTRY',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
 ];
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

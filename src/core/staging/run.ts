@@ -64,9 +64,14 @@ export async function runScript(file: string, args: string[], opts: RunOptions):
   opts.signal?.removeEventListener('abort', killGroup);
   if (opts.signal?.aborted) throw stagingCancelled();
   killGroup(); // a script's leftovers (background jobs) go with it
-  const spawnError = result.failed && result.exitCode === undefined && !result.signal
-    ? result.code === 'EACCES' ? `${file} is not executable` : result.code === 'ENOENT' ? `${file} not found` : (result.originalMessage ?? result.shortMessage)
-    : undefined;
+  const spawnError =
+    result.failed && result.exitCode === undefined && !result.signal
+      ? result.code === 'EACCES'
+        ? `${file} is not executable`
+        : result.code === 'ENOENT'
+          ? `${file} not found`
+          : (result.originalMessage ?? result.shortMessage)
+      : undefined;
   const stdout = opts.captureStdout ? (result.stdout as string[] | string | undefined) : '';
   return { code: result.exitCode ?? (result.signal ? 128 : 1), stdout: Array.isArray(stdout) ? stdout.join('\n') : (stdout ?? ''), tail, spawnError };
 }

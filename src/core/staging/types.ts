@@ -74,12 +74,7 @@ export interface StageResult {
 
 /** CC error ids for builder exit codes (cf-reference.md §4.1). */
 export type StagingErrorId =
-  | 'NoAppDetectedError'
-  | 'BuildpackCompileFailed'
-  | 'BuildpackReleaseFailed'
-  | 'StagingError'
-  | 'StagingTimeExpired'
-  | 'InsufficientResources';
+  'NoAppDetectedError' | 'BuildpackCompileFailed' | 'BuildpackReleaseFailed' | 'StagingError' | 'StagingTimeExpired' | 'InsufficientResources';
 
 /** What the launcher needs to start one instance of a droplet. */
 export interface LaunchOptions {

@@ -37,9 +37,7 @@ import {
 
 export type { AppTraffic, HostTraffic, InstanceTraffic, RouteMarker, Series, Totals, TrafficReport } from './report';
 
-export type TrafficResult =
-  | { available: true; report: TrafficReport }
-  | { available: false; reason: 'no-traffic-data'; message: string };
+export type TrafficResult = { available: true; report: TrafficReport } | { available: false; reason: 'no-traffic-data'; message: string };
 
 export const NO_TRAFFIC_MESSAGE = 'This target offers no traffic data (neither cf-push router counters nor log-cache).';
 
@@ -165,7 +163,16 @@ export class TrafficReader {
         });
       apps.push({ guid, name: this.names.get(guid) ?? guid, totals: sumSeries(series), series, instances });
     }
-    return { source: 'log-cache', bucket_ms: BUCKET_MS, window_ms: WINDOW_SECONDS * BUCKET_MS, from: fromSec * 1000, to: toSec * 1000, apps, unrouted: [], markers };
+    return {
+      source: 'log-cache',
+      bucket_ms: BUCKET_MS,
+      window_ms: WINDOW_SECONDS * BUCKET_MS,
+      from: fromSec * 1000,
+      to: toSec * 1000,
+      apps,
+      unrouted: [],
+      markers,
+    };
   }
 
   /** Reads new RTR envelopes of one app into its buckets (re-reading the last few seconds). */

@@ -92,4 +92,3 @@ export function addSeries(into: Series, s: Series): void {
 export function emptySeries(n: number): Series {
   return { requests: new Array<number>(n).fill(0), errors_5xx: new Array<number>(n).fill(0), errors_4xx: new Array<number>(n).fill(0) };
 }
-

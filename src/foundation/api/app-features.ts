@@ -11,7 +11,11 @@ import type { AppRec, RevisionRec, SpaceRec } from '../store';
 
 const APP_FEATURES = {
   ssh: { description: 'Enable SSHing into the app.', get: (a: AppRec) => a.enable_ssh !== false, set: (a: AppRec, on: boolean) => (a.enable_ssh = on) },
-  revisions: { description: 'Enable versioning of an application', get: (a: AppRec) => a.revisions_enabled !== false, set: (a: AppRec, on: boolean) => (a.revisions_enabled = on) },
+  revisions: {
+    description: 'Enable versioning of an application',
+    get: (a: AppRec) => a.revisions_enabled !== false,
+    set: (a: AppRec, on: boolean) => (a.revisions_enabled = on),
+  },
 } as const;
 
 type FeatureName = keyof typeof APP_FEATURES;
@@ -91,7 +95,11 @@ function listRevisions(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   for (const v of c.query.get('versions')?.split(',') ?? []) if (!/^\d+$/.test(v)) throw badQuery('The query parameter is invalid: Versions must be integers');
   const list = filterList(appRevisions(c.f, app.guid), c.query, { versions: (r) => String(r.version) });
-  send(c.res, 200, paginate(c, list, (r) => presentRevision(c, r)));
+  send(
+    c.res,
+    200,
+    paginate(c, list, (r) => presentRevision(c, r)),
+  );
 }
 
 /** What runs now: the latest revision of a started app (and, mid-deployment, the one it replaces). */
@@ -101,7 +109,11 @@ function deployedRevisions(c: Ctx): void {
   const running = app.state === 'STARTED' ? new Set([app.droplet_guid, ...c.f.supervisor.dropletsInUse()]) : new Set<string | null>();
   const byDroplet = new Map<string, RevisionRec>();
   for (const r of all) if (running.has(r.droplet_guid)) byDroplet.set(r.droplet_guid, r); // the newest per droplet
-  send(c.res, 200, paginate(c, [...byDroplet.values()], (r) => presentRevision(c, r)));
+  send(
+    c.res,
+    200,
+    paginate(c, [...byDroplet.values()], (r) => presentRevision(c, r)),
+  );
 }
 
 function revision(c: Ctx): RevisionRec {
@@ -118,7 +130,11 @@ function appManifest(f: Foundation, app: AppRec): string {
   const stack = app.lifecycle.type === 'buildpack' ? (app.lifecycle.data as { stack?: string }).stack : undefined;
   const droplet = app.droplet_guid ? f.store.get('droplets', app.droplet_guid) : undefined;
   const routes = appRoutes(f, app.guid).map((r) => ({ route: `${r.host ? `${r.host}.` : ''}${f.store.get('domains', r.domain_guid)?.name ?? ''}${r.path}` }));
-  const services = f.store.list('service_bindings').filter((b) => b.app_guid === app.guid).map((b) => f.store.get('service_instances', b.service_instance_guid)?.name).filter(Boolean);
+  const services = f.store
+    .list('service_bindings')
+    .filter((b) => b.app_guid === app.guid)
+    .map((b) => f.store.get('service_instances', b.service_instance_guid)?.name)
+    .filter(Boolean);
   const entry: Record<string, unknown> = { name: app.name };
   if (app.lifecycle.type === 'docker' && droplet?.image) entry.docker = { image: droplet.image };
   if (bps.length) entry.buildpacks = bps;
@@ -149,11 +165,25 @@ function manifest(c: Ctx): void {
 }
 
 export const appFeatureRoutes: RouteDef[] = [
-  { method: 'GET', path: '/v3/apps/:guid/features', handler: (c) => {
-    const app = getApp(c.f, c.params.guid);
-    const features = (Object.keys(APP_FEATURES) as FeatureName[]).map((n) => presentFeature(app, n));
-    send(c.res, 200, { resources: features, pagination: { total_results: features.length, total_pages: 1, first: { href: `${c.f.apiUrl}/v3/apps/${app.guid}/features` }, last: { href: `${c.f.apiUrl}/v3/apps/${app.guid}/features` }, next: null, previous: null } });
-  } },
+  {
+    method: 'GET',
+    path: '/v3/apps/:guid/features',
+    handler: (c) => {
+      const app = getApp(c.f, c.params.guid);
+      const features = (Object.keys(APP_FEATURES) as FeatureName[]).map((n) => presentFeature(app, n));
+      send(c.res, 200, {
+        resources: features,
+        pagination: {
+          total_results: features.length,
+          total_pages: 1,
+          first: { href: `${c.f.apiUrl}/v3/apps/${app.guid}/features` },
+          last: { href: `${c.f.apiUrl}/v3/apps/${app.guid}/features` },
+          next: null,
+          previous: null,
+        },
+      });
+    },
+  },
   { method: 'GET', path: '/v3/apps/:guid/features/:name', handler: (c) => send(c.res, 200, presentFeature(...feature(c))) },
   { method: 'PATCH', path: '/v3/apps/:guid/features/:name', handler: patchFeature },
   { method: 'GET', path: '/v3/apps/:guid/ssh_enabled', handler: (c) => send(c.res, 200, sshAllowed(c.f, getApp(c.f, c.params.guid))) },
@@ -163,9 +193,20 @@ export const appFeatureRoutes: RouteDef[] = [
   { method: 'GET', path: '/v3/apps/:guid/revisions', handler: listRevisions },
   { method: 'GET', path: '/v3/apps/:guid/revisions/deployed', handler: deployedRevisions },
   { method: 'GET', path: '/v3/revisions/:guid', handler: (c) => send(c.res, 200, presentRevision(c, revision(c))) },
-  { method: 'GET', path: '/v3/revisions/:guid/environment_variables', handler: (c) => {
-    const r = revision(c);
-    send(c.res, 200, { var: r.environment_variables, links: { self: { href: `${c.f.apiUrl}/v3/revisions/${r.guid}/environment_variables` }, revision: { href: `${c.f.apiUrl}/v3/revisions/${r.guid}` }, app: { href: `${c.f.apiUrl}/v3/apps/${r.app_guid}` } } });
-  } },
+  {
+    method: 'GET',
+    path: '/v3/revisions/:guid/environment_variables',
+    handler: (c) => {
+      const r = revision(c);
+      send(c.res, 200, {
+        var: r.environment_variables,
+        links: {
+          self: { href: `${c.f.apiUrl}/v3/revisions/${r.guid}/environment_variables` },
+          revision: { href: `${c.f.apiUrl}/v3/revisions/${r.guid}` },
+          app: { href: `${c.f.apiUrl}/v3/apps/${r.app_guid}` },
+        },
+      });
+    },
+  },
   { method: 'GET', path: '/v3/apps/:guid/manifest', handler: manifest },
 ];

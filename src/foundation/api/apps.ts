@@ -19,7 +19,11 @@ function listApps(c: Ctx): void {
     organization_guids: (a) => spaces[a.space_guid]?.org_guid,
     states: (a) => a.state,
   });
-  send(c.res, 200, paginate(c, apps, (a) => c.f.present.app(a), APP_ORDER));
+  send(
+    c.res,
+    200,
+    paginate(c, apps, (a) => c.f.present.app(a), APP_ORDER),
+  );
 }
 
 function stringMap(v: unknown, label: string): Record<string, string> | undefined {
@@ -49,7 +53,9 @@ async function create(c: Ctx): Promise<void> {
     stack: lc?.data?.stack,
     docker: lc?.type === 'docker',
   });
-  recordEvent(c.f, 'audit.app.create', appTarget(app), app.space_guid, { request: { name, ...(body.environment_variables ? { environment_variables: HIDDEN } : {}) } });
+  recordEvent(c.f, 'audit.app.create', appTarget(app), app.space_guid, {
+    request: { name, ...(body.environment_variables ? { environment_variables: HIDDEN } : {}) },
+  });
   send(c.res, 201, c.f.present.app(app));
 }
 
@@ -137,20 +143,44 @@ function currentDroplet(c: Ctx): void {
 
 function appDroplets(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
-  const list = filterList(c.f.store.list('droplets').filter((d) => d.app_guid === app.guid), c.query, { states: (d) => d.state });
-  send(c.res, 200, paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })));
+  const list = filterList(
+    c.f.store.list('droplets').filter((d) => d.app_guid === app.guid),
+    c.query,
+    { states: (d) => d.state },
+  );
+  send(
+    c.res,
+    200,
+    paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })),
+  );
 }
 
 function appPackages(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
-  const list = filterList(c.f.store.list('packages').filter((p) => p.app_guid === app.guid), c.query, { states: (p) => p.state });
-  send(c.res, 200, paginate(c, list, (p) => c.f.present.package(p)));
+  const list = filterList(
+    c.f.store.list('packages').filter((p) => p.app_guid === app.guid),
+    c.query,
+    { states: (p) => p.state },
+  );
+  send(
+    c.res,
+    200,
+    paginate(c, list, (p) => c.f.present.package(p)),
+  );
 }
 
 function appBuilds(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
-  const list = filterList(c.f.store.list('builds').filter((b) => b.app_guid === app.guid), c.query, { states: (b) => b.state });
-  send(c.res, 200, paginate(c, list, (b) => c.f.present.build(b)));
+  const list = filterList(
+    c.f.store.list('builds').filter((b) => b.app_guid === app.guid),
+    c.query,
+    { states: (b) => b.state },
+  );
+  send(
+    c.res,
+    200,
+    paginate(c, list, (b) => c.f.present.build(b)),
+  );
 }
 
 function env(c: Ctx): void {
@@ -195,13 +225,21 @@ async function patchEnvVars(c: Ctx): Promise<void> {
 function processes(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   const list = filterList(appProcesses(c.f, app.guid), c.query, { types: (p) => p.type });
-  send(c.res, 200, paginate(c, list, (p) => c.f.present.process(p, { inList: true })));
+  send(
+    c.res,
+    200,
+    paginate(c, list, (p) => c.f.present.process(p, { inList: true })),
+  );
 }
 
 function routes(c: Ctx): void {
   const app = getApp(c.f, c.params.guid);
   const list = filterList(appRoutes(c.f, app.guid), c.query, { hosts: (r) => r.host, domain_guids: (r) => r.domain_guid });
-  send(c.res, 200, paginate(c, list, (r) => c.f.present.route(r)));
+  send(
+    c.res,
+    200,
+    paginate(c, list, (r) => c.f.present.route(r)),
+  );
 }
 
 export const appRoutesTable: RouteDef[] = [

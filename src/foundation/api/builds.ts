@@ -55,7 +55,11 @@ function list(c: Ctx): void {
     package_guids: (b) => b.package_guid,
     states: (b) => b.state,
   });
-  send(c.res, 200, paginate(c, builds, (b) => c.f.present.build(b)));
+  send(
+    c.res,
+    200,
+    paginate(c, builds, (b) => c.f.present.build(b)),
+  );
 }
 
 export const buildRoutes: RouteDef[] = [

@@ -36,7 +36,8 @@ async function create(c: Ctx): Promise<void> {
   if (body.revision !== undefined) {
     rollback = c.f.store.get('revisions', (body.revision as { guid?: string } | null)?.guid);
     if (!rollback || rollback.app_guid !== app.guid) throw unprocessable('The revision does not exist or does not belong to this app.');
-    if (app.revisions_enabled === false) throw unprocessable('Revisions are disabled for this app; enable them with `cf curl -X PATCH /v3/apps/GUID/features/revisions`.');
+    if (app.revisions_enabled === false)
+      throw unprocessable('Revisions are disabled for this app; enable them with `cf curl -X PATCH /v3/apps/GUID/features/revisions`.');
   }
   const dropletGuid = rollback?.droplet_guid ?? (body.droplet as { guid?: unknown } | undefined)?.guid ?? app.droplet_guid;
   if (typeof dropletGuid !== 'string') throw unprocessable('Invalid droplet. Please specify a droplet in the request or set a current droplet for the app.');
@@ -50,7 +51,12 @@ async function create(c: Ctx): Promise<void> {
   }
   revisionForStart(c.f, app, droplet.guid, rollback ? `Rolled back to revision ${rollback.version}.` : undefined);
   const d = createDeployment(c.f, app, droplet.guid, { maxInFlight: maxInFlight as number, webInstances: web as number | undefined, canary });
-  recordEvent(c.f, 'audit.app.deployment.create', appTarget(app), app.space_guid, { droplet_guid: droplet.guid, deployment_guid: d.guid, type: strategy, ...(rollback ? { revision_guid: rollback.guid } : {}) });
+  recordEvent(c.f, 'audit.app.deployment.create', appTarget(app), app.space_guid, {
+    droplet_guid: droplet.guid,
+    deployment_guid: d.guid,
+    type: strategy,
+    ...(rollback ? { revision_guid: rollback.guid } : {}),
+  });
   send(c.res, 201, c.f.present.deployment(d));
 }
 
@@ -68,7 +74,8 @@ function canaryWeights(raw: unknown, isCanary: boolean): number[] | null | undef
   const weights = steps.map((st: Record<string, unknown>) => {
     rejectUnknown(st, ['instance_weight']);
     const w = st.instance_weight;
-    if (!Number.isInteger(w) || (w as number) < 1 || (w as number) > 100) throw unprocessable('Canary instance weights must be integers between 1 and 100 (inclusive)');
+    if (!Number.isInteger(w) || (w as number) < 1 || (w as number) > 100)
+      throw unprocessable('Canary instance weights must be integers between 1 and 100 (inclusive)');
     return w as number;
   });
   if (weights.some((w, i) => i > 0 && w < weights[i - 1]!)) throw unprocessable('Canary steps must be sorted in ascending order');
@@ -88,7 +95,11 @@ function list(c: Ctx): void {
     status_reasons: (d) => d.reason,
     states: stateOf,
   });
-  send(c.res, 200, paginate(c, list, (d) => c.f.present.deployment(d)));
+  send(
+    c.res,
+    200,
+    paginate(c, list, (d) => c.f.present.deployment(d)),
+  );
 }
 
 function cancel(c: Ctx): void {

@@ -26,7 +26,11 @@ function list(c: Ctx): void {
     states: (d) => d.state,
     space_guids: (d) => c.f.store.get('apps', d.app_guid)?.space_guid,
   });
-  send(c.res, 200, paginate(c, droplets, (d) => c.f.present.droplet(d, { inList: true })));
+  send(
+    c.res,
+    200,
+    paginate(c, droplets, (d) => c.f.present.droplet(d, { inList: true })),
+  );
 }
 
 function processTypes(v: unknown): Record<string, string> | undefined {
@@ -59,7 +63,6 @@ async function create(c: Ctx): Promise<void> {
   send(c.res, 201, c.f.present.droplet(d));
 }
 
-
 /**
  * The tgz is checked and extracted before the answer (an archive entry that
  * escapes the droplet, a bad gzip, one over the size limit → 422 at once);
@@ -82,9 +85,12 @@ async function upload(c: Ctx): Promise<void> {
       await extractDroplet(tgz, tree);
       // The launcher needs it (start command, buildpack); a CF buildpack droplet always has one.
       const info = await readStagingInfo(tree).catch((err: Error) => {
-        throw new CfPushError(`Droplet is invalid: ${/missing/.test(err.message) ? 'it has no staging_info.yml at its top level' : err.message.replace(/^\S*staging_info\.yml/, 'its staging_info.yml')}.`, {
-          hint: 'Upload a droplet made by staging (cfpush stage, or cf download-droplet): a tgz of app/, deps/, profile.d/ and staging_info.yml.',
-        });
+        throw new CfPushError(
+          `Droplet is invalid: ${/missing/.test(err.message) ? 'it has no staging_info.yml at its top level' : err.message.replace(/^\S*staging_info\.yml/, 'its staging_info.yml')}.`,
+          {
+            hint: 'Upload a droplet made by staging (cfpush stage, or cf download-droplet): a tgz of app/, deps/, profile.d/ and staging_info.yml.',
+          },
+        );
       });
       await c.f.store.dropletBits.adopt(checksum, tgz, tree, () => {
         if (!Object.keys(d.process_types).length && info.start_command) d.process_types = { web: info.start_command };
@@ -92,9 +98,10 @@ async function upload(c: Ctx): Promise<void> {
         c.f.store.touch(d);
       });
     } catch (err) {
-      const text = err instanceof CfPushError
-        ? `${err.message.replace(/ \/[^ ]*droplet\.tgz/, '')}${err.hint ? ` ${err.hint}` : ''}`
-        : `Could not extract droplet: ${(err as Error).message}`;
+      const text =
+        err instanceof CfPushError
+          ? `${err.message.replace(/ \/[^ ]*droplet\.tgz/, '')}${err.hint ? ` ${err.hint}` : ''}`
+          : `Could not extract droplet: ${(err as Error).message}`;
       Object.assign(d, { state: 'FAILED', error: text });
       c.f.store.touch(d);
       throw unprocessable(text);

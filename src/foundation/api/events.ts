@@ -13,7 +13,8 @@ function byTime(c: Ctx, events: AuditEventRec[]): AuditEventRec[] {
       out = out.filter((e) => wanted.has(e.created_at));
       continue;
     }
-    if (Number.isNaN(Date.parse(value))) throw badQuery(`The query parameter is invalid: Created ats has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'`);
+    if (Number.isNaN(Date.parse(value)))
+      throw badQuery(`The query parameter is invalid: Created ats has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'`);
     const t = Date.parse(value);
     const op = m[1];
     out = out.filter((e) => {
@@ -46,7 +47,11 @@ function list(c: Ctx): void {
     space_guids: (e) => e.space_guid,
     organization_guids: (e) => e.org_guid,
   });
-  send(c.res, 200, paginate(c, events, (e) => present(c, e)));
+  send(
+    c.res,
+    200,
+    paginate(c, events, (e) => present(c, e)),
+  );
 }
 
 function get(c: Ctx): void {

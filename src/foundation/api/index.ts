@@ -21,9 +21,22 @@ import { stackRoutes } from './stacks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
-  ...rootRoutes, ...orgRoutes, ...appRoutesTable, ...manifestRoutes, ...packageRoutes,
-  ...buildRoutes, ...dropletRoutes, ...processRoutes, ...routeRoutes, ...serviceRoutes, ...deploymentRoutes,
-  ...eventRoutes, ...appFeatureRoutes, ...platformRoutes, ...stackRoutes, ...trafficRoutes,
+  ...rootRoutes,
+  ...orgRoutes,
+  ...appRoutesTable,
+  ...manifestRoutes,
+  ...packageRoutes,
+  ...buildRoutes,
+  ...dropletRoutes,
+  ...processRoutes,
+  ...routeRoutes,
+  ...serviceRoutes,
+  ...deploymentRoutes,
+  ...eventRoutes,
+  ...appFeatureRoutes,
+  ...platformRoutes,
+  ...stackRoutes,
+  ...trafficRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {

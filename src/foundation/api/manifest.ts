@@ -53,7 +53,10 @@ export function parseManifestBody(text: string): { apps: AppManifest[]; warnings
 }
 
 function yamlOnly(c: Ctx): void {
-  const type = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(c.req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (!['application/x-yaml', 'application/yaml', 'text/yaml', 'text/x-yaml'].includes(type)) throw badRequest('Content-Type must be yaml');
 }
 
@@ -85,7 +88,13 @@ const WORDS_A = ['brave', 'quiet', 'lucky', 'shiny', 'rapid', 'calm', 'bold', 'm
 const WORDS_B = ['otter', 'falcon', 'badger', 'panda', 'lynx', 'heron', 'koala', 'tiger', 'wombat', 'gecko'];
 
 function hostFor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'app'
+  );
 }
 
 /** "host.domain/path": the whole name as a domain first, then host + domain (CC manifest_route.rb). */
@@ -143,8 +152,14 @@ function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
   }
   f.store.touch(app);
   const web: Partial<ManifestProcess> & { type: string } = {
-    type: 'web', command: m.command, instances: m.instances, memoryMb: m.memoryMb, diskMb: m.diskMb,
-    healthCheckType: m.healthCheckType, healthCheckHttpEndpoint: m.healthCheckHttpEndpoint, timeout: m.timeout,
+    type: 'web',
+    command: m.command,
+    instances: m.instances,
+    memoryMb: m.memoryMb,
+    diskMb: m.diskMb,
+    healthCheckType: m.healthCheckType,
+    healthCheckHttpEndpoint: m.healthCheckHttpEndpoint,
+    timeout: m.timeout,
   };
   const procs = m.processes ?? [];
   const webEntry = procs.find((p) => p.type === 'web');
@@ -165,7 +180,9 @@ async function applyManifest(c: Ctx): Promise<void> {
   const pairs = apps.map((m) => {
     let app = c.f.store.list('apps').find((a) => a.space_guid === space.guid && a.name === m.name);
     if (app?.lifecycle.type === 'docker' && m.buildpacks) {
-      throw unprocessable(`For application '${m.name}': ${m.raw.buildpacks !== undefined ? 'Buildpacks' : 'Buildpack'} cannot be configured for a docker lifecycle app.`);
+      throw unprocessable(
+        `For application '${m.name}': ${m.raw.buildpacks !== undefined ? 'Buildpacks' : 'Buildpack'} cannot be configured for a docker lifecycle app.`,
+      );
     }
     if (app?.lifecycle.type === 'buildpack' && m.docker) {
       throw unprocessable(`For application '${m.name}': Docker cannot be configured for a buildpack lifecycle app.`);
@@ -176,19 +193,25 @@ async function applyManifest(c: Ctx): Promise<void> {
     }
     return { app, m };
   });
-  await runJob(c, 'space.apply_manifest', async (job) => {
-    job.warnings = warnings.map((detail) => ({ detail }));
-    for (const { app, m } of pairs) {
-      try {
-        if (!c.f.store.get('apps', app.guid)) throw notFound('App');
-        applyApp(c, app, m);
-        recordEvent(c.f, 'audit.app.apply_manifest', appTarget(app), space.guid, { request: { manifest: '[PRIVATE DATA HIDDEN]' } });
-      } catch (err) {
-        if (err instanceof ApiError) throw new ApiError(err.status, err.code, err.title, `For application '${m.name}': ${err.detail}`);
-        throw err;
+  await runJob(
+    c,
+    'space.apply_manifest',
+    async (job) => {
+      job.warnings = warnings.map((detail) => ({ detail }));
+      for (const { app, m } of pairs) {
+        try {
+          if (!c.f.store.get('apps', app.guid)) throw notFound('App');
+          applyApp(c, app, m);
+          recordEvent(c.f, 'audit.app.apply_manifest', appTarget(app), space.guid, { request: { manifest: '[PRIVATE DATA HIDDEN]' } });
+        } catch (err) {
+          if (err instanceof ApiError) throw new ApiError(err.status, err.code, err.title, `For application '${m.name}': ${err.detail}`);
+          throw err;
+        }
       }
-    }
-  }, `/v3/spaces/${space.guid}`, warningsHeader(warnings));
+    },
+    `/v3/spaces/${space.guid}`,
+    warningsHeader(warnings),
+  );
 }
 
 function getJob(c: Ctx): void {
@@ -201,7 +224,18 @@ async function diff(c: Ctx): Promise<void> {
   const space = spaceOf(c);
   yamlOnly(c);
   const { apps, warnings } = parseManifestBody(await readText(c.req));
-  send(c.res, 201, { diff: manifestDiff(c.f, space.guid, apps.map((a) => a.raw)) }, warningsHeader(warnings));
+  send(
+    c.res,
+    201,
+    {
+      diff: manifestDiff(
+        c.f,
+        space.guid,
+        apps.map((a) => a.raw),
+      ),
+    },
+    warningsHeader(warnings),
+  );
 }
 
 export const manifestRoutes: RouteDef[] = [

@@ -31,7 +31,11 @@ async function createSpace(c: Ctx): Promise<void> {
 
 function listOrgs(c: Ctx): void {
   const orgs = filterList(c.f.store.list('orgs'), c.query, { names: (o) => o.name, guids: (o) => o.guid });
-  send(c.res, 200, paginate(c, orgs, (o) => c.f.present.org(o), ['created_at', 'updated_at', 'name']));
+  send(
+    c.res,
+    200,
+    paginate(c, orgs, (o) => c.f.present.org(o), ['created_at', 'updated_at', 'name']),
+  );
 }
 
 function getOrg(c: Ctx): void {
@@ -46,7 +50,11 @@ function listSpaces(c: Ctx): void {
     guids: (s) => s.guid,
     organization_guids: (s) => s.org_guid,
   });
-  send(c.res, 200, paginate(c, spaces, (s) => c.f.present.space(s), ['created_at', 'updated_at', 'name']));
+  send(
+    c.res,
+    200,
+    paginate(c, spaces, (s) => c.f.present.space(s), ['created_at', 'updated_at', 'name']),
+  );
 }
 
 function getSpace(c: Ctx): void {
@@ -57,7 +65,11 @@ function getSpace(c: Ctx): void {
 
 function listDomains(c: Ctx): void {
   const domains = filterList(c.f.store.list('domains'), c.query, { names: (d) => d.name, guids: (d) => d.guid });
-  send(c.res, 200, paginate(c, domains, (d) => c.f.present.domain(d), ['created_at', 'updated_at', 'name']));
+  send(
+    c.res,
+    200,
+    paginate(c, domains, (d) => c.f.present.domain(d), ['created_at', 'updated_at', 'name']),
+  );
 }
 
 function getDomain(c: Ctx): void {

@@ -10,7 +10,20 @@ import { SYMLINK_OUTSIDE_DETAIL } from '../../core/bits/links';
 import { ArchiveBudget, ArchiveLimitError, packageLimits } from '../../core/bits/archive-limits';
 import { entryPath, readZip, UnsafeEntryError } from '../../core/bits/extract';
 import { CfPushError } from '../../core/errors';
-import { ApiError, filterList, maxUploadBytes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import {
+  ApiError,
+  filterList,
+  maxUploadBytes,
+  notFound,
+  paginate,
+  readJson,
+  rejectUnknown,
+  relGuid,
+  send,
+  unprocessable,
+  type Ctx,
+  type RouteDef,
+} from '../http';
 import { appTarget, recordEvent } from '../events';
 import { meta, type PackageFile, type PackageRec, type Store } from '../store';
 import { packageTooLarge, readUpload } from '../uploads';
@@ -29,7 +42,11 @@ function list(c: Ctx): void {
     types: (p) => p.type,
     space_guids: (p) => c.f.store.get('apps', p.app_guid)?.space_guid,
   });
-  send(c.res, 200, paginate(c, pkgs, (p) => c.f.present.package(p)));
+  send(
+    c.res,
+    200,
+    paginate(c, pkgs, (p) => c.f.present.package(p)),
+  );
 }
 
 const PACKAGE_CREATE_KEYS = ['type', 'relationships', 'data', 'metadata'];
@@ -44,7 +61,13 @@ async function create(c: Ctx): Promise<void> {
   if (body.type === 'bits') {
     if (body.data !== undefined && body.data !== null && Object.keys(body.data).length) throw unprocessable('Data must be empty if provided for bits packages');
     const pkg = c.f.store.put('packages', {
-      ...meta(), app_guid: app.guid, type: 'bits', state: 'AWAITING_UPLOAD', sha256: null, error: null, files: [],
+      ...meta(),
+      app_guid: app.guid,
+      type: 'bits',
+      state: 'AWAITING_UPLOAD',
+      sha256: null,
+      error: null,
+      files: [],
     });
     recordEvent(c.f, 'audit.app.package.create', appTarget(app), app.space_guid, { package_guid: pkg.guid, type: pkg.type });
     return send(c.res, 201, c.f.present.package(pkg));
@@ -57,7 +80,13 @@ async function create(c: Ctx): Promise<void> {
   const password = typeof data.password === 'string' && data.password ? data.password : null;
   if ((username === null) !== (password === null)) throw unprocessable('Data Username and password must both be provided');
   const pkg = c.f.store.put('packages', {
-    ...meta(), app_guid: app.guid, type: 'docker', state: 'READY', sha256: null, error: null, files: [],
+    ...meta(),
+    app_guid: app.guid,
+    type: 'docker',
+    state: 'READY',
+    sha256: null,
+    error: null,
+    files: [],
     docker: { image: data.image, username, password },
   });
   recordEvent(c.f, 'audit.app.package.create', appTarget(app), app.space_guid, { package_guid: pkg.guid, type: pkg.type });
@@ -107,7 +136,12 @@ function sha1Of(r: WireResource): string {
 function resourceMode(raw: unknown): string {
   const mode = raw === undefined || raw === null ? 0o744 : /^[0-7]+$/.test(String(raw)) ? parseInt(String(raw), 8) : 0;
   if ((mode & 0o600) !== 0o600) {
-    throw new ApiError(400, 160003, 'CF-AppResourcesFileModeInvalid', `The resource file mode is invalid: File mode '${String(raw)}' is invalid. Minimum file mode is '0600'`);
+    throw new ApiError(
+      400,
+      160003,
+      'CF-AppResourcesFileModeInvalid',
+      `The resource file mode is invalid: File mode '${String(raw)}' is invalid. Minimum file mode is '0600'`,
+    );
   }
   // No setuid, setgid or sticky bits from a client: a droplet's files are the app's, run as vcap.
   return (mode & 0o777).toString(8);
@@ -181,7 +215,8 @@ async function unzipToBlobs(store: Store, zipFile: string, budget: ArchiveBudget
       throw unprocessable(`Zip entry '${err.entry}' would be extracted outside the package`);
     }
     if (err instanceof ArchiveLimitError) throw err;
-    if (err instanceof CfPushError && err.code === 'InvalidZip') throw unprocessable(`The bits zip is invalid: ${err.message.replace(/^Cannot (read|extract) zip the package: /, '')}`);
+    if (err instanceof CfPushError && err.code === 'InvalidZip')
+      throw unprocessable(`The bits zip is invalid: ${err.message.replace(/^Cannot (read|extract) zip the package: /, '')}`);
     throw err;
   }
   return files;
@@ -244,8 +279,16 @@ async function resourceMatches(c: Ctx): Promise<void> {
 /** The droplets staged from this package (cf restart/start ask whether it was staged already). */
 function packageDroplets(c: Ctx): void {
   const pkg = byGuid(c);
-  const list = filterList(c.f.store.list('droplets').filter((d) => d.package_guid === pkg.guid), c.query, { states: (d) => d.state, guids: (d) => d.guid });
-  send(c.res, 200, paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })));
+  const list = filterList(
+    c.f.store.list('droplets').filter((d) => d.package_guid === pkg.guid),
+    c.query,
+    { states: (d) => d.state, guids: (d) => d.guid },
+  );
+  send(
+    c.res,
+    200,
+    paginate(c, list, (d) => c.f.present.droplet(d, { inList: true })),
+  );
 }
 
 export const packageRoutes: RouteDef[] = [

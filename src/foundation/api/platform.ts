@@ -94,7 +94,8 @@ async function patchGroup(c: Ctx): Promise<void> {
   if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) throw unprocessable('Var must be an object');
   const next = { ...envGroup(c.f, name) };
   for (const [k, v] of Object.entries(vars as Record<string, unknown>)) {
-    if (k.startsWith('VCAP_') || k === 'PORT') throw unprocessable(`Environment variable groups cannot set ${k.startsWith('VCAP_') ? 'VCAP_ variables' : 'PORT'}`);
+    if (k.startsWith('VCAP_') || k === 'PORT')
+      throw unprocessable(`Environment variable groups cannot set ${k.startsWith('VCAP_') ? 'VCAP_ variables' : 'PORT'}`);
     if (v === null) delete next[k];
     else next[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }

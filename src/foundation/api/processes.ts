@@ -24,7 +24,11 @@ function list(c: Ctx): void {
     app_guids: (p) => p.app_guid,
     space_guids: (p) => c.f.store.get('apps', p.app_guid)?.space_guid,
   });
-  send(c.res, 200, paginate(c, procs, (p) => c.f.present.process(p, { inList: true })));
+  send(
+    c.res,
+    200,
+    paginate(c, procs, (p) => c.f.present.process(p, { inList: true })),
+  );
 }
 
 function nonNegInt(v: unknown, label: string): number | undefined {
@@ -91,13 +95,23 @@ function stats(c: Ctx, p: ProcessRec): void {
 
 /** Sidecars: none run here yet, so every list is empty and any one is not found (CC's shapes). */
 function noSidecars(c: Ctx): void {
-  send(c.res, 200, paginate(c, [], (x) => x));
+  send(
+    c.res,
+    200,
+    paginate(c, [], (x) => x),
+  );
 }
 
 export const processRoutes: RouteDef[] = [
   { method: 'GET', path: '/v3/processes/:guid/sidecars', handler: (c) => (byGuid(c), noSidecars(c)) },
   { method: 'GET', path: '/v3/apps/:guid/sidecars', handler: (c) => (getApp(c.f, c.params.guid), noSidecars(c)) },
-  { method: 'GET', path: '/v3/sidecars/:guid', handler: () => { throw notFound('Sidecar'); } },
+  {
+    method: 'GET',
+    path: '/v3/sidecars/:guid',
+    handler: () => {
+      throw notFound('Sidecar');
+    },
+  },
   { method: 'GET', path: '/v3/processes', handler: list },
   { method: 'GET', path: '/v3/processes/:guid', handler: (c) => send(c.res, 200, c.f.present.process(byGuid(c))) },
   { method: 'PATCH', path: '/v3/processes/:guid', handler: (c) => update(c, byGuid(c)) },

@@ -34,11 +34,22 @@ function v3(c: Ctx): void {
   const l = (p: string) => ({ href: `${api}/v3${p}` });
   send(c.res, 200, {
     links: {
-      self: l(''), apps: l('/apps'), builds: l('/builds'), domains: l('/domains'), droplets: l('/droplets'),
-      organizations: l('/organizations'), packages: l('/packages'), processes: l('/processes'),
-      resource_matches: l('/resource_matches'), routes: l('/routes'), spaces: l('/spaces'), info: l('/info'),
-      deployments: l('/deployments'), service_instances: l('/service_instances'),
-      service_credential_bindings: l('/service_credential_bindings'), jobs: l('/jobs'),
+      self: l(''),
+      apps: l('/apps'),
+      builds: l('/builds'),
+      domains: l('/domains'),
+      droplets: l('/droplets'),
+      organizations: l('/organizations'),
+      packages: l('/packages'),
+      processes: l('/processes'),
+      resource_matches: l('/resource_matches'),
+      routes: l('/routes'),
+      spaces: l('/spaces'),
+      info: l('/info'),
+      deployments: l('/deployments'),
+      service_instances: l('/service_instances'),
+      service_credential_bindings: l('/service_credential_bindings'),
+      jobs: l('/jobs'),
     },
   });
 }
@@ -158,5 +169,10 @@ export const rootRoutes: RouteDef[] = [
   { method: 'GET', path: '/login', handler: login, public: true },
   { method: 'POST', path: '/oauth/token', handler: token, public: true },
   { method: 'GET', path: '/api/v1/read/:source_id', handler: readLogs },
-  { method: 'GET', path: '/api/v1/info', handler: (c) => send(c.res, 200, { version: '3.0.0', vm_uptime: String(Math.floor(process.uptime())) }), public: true },
+  {
+    method: 'GET',
+    path: '/api/v1/info',
+    handler: (c) => send(c.res, 200, { version: '3.0.0', vm_uptime: String(Math.floor(process.uptime())) }),
+    public: true,
+  },
 ];

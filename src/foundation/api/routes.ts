@@ -21,7 +21,11 @@ function list(c: Ctx): void {
     organization_guids: (r) => spaces[r.space_guid]?.org_guid,
     app_guids: (r) => r.destinations.map((d) => d.app_guid),
   });
-  send(c.res, 200, paginate(c, routes, (r) => c.f.present.route(r), ['created_at', 'updated_at', 'host']));
+  send(
+    c.res,
+    200,
+    paginate(c, routes, (r) => c.f.present.route(r), ['created_at', 'updated_at', 'host']),
+  );
 }
 
 async function create(c: Ctx): Promise<void> {
@@ -29,7 +33,7 @@ async function create(c: Ctx): Promise<void> {
   rejectUnknown(body, ['host', 'path', 'port', 'relationships', 'options', 'metadata']);
   if (body.host !== undefined && typeof body.host !== 'string') throw unprocessable('Host must be a string');
   if (body.path !== undefined && typeof body.path !== 'string') throw unprocessable('Path must be a string');
-  if (body.port !== undefined && body.port !== null) throw unprocessable('Routes with protocol \'tcp\' are not supported by the local foundation');
+  if (body.port !== undefined && body.port !== null) throw unprocessable("Routes with protocol 'tcp' are not supported by the local foundation");
   const route = createRoute(c.f, {
     host: body.host ?? '',
     path: body.path ?? '',

@@ -1,9 +1,7 @@
 // /v3/service_instances (type user-provided) and /v3/service_credential_bindings
 // (type app). User-provided operations are synchronous in CC: 201/200/204, no job.
 import type { Foundation } from '../context';
-import {
-  filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef,
-} from '../http';
+import { filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { bindApp, nameTaken } from '../services';
 import { meta, now, type ServiceInstanceRec } from '../store';
 
@@ -32,7 +30,10 @@ function upsiFields(body: Record<string, any>, errs: string[]): Partial<ServiceI
     if (!isObj(body.credentials)) errs.push('Credentials must be an object');
     else out.credentials = body.credentials;
   }
-  for (const [key, label, https] of [['syslog_drain_url', 'Syslog drain url', false], ['route_service_url', 'Route service url', true]] as const) {
+  for (const [key, label, https] of [
+    ['syslog_drain_url', 'Syslog drain url', false],
+    ['route_service_url', 'Route service url', true],
+  ] as const) {
     const v = body[key];
     if (v === undefined) continue;
     if (v === null) {
@@ -124,7 +125,11 @@ function listInstances(c: Ctx): void {
     organization_guids: (s) => spaces[s.space_guid]?.org_guid,
     type: (s) => s.type,
   });
-  send(c.res, 200, paginate(c, list, (s) => c.f.present.serviceInstance(s), ['created_at', 'updated_at', 'name']));
+  send(
+    c.res,
+    200,
+    paginate(c, list, (s) => c.f.present.serviceInstance(s), ['created_at', 'updated_at', 'name']),
+  );
 }
 
 function credentials(c: Ctx): void {
@@ -177,13 +182,22 @@ function listBindings(c: Ctx): void {
     service_instance_guids: (b) => b.service_instance_guid,
     service_instance_names: (b) => f.store.get('service_instances', b.service_instance_guid)?.name,
   });
-  const page = paginate(c, list, (b) => f.present.serviceBinding(b), ['created_at', 'updated_at', 'name']) as { resources: { relationships: { app: { data: { guid: string } }; service_instance: { data: { guid: string } } } }[] };
+  const page = paginate(c, list, (b) => f.present.serviceBinding(b), ['created_at', 'updated_at', 'name']) as {
+    resources: { relationships: { app: { data: { guid: string } }; service_instance: { data: { guid: string } } } }[];
+  };
   const inc = includes(c, ['app', 'service_instance']);
   const included: Record<string, unknown[]> = {};
   const uniq = (guids: string[]) => [...new Set(guids)];
-  if (inc.has('app')) included.apps = uniq(page.resources.map((b) => b.relationships.app.data.guid)).flatMap((g) => { const a = f.store.get('apps', g); return a ? [f.present.app(a)] : []; });
+  if (inc.has('app'))
+    included.apps = uniq(page.resources.map((b) => b.relationships.app.data.guid)).flatMap((g) => {
+      const a = f.store.get('apps', g);
+      return a ? [f.present.app(a)] : [];
+    });
   if (inc.has('service_instance')) {
-    included.service_instances = uniq(page.resources.map((b) => b.relationships.service_instance.data.guid)).flatMap((g) => { const s = f.store.get('service_instances', g); return s ? [f.present.serviceInstance(s)] : []; });
+    included.service_instances = uniq(page.resources.map((b) => b.relationships.service_instance.data.guid)).flatMap((g) => {
+      const s = f.store.get('service_instances', g);
+      return s ? [f.present.serviceInstance(s)] : [];
+    });
   }
   send(c.res, 200, inc.size ? { ...page, included } : page);
 }
@@ -191,20 +205,39 @@ function listBindings(c: Ctx): void {
 /** Nothing is offered here yet (no brokers): every marketplace list is empty, in CC's shape. */
 function emptyList(c: Ctx, includable: string[] = []): void {
   includes(c, includable);
-  send(c.res, 200, { ...(paginate(c, [], (x) => x) as object), ...(c.query.get('include') || [...c.query.keys()].some((k) => k.startsWith('fields[')) ? { included: {} } : {}) });
+  send(c.res, 200, {
+    ...(paginate(c, [], (x) => x) as object),
+    ...(c.query.get('include') || [...c.query.keys()].some((k) => k.startsWith('fields[')) ? { included: {} } : {}),
+  });
 }
 
 export const serviceRoutes: RouteDef[] = [
   { method: 'GET', path: '/v3/service_plans', handler: (c) => emptyList(c, ['service_offering', 'space.organization']) },
-  { method: 'GET', path: '/v3/service_plans/:guid', handler: () => { throw notFound('Service plan'); } },
+  {
+    method: 'GET',
+    path: '/v3/service_plans/:guid',
+    handler: () => {
+      throw notFound('Service plan');
+    },
+  },
   { method: 'GET', path: '/v3/service_offerings', handler: (c) => emptyList(c) },
-  { method: 'GET', path: '/v3/service_offerings/:guid', handler: () => { throw notFound('Service offering'); } },
+  {
+    method: 'GET',
+    path: '/v3/service_offerings/:guid',
+    handler: () => {
+      throw notFound('Service offering');
+    },
+  },
   { method: 'GET', path: '/v3/service_brokers', handler: (c) => emptyList(c) },
   { method: 'GET', path: '/v3/service_route_bindings', handler: (c) => emptyList(c, ['service_instance', 'route']) },
-  { method: 'GET', path: '/v3/service_instances/:guid/parameters', handler: (c) => {
-    instance(c);
-    throw unprocessable('This service does not support fetching service instance parameters.');
-  } },
+  {
+    method: 'GET',
+    path: '/v3/service_instances/:guid/parameters',
+    handler: (c) => {
+      instance(c);
+      throw unprocessable('This service does not support fetching service instance parameters.');
+    },
+  },
   { method: 'GET', path: '/v3/service_instances', handler: listInstances },
   { method: 'POST', path: '/v3/service_instances', handler: createInstance },
   { method: 'GET', path: '/v3/service_instances/:guid', handler: (c) => send(c.res, 200, c.f.present.serviceInstance(instance(c))) },
@@ -217,4 +250,3 @@ export const serviceRoutes: RouteDef[] = [
   { method: 'GET', path: '/v3/service_credential_bindings/:guid/details', handler: bindingDetails },
   { method: 'DELETE', path: '/v3/service_credential_bindings/:guid', handler: deleteBinding },
 ];
-

@@ -13,18 +13,21 @@ function stackGuid(name: string): string {
 const CREATED = '2026-01-01T00:00:00Z';
 
 function stacks(c: Ctx) {
-  return [{
-    guid: stackGuid(STACK),
-    name: STACK,
-    description: 'cf-push local foundation: apps run with this machine\'s toolchains (process runtime) or in the cfpush/stack:bookworm image (container runtime)',
-    build_rootfs_image: 'cfpush/stack:bookworm',
-    run_rootfs_image: 'cfpush/stack:bookworm',
-    default: true,
-    created_at: CREATED,
-    updated_at: CREATED,
-    metadata: { labels: {}, annotations: {} },
-    links: { self: { href: `${c.f.apiUrl}/v3/stacks/${stackGuid(STACK)}` }, apps: { href: `${c.f.apiUrl}/v3/stacks/${stackGuid(STACK)}/apps` } },
-  }];
+  return [
+    {
+      guid: stackGuid(STACK),
+      name: STACK,
+      description:
+        "cf-push local foundation: apps run with this machine's toolchains (process runtime) or in the cfpush/stack:bookworm image (container runtime)",
+      build_rootfs_image: 'cfpush/stack:bookworm',
+      run_rootfs_image: 'cfpush/stack:bookworm',
+      default: true,
+      created_at: CREATED,
+      updated_at: CREATED,
+      metadata: { labels: {}, annotations: {} },
+      links: { self: { href: `${c.f.apiUrl}/v3/stacks/${stackGuid(STACK)}` }, apps: { href: `${c.f.apiUrl}/v3/stacks/${stackGuid(STACK)}/apps` } },
+    },
+  ];
 }
 
 function get(c: Ctx) {
@@ -34,10 +37,31 @@ function get(c: Ctx) {
 }
 
 export const stackRoutes: RouteDef[] = [
-  { method: 'GET', path: '/v3/stacks', handler: (c) => send(c.res, 200, paginate(c, filterList(stacks(c), c.query, { names: (s) => s.name, guids: (s) => s.guid }), (s) => s, ['created_at', 'updated_at', 'name'])) },
+  {
+    method: 'GET',
+    path: '/v3/stacks',
+    handler: (c) =>
+      send(
+        c.res,
+        200,
+        paginate(c, filterList(stacks(c), c.query, { names: (s) => s.name, guids: (s) => s.guid }), (s) => s, ['created_at', 'updated_at', 'name']),
+      ),
+  },
   { method: 'GET', path: '/v3/stacks/:guid', handler: (c) => send(c.res, 200, get(c)) },
-  { method: 'GET', path: '/v3/stacks/:guid/apps', handler: (c) => {
-    const s = get(c);
-    send(c.res, 200, paginate(c, c.f.store.list('apps').filter((a) => a.lifecycle.type === 'buildpack' && (a.lifecycle.data as { stack?: string }).stack === s.name), (a) => c.f.present.app(a)));
-  } },
+  {
+    method: 'GET',
+    path: '/v3/stacks/:guid/apps',
+    handler: (c) => {
+      const s = get(c);
+      send(
+        c.res,
+        200,
+        paginate(
+          c,
+          c.f.store.list('apps').filter((a) => a.lifecycle.type === 'buildpack' && (a.lifecycle.data as { stack?: string }).stack === s.name),
+          (a) => c.f.present.app(a),
+        ),
+      );
+    },
+  },
 ];

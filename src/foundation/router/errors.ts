@@ -13,7 +13,12 @@ export interface RouterErrorSpec {
   cacheControl?: string;
 }
 
-export const EMPTY_HOST: RouterErrorSpec = { status: 400, message: 'Request had empty Host header', routerError: 'empty_host', cacheControl: 'public,max-age=2' };
+export const EMPTY_HOST: RouterErrorSpec = {
+  status: 400,
+  message: 'Request had empty Host header',
+  routerError: 'empty_host',
+  cacheControl: 'public,max-age=2',
+};
 export const BAD_PIN: RouterErrorSpec = {
   status: 400,
   message: 'Invalid X-CF-App-Instance Header',

@@ -58,13 +58,7 @@ export async function untilHealthy(probe: Probe, timeoutMs: number, running: () 
  * `defaultEveryMs`) while `healthy()` holds; the first failure goes to
  * `unhealthy` and ends the watch (Diego). Returns a function that ends it.
  */
-export function watchLiveness(
-  hc: HealthCheck,
-  probe: Probe,
-  defaultEveryMs: number,
-  healthy: () => boolean,
-  unhealthy: (failure: string) => void,
-): () => void {
+export function watchLiveness(hc: HealthCheck, probe: Probe, defaultEveryMs: number, healthy: () => boolean, unhealthy: (failure: string) => void): () => void {
   const everyMs = hc.data.interval ? hc.data.interval * 1000 : defaultEveryMs;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
@@ -96,7 +90,8 @@ function portCheck({ host, port }: Address, timeoutMs: number): Promise<string |
     s.setTimeout(timeoutMs, () => done(`Failed to make TCP connection to port ${port}: timed out after ${timeoutMs / 1000}s`));
     s.once('connect', () => done(undefined));
     s.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make TCP connection to port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
+      done(`Failed to make TCP connection to port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`),
+    );
   });
 }
 
@@ -117,7 +112,8 @@ function httpCheck({ host, port }: Address, path: string, timeoutMs: number): Pr
     });
     const timer = setTimeout(() => done(`Failed to make HTTP request to '${path}' on port ${port}: timed out after ${timeoutMs / 1000}s`), timeoutMs);
     req.once('error', (err: NodeJS.ErrnoException) =>
-      done(`Failed to make HTTP request to '${path}' on port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`));
+      done(`Failed to make HTTP request to '${path}' on port ${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`),
+    );
     req.end();
   });
 }

@@ -63,14 +63,25 @@ export const restart = (ctx: Ctx): Cmd => appOp(ctx, 'Restart', 'Restarting', (s
 /** Scale: instances, memory, disk, asked one by one with the current value prefilled (or `{instances, memoryMb, diskMb}` from code). */
 export function scale(ctx: Ctx): Cmd {
   return async (clicked?: unknown, selected?: unknown) => {
-    const given = selected && typeof selected === 'object' && !Array.isArray(selected) ? (selected as { instances?: number; memoryMb?: number; diskMb?: number }) : undefined;
+    const given =
+      selected && typeof selected === 'object' && !Array.isArray(selected)
+        ? (selected as { instances?: number; memoryMb?: number; diskMb?: number })
+        : undefined;
     const node = clicked instanceof AppNode ? clicked : undefined;
     let want = given;
     if (!want) {
       const web = node?.details.processes.find((p) => p.process.type === 'web')?.process;
-      const instances = await ctx.ui.input({ title: 'CF: Scale — instances', value: String(web?.instances ?? 1), validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'A whole number ≥ 0') });
+      const instances = await ctx.ui.input({
+        title: 'CF: Scale — instances',
+        value: String(web?.instances ?? 1),
+        validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'A whole number ≥ 0'),
+      });
       if (instances === undefined) return undefined;
-      const memory = await ctx.ui.input({ title: 'CF: Scale — memory per instance (MB)', value: String(web?.memory_in_mb ?? 256), validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'Megabytes, e.g. 256') });
+      const memory = await ctx.ui.input({
+        title: 'CF: Scale — memory per instance (MB)',
+        value: String(web?.memory_in_mb ?? 256),
+        validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'Megabytes, e.g. 256'),
+      });
       if (memory === undefined) return undefined;
       want = { instances: Number(instances), memoryMb: web && Number(memory) === web.memory_in_mb ? undefined : Number(memory) };
     }
@@ -88,7 +99,11 @@ export function del(ctx: Ctx): Cmd {
       void vscode.window.showWarningMessage('Choose the app to delete in the Cloud Foundry view.');
       return undefined;
     }
-    const ok = await ctx.ui.confirm(`Delete ${names.join(', ')}?`, 'The app, its droplets and its logs are removed; its routes stay in the space (see the Routes folder).', 'Delete');
+    const ok = await ctx.ui.confirm(
+      `Delete ${names.join(', ')}?`,
+      'The app, its droplets and its logs are removed; its routes stay in the space (see the Routes folder).',
+      'Delete',
+    );
     if (ok !== 'Delete') return undefined;
     return appOp<void>(ctx, 'Delete', 'Deleting', (s, n, r) => core().deleteApp(s, n, r))(clicked, selected);
   };

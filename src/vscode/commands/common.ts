@@ -57,7 +57,11 @@ export async function pickAppDir(ctx: Ctx, title = 'CF: Push'): Promise<string |
   if (manifests.length > 1) {
     const picked = await ctx.ui.pick(
       manifests
-        .map((m) => ({ label: vscode.workspace.asRelativePath(path.dirname(m.fsPath)), description: vscode.workspace.asRelativePath(m), dir: path.dirname(m.fsPath) }))
+        .map((m) => ({
+          label: vscode.workspace.asRelativePath(path.dirname(m.fsPath)),
+          description: vscode.workspace.asRelativePath(m),
+          dir: path.dirname(m.fsPath),
+        }))
         .sort((a, b) => a.label.localeCompare(b.label)),
       { title, placeHolder: 'Which app folder?' },
     );

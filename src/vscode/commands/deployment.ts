@@ -38,10 +38,16 @@ function deploymentCmd(ctx: Ctx, verb: 'continue' | 'cancel'): Cmd {
           name ??= await pickApp(ctx, session, title);
           if (!name) return undefined;
           const c = core();
-          const d = verb === 'continue'
-            ? await c.continueDeployment(session, name, reporter, { signal: s })
-            : await c.cancelDeployment(session, name, reporter, { signal: s });
-          const what = d.status.reason === 'PAUSED' ? 'paused at its next canary step' : d.status.reason === 'DEPLOYED' ? 'rolled out' : 'canceled: the previous version serves';
+          const d =
+            verb === 'continue'
+              ? await c.continueDeployment(session, name, reporter, { signal: s })
+              : await c.cancelDeployment(session, name, reporter, { signal: s });
+          const what =
+            d.status.reason === 'PAUSED'
+              ? 'paused at its next canary step'
+              : d.status.reason === 'DEPLOYED'
+                ? 'rolled out'
+                : 'canceled: the previous version serves';
           void vscode.window.showInformationMessage(`Deployment of ${name} ${what}.`);
           return d;
         },

@@ -86,10 +86,7 @@ export function exportImage(ctx: Ctx): Cmd {
 /** Palette: an app of the configured target, or a droplet file on disk. */
 async function pickWhat(ctx: Ctx): Promise<{ file?: string; appName?: string; session?: Session } | undefined> {
   const choice = await ctx.ui.pick(
-    [
-      { label: 'An app on the current target', description: ctx.config.target },
-      { label: 'A droplet file (.tgz) on this machine' },
-    ],
+    [{ label: 'An app on the current target', description: ctx.config.target }, { label: 'A droplet file (.tgz) on this machine' }],
     { title: 'CF: Export as Image', placeHolder: 'Export what?' },
   );
   if (!choice) return undefined;

@@ -28,7 +28,10 @@ export function toggleWatch(ctx: Ctx): Cmd {
   return async (on?: unknown) => {
     const next = typeof on === 'boolean' ? on : !ctx.config.watch;
     await ctx.config.update('watch.enabled', next);
-    void vscode.window.setStatusBarMessage(next ? '$(eye) CF watch mode on: saving re-pushes to the local foundation' : '$(eye-closed) CF watch mode off', 4000);
+    void vscode.window.setStatusBarMessage(
+      next ? '$(eye) CF watch mode on: saving re-pushes to the local foundation' : '$(eye-closed) CF watch mode off',
+      4000,
+    );
     return next;
   };
 }

@@ -64,7 +64,12 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
           }
           if (strategy === 'blue-green') {
             // The live app and, once it exists, NAME-next: the view follows both through the renames.
-            ctx.traffic.autoOpen(session, [], 'blue-green', names.flatMap((n) => [n, core().nextName(n)]));
+            ctx.traffic.autoOpen(
+              session,
+              [],
+              'blue-green',
+              names.flatMap((n) => [n, core().nextName(n)]),
+            );
           }
           const opts: PushOptions = {
             dir,
@@ -91,9 +96,13 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
         // The core took back what this push had created (PushCancelledError says what).
         const removed = (err as { removed?: string[] }).removed ?? [];
         if (err instanceof core().CfPushError && err.hint) ctx.output.line(`⚠ ${err.message} ${err.hint}`);
-        ctx.output.line(`⚠ Push of ${label} cancelled${removed.length ? `; removed ${removed.join(', ')}, which this push had created` : '; apps keep the version they had before'}`);
+        ctx.output.line(
+          `⚠ Push of ${label} cancelled${removed.length ? `; removed ${removed.join(', ')}, which this push had created` : '; apps keep the version they had before'}`,
+        );
         ctx.refresh();
-        void vscode.window.showInformationMessage(`Push of ${label} cancelled. ${removed.length ? `Removed ${removed.join(', ')} (created by this push).` : 'Nothing was changed.'}`);
+        void vscode.window.showInformationMessage(
+          `Push of ${label} cancelled. ${removed.length ? `Removed ${removed.join(', ')} (created by this push).` : 'Nothing was changed.'}`,
+        );
         return undefined;
       }
       ctx.refresh();
@@ -137,7 +146,12 @@ export function describePreview(preview: PushPreview): string {
 /** The confirm step for remote targets; resolves to the chosen strategy or undefined. */
 async function confirmPush(ctx: Ctx, session: Session, preview: PushPreview, strategy: PushStrategy): Promise<PushStrategy | undefined> {
   const detail = describePreview(preview);
-  ctx.output.line(detail.split('\n').map((l) => `  ${l}`).join('\n'));
+  ctx.output.line(
+    detail
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
   const where = `${session.target.name} (${session.org.name}/${session.space.name})`;
   const standard = strategy === 'rolling' ? 'Push (Rolling)' : strategy === 'canary' ? 'Push (Canary)' : 'Push';
   const blueGreen = 'Push Blue-Green';
@@ -154,10 +168,12 @@ function announce(ctx: Ctx, pushed: PushedApp[], quiet: boolean, session: Sessio
     // A canary push ends paused: the next step is the user's, so the notification offers it.
     ctx.output.line(`▸ Canary of ${canary.name} is running next to the previous version: Continue Deployment rolls it out, Cancel Deployment goes back`);
     const target = { session, name: canary.name };
-    void vscode.window.showInformationMessage(`Canary of ${canary.name} is running next to the previous version.`, 'Continue Deployment', 'Cancel Deployment').then((c) => {
-      if (c === 'Continue Deployment') void vscode.commands.executeCommand('cfpush.continueDeployment', target);
-      else if (c === 'Cancel Deployment') void vscode.commands.executeCommand('cfpush.cancelDeployment', target);
-    });
+    void vscode.window
+      .showInformationMessage(`Canary of ${canary.name} is running next to the previous version.`, 'Continue Deployment', 'Cancel Deployment')
+      .then((c) => {
+        if (c === 'Continue Deployment') void vscode.commands.executeCommand('cfpush.continueDeployment', target);
+        else if (c === 'Cancel Deployment') void vscode.commands.executeCommand('cfpush.cancelDeployment', target);
+      });
     return;
   }
   if (quiet) {

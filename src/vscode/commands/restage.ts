@@ -39,7 +39,8 @@ function restageRun(ctx: Ctx) {
       });
       done();
       ctx.refresh();
-      if (out?.length) void vscode.window.showInformationMessage(`Restaged ${out.map((r) => r.name).join(', ')}.`, 'Open Log').then((c) => c && ctx.output.show());
+      if (out?.length)
+        void vscode.window.showInformationMessage(`Restaged ${out.map((r) => r.name).join(', ')}.`, 'Open Log').then((c) => c && ctx.output.show());
       return out;
     } catch (err) {
       done();
@@ -73,7 +74,11 @@ export function restage(ctx: Ctx): Cmd {
     }
     if (typeof clicked === 'string') return run([clicked]);
     const apps = selectedApps(clicked, selected);
-    if (apps.length) return run(apps.map((a) => a.name), apps[0]!.session);
+    if (apps.length)
+      return run(
+        apps.map((a) => a.name),
+        apps[0]!.session,
+      );
     return run(undefined);
   };
 }
@@ -94,10 +99,15 @@ export function restageOutdated(ctx: Ctx): Cmd {
       ctx.output.line(`⚠ Docker apps are not restaged: rebuild their images and push again (${docker.map((a) => a.name).join(', ')})`);
     }
     if (!outdated.length) {
-      void vscode.window.showInformationMessage(`No outdated buildpack apps in ${space.space.name}.${docker.length ? ` Docker apps (${docker.map((a) => a.name).join(', ')}) need their images rebuilt instead.` : ''}`);
+      void vscode.window.showInformationMessage(
+        `No outdated buildpack apps in ${space.space.name}.${docker.length ? ` Docker apps (${docker.map((a) => a.name).join(', ')}) need their images rebuilt instead.` : ''}`,
+      );
       return [];
     }
     for (const a of outdated) ctx.output.line(`  ${a.name}: ${a.details.outdated.join('; ')}`);
-    return run(outdated.map((a) => a.name), space.session);
+    return run(
+      outdated.map((a) => a.name),
+      space.session,
+    );
   };
 }

@@ -36,7 +36,11 @@ function swapRun(ctx: Ctx) {
       ctx.output.line(`✔ Swapped: ${a} → ${out.a.urls.join(', ') || 'no routes'}; ${b} → ${out.b.urls.join(', ') || 'no routes'}`);
       // Blue-green needs a quick way back: offer the reverse swap right here.
       void vscode.window
-        .showInformationMessage(`Swapped routes of ${a} and ${b}: ${b} now serves ${out.b.urls.join(', ') || 'no routes'}.`, 'Swap Back', ...(live ? ['Open'] : []))
+        .showInformationMessage(
+          `Swapped routes of ${a} and ${b}: ${b} now serves ${out.b.urls.join(', ') || 'no routes'}.`,
+          'Swap Back',
+          ...(live ? ['Open'] : []),
+        )
         .then((c) => {
           if (c === 'Swap Back') void run(b, a, used);
           else if (c === 'Open' && live) void vscode.env.openExternal(vscode.Uri.parse(live));
@@ -119,7 +123,10 @@ export function swapBackVersion(ctx: Ctx): Cmd {
       }).finally(() => ctx.refresh());
     } catch (err) {
       if (isAbort(err, signal)) return undefined;
-      reportError(ctx, `Swap back of ${name ?? 'app'} failed`, err, { target: session?.target.name, retry: () => vscode.commands.executeCommand('cfpush.swapBackVersion', clicked) });
+      reportError(ctx, `Swap back of ${name ?? 'app'} failed`, err, {
+        target: session?.target.name,
+        retry: () => vscode.commands.executeCommand('cfpush.swapBackVersion', clicked),
+      });
       return undefined;
     }
   };

@@ -25,7 +25,11 @@ const ADD = '$(add) Add a Cloud Foundry target…';
 
 /** Adds a target from an API URL; returns its name. */
 async function addTarget(ctx: Ctx): Promise<string | undefined> {
-  const api = await ctx.ui.input({ title: 'CF: Add Target — API URL', placeHolder: 'https://api.example.com', validateInput: (v) => (/^https?:\/\/\S+$/.test(v) ? undefined : 'An http(s) URL') });
+  const api = await ctx.ui.input({
+    title: 'CF: Add Target — API URL',
+    placeHolder: 'https://api.example.com',
+    validateInput: (v) => (/^https?:\/\/\S+$/.test(v) ? undefined : 'An http(s) URL'),
+  });
   if (!api) return undefined;
   const suggested = new URL(api).hostname.replace(/^api\./, '').split('.')[0] || 'cf';
   const name = await ctx.ui.input({ title: 'CF: Add Target — name', value: suggested });
@@ -44,11 +48,13 @@ export function selectTarget(ctx: Ctx): Cmd {
         const current = ctx.config.target;
         const pick = await ctx.ui.pick(
           [
-            ...(await Promise.all(targets.map(async (t) => ({
-              label: t.name,
-              description: `${t.local ? 'embedded local foundation' : t.api}${t.name === current ? ' · current' : ''}`,
-              detail: t.local ? undefined : (await ctx.signedIn(t)) ? 'signed in' : 'signed out',
-            })))),
+            ...(await Promise.all(
+              targets.map(async (t) => ({
+                label: t.name,
+                description: `${t.local ? 'embedded local foundation' : t.api}${t.name === current ? ' · current' : ''}`,
+                detail: t.local ? undefined : (await ctx.signedIn(t)) ? 'signed in' : 'signed out',
+              })),
+            )),
             { label: ADD, description: '' },
           ],
           { title: 'CF: Select Target', placeHolder: `Current: ${current}` },
@@ -63,10 +69,20 @@ export function selectTarget(ctx: Ctx): Cmd {
       const session = await ctx.session({ target: chosen }).catch(() => undefined);
       if (session) {
         const orgs = await session.cc.organizations.list();
-        const org = typeof orgArg === 'string' ? orgs.find((o) => o.name === orgArg) : orgs.length > 1 ? await pickNamed(ctx, orgs, 'Organization', session.org.name) : orgs[0];
+        const org =
+          typeof orgArg === 'string'
+            ? orgs.find((o) => o.name === orgArg)
+            : orgs.length > 1
+              ? await pickNamed(ctx, orgs, 'Organization', session.org.name)
+              : orgs[0];
         if (org) {
           const spaces = await session.cc.spaces.inOrg(org.guid);
-          const space = typeof spaceArg === 'string' ? spaces.find((s) => s.name === spaceArg) : spaces.length > 1 ? await pickNamed(ctx, spaces, 'Space', session.space.name) : spaces[0];
+          const space =
+            typeof spaceArg === 'string'
+              ? spaces.find((s) => s.name === spaceArg)
+              : spaces.length > 1
+                ? await pickNamed(ctx, spaces, 'Space', session.space.name)
+                : spaces[0];
           if (space && (org.name !== session.org.name || space.name !== session.space.name)) {
             await core().setTarget({ name: chosen, org: org.name, space: space.name });
             ctx.refresh();
@@ -82,7 +98,10 @@ export function selectTarget(ctx: Ctx): Cmd {
 }
 
 async function pickNamed<T extends { name: string }>(ctx: Ctx, items: T[], what: string, current: string): Promise<T | undefined> {
-  const pick = await ctx.ui.pick(items.map((i) => ({ label: i.name, description: i.name === current ? 'current' : undefined, item: i })), { title: `CF: Select ${what}` });
+  const pick = await ctx.ui.pick(
+    items.map((i) => ({ label: i.name, description: i.name === current ? 'current' : undefined, item: i })),
+    { title: `CF: Select ${what}` },
+  );
   return pick?.item;
 }
 
@@ -107,7 +126,12 @@ export function login(ctx: Ctx): Cmd {
         const configured = targets.find((t) => t.name === ctx.config.target && !t.local);
         if (configured) name = configured.name;
         else if (!remote.length) name = await addTarget(ctx);
-        else name = (await ctx.ui.pick([...remote.map((t) => ({ label: t.name, description: t.api })), { label: ADD, description: '' }], { title: 'CF: Log In — target' }))?.label;
+        else
+          name = (
+            await ctx.ui.pick([...remote.map((t) => ({ label: t.name, description: t.api })), { label: ADD, description: '' }], {
+              title: 'CF: Log In — target',
+            })
+          )?.label;
         if (name === ADD) name = await addTarget(ctx);
       }
       if (!name) return undefined;
@@ -133,9 +157,13 @@ export function login(ctx: Ctx): Cmd {
 async function signIn(ctx: Ctx, target: TargetConfig, creds?: Credentials): Promise<boolean> {
   const c = core();
   const t = { name: target.name, api: target.api, skipSslValidation: target.skipSslValidation };
-  if (creds?.passcode) return withTask(ctx, { title: `Logging in to ${target.name}`, run: async () => (await c.loginWithPasscode(t, creds.passcode!, ctx.tokens), true) });
+  if (creds?.passcode)
+    return withTask(ctx, { title: `Logging in to ${target.name}`, run: async () => (await c.loginWithPasscode(t, creds.passcode!, ctx.tokens), true) });
   if (creds?.username && creds.password !== undefined) {
-    return withTask(ctx, { title: `Logging in to ${target.name}`, run: async () => (await c.loginWithPassword(t, creds.username!, creds.password!, ctx.tokens), true) });
+    return withTask(ctx, {
+      title: `Logging in to ${target.name}`,
+      run: async () => (await c.loginWithPassword(t, creds.username!, creds.password!, ctx.tokens), true),
+    });
   }
   const cli = await c.reuseCfCliLogin().catch(() => undefined);
   const sameApi = cli && cli.accessToken && cli.api.replace(/\/+$/, '') === target.api.replace(/\/+$/, '');
@@ -153,7 +181,12 @@ async function signIn(ctx: Ctx, target: TargetConfig, creds?: Credentials): Prom
   if (method.id === 'sso') {
     const { passcodeUrl } = await c.loginPrompts(t);
     void vscode.env.openExternal(vscode.Uri.parse(passcodeUrl));
-    const passcode = await ctx.ui.input({ title: `CF: Log In to ${target.name} — passcode`, prompt: `Paste the passcode from ${passcodeUrl}`, password: true, ignoreFocusOut: true });
+    const passcode = await ctx.ui.input({
+      title: `CF: Log In to ${target.name} — passcode`,
+      prompt: `Paste the passcode from ${passcodeUrl}`,
+      password: true,
+      ignoreFocusOut: true,
+    });
     if (!passcode) return false;
     return signIn(ctx, target, { passcode });
   }

@@ -54,7 +54,10 @@ export class ManifestLanguage implements vscode.Disposable {
   private later(doc: vscode.TextDocument): void {
     if (!this.isManifest(doc)) return;
     clearTimeout(this.timers.get(doc.fileName));
-    this.timers.set(doc.fileName, setTimeout(() => this.check(doc), 150));
+    this.timers.set(
+      doc.fileName,
+      setTimeout(() => this.check(doc), 150),
+    );
   }
 
   /** Validates now; returns the diagnostics set (tests call it to skip the debounce). */
@@ -157,7 +160,11 @@ export class ManifestLanguage implements vscode.Disposable {
 }
 
 function describe(key: string, info: { description: string; values?: string; deprecated?: string }): string {
-  return [`**${key}** — ${info.description}`, info.values ? `Values: ${info.values}` : undefined, info.deprecated ? `⚠ Deprecated: ${info.deprecated}` : undefined]
+  return [
+    `**${key}** — ${info.description}`,
+    info.values ? `Values: ${info.values}` : undefined,
+    info.deprecated ? `⚠ Deprecated: ${info.deprecated}` : undefined,
+  ]
     .filter(Boolean)
     .join('\n\n');
 }

@@ -67,7 +67,9 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
     const routes = dragged.filter((n): n is RouteNode | SpaceRouteNode => n instanceof RouteNode || n instanceof SpaceRouteNode);
     const others = [...apps, ...routes].filter((n) => !sameSpace(n.session, onto.session));
     if (others.length) {
-      void vscode.window.showWarningMessage(`Routes move only between apps of one space: drop onto an app in ${onto.session.org.name}/${onto.session.space.name} of ${onto.session.target.name}.`);
+      void vscode.window.showWarningMessage(
+        `Routes move only between apps of one space: drop onto an app in ${onto.session.org.name}/${onto.session.space.name} of ${onto.session.target.name}.`,
+      );
       return undefined;
     }
     try {
@@ -116,7 +118,12 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
     const picked = await this.ctx.ui.pick(
       [
         { label: `$(arrow-right) Move to ${onto.name}`, description: `unmap from ${sources.join(', ')}`, detail: movePlan.lines.join(' · '), plan: movePlan },
-        { label: `$(add) Add to ${onto.name} (keep on both)`, description: `${sources.join(', ')} keeps it too`, detail: addPlan.lines.join(' · '), plan: addPlan },
+        {
+          label: `$(add) Add to ${onto.name} (keep on both)`,
+          description: `${sources.join(', ')} keeps it too`,
+          detail: addPlan.lines.join(' · '),
+          plan: addPlan,
+        },
       ],
       { title: `Drop ${what} on ${onto.name}`, placeHolder: 'Move the route, or add it and keep it where it is?' },
     );
@@ -138,7 +145,10 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
   }
 
   private async run(plan: RoutePlan): Promise<DropResult | undefined> {
-    const done = this.ctx.tree.markBusy(plan.apps.map((a) => a.name), plan.kind === 'swap' ? 'swapping' : 'moving routes');
+    const done = this.ctx.tree.markBusy(
+      plan.apps.map((a) => a.name),
+      plan.kind === 'swap' ? 'swapping' : 'moving routes',
+    );
     if (plan.kind === 'swap') this.ctx.traffic.autoOpen(plan.session, plan.apps, 'swap');
     try {
       await apply(this.ctx, plan);
@@ -185,5 +195,9 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
 /** Maps every added destination, then unmaps every removed one, under a progress notification. */
 async function apply(ctx: Ctx, plan: RoutePlan): Promise<void> {
   await withTask(ctx, { title: plan.title, run: (reporter) => core().applyRoutePlan(plan.session, plan, reporter) });
-  ctx.traffic.mark(plan.session, plan.title, plan.apps.map((a) => a.name));
+  ctx.traffic.mark(
+    plan.session,
+    plan.title,
+    plan.apps.map((a) => a.name),
+  );
 }

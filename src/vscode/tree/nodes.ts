@@ -40,7 +40,10 @@ const state = (expanded: boolean) => (expanded ? vscode.TreeItemCollapsibleState
 
 export class TargetNode extends Node {
   readonly kind = 'target';
-  constructor(private readonly nodeHost: NodeHost, readonly target: TargetConfig) {
+  constructor(
+    private readonly nodeHost: NodeHost,
+    readonly target: TargetConfig,
+  ) {
     super(undefined);
   }
   override get host(): NodeHost {
@@ -75,7 +78,11 @@ export class TargetNode extends Node {
 
 export class OrgNode extends Node {
   readonly kind = 'org';
-  constructor(parent: TargetNode, readonly session: Session, readonly org: CcOrg) {
+  constructor(
+    parent: TargetNode,
+    readonly session: Session,
+    readonly org: CcOrg,
+  ) {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
@@ -100,13 +107,19 @@ export class SpaceNode extends Node {
   readonly kind = 'space';
   /** Filled by children(): apps whose droplet is older than what the target offers. */
   outdated: AppNode[] = [];
-  constructor(parent: OrgNode, readonly session: Session, readonly space: CcSpace, readonly targeted: boolean) {
+  constructor(
+    parent: OrgNode,
+    readonly session: Session,
+    readonly space: CcSpace,
+    readonly targeted: boolean,
+  ) {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.space.name, state(this.targeted));
     item.id = `s:${this.session.target.name}/${this.space.guid}`;
-    item.description = [this.targeted ? 'targeted' : undefined, this.outdated.length ? `${this.outdated.length} outdated` : undefined].filter(Boolean).join(' · ') || undefined;
+    item.description =
+      [this.targeted ? 'targeted' : undefined, this.outdated.length ? `${this.outdated.length} outdated` : undefined].filter(Boolean).join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon('folder-library');
     item.contextValue = `space${this.outdated.length ? '.outdated' : ''}`;
     return item;
@@ -120,7 +133,9 @@ export class SpaceNode extends Node {
       const apps = summaries.map((x) => x.app);
       const names = new Set(apps.map((a) => a.name));
       const previous = core().previousName;
-      const nodes: Node[] = summaries.map((x) => new AppNode(this, this.session, x.app, new AppDetails(x, catalog, this.session), names.has(previous(x.app.name))));
+      const nodes: Node[] = summaries.map(
+        (x) => new AppNode(this, this.session, x.app, new AppDetails(x, catalog, this.session), names.has(previous(x.app.name))),
+      );
       const before = this.outdated.length;
       this.outdated = nodes.filter((n): n is AppNode => n instanceof AppNode && n.details.outdated.length > 0);
       if (before !== this.outdated.length) this.redraw?.(this);
@@ -155,7 +170,8 @@ export class AppDetails {
     this.desired = totals.desired;
     this.crashed = totals.crashed;
     this.builtWith = core().builtWith(summary.droplet);
-    this.outdated = summary.app.lifecycle?.type === 'docker' ? [] : outdatedReasons(summary.droplet, catalog, session.target.local ? localPathVersion : undefined);
+    this.outdated =
+      summary.app.lifecycle?.type === 'docker' ? [] : outdatedReasons(summary.droplet, catalog, session.target.local ? localPathVersion : undefined);
   }
 }
 
@@ -206,7 +222,9 @@ export class AppNode extends Node {
       age(d.droplet?.created_at),
       d.outdated.length ? '⚠ outdated' : undefined,
       this.deploymentText,
-    ].filter(Boolean).join(' · ');
+    ]
+      .filter(Boolean)
+      .join(' · ');
     const busy = this.host.busy(this.app.name);
     if (busy) item.description = `${busy}…`;
     item.iconPath = busy
@@ -222,11 +240,14 @@ export class AppNode extends Node {
               : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
     const lines = [
       `**${this.app.name}** — ${this.app.state}${started ? `, ${d.running} of ${d.desired} instance(s) running` : ''}`,
-      this.docker ? `Docker image \`${d.builtWith ?? '?'}\`` : `Built with ${d.builtWith ?? 'auto-detected buildpack'}${d.droplet?.stack ? ` on ${d.droplet.stack}` : ''}`,
+      this.docker
+        ? `Docker image \`${d.builtWith ?? '?'}\``
+        : `Built with ${d.builtWith ?? 'auto-detected buildpack'}${d.droplet?.stack ? ` on ${d.droplet.stack}` : ''}`,
       d.droplet ? `Droplet staged ${age(d.droplet.created_at)}` : 'No droplet yet',
     ];
     if (d.outdated.length) lines.push(`⚠ **Outdated**: ${d.outdated.join('; ')}. Restage to pick up the update.`);
-    if (this.deployment?.status.reason === 'PAUSED') lines.push('**Canary paused** next to the previous version: *Continue Deployment* rolls it out, *Cancel Deployment* goes back.');
+    if (this.deployment?.status.reason === 'PAUSED')
+      lines.push('**Canary paused** next to the previous version: *Continue Deployment* rolls it out, *Cancel Deployment* goes back.');
     if (this.docker) lines.push('Buildpack and stack updates do not reach Docker apps: rebuild the image and push again.');
     item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
     const facts = [started ? 'started' : 'stopped'];
@@ -242,7 +263,7 @@ export class AppNode extends Node {
   override async children(): Promise<Node[]> {
     try {
       const routes = await this.session.cc.routes.list({ appGuids: [this.app.guid] });
-      if (routes.length === 0) return [new MessageNode(this, 'No routes', 'This app has no mapped routes. Map one from the app\'s menu.', 'info')];
+      if (routes.length === 0) return [new MessageNode(this, 'No routes', "This app has no mapped routes. Map one from the app's menu.", 'info')];
       return routes.map((r) => new RouteNode(this, this.session, r));
     } catch (err) {
       return [MessageNode.fromError(this, err)];
@@ -253,7 +274,11 @@ export class AppNode extends Node {
 /** A route mapped to an app (under the app). */
 export class RouteNode extends Node {
   readonly kind = 'route';
-  constructor(parent: AppNode, readonly session: Session, readonly route: CcRoute) {
+  constructor(
+    parent: AppNode,
+    readonly session: Session,
+    readonly route: CcRoute,
+  ) {
     super(parent);
   }
   get app(): AppNode {
@@ -279,7 +304,10 @@ export class RouteNode extends Node {
 /** The space's "Routes" folder: every route, with where it sends traffic. */
 export class RoutesFolderNode extends Node {
   readonly kind = 'routes';
-  constructor(parent: SpaceNode, readonly session: Session) {
+  constructor(
+    parent: SpaceNode,
+    readonly session: Session,
+  ) {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
@@ -297,7 +325,15 @@ export class RoutesFolderNode extends Node {
       ]);
       if (!routes.length) return [new MessageNode(this, 'No routes in this space', 'Pushing an app maps its default route.', 'info')];
       const names = new Map(apps.map((a) => [a.guid, a.name]));
-      return routes.map((r) => new SpaceRouteNode(this, this.session, r, r.destinations.map((d) => names.get(d.app.guid) ?? d.app.guid)));
+      return routes.map(
+        (r) =>
+          new SpaceRouteNode(
+            this,
+            this.session,
+            r,
+            r.destinations.map((d) => names.get(d.app.guid) ?? d.app.guid),
+          ),
+      );
     } catch (err) {
       return [MessageNode.fromError(this, err)];
     }
@@ -306,14 +342,22 @@ export class RoutesFolderNode extends Node {
 
 export class SpaceRouteNode extends Node {
   readonly kind = 'spaceRoute';
-  constructor(parent: RoutesFolderNode, readonly session: Session, readonly route: CcRoute, readonly destinations: string[]) {
+  constructor(
+    parent: RoutesFolderNode,
+    readonly session: Session,
+    readonly route: CcRoute,
+    readonly destinations: string[],
+  ) {
     super(parent);
   }
   get browserUrl(): string {
     return this.session.routeUrl(this.route.url);
   }
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.route.url, this.destinations.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      this.route.url,
+      this.destinations.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `sr:${this.session.target.name}/${this.route.guid}`;
     item.iconPath = new vscode.ThemeIcon(this.destinations.length ? 'link' : 'debug-disconnect');
     item.description = this.destinations.length ? `→ ${this.destinations.join(', ')}` : 'no destinations (404)';
@@ -328,7 +372,10 @@ export class SpaceRouteNode extends Node {
 
 export class DestinationNode extends Node {
   readonly kind = 'destination';
-  constructor(parent: SpaceRouteNode, readonly appName: string) {
+  constructor(
+    parent: SpaceRouteNode,
+    readonly appName: string,
+  ) {
     super(parent);
   }
   treeItem(): vscode.TreeItem {
@@ -358,21 +405,34 @@ export class MessageNode extends Node {
     const c = core();
     const code = err instanceof c.CfPushError ? err.code : undefined;
     if (code === 'FoundationNotRunning') {
-      return new MessageNode(parent, 'Local foundation is not running', 'Click to start it.', 'info',
-        { command: 'cfpush.startFoundation', title: 'Start Local Foundation' }, code);
+      return new MessageNode(
+        parent,
+        'Local foundation is not running',
+        'Click to start it.',
+        'info',
+        { command: 'cfpush.startFoundation', title: 'Start Local Foundation' },
+        code,
+      );
     }
     if (code === 'LoginRequired' || (err as { status?: number })?.status === 401) {
-      return new MessageNode(parent, 'Signed out — click to log in', c.formatError(err), 'info',
-        { command: 'cfpush.login', title: 'Log In', arguments: [target] }, code);
+      return new MessageNode(
+        parent,
+        'Signed out — click to log in',
+        c.formatError(err),
+        'info',
+        { command: 'cfpush.login', title: 'Log In', arguments: [target] },
+        code,
+      );
     }
     const [first, ...rest] = c.formatError(err).split('\n');
-    return new MessageNode(parent, first ?? 'Error', rest.join('\n') || first || '', 'error',
-      { command: 'cfpush.showOutput', title: 'Show Output' }, code);
+    return new MessageNode(parent, first ?? 'Error', rest.join('\n') || first || '', 'error', { command: 'cfpush.showOutput', title: 'Show Output' }, code);
   }
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.tooltip = this.detail;
-    item.iconPath = new vscode.ThemeIcon(this.severity === 'error' ? 'warning' : this.command?.command === 'cfpush.login' ? 'account' : this.command ? 'play' : 'info');
+    item.iconPath = new vscode.ThemeIcon(
+      this.severity === 'error' ? 'warning' : this.command?.command === 'cfpush.login' ? 'account' : this.command ? 'play' : 'info',
+    );
     item.contextValue = `message.${this.severity}`;
     item.command = this.command;
     return item;

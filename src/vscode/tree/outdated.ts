@@ -28,7 +28,11 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** Why this droplet is outdated against `catalog` ([] = up to date or unknown). */
-export function outdatedReasons(droplet: Pick<CcDroplet, 'buildpacks' | 'stack'> | undefined, catalog: Catalog, pathVersion?: (p: string) => string | undefined): string[] {
+export function outdatedReasons(
+  droplet: Pick<CcDroplet, 'buildpacks' | 'stack'> | undefined,
+  catalog: Catalog,
+  pathVersion?: (p: string) => string | undefined,
+): string[] {
   if (!droplet) return [];
   const reasons: string[] = [];
   for (const bp of droplet.buildpacks ?? []) {

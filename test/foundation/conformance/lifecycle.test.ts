@@ -36,11 +36,19 @@ describe('push --no-start, bind, start', () => {
     const { app } = await pushNoStart(api, 'vcap-app', appDir);
     assert.equal((await api.get(`/v3/apps/${app.guid}`)).json.state, 'STOPPED');
     const space = await api.space();
-    const si = (await api.post('/v3/service_instances', {
-      type: 'user-provided', name: 'talk-db', tags: ['sql'], relationships: { space: { data: { guid: space.guid } } },
-      credentials: { uri: 'postgres://talk:pw@db.local:5432/talk' },
-    })).json;
-    const bind = await api.post('/v3/service_credential_bindings', { type: 'app', relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } } });
+    const si = (
+      await api.post('/v3/service_instances', {
+        type: 'user-provided',
+        name: 'talk-db',
+        tags: ['sql'],
+        relationships: { space: { data: { guid: space.guid } } },
+        credentials: { uri: 'postgres://talk:pw@db.local:5432/talk' },
+      })
+    ).json;
+    const bind = await api.post('/v3/service_credential_bindings', {
+      type: 'app',
+      relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } },
+    });
     assert.equal(bind.status, 201, bind.text);
     const started = await api.post(`/v3/apps/${app.guid}/actions/start`);
     assert.equal(started.status, 200, started.text);
@@ -48,11 +56,22 @@ describe('push --no-start, bind, start', () => {
     await waitRunning(api, app.guid);
     const res = await routerGet('vcap-app.localhost', '/vcap');
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.json, { 'user-provided': [{
-      label: 'user-provided', name: 'talk-db', tags: ['sql'], instance_guid: si.guid, instance_name: 'talk-db',
-      binding_guid: bind.json.guid, binding_name: null, credentials: { uri: 'postgres://talk:pw@db.local:5432/talk' },
-      syslog_drain_url: null, volume_mounts: [],
-    }] });
+    assert.deepEqual(res.json, {
+      'user-provided': [
+        {
+          label: 'user-provided',
+          name: 'talk-db',
+          tags: ['sql'],
+          instance_guid: si.guid,
+          instance_name: 'talk-db',
+          binding_guid: bind.json.guid,
+          binding_name: null,
+          credentials: { uri: 'postgres://talk:pw@db.local:5432/talk' },
+          syslog_drain_url: null,
+          volume_mounts: [],
+        },
+      ],
+    });
     const stopped = await api.post(`/v3/apps/${app.guid}/actions/stop`);
     assert.equal(stopped.status, 200);
     assert.equal(stopped.json.state, 'STOPPED');
@@ -78,10 +97,15 @@ describe('builds', () => {
     assert.equal(first.json.droplet, null);
     assert.equal(first.json.package.guid, pkg.guid);
     assertError(await api.post('/v3/builds', { package: { guid: pkg.guid } }), 422, 170017, 'CF-StagingInProgress');
-    const staged = await until(async () => {
-      const b = (await api.get(`/v3/builds/${first.json.guid}`)).json;
-      return b.state !== 'STAGING' ? b : undefined;
-    }, 60_000, 'build', 30);
+    const staged = await until(
+      async () => {
+        const b = (await api.get(`/v3/builds/${first.json.guid}`)).json;
+        return b.state !== 'STAGING' ? b : undefined;
+      },
+      60_000,
+      'build',
+      30,
+    );
     assert.equal(staged.state, 'STAGED', staged.error);
     assert.equal(staged.links.droplet.href, `${f.apiUrl}/v3/droplets/${staged.droplet.guid}`);
     const droplet = (await api.get(`/v3/droplets/${staged.droplet.guid}`)).json;
@@ -96,10 +120,15 @@ describe('builds', () => {
     await api.call('POST', `/v3/packages/${pkg.guid}/upload`, mp.body, { 'content-type': mp.contentType });
     const created = await api.post('/v3/builds', { package: { guid: pkg.guid } });
     assert.equal(created.status, 201, created.text);
-    const settled = await until(async () => {
-      const b = (await api.get(`/v3/builds/${created.json.guid}`)).json;
-      return b.state !== 'STAGING' ? b : undefined;
-    }, 60_000, 'build', 30);
+    const settled = await until(
+      async () => {
+        const b = (await api.get(`/v3/builds/${created.json.guid}`)).json;
+        return b.state !== 'STAGING' ? b : undefined;
+      },
+      60_000,
+      'build',
+      30,
+    );
     assert.equal(settled.state, 'FAILED');
     assert.match(settled.error, /^NoAppDetectedError - /);
     assert.equal(settled.droplet, null);
@@ -112,7 +141,12 @@ describe('droplets staged elsewhere', () => {
     const tgz = await stageTgz(appDir);
     const app = await createApp(api, 'uploaded');
     const domain = (await api.get('/v3/domains?names=localhost')).json.resources[0];
-    const route = (await api.post('/v3/routes', { host: 'uploaded', relationships: { domain: { data: { guid: domain.guid } }, space: { data: { guid: app.relationships.space.data.guid } } } })).json;
+    const route = (
+      await api.post('/v3/routes', {
+        host: 'uploaded',
+        relationships: { domain: { data: { guid: domain.guid } }, space: { data: { guid: app.relationships.space.data.guid } } },
+      })
+    ).json;
     await api.post(`/v3/routes/${route.guid}/destinations`, { destinations: [{ app: { guid: app.guid } }] });
     const created = await api.post('/v3/droplets', { relationships: { app: { data: { guid: app.guid } } } });
     assert.equal(created.status, 201, created.text);
@@ -146,7 +180,10 @@ describe('droplets staged elsewhere', () => {
     assert.equal(dl.status, 200);
     assert.equal(dl.headers['content-type'], 'application/gzip');
     const listed = (await api.get(`/v3/droplets?app_guids=${app.guid}&states=STAGED`)).json.resources;
-    assert.deepEqual(listed.map((x: any) => x.guid), [d.guid]);
+    assert.deepEqual(
+      listed.map((x: any) => x.guid),
+      [d.guid],
+    );
     await api.post(`/v3/apps/${app.guid}/actions/stop`);
   });
 
@@ -184,7 +221,13 @@ describe('droplets staged elsewhere', () => {
     process.env.CFPUSH_MAX_UPLOAD_BYTES = '2048';
     try {
       mp = multipartFile('bits', 'droplet.tgz', Buffer.alloc(100_000, 1));
-      assertError(await api.call('POST', `/v3/droplets/${d3.guid}/upload`, mp.body, { 'content-type': mp.contentType }), 422, 10008, 'CF-UnprocessableEntity', 'Droplet may not be larger than 2048 bytes');
+      assertError(
+        await api.call('POST', `/v3/droplets/${d3.guid}/upload`, mp.body, { 'content-type': mp.contentType }),
+        422,
+        10008,
+        'CF-UnprocessableEntity',
+        'Droplet may not be larger than 2048 bytes',
+      );
     } finally {
       delete process.env.CFPUSH_MAX_UPLOAD_BYTES;
     }
@@ -219,10 +262,16 @@ describe('rolling deployments', { concurrency: false }, () => {
   }
 
   const deployment = async (guid: string) => (await api.get(`/v3/deployments/${guid}`)).json;
-  const finalized = (guid: string) => until(async () => {
-    const d = await deployment(guid);
-    return d.status.value === 'FINALIZED' ? d : undefined;
-  }, 90_000, 'deployment FINALIZED', 50);
+  const finalized = (guid: string) =>
+    until(
+      async () => {
+        const d = await deployment(guid);
+        return d.status.value === 'FINALIZED' ? d : undefined;
+      },
+      90_000,
+      'deployment FINALIZED',
+      50,
+    );
 
   before(async () => {
     ({ app } = await pushNoStart(api, 'rolling', appDir, '  instances: 2\n  env: {TAG: v1}\n'));
@@ -267,7 +316,10 @@ describe('rolling deployments', { concurrency: false }, () => {
     await waitRunning(api, app.guid);
     for (let i = 0; i < 4; i++) assert.match((await routerGet('rolling.localhost')).text, /^v2:/);
     const listed = (await api.get(`/v3/deployments?app_guids=${app.guid}&status_values=FINALIZED`)).json;
-    assert.deepEqual(listed.resources.map((x: any) => x.guid), [d.guid]);
+    assert.deepEqual(
+      listed.resources.map((x: any) => x.guid),
+      [d.guid],
+    );
     assertError(await api.post(`/v3/deployments/${d.guid}/actions/cancel`), 422, 10008, 'CF-UnprocessableEntity', 'Cannot cancel a DEPLOYED deployment');
   });
 
@@ -277,7 +329,11 @@ describe('rolling deployments', { concurrency: false }, () => {
     let d: any;
     await serveThroughout('rolling.localhost', async () => {
       // Cancelled right away: the new process goes, the old instances and droplet stay.
-      const res = await api.post('/v3/deployments', { droplet: { guid: v1 }, options: { max_in_flight: 2 }, relationships: { app: { data: { guid: app.guid } } } });
+      const res = await api.post('/v3/deployments', {
+        droplet: { guid: v1 },
+        options: { max_in_flight: 2 },
+        relationships: { app: { data: { guid: app.guid } } },
+      });
       assert.equal(res.status, 201, res.text);
       d = res.json;
       assert.equal(d.options.max_in_flight, 2);
@@ -305,7 +361,11 @@ describe('rolling deployments', { concurrency: false }, () => {
     const build = await uploadAndStage(api, app.guid, appDir);
     let d: any;
     const seen = await serveThroughout('rolling.localhost', async () => {
-      const res = await api.post('/v3/deployments', { strategy: 'canary', droplet: { guid: build.droplet.guid }, relationships: { app: { data: { guid: app.guid } } } });
+      const res = await api.post('/v3/deployments', {
+        strategy: 'canary',
+        droplet: { guid: build.droplet.guid },
+        relationships: { app: { data: { guid: app.guid } } },
+      });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.json.strategy, 'canary');
       d = await reasonIs(res.json.guid, 'PAUSED');
@@ -316,10 +376,16 @@ describe('rolling deployments', { concurrency: false }, () => {
       assert.deepEqual(webs.map((w: any) => w.instances).sort(), [1, 2], 'the old instances stay; one canary');
       // Both versions answer while paused.
       await until(async () => (await routerGet('rolling.localhost')).text.startsWith('c1:') || undefined, 10_000, 'the canary answering', 20);
-      assertError(await api.post(`/v3/deployments/${d.guid}/actions/continue`).then(async (r) => {
-        assert.equal(r.status, 200, r.text);
-        return api.post(`/v3/deployments/${d.guid}/actions/continue`);
-      }), 422, 10008, 'CF-UnprocessableEntity', /^Cannot continue a deployment with status: (ACTIVE and reason: DEPLOYING|FINALIZED and reason: DEPLOYED)$/);
+      assertError(
+        await api.post(`/v3/deployments/${d.guid}/actions/continue`).then(async (r) => {
+          assert.equal(r.status, 200, r.text);
+          return api.post(`/v3/deployments/${d.guid}/actions/continue`);
+        }),
+        422,
+        10008,
+        'CF-UnprocessableEntity',
+        /^Cannot continue a deployment with status: (ACTIVE and reason: DEPLOYING|FINALIZED and reason: DEPLOYED)$/,
+      );
       d = await finalized(d.guid);
     });
     assert.equal(d.status.reason, 'DEPLOYED');
@@ -336,7 +402,9 @@ describe('rolling deployments', { concurrency: false }, () => {
     let d: any;
     await serveThroughout('rolling.localhost', async () => {
       const res = await api.post('/v3/deployments', {
-        strategy: 'canary', droplet: { guid: v1 }, options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 100 }] } },
+        strategy: 'canary',
+        droplet: { guid: v1 },
+        options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 100 }] } },
         relationships: { app: { data: { guid: app.guid } } },
       });
       assert.equal(res.status, 201, res.text);
@@ -344,7 +412,11 @@ describe('rolling deployments', { concurrency: false }, () => {
       d = await reasonIs(res.json.guid, 'PAUSED');
       assert.deepEqual(d.status.canary, { steps: { current: 1, total: 2 } });
       const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
-      assert.deepEqual(webs.map((w: any) => w.instances), [1, 1], '50 % of 2: one new, one old');
+      assert.deepEqual(
+        webs.map((w: any) => w.instances),
+        [1, 1],
+        '50 % of 2: one new, one old',
+      );
       const cancel = await api.post(`/v3/deployments/${d.guid}/actions/cancel`);
       assert.equal(cancel.status, 200, cancel.text);
       d = await finalized(d.guid);
@@ -358,24 +430,61 @@ describe('rolling deployments', { concurrency: false }, () => {
 
   test('bad canary requests: weights out of range or unsorted, canary options on a rolling deployment', async () => {
     const post = (body: any) => api.post('/v3/deployments', { ...body, relationships: { app: { data: { guid: app.guid } } } });
-    assertError(await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 0 }] } } }), 422, 10008, 'CF-UnprocessableEntity',
-      'Canary instance weights must be integers between 1 and 100 (inclusive)');
-    assertError(await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 20 }] } } }), 422, 10008, 'CF-UnprocessableEntity',
-      'Canary steps must be sorted in ascending order');
-    assertError(await post({ strategy: 'canary', options: { canary: { steps: [] } } }), 422, 10008, 'CF-UnprocessableEntity', 'Canary steps must be a non-empty array of objects');
-    assertError(await post({ options: { canary: { steps: [{ instance_weight: 10 }] } } }), 422, 10008, 'CF-UnprocessableEntity', 'Options canary are only valid for Canary deployments');
+    assertError(
+      await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 0 }] } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Canary instance weights must be integers between 1 and 100 (inclusive)',
+    );
+    assertError(
+      await post({ strategy: 'canary', options: { canary: { steps: [{ instance_weight: 50 }, { instance_weight: 20 }] } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Canary steps must be sorted in ascending order',
+    );
+    assertError(
+      await post({ strategy: 'canary', options: { canary: { steps: [] } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Canary steps must be a non-empty array of objects',
+    );
+    assertError(
+      await post({ options: { canary: { steps: [{ instance_weight: 10 }] } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Options canary are only valid for Canary deployments',
+    );
     const webs = (await api.get(`/v3/apps/${app.guid}/processes?types=web`)).json.resources;
     assert.equal(webs.length, 1, 'no deployment was started by a bad request');
   });
 
   test('bad deployment requests: no droplet, bad max_in_flight, unknown strategy', async () => {
     const bare = await createApp(api, 'no-droplet');
-    assertError(await api.post('/v3/deployments', { relationships: { app: { data: { guid: bare.guid } } } }), 422, 10008, 'CF-UnprocessableEntity',
-      'Invalid droplet. Please specify a droplet in the request or set a current droplet for the app.');
-    assertError(await api.post('/v3/deployments', { options: { max_in_flight: 0 }, relationships: { app: { data: { guid: app.guid } } } }), 422, 10008, 'CF-UnprocessableEntity',
-      'Max in flight must be an integer greater than 0');
-    assertError(await api.post('/v3/deployments', { strategy: 'yolo', relationships: { app: { data: { guid: app.guid } } } }), 422, 10008, 'CF-UnprocessableEntity',
-      "Strategy 'yolo' is not a supported deployment strategy");
+    assertError(
+      await api.post('/v3/deployments', { relationships: { app: { data: { guid: bare.guid } } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Invalid droplet. Please specify a droplet in the request or set a current droplet for the app.',
+    );
+    assertError(
+      await api.post('/v3/deployments', { options: { max_in_flight: 0 }, relationships: { app: { data: { guid: app.guid } } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Max in flight must be an integer greater than 0',
+    );
+    assertError(
+      await api.post('/v3/deployments', { strategy: 'yolo', relationships: { app: { data: { guid: app.guid } } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      "Strategy 'yolo' is not a supported deployment strategy",
+    );
     const named = await appByName(api, 'rolling');
     assert.equal(named.state, 'STARTED');
   });

@@ -37,8 +37,13 @@ describe('apply_manifest checks', () => {
   });
 
   test('version ≠ 1, no applications, broken YAML', async () => {
-    assertError(await post('apply_manifest', 'version: 2\napplications:\n- name: a\n'), 422, 10008, 'CF-UnprocessableEntity',
-      'Unsupported manifest schema version. Currently supported versions: [1].');
+    assertError(
+      await post('apply_manifest', 'version: 2\napplications:\n- name: a\n'),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Unsupported manifest schema version. Currently supported versions: [1].',
+    );
     for (const body of ['version: 1\n', 'applications: []\n', '']) {
       assertError(await post('apply_manifest', body), 422, 10008, 'CF-UnprocessableEntity', "Cannot parse manifest with no 'applications' field.");
     }
@@ -47,27 +52,36 @@ describe('apply_manifest checks', () => {
   });
 
   test('several invalid apps → one 422 with every error, each prefixed as CC does', async () => {
-    const res = await post('apply_manifest', [
-      'applications:',
-      '- name: bad-one',
-      '  memory: 12XB',
-      '  instances: -3',
-      '- name: bad-two',
-      '  health-check-type: tcp',
-      '  random-route: true',
-      '  default-route: true',
-      '- instances: 1',
-      '- name: fine',
-      '',
-    ].join('\n'));
+    const res = await post(
+      'apply_manifest',
+      [
+        'applications:',
+        '- name: bad-one',
+        '  memory: 12XB',
+        '  instances: -3',
+        '- name: bad-two',
+        '  health-check-type: tcp',
+        '  random-route: true',
+        '  default-route: true',
+        '- instances: 1',
+        '- name: fine',
+        '',
+      ].join('\n'),
+    );
     assert.equal(res.status, 422, res.text);
     const details = res.json.errors.map((e: any) => e.detail);
     for (const e of res.json.errors) {
       assert.equal(e.code, 10008);
       assert.equal(e.title, 'CF-UnprocessableEntity');
     }
-    assert.ok(details.includes(`For application 'bad-one': Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB`), details.join('\n'));
-    assert.ok(details.some((d: string) => d.startsWith(`For application 'bad-one': Process "web": Instances must be greater than or equal to 0`)), details.join('\n'));
+    assert.ok(
+      details.includes(`For application 'bad-one': Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB`),
+      details.join('\n'),
+    );
+    assert.ok(
+      details.some((d: string) => d.startsWith(`For application 'bad-one': Process "web": Instances must be greater than or equal to 0`)),
+      details.join('\n'),
+    );
     assert.ok(details.includes(`For application 'bad-two': Process "web": Health check type must be "port", "process", or "http"`), details.join('\n'));
     assert.ok(details.includes(`For application 'bad-two': Random-route and default-route may not be used together`), details.join('\n'));
     assert.ok(details.includes('For application at index 2: Name must not be empty'), details.join('\n'));
@@ -80,26 +94,29 @@ describe('apply_manifest checks', () => {
 
 describe('apply_manifest semantics', () => {
   test('202 + Location job; the app exists at once; settings, processes, default route; deprecated keys → X-Cf-Warnings + job warnings', async () => {
-    const res = await post('apply_manifest', [
-      'applications:',
-      '- name: mf-app',
-      '  instances: 2',
-      '  memory: 256M',
-      '  disk_quota: 1G',
-      '  buildpacks: [binary]',
-      '  command: node server.js',
-      '  health-check-type: http',
-      '  health-check-http-endpoint: /ready',
-      '  timeout: 30',
-      '  env: {A: "1", N: 2}',
-      '  default-route: true',
-      '  host: old-style',
-      '  processes:',
-      '  - type: worker',
-      '    instances: 1',
-      '    command: node worker.js',
-      '',
-    ].join('\n'));
+    const res = await post(
+      'apply_manifest',
+      [
+        'applications:',
+        '- name: mf-app',
+        '  instances: 2',
+        '  memory: 256M',
+        '  disk_quota: 1G',
+        '  buildpacks: [binary]',
+        '  command: node server.js',
+        '  health-check-type: http',
+        '  health-check-http-endpoint: /ready',
+        '  timeout: 30',
+        '  env: {A: "1", N: 2}',
+        '  default-route: true',
+        '  host: old-style',
+        '  processes:',
+        '  - type: worker',
+        '    instances: 1',
+        '    command: node worker.js',
+        '',
+      ].join('\n'),
+    );
     assert.equal(res.status, 202, res.text);
     assert.equal(res.text, '');
     const location = res.headers.location as string;
@@ -169,7 +186,14 @@ describe('apply_manifest semantics', () => {
   });
 
   test('services: binds by name (string or object), idempotently', async () => {
-    const si = (await api.post('/v3/service_instances', { type: 'user-provided', name: 'mf-svc', credentials: { k: 'v' }, relationships: { space: { data: { guid: spaceGuid } } } })).json;
+    const si = (
+      await api.post('/v3/service_instances', {
+        type: 'user-provided',
+        name: 'mf-svc',
+        credentials: { k: 'v' },
+        relationships: { space: { data: { guid: spaceGuid } } },
+      })
+    ).json;
     await applyOk(api, 'applications:\n- name: svc-app\n  services:\n  - mf-svc\n');
     await applyOk(api, 'applications:\n- name: svc-app\n  services:\n  - name: mf-svc\n');
     const app = await appByName(api, 'svc-app');
@@ -182,28 +206,46 @@ describe('apply_manifest semantics', () => {
 describe('manifest_diff', () => {
   test('201 {diff:[{op,path,was,value}]} against the current app; memory compared in MB', async () => {
     await applyOk(api, 'applications:\n- name: diff-app\n  instances: 1\n  memory: 1G\n  env: {A: a}\n  routes:\n  - route: diff-app.localhost\n');
-    const res = await post('manifest_diff', [
-      'applications:',
-      '- name: diff-app',
-      '  instances: 3',
-      '  memory: 1024M',
-      '  env: {A: changed, B: new}',
-      '  routes:',
-      '  - route: diff-app.localhost',
-      '- name: brand-new',
-      '  instances: 2',
-      '',
-    ].join('\n'));
+    const res = await post(
+      'manifest_diff',
+      [
+        'applications:',
+        '- name: diff-app',
+        '  instances: 3',
+        '  memory: 1024M',
+        '  env: {A: changed, B: new}',
+        '  routes:',
+        '  - route: diff-app.localhost',
+        '- name: brand-new',
+        '  instances: 2',
+        '',
+      ].join('\n'),
+    );
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(Object.keys(res.json), ['diff']);
     const diff = res.json.diff;
-    assert.deepEqual(diff.find((d: any) => d.path === '/applications/0/instances'), { op: 'replace', path: '/applications/0/instances', was: 1, value: 3 });
+    assert.deepEqual(
+      diff.find((d: any) => d.path === '/applications/0/instances'),
+      { op: 'replace', path: '/applications/0/instances', was: 1, value: 3 },
+    );
     assert.ok(!diff.some((d: any) => d.path === '/applications/0/memory'), 'same size in other units is no change');
-    assert.deepEqual(diff.find((d: any) => d.path === '/applications/0/env/A'), { op: 'replace', path: '/applications/0/env/A', was: 'a', value: 'changed' });
-    assert.deepEqual(diff.find((d: any) => d.path === '/applications/0/env/B'), { op: 'add', path: '/applications/0/env/B', value: 'new' });
+    assert.deepEqual(
+      diff.find((d: any) => d.path === '/applications/0/env/A'),
+      { op: 'replace', path: '/applications/0/env/A', was: 'a', value: 'changed' },
+    );
+    assert.deepEqual(
+      diff.find((d: any) => d.path === '/applications/0/env/B'),
+      { op: 'add', path: '/applications/0/env/B', value: 'new' },
+    );
     assert.ok(!diff.some((d: any) => d.path.startsWith('/applications/0/routes')), JSON.stringify(diff));
-    assert.deepEqual(diff.find((d: any) => d.path === '/applications/1/instances'), { op: 'add', path: '/applications/1/instances', value: 2 });
-    assert.deepEqual(diff.find((d: any) => d.path === '/applications/1/name'), { op: 'add', path: '/applications/1/name', value: 'brand-new' });
+    assert.deepEqual(
+      diff.find((d: any) => d.path === '/applications/1/instances'),
+      { op: 'add', path: '/applications/1/instances', value: 2 },
+    );
+    assert.deepEqual(
+      diff.find((d: any) => d.path === '/applications/1/name'),
+      { op: 'add', path: '/applications/1/name', value: 'brand-new' },
+    );
     // The diff changes nothing.
     assert.equal((await api.get('/v3/apps?names=brand-new')).json.resources.length, 0);
     const bad = await post('manifest_diff', 'applications:\n- name: d\n  memory: lots\n');

@@ -23,8 +23,15 @@ after(async () => {
 
 describe('auth on every /v3 endpoint', () => {
   const endpoints: [string, string][] = [
-    ['GET', '/v3/apps'], ['POST', '/v3/apps'], ['GET', '/v3/service_instances'], ['POST', '/v3/service_credential_bindings'],
-    ['GET', '/v3/deployments'], ['POST', '/v3/droplets'], ['GET', '/v3/routes'], ['POST', '/v3/spaces'], ['POST', '/v3/resource_matches'],
+    ['GET', '/v3/apps'],
+    ['POST', '/v3/apps'],
+    ['GET', '/v3/service_instances'],
+    ['POST', '/v3/service_credential_bindings'],
+    ['GET', '/v3/deployments'],
+    ['POST', '/v3/droplets'],
+    ['GET', '/v3/routes'],
+    ['POST', '/v3/spaces'],
+    ['POST', '/v3/resource_matches'],
   ];
   test('no token → 401 CF-NotAuthenticated 10002; bad token → 401 CF-InvalidAuthToken 1000', async () => {
     for (const [method, path] of endpoints) {
@@ -36,7 +43,17 @@ describe('auth on every /v3 endpoint', () => {
 
 describe('bad input', () => {
   test('malformed JSON → 400 CF-MessageParseError 1001 on every JSON endpoint', async () => {
-    for (const path of ['/v3/apps', '/v3/routes', '/v3/packages', '/v3/builds', '/v3/droplets', '/v3/deployments', '/v3/service_instances', '/v3/service_credential_bindings', '/v3/spaces']) {
+    for (const path of [
+      '/v3/apps',
+      '/v3/routes',
+      '/v3/packages',
+      '/v3/builds',
+      '/v3/droplets',
+      '/v3/deployments',
+      '/v3/service_instances',
+      '/v3/service_credential_bindings',
+      '/v3/spaces',
+    ]) {
       const res = await api.call('POST', path, '{"name": ', { 'content-type': 'application/json' });
       assertError(res, 400, 1001, 'CF-MessageParseError', /^Request invalid due to parse error/);
     }
@@ -46,19 +63,43 @@ describe('bad input', () => {
     const space = await api.space();
     let res = await api.post('/v3/apps', { name: 'unk', x: 1, relationships: { space: { data: { guid: space.guid } } } });
     assertError(res, 422, 10008, 'CF-UnprocessableEntity', "Unknown field(s): 'x'");
-    res = await api.post('/v3/service_instances', { type: 'user-provided', name: 'u', colour: 'red', zone: 1, relationships: { space: { data: { guid: space.guid } } } });
+    res = await api.post('/v3/service_instances', {
+      type: 'user-provided',
+      name: 'u',
+      colour: 'red',
+      zone: 1,
+      relationships: { space: { data: { guid: space.guid } } },
+    });
     assertError(res, 422, 10008, 'CF-UnprocessableEntity', "Unknown field(s): 'colour', 'zone'");
     res = await api.post('/v3/routes', { host: 'h', bogus: true });
     assertError(res, 422, 10008, 'CF-UnprocessableEntity', "Unknown field(s): 'bogus'");
     const app = await createApp(api, 'unknown-fields');
     const web = (await api.get(`/v3/apps/${app.guid}/processes/web`)).json;
-    assertError(await api.post(`/v3/processes/${web.guid}/actions/scale`, { instances: 1, cpu: 2 }), 422, 10008, 'CF-UnprocessableEntity', "Unknown field(s): 'cpu'");
-    assertError(await api.post('/v3/deployments', { relationships: { app: { data: { guid: app.guid } } }, speed: 'fast' }), 422, 10008, 'CF-UnprocessableEntity', "Unknown field(s): 'speed'");
+    assertError(
+      await api.post(`/v3/processes/${web.guid}/actions/scale`, { instances: 1, cpu: 2 }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      "Unknown field(s): 'cpu'",
+    );
+    assertError(
+      await api.post('/v3/deployments', { relationships: { app: { data: { guid: app.guid } } }, speed: 'fast' }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      "Unknown field(s): 'speed'",
+    );
   });
 
   test('unknown paths are 404 CF-NotFound; unknown guids 404 CF-ResourceNotFound', async () => {
     assertError(await api.get('/v3/nonsense'), 404, 10000, 'CF-NotFound');
-    for (const [path, what] of [['/v3/apps/nope', 'App'], ['/v3/droplets/nope', 'Droplet'], ['/v3/deployments/nope', 'Deployment'], ['/v3/service_instances/nope', 'Service instance'], ['/v3/jobs/nope', 'Job']]) {
+    for (const [path, what] of [
+      ['/v3/apps/nope', 'App'],
+      ['/v3/droplets/nope', 'Droplet'],
+      ['/v3/deployments/nope', 'Deployment'],
+      ['/v3/service_instances/nope', 'Service instance'],
+      ['/v3/jobs/nope', 'Job'],
+    ]) {
       assertError(await api.get(path!), 404, 10010, 'CF-ResourceNotFound', `${what} not found`);
     }
   });
@@ -134,10 +175,18 @@ describe('orgs and spaces', () => {
     assert.equal(sp.status, 201, sp.text);
     assertResource(f, sp.json, `/v3/spaces/${sp.json.guid}`);
     assert.equal(sp.json.relationships.organization.data.guid, org.json.guid);
-    assertError(await api.post('/v3/spaces', { name: 'dev', relationships: { organization: { data: { guid: org.json.guid } } } }), 422, 10016, 'CF-UniquenessError');
+    assertError(
+      await api.post('/v3/spaces', { name: 'dev', relationships: { organization: { data: { guid: org.json.guid } } } }),
+      422,
+      10016,
+      'CF-UniquenessError',
+    );
     assertError(await api.post('/v3/spaces', { name: 'x', relationships: { organization: { data: { guid: 'nope' } } } }), 422, 10008, 'CF-UnprocessableEntity');
     const list = await api.get(`/v3/spaces?organization_guids=${org.json.guid}`);
-    assert.deepEqual(list.json.resources.map((s: any) => s.name), ['dev']);
+    assert.deepEqual(
+      list.json.resources.map((s: any) => s.name),
+      ['dev'],
+    );
   });
 });
 
@@ -170,10 +219,20 @@ describe('routes and destinations', () => {
     assert.equal(d0.port, 8080);
     assert.equal(d0.protocol, 'http1');
     // The route belongs to its space: an app of another space cannot be mapped.
-    assertError(await api.post(`/v3/routes/${r1.json.guid}/destinations`, { destinations: [{ app: { guid: stranger.guid } }] }),
-      422, 10008, 'CF-UnprocessableEntity', 'Routes cannot be mapped to destinations in different spaces.');
-    assertError(await api.post(`/v3/routes/${r3.json.guid}/destinations`, { destinations: [{ app: { guid: a.guid } }] }),
-      422, 10008, 'CF-UnprocessableEntity', 'Routes cannot be mapped to destinations in different spaces.');
+    assertError(
+      await api.post(`/v3/routes/${r1.json.guid}/destinations`, { destinations: [{ app: { guid: stranger.guid } }] }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Routes cannot be mapped to destinations in different spaces.',
+    );
+    assertError(
+      await api.post(`/v3/routes/${r3.json.guid}/destinations`, { destinations: [{ app: { guid: a.guid } }] }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'Routes cannot be mapped to destinations in different spaces.',
+    );
 
     const q = async (qs: string) => (await api.get(`/v3/routes?${qs}`)).json.resources.map((r: any) => r.host).sort();
     assert.deepEqual(await q('hosts=rt-one,rt-two'), ['rt-one', 'rt-two']);
@@ -184,11 +243,18 @@ describe('routes and destinations', () => {
 
     const rep = await api.patch(`/v3/routes/${r1.json.guid}/destinations`, { destinations: [{ app: { guid: b.guid } }] });
     assert.equal(rep.status, 200, rep.text);
-    assert.deepEqual(rep.json.destinations.map((d: any) => d.app.guid), [b.guid]);
+    assert.deepEqual(
+      rep.json.destinations.map((d: any) => d.app.guid),
+      [b.guid],
+    );
     const failedSwap = await api.patch(`/v3/routes/${r1.json.guid}/destinations`, { destinations: [{ app: { guid: stranger.guid } }] });
     assert.equal(failedSwap.status, 422);
     const still = (await api.get(`/v3/routes/${r1.json.guid}/destinations`)).json.destinations;
-    assert.deepEqual(still.map((d: any) => d.app.guid), [b.guid], 'a refused PATCH leaves the destinations as they were');
+    assert.deepEqual(
+      still.map((d: any) => d.app.guid),
+      [b.guid],
+      'a refused PATCH leaves the destinations as they were',
+    );
     assert.equal((await api.del(`/v3/routes/${r1.json.guid}/destinations/${still[0].guid}`)).status, 204);
     assertError(await api.del(`/v3/routes/${r1.json.guid}/destinations/${still[0].guid}`), 422, 10008, 'CF-UnprocessableEntity');
     const del = await api.del(`/v3/routes/${r2.json.guid}`);
@@ -219,11 +285,20 @@ describe('apps: env, environment variables, processes', () => {
     assert.deepEqual(web.health_check, { type: 'port', data: { timeout: null, invocation_timeout: null, interval: null, endpoint: null } });
     assert.equal(web.instances, 1);
     assert.equal(web.memory_in_mb, 1024);
-    const patched = await api.patch(`/v3/processes/${web.guid}`, { command: 'node server.js', health_check: { type: 'http', data: { endpoint: '/health', timeout: 30, invocation_timeout: 5 } } });
+    const patched = await api.patch(`/v3/processes/${web.guid}`, {
+      command: 'node server.js',
+      health_check: { type: 'http', data: { endpoint: '/health', timeout: 30, invocation_timeout: 5 } },
+    });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.command, 'node server.js');
     assert.deepEqual(patched.json.health_check, { type: 'http', data: { timeout: 30, invocation_timeout: 5, interval: null, endpoint: '/health' } });
-    assertError(await api.patch(`/v3/processes/${web.guid}`, { health_check: { type: 'tcp' } }), 422, 10008, 'CF-UnprocessableEntity', /Health check type must be "port", "process", or "http"/);
+    assertError(
+      await api.patch(`/v3/processes/${web.guid}`, { health_check: { type: 'tcp' } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      /Health check type must be "port", "process", or "http"/,
+    );
     const s1 = await api.post(`/v3/processes/${web.guid}/actions/scale`, { instances: 3, memory_in_mb: 128 });
     assert.equal(s1.status, 202);
     assert.equal(s1.json.instances, 3);
@@ -246,18 +321,36 @@ describe('apps: env, environment variables, processes', () => {
 describe('packages', () => {
   test('docker package: READY at once, password stored but shown as ***; bits package download', async () => {
     const space = await api.space();
-    const dockerApp = await api.post('/v3/apps', { name: 'docker-app', lifecycle: { type: 'docker', data: {} }, relationships: { space: { data: { guid: space.guid } } } });
+    const dockerApp = await api.post('/v3/apps', {
+      name: 'docker-app',
+      lifecycle: { type: 'docker', data: {} },
+      relationships: { space: { data: { guid: space.guid } } },
+    });
     assert.equal(dockerApp.status, 201, dockerApp.text);
     assert.deepEqual(dockerApp.json.lifecycle, { type: 'docker', data: {} });
-    const res = await api.post('/v3/packages', { type: 'docker', relationships: { app: { data: { guid: dockerApp.json.guid } } }, data: { image: 'registry/img:1', username: 'me', password: 's3cret' } });
+    const res = await api.post('/v3/packages', {
+      type: 'docker',
+      relationships: { app: { data: { guid: dockerApp.json.guid } } },
+      data: { image: 'registry/img:1', username: 'me', password: 's3cret' },
+    });
     assert.equal(res.status, 201, res.text);
     assertResource(f, res.json, `/v3/packages/${res.json.guid}`);
     assert.equal(res.json.state, 'READY');
     assert.deepEqual(res.json.data, { image: 'registry/img:1', username: 'me', password: '***' });
     assert.ok(!(await api.get(`/v3/packages/${res.json.guid}`)).text.includes('s3cret'));
     assert.ok(!(await api.get(`/v3/packages?app_guids=${dockerApp.json.guid}`)).text.includes('s3cret'));
-    assertError(await api.post('/v3/packages', { type: 'docker', relationships: { app: { data: { guid: dockerApp.json.guid } } }, data: {} }), 422, 10008, 'CF-UnprocessableEntity');
-    assertError(await api.post('/v3/packages', { type: 'tarball', relationships: { app: { data: { guid: dockerApp.json.guid } } } }), 422, 10008, 'CF-UnprocessableEntity');
+    assertError(
+      await api.post('/v3/packages', { type: 'docker', relationships: { app: { data: { guid: dockerApp.json.guid } } }, data: {} }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+    );
+    assertError(
+      await api.post('/v3/packages', { type: 'tarball', relationships: { app: { data: { guid: dockerApp.json.guid } } } }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+    );
 
     const app = await createApp(api, 'download-app');
     const pkg = (await api.post('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: app.guid } } } })).json;
@@ -272,9 +365,9 @@ describe('packages', () => {
     assert.equal(dl.status, 200);
     assert.equal(dl.headers['content-type'], 'application/zip');
     assert.ok(dl.text.includes('index.html') && dl.text.includes('sub/a.txt'));
-    const matches = await api.post('/v3/resource_matches', { resources: [
-      { path: 'index.html', mode: '644', checksum: { value: 'b1b8b1b0a6d9e5d4a9b2b6a0d8f2bc0f5dd5bb3b' }, size_in_bytes: 11 },
-    ] });
+    const matches = await api.post('/v3/resource_matches', {
+      resources: [{ path: 'index.html', mode: '644', checksum: { value: 'b1b8b1b0a6d9e5d4a9b2b6a0d8f2bc0f5dd5bb3b' }, size_in_bytes: 11 }],
+    });
     assert.equal(matches.status, 201);
     assert.deepEqual(matches.json, { resources: [] });
   });
@@ -285,8 +378,12 @@ describe('service instances and bindings', () => {
     const space = await api.space();
     const other = await createSpace(api, 'svc-other');
     const create = await api.post('/v3/service_instances', {
-      type: 'user-provided', name: 'my-db', relationships: { space: { data: { guid: space.guid } } },
-      credentials: { uri: 'postgres://u:p@db:5432/x', user: 'u' }, syslog_drain_url: 'syslog://logs.example.com:514', tags: ['db', 'pg'],
+      type: 'user-provided',
+      name: 'my-db',
+      relationships: { space: { data: { guid: space.guid } } },
+      credentials: { uri: 'postgres://u:p@db:5432/x', user: 'u' },
+      syslog_drain_url: 'syslog://logs.example.com:514',
+      tags: ['db', 'pg'],
     });
     assert.equal(create.status, 201, create.text);
     const si = create.json;
@@ -303,21 +400,43 @@ describe('service instances and bindings', () => {
     assert.ok(!('credentials' in si), 'credentials are only served by /credentials');
     const creds = await api.get(`/v3/service_instances/${si.guid}/credentials`);
     assert.deepEqual(creds.json, { uri: 'postgres://u:p@db:5432/x', user: 'u' });
-    assertError(await api.post('/v3/service_instances', { type: 'user-provided', name: 'my-db', relationships: { space: { data: { guid: space.guid } } } }),
-      422, 60002, 'CF-ServiceInstanceNameTaken', 'The service instance name is taken: my-db.');
-    assertError(await api.post('/v3/service_instances', { type: 'user-provided', name: 'rs', route_service_url: 'http://insecure', relationships: { space: { data: { guid: space.guid } } } }),
-      422, 10008, 'CF-UnprocessableEntity', /Route service url must be https/);
+    assertError(
+      await api.post('/v3/service_instances', { type: 'user-provided', name: 'my-db', relationships: { space: { data: { guid: space.guid } } } }),
+      422,
+      60002,
+      'CF-ServiceInstanceNameTaken',
+      'The service instance name is taken: my-db.',
+    );
+    assertError(
+      await api.post('/v3/service_instances', {
+        type: 'user-provided',
+        name: 'rs',
+        route_service_url: 'http://insecure',
+        relationships: { space: { data: { guid: space.guid } } },
+      }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      /Route service url must be https/,
+    );
     const upd = await api.patch(`/v3/service_instances/${si.guid}`, { credentials: { uri: 'postgres://new' }, tags: ['t'] });
     assert.equal(upd.status, 200, upd.text);
     assert.equal(upd.json.last_operation.type, 'update');
     assert.deepEqual(upd.json.tags, ['t']);
     assert.deepEqual((await api.get(`/v3/service_instances/${si.guid}/credentials`)).json, { uri: 'postgres://new' });
-    assert.deepEqual((await api.get('/v3/service_instances?names=my-db,zzz')).json.resources.map((s: any) => s.guid), [si.guid]);
+    assert.deepEqual(
+      (await api.get('/v3/service_instances?names=my-db,zzz')).json.resources.map((s: any) => s.guid),
+      [si.guid],
+    );
     assert.deepEqual((await api.get(`/v3/service_instances?space_guids=${other.guid}`)).json.resources, []);
 
     const app = await createApp(api, 'bound-app');
     const stranger = await createApp(api, 'svc-stranger', other.guid);
-    const bind = await api.post('/v3/service_credential_bindings', { type: 'app', name: 'db-binding', relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } } });
+    const bind = await api.post('/v3/service_credential_bindings', {
+      type: 'app',
+      name: 'db-binding',
+      relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } },
+    });
     assert.equal(bind.status, 201, bind.text);
     const b = bind.json;
     assertResource(f, b, `/v3/service_credential_bindings/${b.guid}`);
@@ -325,20 +444,50 @@ describe('service instances and bindings', () => {
     assert.equal(b.name, 'db-binding');
     assert.deepEqual(b.relationships, { app: { data: { guid: app.guid } }, service_instance: { data: { guid: si.guid } } });
     assert.equal(b.last_operation.state, 'succeeded');
-    assertError(await api.post('/v3/service_credential_bindings', { type: 'app', relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } } }),
-      422, 90003, 'CF-ServiceBindingAppServiceTaken');
-    assertError(await api.post('/v3/service_credential_bindings', { type: 'app', relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: stranger.guid } } } }),
-      422, 10008, 'CF-UnprocessableEntity', 'The service instance and the app are in different spaces.');
+    assertError(
+      await api.post('/v3/service_credential_bindings', {
+        type: 'app',
+        relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } },
+      }),
+      422,
+      90003,
+      'CF-ServiceBindingAppServiceTaken',
+    );
+    assertError(
+      await api.post('/v3/service_credential_bindings', {
+        type: 'app',
+        relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: stranger.guid } } },
+      }),
+      422,
+      10008,
+      'CF-UnprocessableEntity',
+      'The service instance and the app are in different spaces.',
+    );
     const details = await api.get(`/v3/service_credential_bindings/${b.guid}/details`);
     assert.deepEqual(details.json, { credentials: { uri: 'postgres://new' }, syslog_drain_url: 'syslog://logs.example.com:514', volume_mounts: [] });
-    assert.deepEqual((await api.get(`/v3/service_credential_bindings?app_guids=${app.guid}`)).json.resources.map((x: any) => x.guid), [b.guid]);
+    assert.deepEqual(
+      (await api.get(`/v3/service_credential_bindings?app_guids=${app.guid}`)).json.resources.map((x: any) => x.guid),
+      [b.guid],
+    );
     assert.deepEqual((await api.get(`/v3/service_credential_bindings?service_instance_guids=${si.guid}&app_guids=${stranger.guid}`)).json.resources, []);
 
     const vcap = (await api.get(`/v3/apps/${app.guid}/env`)).json.system_env_json.VCAP_SERVICES;
-    assert.deepEqual(vcap, { 'user-provided': [{
-      label: 'user-provided', name: 'db-binding', tags: ['t'], instance_guid: si.guid, instance_name: 'my-db', binding_guid: b.guid,
-      binding_name: 'db-binding', credentials: { uri: 'postgres://new' }, syslog_drain_url: 'syslog://logs.example.com:514', volume_mounts: [],
-    }] });
+    assert.deepEqual(vcap, {
+      'user-provided': [
+        {
+          label: 'user-provided',
+          name: 'db-binding',
+          tags: ['t'],
+          instance_guid: si.guid,
+          instance_name: 'my-db',
+          binding_guid: b.guid,
+          binding_name: 'db-binding',
+          credentials: { uri: 'postgres://new' },
+          syslog_drain_url: 'syslog://logs.example.com:514',
+          volume_mounts: [],
+        },
+      ],
+    });
 
     assert.equal((await api.del(`/v3/service_credential_bindings/${b.guid}`)).status, 204);
     assertError(await api.get(`/v3/service_credential_bindings/${b.guid}`), 404, 10010, 'CF-ResourceNotFound');

@@ -83,10 +83,15 @@ export async function uploadAndStage(api: Api, appGuid: string, dir: string): Pr
   assert.equal(up.status, 200, up.text);
   const created = await api.post('/v3/builds', { package: { guid: pkg.guid }, lifecycle: { type: 'buildpack', data: { buildpacks: ['binary'] } } });
   assert.equal(created.status, 201, created.text);
-  const build = await until(async () => {
-    const b = (await api.get(`/v3/builds/${created.json.guid}`)).json;
-    return b.state !== 'STAGING' ? b : undefined;
-  }, 60_000, 'staging', 30);
+  const build = await until(
+    async () => {
+      const b = (await api.get(`/v3/builds/${created.json.guid}`)).json;
+      return b.state !== 'STAGING' ? b : undefined;
+    },
+    60_000,
+    'staging',
+    30,
+  );
   assert.equal(build.state, 'STAGED', build.error);
   return build;
 }

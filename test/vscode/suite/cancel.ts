@@ -28,7 +28,10 @@ test('cancel a first push while staging: the new app and its route are removed',
   await waitFor('hello-cancel gone from apps and routes', async () => {
     const kids = await children(a.tree, sp);
     if (kids.some((n) => n.kind === 'app' && label(n) === 'hello-cancel')) return false;
-    const routes = await children(a.tree, kids.find((n) => n.kind === 'routes')!);
+    const routes = await children(
+      a.tree,
+      kids.find((n) => n.kind === 'routes')!,
+    );
     return !routes.some((r) => label(r).startsWith('hello-cancel.'));
   });
   assert.equal(a.ctx.reported.filter((r) => /hello-cancel/.test(r.message)).length, 0, 'a cancel is not an error');

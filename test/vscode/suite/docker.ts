@@ -31,7 +31,10 @@ test('CF: Push a Dockerfile app (hello-docker copy), then GET it through the rou
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/name: [\w-]+/, 'name: hello-docker-vsc'));
   const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(dir));
   assert.ok(pushed, `push returned nothing: ${lastError(a)}`);
-  assert.deepEqual(pushed.map((p) => [p.name, p.state]), [['hello-docker-vsc', 'STARTED']]);
+  assert.deepEqual(
+    pushed.map((p) => [p.name, p.state]),
+    [['hello-docker-vsc', 'STARTED']],
+  );
   assert.match(pushed[0]!.urls[0]!, /^http:\/\/hello-docker-vsc\.localhost:\d+/);
   await expectBody(pushed[0]!.urls[0]!, 'hello CF summit');
   const out = a.ctx.output.lines.join('\n');

@@ -34,7 +34,10 @@ test('push: manifest error → location, Go to Problem', async () => {
   assert.match(r.message, /memory/i);
   assert.deepEqual(r.actions, ['Go to Problem', 'Retry', 'Open Log']);
   const problems = vscode.languages.getDiagnostics(vscode.Uri.file(join(dir, 'manifest.yml')));
-  assert.ok(problems.some((p) => p.range.start.line === 2 && p.severity === vscode.DiagnosticSeverity.Error), JSON.stringify(problems));
+  assert.ok(
+    problems.some((p) => p.range.start.line === 2 && p.severity === vscode.DiagnosticSeverity.Error),
+    JSON.stringify(problems),
+  );
 });
 
 test('push: no buildpack detects the app → Show Detection', async () => {
@@ -81,7 +84,11 @@ test('push / restage / swap: unreachable target → cause, Select Target', async
   });
   await useTarget('deadcf');
   try {
-    for (const [cmd, ...args] of [['cfpush.push', vscode.Uri.file(join(ws(), 'hello-node'))], ['cfpush.restage', 'hello-node'], ['cfpush.swapRoutes', 'hello-node', 'hello-green']] as const) {
+    for (const [cmd, ...args] of [
+      ['cfpush.push', vscode.Uri.file(join(ws(), 'hello-node'))],
+      ['cfpush.restage', 'hello-node'],
+      ['cfpush.swapRoutes', 'hello-node', 'hello-green'],
+    ] as const) {
       const r = await fails(a, cmd, ...args);
       assert.match(r.message, /Cannot reach the Cloud Foundry API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
       assert.ok(r.actions.includes('Select Target') && r.actions.includes('Retry'), r.actions.join(', '));
@@ -96,7 +103,11 @@ test('push / restage / swap: signed out of a remote target → Log In', async ()
   await vscode.commands.executeCommand('cfpush.logout', 'loopback');
   await useTarget('loopback');
   try {
-    for (const [cmd, ...args] of [['cfpush.push', vscode.Uri.file(join(ws(), 'hello-node')), { confirm: false }], ['cfpush.restage', 'hello-node'], ['cfpush.swapRoutes', 'hello-node', 'hello-green']] as const) {
+    for (const [cmd, ...args] of [
+      ['cfpush.push', vscode.Uri.file(join(ws(), 'hello-node')), { confirm: false }],
+      ['cfpush.restage', 'hello-node'],
+      ['cfpush.swapRoutes', 'hello-node', 'hello-green'],
+    ] as const) {
       const r = await fails(a, cmd, ...args);
       assert.match(r.message, /token for target 'loopback' expired or was revoked|log in/i);
       assert.ok(r.actions.includes('Log In'), r.actions.join(', '));

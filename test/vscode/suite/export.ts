@@ -86,7 +86,10 @@ test('CF: Export as Image on an app of the tree (hello-node copy): docker run an
     await expectBody(`http://127.0.0.1:${port}/`, 'hello CF summit', 30_000);
   } finally {
     await container?.remove({ force: true }).catch(() => {});
-    await docker.getImage(res.image).remove({ force: true }).catch(() => {});
+    await docker
+      .getImage(res.image)
+      .remove({ force: true })
+      .catch(() => {});
   }
 });
 
@@ -104,7 +107,10 @@ test('CF: Export as Image on a droplet file (Explorer on *.droplet.tgz): the ima
     const info = await docker.getImage(res.image).inspect();
     assert.deepEqual(info.Config.Cmd, ['node server.js']);
   } finally {
-    await docker.getImage(res.image).remove({ force: true }).catch(() => {});
+    await docker
+      .getImage(res.image)
+      .remove({ force: true })
+      .catch(() => {});
   }
 });
 
@@ -145,7 +151,10 @@ test('CF: Export as Image errors: an app with no droplet says to push or stage f
   if (!(await stackEngine('export no-droplet test'))) return;
   const a = await api();
   // An app created without bits: no droplet yet.
-  const s = (await space(a.tree)).session as unknown as { cc: { post(path: string, body: unknown): Promise<{ guid: string }>; delete(path: string): Promise<unknown> }; space: { guid: string } };
+  const s = (await space(a.tree)).session as unknown as {
+    cc: { post(path: string, body: unknown): Promise<{ guid: string }>; delete(path: string): Promise<unknown> };
+    space: { guid: string };
+  };
   const app = await s.cc.post('/v3/apps', { name: 'no-droplet-vsc', relationships: { space: { data: { guid: s.space.guid } } } });
   try {
     const r = await exportFails(a, 'no-droplet-vsc');

@@ -50,7 +50,10 @@ test('alias-bomb, deep and oversize manifests: a diagnostic naming the limit, an
   mkdirSync(dir, { recursive: true });
   const let9 = 'abcdefghi';
   let bomb = 'x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-  for (let i = 1; i < 9; i++) bomb += `${let9[i]}: &${let9[i]} [${Array(9).fill(`*${let9[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < 9; i++)
+    bomb += `${let9[i]}: &${let9[i]} [${Array(9)
+      .fill(`*${let9[i - 1]}`)
+      .join(',')}]\n`;
   bomb += 'applications:\n- name: bomb\n  env:\n    X: *i\n';
   const cases: [string, string, RegExp][] = [
     ['bomb', bomb, /more than 50000 nodes/],
@@ -85,13 +88,18 @@ async function complete(text: string, line: number, character: number): Promise<
   const edit = new vscode.WorkspaceEdit();
   edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
   await vscode.workspace.applyEdit(edit);
-  const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, character));
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+    'vscode.executeCompletionItemProvider',
+    doc.uri,
+    new vscode.Position(line, character),
+  );
   return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
 }
 
-test('completion: keys by scope, and values (buildpacks, enums, routes on the target\'s domains)', async () => {
+test("completion: keys by scope, and values (buildpacks, enums, routes on the target's domains)", async () => {
   const appKeys = await complete('applications:\n- name: lang\n  \n', 2, 2);
-  for (const k of ['memory', 'buildpacks', 'routes', 'instances', 'health-check-type']) assert.ok(appKeys.includes(k), `app keys lack ${k}: ${appKeys.join(', ')}`);
+  for (const k of ['memory', 'buildpacks', 'routes', 'instances', 'health-check-type'])
+    assert.ok(appKeys.includes(k), `app keys lack ${k}: ${appKeys.join(', ')}`);
   assert.ok(!appKeys.includes('applications'), 'top-level key offered inside an app');
 
   const topKeys = await complete('\n', 0, 0);

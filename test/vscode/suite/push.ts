@@ -7,7 +7,22 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
 import {
-  answer, reveal, api, appCopy, appNode, children, expectBody, get, item, label, lastError, localApps, space, waitFor, ws, type PushedApp,
+  answer,
+  reveal,
+  api,
+  appCopy,
+  appNode,
+  children,
+  expectBody,
+  get,
+  item,
+  label,
+  lastError,
+  localApps,
+  space,
+  waitFor,
+  ws,
+  type PushedApp,
 } from './util';
 
 const urls: Record<string, string> = {};
@@ -20,7 +35,10 @@ test('CF: Push from the palette (no arguments), then GET it through the router',
   prompts.restore();
   assert.deepEqual(prompts.asked, [], 'a local push with one manifest asks nothing');
   assert.ok(pushed, `push returned nothing: ${lastError(a)}`);
-  assert.deepEqual(pushed.map((p) => [p.name, p.state]), [['hello-node', 'STARTED']]);
+  assert.deepEqual(
+    pushed.map((p) => [p.name, p.state]),
+    [['hello-node', 'STARTED']],
+  );
   urls['hello-node'] = pushed[0]!.urls[0]!;
   assert.match(urls['hello-node'], /^http:\/\/hello-node\.localhost:\d+/);
   await expectBody(urls['hello-node'], 'hello CF summit');
@@ -40,7 +58,10 @@ test('tree: app with state, instances, buildpack and droplet age; routes; the sp
   assert.match(String(it.description), /^started · 1\/1 · nodejs 1\.0\.0 · \d+s ago$/, String(it.description));
   assert.equal((it.iconPath as vscode.ThemeIcon).id, 'pass-filled');
   const routes = await children(a.tree, app);
-  assert.deepEqual(routes.map((r) => r.kind), ['route']);
+  assert.deepEqual(
+    routes.map((r) => r.kind),
+    ['route'],
+  );
   assert.match(label(routes[0]!), /^hello-node\.localhost/);
   const spaceNode = await space(a.tree);
   const folder = (await children(a.tree, spaceNode)).find((n) => n.kind === 'routes');
@@ -63,7 +84,10 @@ test('CF: Restage from the Explorer menu (manifest Uri)', async () => {
   const manifest = vscode.Uri.file(join(ws(), 'hello-node', 'manifest.yml'));
   const restaged = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restage', manifest, [manifest]);
   assert.ok(restaged, `restage returned nothing: ${lastError(a)}`);
-  assert.deepEqual(restaged.map((r) => [r.name, r.state]), [['hello-node', 'STARTED']]);
+  assert.deepEqual(
+    restaged.map((r) => [r.name, r.state]),
+    [['hello-node', 'STARTED']],
+  );
   await expectBody(urls['hello-node']!, 'hello CF summit');
 });
 
@@ -87,7 +111,10 @@ test('CF: Swap Routes between two apps selected in the tree; the notification of
   const blueAfter = await appNode(a.tree, 'hello-node');
   assert.match(String(item(blueAfter).contextValue), /\bswapped\b/);
   const blueRoutes = await children(a.tree, blueAfter);
-  assert.deepEqual(blueRoutes.map(label).map((u) => u.split('.')[0]), ['hello-green']);
+  assert.deepEqual(
+    blueRoutes.map(label).map((u) => u.split('.')[0]),
+    ['hello-green'],
+  );
   await vscode.commands.executeCommand('cfpush.targets.focus');
   await reveal(a.tree, async () => (await children(a.tree, await appNode(a.tree, 'hello-node')))[0]);
   await reveal(a.tree, async () => (await children(a.tree, await space(a.tree))).find((n) => n.kind === 'routes'), { expand: 2 });
@@ -101,7 +128,10 @@ test('CF: Swap Routes between two apps selected in the tree; the notification of
     assert.ok(toast.buttons.includes('Swap Back'), `buttons: ${toast.buttons}`);
     const rows = dom.tree.map((r) => r.text);
     for (const want of [/^hello-node/, /^hello-green/, /^hello-green\.localhost/, /^Routes/]) {
-      assert.ok(rows.some((r) => want.test(r)), `tree rows lack ${want}: ${JSON.stringify(rows)}`);
+      assert.ok(
+        rows.some((r) => want.test(r)),
+        `tree rows lack ${want}: ${JSON.stringify(rows)}`,
+      );
     }
   }
 });
@@ -122,12 +152,20 @@ test('live logs of an app in its own coloured channel ([APP/PROC/WEB/0], [RTR])'
   const app = await appNode(a.tree, 'hello-node');
   const channel = await vscode.commands.executeCommand<string | undefined>('cfpush.showLogs', app);
   assert.equal(channel, 'CF Logs: hello-node');
-  await waitFor('the start-up line', () => a.ctx.logs.lines(app.session, app.app!.guid).some((x) => /^\[APP\/PROC\/WEB\/0\] OUT hello-node listening/.test(x)), 15_000);
+  await waitFor(
+    'the start-up line',
+    () => a.ctx.logs.lines(app.session, app.app!.guid).some((x) => /^\[APP\/PROC\/WEB\/0\] OUT hello-node listening/.test(x)),
+    15_000,
+  );
   await get(urls['hello-node']!);
-  const lines = await waitFor('an RTR line', () => {
-    const l = a.ctx.logs.lines(app.session, app.app!.guid);
-    return l.at(-1)?.startsWith('[RTR/') ? l : undefined;
-  }, 15_000);
+  const lines = await waitFor(
+    'an RTR line',
+    () => {
+      const l = a.ctx.logs.lines(app.session, app.app!.guid);
+      return l.at(-1)?.startsWith('[RTR/') ? l : undefined;
+    },
+    15_000,
+  );
   assert.ok(lines[0]!.startsWith('── Logs of hello-node'));
   await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
   try {

@@ -52,5 +52,9 @@ test('tree lists the local target; status bar names it', async () => {
   assert.match(a.ctx.status.item.text, /local/);
   await vscode.commands.executeCommand('cfpush.targets.focus');
   const dom = await screenshot('tree-before-push');
-  if (dom) assert.ok(dom.tree.some((r) => r.label.startsWith('local')), JSON.stringify(dom.tree));
+  if (dom)
+    assert.ok(
+      dom.tree.some((r) => r.label.startsWith('local')),
+      JSON.stringify(dom.tree),
+    );
 });

@@ -8,8 +8,22 @@ import { Agent, request } from 'node:http';
 import * as vscode from 'vscode';
 import { screenshot, test, type WebviewDom } from './harness';
 import {
-  answer, api, appCopy, children, expectBody, get, item, label, lastError, localCredentials, space, waitFor,
-  type Api, type PushedApp, type TrafficModel, type TreeNode,
+  answer,
+  api,
+  appCopy,
+  children,
+  expectBody,
+  get,
+  item,
+  label,
+  lastError,
+  localCredentials,
+  space,
+  waitFor,
+  type Api,
+  type PushedApp,
+  type TrafficModel,
+  type TreeNode,
 } from './util';
 
 const A = 'drag-a';
@@ -49,7 +63,10 @@ async function destinationsOf(a: Api, host: string): Promise<string> {
 
 test('drag a route from one app onto another: Move → the other app answers it; Undo restores it', async () => {
   const a = await api();
-  for (const [name, greeting] of [[A, 'hello a'], [B, 'hello b']] as const) {
+  for (const [name, greeting] of [
+    [A, 'hello a'],
+    [B, 'hello b'],
+  ] as const) {
     const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(appCopy(name, greeting)));
     assert.ok(pushed, `push ${name}: ${lastError(a)}`);
     urls[name] = pushed[0]!.urls[0]!;
@@ -70,7 +87,11 @@ test('drag a route from one app onto another: Move → the other app answers it;
   assert.deepEqual(last.plan.lines, [`map ${A}.localhost → ${B}`, `unmap ${A}.localhost from ${A}`]);
   await expectBody(urls[A]!, 'hello b');
   assert.equal(await destinationsOf(a, A), `→ ${B}`);
-  assert.deepEqual((await children(a.tree, await appOf(a, A))).map((n) => n.kind), ['message'], `${A} keeps no route`);
+  assert.deepEqual(
+    (await children(a.tree, await appOf(a, A))).map((n) => n.kind),
+    ['message'],
+    `${A} keeps no route`,
+  );
 
   // The result notification offers Undo.
   await vscode.commands.executeCommand('notifications.showList');
@@ -136,7 +157,12 @@ test('on a remote target a drop asks first and shows what will change; Cancel ch
   await dragDrop(a, [await routeOf(a, A, A, 'loopback')], await appOf(a, B, 'loopback'));
   prompts.restore();
   assert.equal(prompts.asked.length, 1, prompts.asked.join('\n'));
-  assert.match(prompts.asked[0]!, new RegExp(`^confirm: Move ${A}\\.localhost to ${B} on loopback \\([\\w-]+/[\\w-]+\\)\\?\\nMove:\\n  map ${A}\\.localhost → ${B}\\n  unmap ${A}\\.localhost from ${A}\\n\\nAdd \\(keep on both\\):\\n  map ${A}\\.localhost → ${B}\\n\\[Move\\|Add \\(Keep on Both\\)\\]$`));
+  assert.match(
+    prompts.asked[0]!,
+    new RegExp(
+      `^confirm: Move ${A}\\.localhost to ${B} on loopback \\([\\w-]+/[\\w-]+\\)\\?\\nMove:\\n  map ${A}\\.localhost → ${B}\\n  unmap ${A}\\.localhost from ${A}\\n\\nAdd \\(keep on both\\):\\n  map ${A}\\.localhost → ${B}\\n\\[Move\\|Add \\(Keep on Both\\)\\]$`,
+    ),
+  );
   await expectBody(urls[A]!, 'hello a');
   assert.equal(await destinationsOf(a, A), `→ ${A}`);
   // App onto app: the swap's routes, confirmed.
@@ -144,7 +170,12 @@ test('on a remote target a drop asks first and shows what will change; Cancel ch
   prompts = answer(a, { confirm: null });
   await dragDrop(a, [await appOf(a, A, 'loopback')], await appOf(a, B, 'loopback'));
   prompts.restore();
-  assert.match(prompts.asked[0] ?? '', new RegExp(`^confirm: Swap routes of ${A} and ${B} on loopback .*\\nmap ${A}\\.localhost → ${B}\\nmap ${B}\\.localhost → ${A}\\nunmap ${A}\\.localhost from ${A}\\nunmap ${B}\\.localhost from ${B}\\n\\[Swap Routes\\]$`));
+  assert.match(
+    prompts.asked[0] ?? '',
+    new RegExp(
+      `^confirm: Swap routes of ${A} and ${B} on loopback .*\\nmap ${A}\\.localhost → ${B}\\nmap ${B}\\.localhost → ${A}\\nunmap ${A}\\.localhost from ${A}\\nunmap ${B}\\.localhost from ${B}\\n\\[Swap Routes\\]$`,
+    ),
+  );
   assert.equal(a.ctx.dnd.last, before, 'a cancelled drop leaves no result');
   await expectBody(urls[B]!, 'hello b');
 });
@@ -205,7 +236,11 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
   // Opened from the route (context menu "Show Traffic"): it follows the route wherever it moves.
   const opened = await vscode.commands.executeCommand<{ route: string } | undefined>('cfpush.showTraffic', await routeOf(a, A, A));
   assert.match(opened?.route ?? '', new RegExp(`^${A}\\.localhost`), lastError(a));
-  await waitFor('the traffic view to draw', () => a.ctx.traffic.visible && a.ctx.traffic.lastModel?.state === 'ok' && a.ctx.traffic.lastRendered?.state === 'ok', 30_000);
+  await waitFor(
+    'the traffic view to draw',
+    () => a.ctx.traffic.visible && a.ctx.traffic.lastModel?.state === 'ok' && a.ctx.traffic.lastRendered?.state === 'ok',
+    30_000,
+  );
   assert.equal(a.ctx.traffic.lastModel!.source, 'router');
 
   const loadStart = Date.now();
@@ -223,10 +258,20 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
     swapDone = Date.now();
     assert.ok(swapped, `swap: ${lastError(a)}`);
     // New app serving: at least 5 complete seconds after the swap, with both apps in the view.
-    await waitFor('5 s of traffic after the swap', () => {
-      const m = a.ctx.traffic.lastModel;
-      return m && m.to >= swapDone + 5000 && m.apps.some((x) => x.name === B) && m.apps.some((x) => x.name === A) && (m.apps.find((x) => x.name === B)?.rps ?? 0) > 5;
-    }, 30_000);
+    await waitFor(
+      '5 s of traffic after the swap',
+      () => {
+        const m = a.ctx.traffic.lastModel;
+        return (
+          m &&
+          m.to >= swapDone + 5000 &&
+          m.apps.some((x) => x.name === B) &&
+          m.apps.some((x) => x.name === A) &&
+          (m.apps.find((x) => x.name === B)?.rps ?? 0) > 5
+        );
+      },
+      30_000,
+    );
   } finally {
     stats = await gen.stop();
   }
@@ -248,16 +293,35 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
   // The load goes to A's route only; a stray GET of B's own route by the set-up may land in the same seconds.
   assert.ok(beforeA.every((v) => v > 0) && total(beforeB) <= Math.max(2, total(beforeA) / 100), `before the swap only ${A} serves the load: ${summary}`);
   assert.ok(afterA.length >= 3 && total(afterA) === 0, `${A} falls to zero: ${summary}`);
-  assert.ok(afterB.every((v) => v > 0), `${B} serves after the swap: ${summary}`);
+  assert.ok(
+    afterB.every((v) => v > 0),
+    `${B} serves after the swap: ${summary}`,
+  );
   assert.equal(appA.rps, 0);
   assert.ok(appB.rps > 5, `${B} at ${appB.rps} req/s`);
-  const errors = [...m.apps, ...m.unrouted].reduce((n, s) => n + total(window(m, s.errors5xx, loadStart, m.to)) + total(window(m, s.errors4xx, loadStart, m.to)), 0);
-  assert.equal(errors, 0, `errors in the view: ${JSON.stringify(m.apps.map((x) => [x.name, total(x.errors5xx), total(x.errors4xx)]))} unrouted ${JSON.stringify(m.unrouted.map((u) => u.host))}`);
+  const errors = [...m.apps, ...m.unrouted].reduce(
+    (n, s) => n + total(window(m, s.errors5xx, loadStart, m.to)) + total(window(m, s.errors4xx, loadStart, m.to)),
+    0,
+  );
+  assert.equal(
+    errors,
+    0,
+    `errors in the view: ${JSON.stringify(m.apps.map((x) => [x.name, total(x.errors5xx), total(x.errors4xx)]))} unrouted ${JSON.stringify(m.unrouted.map((u) => u.host))}`,
+  );
   // Where routes moved: the router's markers (route-move) and this window's own (action), inside the swap.
   const moves = m.markers.filter((x) => x.kind === 'route-move' && x.time >= swapAt - 1000 && x.time <= swapDone + 1000);
-  assert.ok(moves.some((x) => x.label.startsWith(`${A}.localhost`) && x.label.includes(`+${B}`)), summary);
-  assert.ok(moves.some((x) => x.label.startsWith(`${A}.localhost`) && x.label.includes(`−${A}`)), summary);
-  assert.ok(m.markers.some((x) => x.kind === 'action' && x.label === `Swap routes of ${A} and ${B}`), summary);
+  assert.ok(
+    moves.some((x) => x.label.startsWith(`${A}.localhost`) && x.label.includes(`+${B}`)),
+    summary,
+  );
+  assert.ok(
+    moves.some((x) => x.label.startsWith(`${A}.localhost`) && x.label.includes(`−${A}`)),
+    summary,
+  );
+  assert.ok(
+    m.markers.some((x) => x.kind === 'action' && x.label === `Swap routes of ${A} and ${B}`),
+    summary,
+  );
 
   // The webview's DOM: what the SVG draws, and a picture of the panel.
   await waitFor('the webview to draw the last model', () => (a.ctx.traffic.lastRendered?.seq ?? 0) >= m.seq, 10_000);
@@ -276,10 +340,19 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
       assert.match(s.stroke, /^(rgb|#)/, s.stroke);
     }
     assert.notEqual(req.series.find((x) => x.app === A)!.stroke, req.series.find((x) => x.app === B)!.stroke, 'one colour per app');
-    assert.ok(req.markers.some((x) => x.kind === 'route-move' && x.label.startsWith(`${A}.localhost`)), JSON.stringify(req.markers));
-    assert.ok(view.charts.some((c) => c.id === 'errors'), 'an errors chart');
+    assert.ok(
+      req.markers.some((x) => x.kind === 'route-move' && x.label.startsWith(`${A}.localhost`)),
+      JSON.stringify(req.markers),
+    );
+    assert.ok(
+      view.charts.some((c) => c.id === 'errors'),
+      'an errors chart',
+    );
     assert.equal(view.charts.find((c) => c.id === 'errors')!.label, 'Error responses per second: none');
-    assert.ok(view.legend.some((r) => r.startsWith(B)), JSON.stringify(view.legend));
+    assert.ok(
+      view.legend.some((r) => r.startsWith(B)),
+      JSON.stringify(view.legend),
+    );
   }
   // Put the routes back for the tests that follow.
   assert.ok(await vscode.commands.executeCommand('cfpush.swapRoutes', B, A), lastError(a));
@@ -315,12 +388,19 @@ test('a blue-green push opens the traffic view by itself and follows both versio
     assert.ok(pushed, `blue-green push: ${lastError(a)}`);
     await expectBody(urls[B]!, 'hello b');
     // The old version (now NAME-previous) and the new one (NAME-next, now NAME): by guid, so renames do not lose them.
-    const m = await waitFor('both versions in the view', () => {
-      const x = a.ctx.traffic.lastModel;
-      return x?.state === 'ok' && x.apps.some((p) => p.name === B) && x.apps.some((p) => p.name === `${B}-previous`) ? x : undefined;
-    }, 30_000);
+    const m = await waitFor(
+      'both versions in the view',
+      () => {
+        const x = a.ctx.traffic.lastModel;
+        return x?.state === 'ok' && x.apps.some((p) => p.name === B) && x.apps.some((p) => p.name === `${B}-previous`) ? x : undefined;
+      },
+      30_000,
+    );
     assert.equal(m.reason, 'blue-green push');
-    assert.ok(m.markers.some((x) => x.kind === 'route-move' && x.label.startsWith(`${B}.localhost`)), JSON.stringify(m.markers.slice(-6)));
+    assert.ok(
+      m.markers.some((x) => x.kind === 'route-move' && x.label.startsWith(`${B}.localhost`)),
+      JSON.stringify(m.markers.slice(-6)),
+    );
     assert.ok(a.ctx.traffic.visible);
   } finally {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

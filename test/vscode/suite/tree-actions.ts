@@ -40,8 +40,14 @@ test('map a route to an app and unmap it from the tree', async () => {
   const mapped = await vscode.commands.executeCommand<PushedApp | undefined>('cfpush.mapRoute', app);
   prompts.restore();
   assert.ok(mapped, `map returned nothing: ${lastError(a)}`);
-  assert.ok(mapped.urls.some((u) => u.includes('extra-green.localhost')), mapped.urls.join(', '));
-  await expectBody(mapped.urls.find((u) => u.includes('extra-green'))!, 'hello green');
+  assert.ok(
+    mapped.urls.some((u) => u.includes('extra-green.localhost')),
+    mapped.urls.join(', '),
+  );
+  await expectBody(
+    mapped.urls.find((u) => u.includes('extra-green'))!,
+    'hello green',
+  );
   const routes = await children(a.tree, await appNode(a.tree, 'hello-green'));
   const extra = routes.find((r) => label(r).startsWith('extra-green.'));
   assert.ok(extra, routes.map(label).join(', '));
@@ -147,5 +153,8 @@ test('delete asks first; Cancel keeps the app, Delete removes it', async () => {
   prompts = answer(a, { confirm: 'Delete' });
   assert.ok(await vscode.commands.executeCommand('cfpush.deleteApp', app), lastError(a));
   prompts.restore();
-  await waitFor('hello-old2 to leave the tree', async () => !(await children(a.tree, await space(a.tree))).some((n) => n.kind === 'app' && label(n) === 'hello-old2'));
+  await waitFor(
+    'hello-old2 to leave the tree',
+    async () => !(await children(a.tree, await space(a.tree))).some((n) => n.kind === 'app' && label(n) === 'hello-old2'),
+  );
 });

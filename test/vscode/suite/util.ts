@@ -117,7 +117,18 @@ export function get(url: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: Number(u.port || 80), path: u.pathname + u.search, headers: { host: u.host, ...(u.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` } : {}) }, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port: Number(u.port || 80),
+        path: u.pathname + u.search,
+        headers: {
+          host: u.host,
+          ...(u.username
+            ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` }
+            : {}),
+        },
+        timeout: 10_000,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -134,11 +145,15 @@ export function get(url: string): Promise<{ status: number; body: string }> {
 /** Polls `url` until it answers 200 with a body containing `text` (routes settle asynchronously). */
 export async function expectBody(url: string, text: string, ms = 20_000): Promise<void> {
   let last = '';
-  await waitFor(`${url} to answer "${text}"`, async () => {
-    const r = await get(url);
-    last = `${r.status} ${r.body.slice(0, 200)}`;
-    return r.status === 200 && r.body.includes(text);
-  }, ms).catch((err: Error) => {
+  await waitFor(
+    `${url} to answer "${text}"`,
+    async () => {
+      const r = await get(url);
+      last = `${r.status} ${r.body.slice(0, 200)}`;
+      return r.status === 200 && r.body.includes(text);
+    },
+    ms,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; last answer: ${last}`);
   });
 }

@@ -63,6 +63,11 @@ export class AppRequests {
   /** Every process of the app with its instances' stats (the cf CLI's GetProcessInstances per process). */
   async processStats(guid: string): Promise<{ process: CcProcess; stats: CcInstanceStats[] }[]> {
     const procs = await this.processes(guid);
-    return Promise.all(procs.map(async (process) => ({ process, stats: await this.t.get<{ resources: CcInstanceStats[] }>(`/v3/processes/${process.guid}/stats`).then((r) => r.resources) })));
+    return Promise.all(
+      procs.map(async (process) => ({
+        process,
+        stats: await this.t.get<{ resources: CcInstanceStats[] }>(`/v3/processes/${process.guid}/stats`).then((r) => r.resources),
+      })),
+    );
   }
 }
