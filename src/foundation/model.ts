@@ -5,6 +5,7 @@ import type { Foundation } from './context';
 import { ApiError, notFound, unprocessable } from './http';
 import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from '../core/manifest/limits';
 import { revisionForStart } from './revisions';
+import { recordAppUsage } from './usage';
 import { meta, now, type AppRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
@@ -91,13 +92,16 @@ export function appProcesses(f: Foundation, appGuid: string): ProcessRec[] {
 
 export function startApp(f: Foundation, app: AppRec): void {
   if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
+  const was = app.state;
   app.state = 'STARTED';
   f.store.touch(app);
   revisionForStart(f, app);
+  if (was !== 'STARTED') recordAppUsage(f, app, 'STARTED');
   f.supervisor.sync(app.guid);
 }
 
 export async function stopApp(f: Foundation, app: AppRec): Promise<void> {
+  if (app.state === 'STARTED') recordAppUsage(f, app, 'STOPPED');
   app.state = 'STOPPED';
   f.store.touch(app);
   await f.supervisor.sync(app.guid);

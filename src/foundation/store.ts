@@ -194,6 +194,19 @@ export interface EnvGroupRec extends Meta {
   var: Record<string, string>;
 }
 
+/** An app usage event (`/v3/app_usage_events`), stored in CC's presented shape. */
+export interface UsageEventRec extends Meta {
+  state: { current: string; previous: string | null };
+  app: { guid: string; name: string };
+  process: { guid: string; type: string };
+  space: { guid: string; name: string };
+  organization: { guid: string };
+  buildpack: { guid: string | null; name: string | null };
+  task: { guid: string | null; name: string | null };
+  memory_in_mb_per_instance: { current: number; previous: number | null };
+  instance_count: { current: number; previous: number | null };
+}
+
 /** One audit event (what `cf events` lists). */
 export interface AuditEventRec extends Meta {
   type: string;
@@ -223,9 +236,32 @@ export interface State {
   revisions: Record<string, RevisionRec>;
   feature_flags: Record<string, FeatureFlagRec>;
   env_groups: Record<string, EnvGroupRec>;
+  app_usage_events: Record<string, UsageEventRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
+
+/** Every collection, once (the compiler checks none is missing): an empty state has them all, an older data dir gets those it lacks. */
+const COLLECTIONS = Object.keys({
+  orgs: 1,
+  spaces: 1,
+  domains: 1,
+  apps: 1,
+  processes: 1,
+  packages: 1,
+  builds: 1,
+  droplets: 1,
+  routes: 1,
+  jobs: 1,
+  service_instances: 1,
+  service_bindings: 1,
+  deployments: 1,
+  audit_events: 1,
+  revisions: 1,
+  feature_flags: 1,
+  env_groups: 1,
+  app_usage_events: 1,
+} satisfies Record<Collection, 1>) as Collection[];
 
 export function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -240,26 +276,8 @@ function emptyState(): State {
   const org: OrgRec = { ...meta(), name: 'org' };
   const space: SpaceRec = { ...meta(), name: 'space', org_guid: org.guid };
   const domain: DomainRec = { ...meta(), name: 'localhost' };
-  return {
-    version: 1,
-    orgs: { [org.guid]: org },
-    spaces: { [space.guid]: space },
-    domains: { [domain.guid]: domain },
-    apps: {},
-    processes: {},
-    packages: {},
-    builds: {},
-    droplets: {},
-    routes: {},
-    jobs: {},
-    service_instances: {},
-    service_bindings: {},
-    deployments: {},
-    audit_events: {},
-    revisions: {},
-    feature_flags: {},
-    env_groups: {},
-  };
+  const empty = Object.fromEntries(COLLECTIONS.map((k) => [k, {}])) as Omit<State, 'version'>;
+  return { ...empty, version: 1, orgs: { [org.guid]: org }, spaces: { [space.guid]: space }, domains: { [domain.guid]: domain } };
 }
 
 // Finished jobs are only polled briefly; keep the document small.
@@ -293,9 +311,8 @@ export class Store {
     if (text !== undefined) chmodSync(file, PRIVATE_FILE_MODE);
     this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
     this.lastGood = text ?? '';
-    // Documents written before these collections existed.
-    for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions', 'feature_flags', 'env_groups'] as const)
-      this.state[k] ??= {};
+    // Documents written before some collections existed.
+    for (const k of COLLECTIONS) (this.state as unknown as Record<string, object>)[k] ??= {};
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.

@@ -41,7 +41,24 @@ function processTypes(v: unknown): Record<string, string> | undefined {
   return v as Record<string, string>;
 }
 
+/**
+ * `POST /v3/droplets?source_guid=G`: a STAGED droplet for another app. Bits
+ * are content-addressed, so the copy is a record with the same checksum.
+ */
+async function copy(c: Ctx, sourceGuid: string): Promise<void> {
+  const body = await readJson(c);
+  rejectUnknown(body, ['relationships']);
+  const source = c.f.store.get('droplets', sourceGuid);
+  if (!source || source.state !== 'STAGED') throw unprocessable('Unable to copy droplet: the source droplet does not exist or is not STAGED.');
+  const app = c.f.store.get('apps', relGuid(body.relationships?.app));
+  if (!app) throw unprocessable(`App with guid '${relGuid(body.relationships?.app) ?? ''}' does not exist, or you do not have access to it.`);
+  const d = c.f.store.put('droplets', { ...source, ...meta(), app_guid: app.guid, package_guid: '' });
+  send(c.res, 201, c.f.present.droplet(d));
+}
+
 async function create(c: Ctx): Promise<void> {
+  const sourceGuid = c.query.get('source_guid');
+  if (sourceGuid !== null) return copy(c, sourceGuid);
   const body = await readJson(c);
   rejectUnknown(body, ['relationships', 'process_types', 'metadata']);
   const appGuid = relGuid(body.relationships?.app);

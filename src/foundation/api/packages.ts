@@ -51,7 +51,37 @@ function list(c: Ctx): void {
 
 const PACKAGE_CREATE_KEYS = ['type', 'relationships', 'data', 'metadata'];
 
+/**
+ * `POST /v3/packages?source_guid=G`: the package's files for another app (its
+ * blobs are shared by content, so nothing is copied on disk; READY at once).
+ */
+async function copy(c: Ctx, sourceGuid: string): Promise<void> {
+  const body = await readJson(c);
+  rejectUnknown(body, ['relationships']);
+  const source = c.f.store.get('packages', sourceGuid);
+  if (!source) throw unprocessable('Unable to copy package: the source package does not exist.');
+  if (source.state !== 'READY') throw unprocessable('Unable to copy package: the source package is not READY.');
+  const app = c.f.store.get('apps', relGuid(body.relationships?.app));
+  if (!app) throw unprocessable('App must exist');
+  const srcApp = c.f.store.get('apps', source.app_guid);
+  if (srcApp && srcApp.lifecycle.type !== app.lifecycle.type) throw unprocessable(`Cannot copy a ${source.type} package to a ${app.lifecycle.type} app.`);
+  const pkg = c.f.store.put('packages', {
+    ...meta(),
+    app_guid: app.guid,
+    type: source.type,
+    state: 'READY',
+    sha256: source.sha256,
+    error: null,
+    files: source.files.map((f) => ({ ...f })),
+    ...(source.docker ? { docker: { ...source.docker } } : {}),
+  });
+  recordEvent(c.f, 'audit.app.package.create', appTarget(app), app.space_guid, { package_guid: pkg.guid, type: pkg.type, source_package_guid: source.guid });
+  send(c.res, 201, c.f.present.package(pkg));
+}
+
 async function create(c: Ctx): Promise<void> {
+  const sourceGuid = c.query.get('source_guid');
+  if (sourceGuid !== null) return copy(c, sourceGuid);
   const body = await readJson(c);
   rejectUnknown(body, PACKAGE_CREATE_KEYS);
   if (body.type !== 'bits' && body.type !== 'docker') throw unprocessable("Type must be one of 'bits', 'docker'");

@@ -2,6 +2,7 @@
 import { filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appProcesses, getApp } from '../model';
 import { appTarget, recordEvent } from '../events';
+import { recordUsage } from '../usage';
 import type { ProcessRec } from '../store';
 
 function byGuid(c: Ctx): ProcessRec {
@@ -80,11 +81,14 @@ async function scale(c: Ctx, p: ProcessRec): Promise<void> {
   const instances = nonNegInt(body.instances, 'Instances');
   const mem = posInt(body.memory_in_mb, 'Memory in mb');
   const disk = posInt(body.disk_in_mb, 'Disk in mb');
+  const before = { state: 'STARTED', instances: p.instances, memory: p.memory_in_mb };
   if (instances !== undefined) p.instances = instances;
   if (mem !== undefined) p.memory_in_mb = mem;
   if (disk !== undefined) p.disk_in_mb = disk;
   c.f.store.touch(p);
   void c.f.supervisor.sync(p.app_guid);
+  const app = c.f.store.get('apps', p.app_guid);
+  if (app?.state === 'STARTED') recordUsage(c.f, app, p, 'STARTED', before);
   processEvent(c, p, 'audit.app.process.scale', { instances, memory_in_mb: mem, disk_in_mb: disk });
   send(c.res, 202, c.f.present.process(p));
 }
