@@ -7,22 +7,34 @@ import { appFeatureRoutes } from './app-features';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
 import { deploymentRoutes } from './deployments';
+import { domainRoutes } from './domains';
 import { dropletRoutes } from './droplets';
 import { eventRoutes } from './events';
+import { isolationSegmentRoutes } from './isolation-segments';
 import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
 import { orgRoutes } from './orgs';
 import { packageRoutes } from './packages';
 import { platformRoutes } from './platform';
 import { processRoutes } from './processes';
+import { quotaRoutes } from './quotas';
+import { roleRoutes } from './roles';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
+import { securityGroupRoutes } from './security-groups';
+import { spaceRoutes } from './spaces';
 import { stackRoutes } from './stacks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
   ...rootRoutes,
   ...orgRoutes,
+  ...spaceRoutes,
+  ...domainRoutes,
+  ...roleRoutes,
+  ...quotaRoutes,
+  ...isolationSegmentRoutes,
+  ...securityGroupRoutes,
   ...appRoutesTable,
   ...manifestRoutes,
   ...packageRoutes,
