@@ -115,6 +115,30 @@ describe('cf CLI: routes and domains', { timeout: 900_000 }, () => {
     assert.equal((await curl('/v3/audit_events?types=audit.route.delete-request')).resources.length, 1);
   });
 
+  test("bad input through the API gets CC's errors", async (t) => {
+    if (!s) return t.skip(NO_CF);
+    const call = async (method: string, path: string, body?: unknown) =>
+      JSON.parse((await s!.run(['curl', '-X', method, path, ...(body ? ['-d', JSON.stringify(body)] : [])])).stdout).errors[0];
+    const space = (await curl('/v3/spaces?names=space')).resources[0].guid;
+    const route = (domain: string) => ({ host: 'h', relationships: { domain: { data: { guid: domain } }, space: { data: { guid: space } } } });
+    assert.equal(
+      (await call('POST', '/v3/routes', route('no-such-domain'))).detail,
+      'Invalid domain. Ensure that the domain exists and you have access to it.',
+    );
+    assert.deepEqual(await call('DELETE', '/v3/domains/no-such-domain'), { code: 10010, title: 'CF-ResourceNotFound', detail: 'Domain not found' });
+    assert.equal((await call('GET', '/v3/domains/no-such-domain/route_reservations?host=h')).detail, 'Domain not found');
+    assert.equal((await call('POST', '/v3/domains', { name: 'localhost.' })).detail, 'Name does not comply with RFC 1035 standards');
+    const org = (await curl('/v3/organizations?names=org')).resources[0].guid;
+    assert.equal(
+      (await call('POST', '/v3/domains', { name: 'p2.localhost', relationships: { organization: { data: { guid: 'nope' } } } })).detail,
+      "Organization with guid 'nope' does not exist or you do not have access to it.",
+    );
+    assert.equal(
+      (await call('POST', '/v3/domains', { name: 'p2.localhost', internal: true, relationships: { organization: { data: { guid: org } } } })).detail,
+      'Cannot associate an internal domain with an organization',
+    );
+  });
+
   test('cf delete-private-domain and delete-shared-domain take their routes; the wrong kind or a missing one is said', async (t) => {
     if (!s) return t.skip(NO_CF);
     await fails(['delete-shared-domain', 'priv.localhost', '-f'], /Domain 'priv\.localhost' is a private domain, not a shared domain\./);
