@@ -158,8 +158,16 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
     onRequest: opts.onRequest,
   }));
 
-  const org = await pick<CcOrg>(await cc.organizations.list(), target.org, 'organization', target.name);
-  const space = await pick<CcSpace>(await cc.spaces.inOrg(org.guid), target.space, 'space', target.name);
+  const orgs = await cc.organizations.list();
+  let org = await pick<CcOrg>(orgs, target.org, 'organization', target.name);
+  let spaces = await cc.spaces.inOrg(org.guid);
+  // No org chosen: the first one that has a space (a new empty org sorted first must not hide the rest).
+  for (const other of target.org ? [] : orgs.slice(orgs.indexOf(org) + 1)) {
+    if (spaces.length > 0) break;
+    const next = await cc.spaces.inOrg(other.guid);
+    if (next.length > 0) [org, spaces] = [other, next];
+  }
+  const space = await pick<CcSpace>(spaces, target.space, 'space', target.name);
   return {
     target,
     cc,

@@ -320,3 +320,19 @@ export function paginate<T>(c: Ctx, items: T[], present: (r: T) => unknown, orde
     resources: sorted.slice((page - 1) * perPage, page * perPage).map(present),
   };
 }
+
+/** GET of one of what the local foundation has none of: 404 "<what> not found". */
+export const noneOf =
+  (what: string): Handler =>
+  () => {
+    throw notFound(what);
+  };
+
+/** A list of what the local foundation has none of (brokers, isolation segments, security groups), in CC's shape. */
+export function emptyList(c: Ctx, includable: string[] = []): void {
+  includes(c, includable);
+  send(c.res, 200, {
+    ...(paginate(c, [], (x) => x) as object),
+    ...(c.query.get('include') || [...c.query.keys()].some((k) => k.startsWith('fields[')) ? { included: {} } : {}),
+  });
+}

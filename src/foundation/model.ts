@@ -6,7 +6,8 @@ import { ApiError, notFound, unprocessable } from './http';
 import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from '../core/manifest/limits';
 import { revisionForStart } from './revisions';
 import { recordAppUsage } from './usage';
-import { meta, now, type AppRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
+import { recordEvent } from './events';
+import { meta, now, type AppRec, type DomainRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
 export const DEFAULT_MB = 1024;
@@ -207,16 +208,39 @@ export function findRoute(f: Foundation, host: string, domainGuid: string, path:
   return f.store.list('routes').find((r) => r.host === host && r.domain_guid === domainGuid && r.path === path);
 }
 
+/** A domain an org may put routes on: shared, its own, or shared with it. */
+export function domainUsableBy(d: DomainRec, orgGuid: string): boolean {
+  return !d.org_guid || d.org_guid === orgGuid || (d.shared_org_guids ?? []).includes(orgGuid);
+}
+
+/** CC's RouteCreate with the Route model's validations, in its order and words. */
 export function createRoute(f: Foundation, o: { host: string; path: string; domainGuid: string; spaceGuid: string }): RouteRec {
+  const space = f.store.get('spaces', o.spaceGuid);
+  if (!space) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.');
   const domain = f.store.get('domains', o.domainGuid);
   if (!domain) throw unprocessable('Invalid domain. Ensure that the domain exists and you have access to it.');
-  if (!f.store.get('spaces', o.spaceGuid)) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.');
+  const org = f.store.get('orgs', space.org_guid);
   const host = o.host.toLowerCase();
   validateRoute(host, o.path);
-  if (findRoute(f, host, o.domainGuid, o.path)) {
-    throw unprocessable(`Route already exists with host '${host}'${o.path ? ` and path '${o.path}'` : ''} for domain '${domain.name}'.`);
+  if (!domainUsableBy(domain, space.org_guid)) throw unprocessable(`Invalid domain. Domain '${domain.name}' is not available in organization '${org?.name}'.`);
+  const limit = org && f.store.get('org_quotas', org.quota_guid)?.routes.total_routes;
+  if (limit != null && f.store.list('routes').filter((r) => f.store.get('spaces', r.space_guid)?.org_guid === org!.guid).length >= limit) {
+    throw unprocessable(`Routes quota exceeded for organization '${org!.name}'.`);
   }
-  return f.store.put('routes', { ...meta(), host, path: o.path, domain_guid: o.domainGuid, space_guid: o.spaceGuid, destinations: [] });
+  if (domain.internal && host === '*') throw unprocessable('Wildcard hosts are not supported for internal domains.');
+  if (host && f.store.list('domains').some((d) => d.name === `${host}.${domain.name}`))
+    throw unprocessable(`Route conflicts with domain '${host}.${domain.name}'.`);
+  if (!domain.org_guid && !host) throw unprocessable('Missing host. Routes in shared domains must have a host defined.');
+  if (domain.internal && o.path) throw unprocessable('Paths are not supported for internal domains.');
+  if (findRoute(f, host, o.domainGuid, o.path)) {
+    const where = [host && `host '${host}'`, o.path && `path '${o.path}'`].filter(Boolean).join(' and ');
+    throw unprocessable(`Route already exists${where ? ` with ${where}` : ''} for domain '${domain.name}'.`);
+  }
+  const route = f.store.put('routes', { ...meta(), host, path: o.path, domain_guid: o.domainGuid, space_guid: o.spaceGuid, destinations: [] });
+  recordEvent(f, 'audit.route.create', { guid: route.guid, type: 'route', name: host }, space.guid, {
+    request: { host, path: o.path, domain_guid: domain.guid, space_guid: space.guid },
+  });
+  return route;
 }
 
 /** Adds destinations, skipping ones already there (CC answers the same). */

@@ -9,9 +9,11 @@ import type {
   DomainRec,
   DropletRec,
   JobRec,
+  OrgQuotaRec,
   OrgRec,
   PackageRec,
   ProcessRec,
+  RoleRec,
   RouteRec,
   ServiceBindingRec,
   ServiceInstanceRec,
@@ -38,13 +40,13 @@ export class Presenter {
       ...base(o),
       name: o.name,
       suspended: false,
-      relationships: { quota: { data: null } },
+      relationships: { quota: { data: { guid: o.quota_guid } } },
       metadata: META(),
       links: {
         self: this.href(`/v3/organizations/${o.guid}`),
         domains: this.href(`/v3/organizations/${o.guid}/domains`),
         default_domain: this.href(`/v3/organizations/${o.guid}/domains/default`),
-        quota: this.href(`/v3/organizations/${o.guid}/usage_summary`),
+        quota: this.href(`/v3/organization_quotas/${o.quota_guid}`),
       },
     };
   }
@@ -65,18 +67,75 @@ export class Presenter {
   }
 
   domain(d: DomainRec) {
+    const org = d.org_guid ?? null;
     return {
       ...base(d),
       name: d.name,
-      internal: false,
+      internal: d.internal ?? false,
       router_group: null,
       supported_protocols: ['http'],
       metadata: META(),
-      relationships: { organization: { data: null }, shared_organizations: { data: [] } },
+      relationships: {
+        organization: { data: org ? { guid: org } : null },
+        shared_organizations: { data: (d.shared_org_guids ?? []).map((guid) => ({ guid })) },
+      },
       links: {
         self: this.href(`/v3/domains/${d.guid}`),
+        ...(org ? { organization: this.href(`/v3/organizations/${org}`) } : {}),
         route_reservations: this.href(`/v3/domains/${d.guid}/route_reservations`),
+        ...(org ? { shared_organizations: this.href(`/v3/domains/${d.guid}/relationships/shared_organizations`) } : {}),
       },
+    };
+  }
+
+  /**
+   * A user: the foundation's admin (its one UAA user, as old as the
+   * foundation's first records), or a guid a role names that UAA does not
+   * know (CC presents those with no username, the guid as their name).
+   */
+  user(guid: string, since: string) {
+    const admin = guid === this.f.auth.userId;
+    return {
+      guid,
+      created_at: since,
+      updated_at: since,
+      username: admin ? this.f.auth.username : null,
+      presentation_name: admin ? this.f.auth.username : guid,
+      origin: admin ? 'uaa' : null,
+      metadata: META(),
+      links: { self: this.href(`/v3/users/${guid}`) },
+    };
+  }
+
+  role(r: RoleRec) {
+    return {
+      ...base(r),
+      type: r.type,
+      relationships: {
+        user: { data: { guid: r.user_guid } },
+        organization: { data: r.org_guid ? { guid: r.org_guid } : null },
+        space: { data: r.space_guid ? { guid: r.space_guid } : null },
+      },
+      links: {
+        self: this.href(`/v3/roles/${r.guid}`),
+        user: this.href(`/v3/users/${r.user_guid}`),
+        ...(r.org_guid ? { organization: this.href(`/v3/organizations/${r.org_guid}`) } : {}),
+        ...(r.space_guid ? { space: this.href(`/v3/spaces/${r.space_guid}`) } : {}),
+      },
+    };
+  }
+
+  orgQuota(q: OrgQuotaRec) {
+    const orgs = this.f.store.list('orgs').filter((o) => o.quota_guid === q.guid);
+    return {
+      ...base(q),
+      name: q.name,
+      apps: { ...q.apps, log_rate_limit_in_bytes_per_second: null },
+      services: q.services,
+      routes: q.routes,
+      domains: q.domains,
+      relationships: { organizations: { data: orgs.map((o) => ({ guid: o.guid })) } },
+      links: { self: this.href(`/v3/organization_quotas/${q.guid}`) },
     };
   }
 

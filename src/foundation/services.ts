@@ -59,6 +59,12 @@ export function bindByNames(f: Foundation, app: AppRec, names: string[]): void {
   }
 }
 
+/** A user-provided instance goes at once, its bindings with it (CC's V3::ServiceInstanceDelete). */
+export function deleteServiceInstance(f: Foundation, si: ServiceInstanceRec): void {
+  for (const b of f.store.list('service_bindings')) if (b.service_instance_guid === si.guid) f.store.remove('service_bindings', b.guid);
+  f.store.remove('service_instances', si.guid);
+}
+
 export function removeAppBindings(f: Foundation, appGuid: string): void {
   for (const b of f.store.list('service_bindings')) if (b.app_guid === appGuid) f.store.remove('service_bindings', b.guid);
 }

@@ -20,6 +20,8 @@ export interface Meta {
 
 export interface OrgRec extends Meta {
   name: string;
+  /** Its organization quota (every org has one: `default` unless set). */
+  quota_guid: string;
 }
 export interface SpaceRec extends Meta {
   name: string;
@@ -29,6 +31,33 @@ export interface SpaceRec extends Meta {
 }
 export interface DomainRec extends Meta {
   name: string;
+  /** The owning org of a private domain; absent or null = shared. */
+  org_guid?: string | null;
+  internal?: boolean;
+  /** Orgs a private domain is shared with. */
+  shared_org_guids?: string[];
+}
+
+/** CC's role types (RoleTypes::ALL_ROLES, in its order). */
+export const ORG_ROLE_TYPES = ['organization_auditor', 'organization_manager', 'organization_billing_manager', 'organization_user'] as const;
+export const SPACE_ROLE_TYPES = ['space_auditor', 'space_developer', 'space_manager', 'space_supporter'] as const;
+export type RoleType = (typeof ORG_ROLE_TYPES)[number] | (typeof SPACE_ROLE_TYPES)[number];
+
+/** A user's role in an org or a space. */
+export interface RoleRec extends Meta {
+  type: RoleType;
+  user_guid: string;
+  org_guid: string | null;
+  space_guid: string | null;
+}
+
+/** An organization quota; a null limit is unlimited. */
+export interface OrgQuotaRec extends Meta {
+  name: string;
+  apps: { total_memory_in_mb: number | null; per_process_memory_in_mb: number | null; total_instances: number | null; per_app_tasks: number | null };
+  services: { paid_services_allowed: boolean; total_service_instances: number | null; total_service_keys: number | null };
+  routes: { total_routes: number | null; total_reserved_ports: number | null };
+  domains: { total_domains: number | null };
 }
 
 export interface AppRec extends Meta {
@@ -237,6 +266,8 @@ export interface State {
   feature_flags: Record<string, FeatureFlagRec>;
   env_groups: Record<string, EnvGroupRec>;
   app_usage_events: Record<string, UsageEventRec>;
+  roles: Record<string, RoleRec>;
+  org_quotas: Record<string, OrgQuotaRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -261,6 +292,8 @@ const COLLECTIONS = Object.keys({
   feature_flags: 1,
   env_groups: 1,
   app_usage_events: 1,
+  roles: 1,
+  org_quotas: 1,
 } satisfies Record<Collection, 1>) as Collection[];
 
 export function now(): string {
@@ -272,12 +305,32 @@ export function meta(): Meta {
   return { guid: randomUUID(), created_at: t, updated_at: t };
 }
 
+/** CC's `default` org quota (cf-deployment's limits), which every new org gets. */
+export function defaultOrgQuota(): OrgQuotaRec {
+  return {
+    ...meta(),
+    name: 'default',
+    apps: { total_memory_in_mb: 102400, per_process_memory_in_mb: null, total_instances: null, per_app_tasks: null },
+    services: { paid_services_allowed: true, total_service_instances: null, total_service_keys: null },
+    routes: { total_routes: 1000, total_reserved_ports: 100 },
+    domains: { total_domains: null },
+  };
+}
+
 function emptyState(): State {
-  const org: OrgRec = { ...meta(), name: 'org' };
+  const quota = defaultOrgQuota();
+  const org: OrgRec = { ...meta(), name: 'org', quota_guid: quota.guid };
   const space: SpaceRec = { ...meta(), name: 'space', org_guid: org.guid };
   const domain: DomainRec = { ...meta(), name: 'localhost' };
   const empty = Object.fromEntries(COLLECTIONS.map((k) => [k, {}])) as Omit<State, 'version'>;
-  return { ...empty, version: 1, orgs: { [org.guid]: org }, spaces: { [space.guid]: space }, domains: { [domain.guid]: domain } };
+  return {
+    ...empty,
+    version: 1,
+    orgs: { [org.guid]: org },
+    spaces: { [space.guid]: space },
+    domains: { [domain.guid]: domain },
+    org_quotas: { [quota.guid]: quota },
+  };
 }
 
 // Finished jobs are only polled briefly; keep the document small.
@@ -313,6 +366,10 @@ export class Store {
     this.lastGood = text ?? '';
     // Documents written before some collections existed.
     for (const k of COLLECTIONS) (this.state as unknown as Record<string, object>)[k] ??= {};
+    // ... and before org quotas: the `default` one, and every org on it.
+    let fallback = Object.values(this.state.org_quotas).find((q) => q.name === 'default');
+    if (!fallback) this.state.org_quotas[(fallback = defaultOrgQuota()).guid] = fallback;
+    for (const o of Object.values(this.state.orgs)) o.quota_guid ??= fallback.guid;
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.

@@ -99,7 +99,8 @@ export async function cfSession(cf: string): Promise<CfSession> {
     return r;
   };
   await ok(['api', `http://127.0.0.1:${c.apiPort}`, '--skip-ssl-validation']);
-  await ok(['auth', creds.username, creds.password]);
+  // From the environment: a generated password may start with '-', which cf would take for a flag.
+  await ok(['auth'], { env: { CF_USERNAME: creds.username, CF_PASSWORD: creds.password } });
   await ok(['target', '-o', 'org', '-s', 'space']);
   return {
     c,

@@ -207,6 +207,22 @@ describe('router (gorouter semantics)', () => {
     assert.equal((await get('onlypath.localhost', '/other')).status, 404);
   });
 
+  test('a wildcard route (*.domain) serves the names no route of their own serves, deeper ones too (gorouter NextWildcard)', async () => {
+    const wild = await app(t, 'wild', 1);
+    const own = await app(t, 'own', 1);
+    track([...wild.servers, ...own.servers]);
+    t.routes.push({ host: '*', path: '', apps: [wild.guid] }, { host: 'own', path: '', apps: [own.guid] }, { host: 'idle', path: '', apps: [] });
+    router.rebuildNow();
+    assert.equal((await get('anything.localhost', '/')).json.app, 'wild');
+    assert.equal((await get('a.b.localhost', '/')).json.app, 'wild');
+    assert.equal((await get('own.localhost', '/')).json.app, 'own');
+    assert.equal((await get('idle.localhost', '/')).json.app, 'wild', 'a route with no instance falls through to the wildcard');
+    assert.equal((await get('localhost', '/')).status, 404, 'the wildcard is not the bare domain');
+    // The tests after this one expect unknown names to be 404s.
+    t.routes = t.routes.filter((r) => !['*', 'own', 'idle'].includes(r.host));
+    router.rebuildNow();
+  });
+
   test('forwarded headers: X-Forwarded-For appended, Proto, Request-Start, request id, X-CF-*', async () => {
     const a = await app(t, 'hdr', 1);
     track(a.servers);

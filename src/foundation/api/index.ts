@@ -7,16 +7,22 @@ import { appFeatureRoutes } from './app-features';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
 import { deploymentRoutes } from './deployments';
+import { domainRoutes } from './domains';
 import { dropletRoutes } from './droplets';
 import { eventRoutes } from './events';
+import { isolationSegmentRoutes } from './isolation-segments';
 import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
 import { orgRoutes } from './orgs';
 import { packageRoutes } from './packages';
 import { platformRoutes } from './platform';
 import { processRoutes } from './processes';
+import { quotaRoutes } from './quotas';
+import { roleRoutes } from './roles';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
+import { securityGroupRoutes } from './security-groups';
+import { spaceRoutes } from './spaces';
 import { stackRoutes } from './stacks';
 import { usageEventRoutes } from './usage-events';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
@@ -24,6 +30,12 @@ import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic 
 const TABLE = compile([
   ...rootRoutes,
   ...orgRoutes,
+  ...spaceRoutes,
+  ...domainRoutes,
+  ...roleRoutes,
+  ...quotaRoutes,
+  ...isolationSegmentRoutes,
+  ...securityGroupRoutes,
   ...appRoutesTable,
   ...manifestRoutes,
   ...packageRoutes,

@@ -13,7 +13,7 @@ import { manifestDiff } from '../manifest-diff';
 import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute } from '../model';
 import { bindByNames } from '../services';
 import type { AppRec, SpaceRec } from '../store';
-import { defaultDomain } from './orgs';
+import { defaultDomain } from './domains';
 
 const NOT_YAML = 'Unable to push app because manifest';
 const NO_APPS = "Cannot parse manifest with no 'applications' field.";
@@ -166,7 +166,7 @@ function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
   // A `processes:` web entry wins over the app-level keys it sets.
   applyProcess(f, app, webEntry ? { ...web, ...Object.fromEntries(Object.entries(webEntry).filter(([, v]) => v !== undefined)) } : web);
   for (const p of procs) if (p.type !== 'web') applyProcess(f, app, p);
-  applyRoutes(f, app, m, () => defaultDomain(c).guid);
+  applyRoutes(f, app, m, () => defaultDomain(c, f.store.get('spaces', app.space_guid)?.org_guid ?? '').guid);
   if (m.services?.length) bindByNames(f, app, m.services);
   // Only instances (and routes) take effect without a restart.
   if (app.state === 'STARTED') void f.supervisor.sync(app.guid);

@@ -3,6 +3,7 @@ import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { addDestinations, createRoute } from '../model';
 import type { RouteRec } from '../store';
+import { deleteRoute } from '../teardown';
 
 function byGuid(c: Ctx): RouteRec {
   const r = c.f.store.get('routes', c.params.guid);
@@ -45,10 +46,7 @@ async function create(c: Ctx): Promise<void> {
 
 async function remove(c: Ctx): Promise<void> {
   const r = byGuid(c);
-  await runJob(c, 'route.delete', async () => {
-    c.f.store.remove('routes', r.guid);
-    c.f.routesChanged();
-  });
+  await runJob(c, 'route.delete', async () => deleteRoute(c.f, r));
 }
 
 function parseDestinations(body: Record<string, any>): { appGuid: string; processType: string }[] {

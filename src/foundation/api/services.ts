@@ -1,8 +1,8 @@
 // /v3/service_instances (type user-provided) and /v3/service_credential_bindings
 // (type app). User-provided operations are synchronous in CC: 201/200/204, no job.
 import type { Foundation } from '../context';
-import { filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
-import { bindApp, nameTaken } from '../services';
+import { emptyList, filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { bindApp, deleteServiceInstance, nameTaken } from '../services';
 import { meta, now, type ServiceInstanceRec } from '../store';
 
 const UPSI_CREATE_KEYS = ['type', 'name', 'relationships', 'credentials', 'syslog_drain_url', 'route_service_url', 'tags', 'metadata'];
@@ -110,9 +110,7 @@ async function updateInstance(c: Ctx): Promise<void> {
 
 /** User-provided: deleted at once (204), its bindings with it. */
 function deleteInstance(c: Ctx): void {
-  const si = instance(c);
-  for (const b of c.f.store.list('service_bindings')) if (b.service_instance_guid === si.guid) c.f.store.remove('service_bindings', b.guid);
-  c.f.store.remove('service_instances', si.guid);
+  deleteServiceInstance(c.f, instance(c));
   send(c.res, 204);
 }
 
@@ -200,15 +198,6 @@ function listBindings(c: Ctx): void {
     });
   }
   send(c.res, 200, inc.size ? { ...page, included } : page);
-}
-
-/** Nothing is offered here yet (no brokers): every marketplace list is empty, in CC's shape. */
-function emptyList(c: Ctx, includable: string[] = []): void {
-  includes(c, includable);
-  send(c.res, 200, {
-    ...(paginate(c, [], (x) => x) as object),
-    ...(c.query.get('include') || [...c.query.keys()].some((k) => k.startsWith('fields[')) ? { included: {} } : {}),
-  });
 }
 
 export const serviceRoutes: RouteDef[] = [

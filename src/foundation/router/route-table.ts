@@ -40,6 +40,26 @@ function stripPort(host: string): string {
   return i < 0 ? host : host.slice(0, i);
 }
 
+/** `a.b.c` → `*.b.c` → `*.c` → undefined (gorouter's Uri.NextWildcard). */
+function nextWildcard(host: string): string | undefined {
+  const rest = host.startsWith('*.') ? host.slice(2) : host;
+  const dot = rest.indexOf('.');
+  return dot < 0 ? undefined : `*${rest.slice(dot)}`;
+}
+
+/** Longest context path first; a path matches whole segments (`/api` matches `/api`, `/api/x`, `/api?q`, not `/apix`). */
+function byPath(pools: Pool[], target: string): Pool | undefined {
+  for (const p of pools) {
+    const n = p.path.length;
+    if (n === 0) return p;
+    if (target.startsWith(p.path)) {
+      const c = target.charCodeAt(n);
+      if (Number.isNaN(c) || c === 47 /* / */ || c === 63 /* ? */) return p;
+    }
+  }
+  return undefined;
+}
+
 export class RouteTable {
   private table: Table = new Map();
   private pending = false;
@@ -100,20 +120,27 @@ export class RouteTable {
     return table;
   }
 
-  /** Longest context path first; a path matches whole segments (`/api` matches `/api`, `/api/x`, `/api?q`, not `/apix`). */
+  /**
+   * The pool for a host and request target: the host's own routes, else a
+   * wildcard route's (`*.domain`, then `*.parent`…, gorouter's NextWildcard),
+   * which also serves a host whose own routes have no instance now.
+   */
   private lookup(host: string, target: string): Pool | undefined {
     let pools = this.table.get(host);
     if (!pools) {
       const lower = host.toLowerCase();
-      if (lower === host || !(pools = this.table.get(lower))) return undefined;
+      if (lower !== host) pools = this.table.get(lower);
+      if (!pools) return this.wildcard(lower, target);
     }
-    for (const p of pools) {
-      const n = p.path.length;
-      if (n === 0) return p;
-      if (target.startsWith(p.path)) {
-        const c = target.charCodeAt(n);
-        if (Number.isNaN(c) || c === 47 /* / */ || c === 63 /* ? */) return p;
-      }
+    const own = byPath(pools, target);
+    return own && own.endpoints.length > 0 ? own : (this.wildcard(host.toLowerCase(), target) ?? own);
+  }
+
+  private wildcard(host: string, target: string): Pool | undefined {
+    for (let h = nextWildcard(host); h; h = nextWildcard(h)) {
+      const pools = this.table.get(h);
+      const p = pools && byPath(pools, target);
+      if (p && p.endpoints.length > 0) return p;
     }
     return undefined;
   }
