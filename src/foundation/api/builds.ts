@@ -2,6 +2,7 @@
 // asynchronously; a second concurrent build for one app is refused.
 import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appTarget, recordEvent } from '../events';
+import { holdWhile } from '../hold';
 import { STACK } from '../model';
 import { meta } from '../store';
 
@@ -42,9 +43,10 @@ async function create(c: Ctx): Promise<void> {
   send(c.res, 201, c.f.present.build(build));
 }
 
-function get(c: Ctx): void {
+async function get(c: Ctx): Promise<void> {
   const b = c.f.store.get('builds', c.params.guid);
   if (!b) throw notFound('Build');
+  await holdWhile(() => b.state === 'STAGING' && c.f.store.get('builds', b.guid) === b);
   send(c.res, 200, c.f.present.build(b));
 }
 

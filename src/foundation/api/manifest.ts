@@ -8,6 +8,7 @@ import { appPrefix, parseManifest, type AppManifest, type ManifestDiagnostic, ty
 import type { Foundation } from '../context';
 import { ApiError, badRequest, notFound, parseError, readText, send, unprocessable, warningsHeader, type Ctx, type RouteDef } from '../http';
 import { appTarget, recordEvent } from '../events';
+import { holdWhile } from '../hold';
 import { runJob } from '../jobs';
 import { manifestDiff } from '../manifest-diff';
 import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute } from '../model';
@@ -214,9 +215,10 @@ async function applyManifest(c: Ctx): Promise<void> {
   );
 }
 
-function getJob(c: Ctx): void {
+async function getJob(c: Ctx): Promise<void> {
   const j = c.f.store.get('jobs', c.params.guid);
   if (!j) throw notFound('Job');
+  await holdWhile(() => j.state === 'PROCESSING' && c.f.store.get('jobs', j.guid) === j);
   send(c.res, 200, c.f.present.job(j));
 }
 

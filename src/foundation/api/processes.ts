@@ -2,6 +2,7 @@
 import { filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appProcesses, getApp } from '../model';
 import { appTarget, recordEvent } from '../events';
+import { holdWhile } from '../hold';
 import { recordUsage } from '../usage';
 import type { ProcessRec } from '../store';
 
@@ -93,7 +94,15 @@ async function scale(c: Ctx, p: ProcessRec): Promise<void> {
   send(c.res, 202, c.f.present.process(p));
 }
 
-function stats(c: Ctx, p: ProcessRec): void {
+/** While a started app's instances are all still starting, the answer waits briefly for the first to run. */
+async function stats(c: Ctx, p: ProcessRec): Promise<void> {
+  const starting = () => {
+    const app = c.f.store.get('apps', p.app_guid);
+    if (app?.state !== 'STARTED' || p.instances === 0) return false;
+    const states = (c.f.supervisor.stats(p) as { state: string }[]).map((s) => s.state);
+    return states.length > 0 && states.every((s) => s === 'STARTING');
+  };
+  await holdWhile(starting);
   send(c.res, 200, { resources: c.f.supervisor.stats(p) });
 }
 

@@ -1,0 +1,13 @@
+// A read of something about to change (a build STAGING, a job PROCESSING, a
+// process whose instances are all STARTING) waits up to HOLD_MS for the
+// change before answering. The answer is what CC would give a moment later;
+// clients that poll every few seconds (the cf CLI: 3 s) see it on their
+// first request instead of their second or third.
+const HOLD_MS = 2000;
+const STEP_MS = 25;
+
+/** Resolves once `changing()` is false, or after `maxMs`. */
+export async function holdWhile(changing: () => boolean, maxMs = HOLD_MS): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (changing() && Date.now() < deadline) await new Promise((r) => setTimeout(r, STEP_MS));
+}
