@@ -8,7 +8,9 @@ import { chmod, copyFile, mkdir, realpath, rename, rm, stat, symlink, utimes } f
 import { dirname, join, sep } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ensurePrivateDir } from '../core/paths';
+import { BUILTIN_STACK, builtinBuildpacks } from '../core/staging/buildpacks';
 import type { BuildpackRecord } from '../core/staging/types';
+import { BuildpackBits } from './buildpack-bits';
 import { DropletBits } from './droplet-bits';
 import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 
@@ -204,6 +206,24 @@ export interface AuditEventRec extends Meta {
   org_guid: string | null;
 }
 
+/** An admin buildpack (`cf buildpacks`): a built-in, or a zip uploaded into buildpack-bits.ts. */
+export interface BuildpackRec extends Meta {
+  name: string;
+  /** null until bits are uploaded (then the zip's manifest stack, else the foundation's). */
+  stack: string | null;
+  /** 1…n, unique: detection order (admin-buildpacks.ts keeps them so). */
+  position: number;
+  enabled: boolean;
+  /** Refuses new bits. */
+  locked: boolean;
+  /** The uploaded zip's name; null before an upload (and for a built-in: present.ts names its version). */
+  filename: string | null;
+  /** sha256 of the uploaded zip: its bits in buildpack-bits.ts. */
+  sha256: string | null;
+  /** A built-in shipped with cf-push (its folder under buildpacks/), until bits are uploaded over it. */
+  builtin?: string;
+}
+
 export interface State {
   version: 1;
   orgs: Record<string, OrgRec>;
@@ -223,6 +243,7 @@ export interface State {
   revisions: Record<string, RevisionRec>;
   feature_flags: Record<string, FeatureFlagRec>;
   env_groups: Record<string, EnvGroupRec>;
+  buildpacks: Record<string, BuildpackRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -234,6 +255,22 @@ export function now(): string {
 export function meta(): Meta {
   const t = now();
   return { guid: randomUUID(), created_at: t, updated_at: t };
+}
+
+/** The built-ins as CC's admin buildpacks, named as CF names them, in detection order. */
+function builtinBuildpackRecords(): Record<string, BuildpackRec> {
+  const recs = builtinBuildpacks().map((b, i): BuildpackRec => ({
+    ...meta(),
+    name: b.key,
+    stack: BUILTIN_STACK,
+    position: i + 1,
+    enabled: true,
+    locked: false,
+    filename: null,
+    sha256: null,
+    builtin: b.name,
+  }));
+  return Object.fromEntries(recs.map((r) => [r.guid, r]));
 }
 
 function emptyState(): State {
@@ -259,6 +296,7 @@ function emptyState(): State {
     revisions: {},
     feature_flags: {},
     env_groups: {},
+    buildpacks: builtinBuildpackRecords(),
   };
 }
 
@@ -266,7 +304,7 @@ function emptyState(): State {
 const MAX_JOBS = 200;
 
 /** The data dir and what is directly in it: readable by this user only (state.json holds env values and credentials). */
-const PRIVATE_DIRS = ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp'];
+const PRIVATE_DIRS = ['blobs', 'droplets', 'droplet-blobs', 'buildpacks', 'cache', 'tmp'];
 
 /** Collections a failed write does not take back: a job's outcome must stay visible to the client polling it. */
 const KEPT_ON_REVERT: readonly Collection[] = ['jobs'];
@@ -277,6 +315,7 @@ export class Store {
   private dirty = false;
   private timer?: NodeJS.Timeout;
   readonly dropletBits = new DropletBits(this);
+  readonly buildpackBits = new BuildpackBits(this);
   /** The document as it last reached the disk: what memory returns to when a write fails. */
   private lastGood: string;
   /** Writes that failed so far; a request that lived through one was not saved (http.ts). */
@@ -296,6 +335,8 @@ export class Store {
     // Documents written before these collections existed.
     for (const k of ['service_instances', 'service_bindings', 'deployments', 'audit_events', 'revisions', 'feature_flags', 'env_groups'] as const)
       this.state[k] ??= {};
+    // A data dir from before buildpacks were records offered the built-ins: it does so now as records.
+    this.state.buildpacks ??= builtinBuildpackRecords();
     // ACTIVE deployments go on where they stand once the foundation runs (resumeDeployments).
     for (const d of Object.values(this.state.droplets)) if (d.state === 'PROCESSING_UPLOAD') d.state = 'FAILED';
     // Anything that was staging when the last foundation died will never finish.

@@ -6,6 +6,7 @@ import { logError } from '../log';
 import { appFeatureRoutes } from './app-features';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
+import { buildpackRoutes } from './buildpacks';
 import { deploymentRoutes } from './deployments';
 import { dropletRoutes } from './droplets';
 import { eventRoutes } from './events';
@@ -36,6 +37,7 @@ const TABLE = compile([
   ...appFeatureRoutes,
   ...platformRoutes,
   ...stackRoutes,
+  ...buildpackRoutes,
   ...trafficRoutes,
 ]);
 
