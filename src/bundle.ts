@@ -29,7 +29,7 @@ export { previousName, nextName } from './core/push/bluegreen';
 export { TrafficReader } from './core/traffic';
 export { appUrls, findApp } from './core/push/steps';
 export { followLogs, formatLogLine, readLogs } from './core/push/logs';
-export { listTargets, setTarget, LOCAL } from './core/targets';
+export { listTargets, localInstalledBuildpacks, setTarget, LOCAL } from './core/targets';
 // The extension opens sessions with the local foundation reachable (core is told how, never imports it).
 export const openSession = (o: OpenSessionOptions = {}): Promise<Session> => openSessionWith({ local: localFoundation, ...o });
 export { CfPushError, formatError, isCancelled } from './core/errors';

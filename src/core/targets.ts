@@ -13,6 +13,7 @@ import type { CcOrg, CcSpace } from './cc/types';
 import { CfPushError } from './errors';
 import { DEFAULT_LOCAL_PORTS, cfpushHome, defaultFoundationDir, ensurePrivateDir, localPorts } from './paths';
 import type { Session, TargetConfig } from './session';
+import { readInstalledIndex, type InstalledBuildpacks } from './staging/installed';
 
 export const LOCAL = 'local';
 
@@ -59,6 +60,17 @@ export async function listTargets(): Promise<TargetConfig[]> {
 
 export async function currentTargetName(): Promise<string> {
   return (await readConfig()).current ?? LOCAL;
+}
+
+/**
+ * The local foundation's installed buildpacks (what its staging finds by
+ * name and detects with) when it is the current target and has run; else
+ * undefined: tools on this machine then use the built-ins.
+ */
+export async function localInstalledBuildpacks(): Promise<InstalledBuildpacks | undefined> {
+  const cfg = await readConfig();
+  if ((cfg.current ?? LOCAL) !== LOCAL) return undefined;
+  return readInstalledIndex(cfg.targets?.[LOCAL]?.dataDir ?? defaultFoundationDir());
 }
 
 /** `cfpush target [NAME] [-a API] [-o ORG] [-s SPACE]`: add/update and select. */

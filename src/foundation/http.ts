@@ -277,6 +277,11 @@ export function includes(c: Ctx, allowed: string[]): Set<string> {
   return new Set(asked);
 }
 
+/** Numbers order as numbers (a buildpack's position 10 after 9), anything else as text. */
+function orderKey(v: unknown): string | number {
+  return typeof v === 'number' ? v : String(v ?? '');
+}
+
 /** CC pagination over `items`; `order_by` may name any of `orderable` (default created_at). */
 export function paginate<T>(c: Ctx, items: T[], present: (r: T) => unknown, orderable: string[] = ['created_at', 'updated_at']): unknown {
   const q = c.query;
@@ -294,8 +299,8 @@ export function paginate<T>(c: Ctx, items: T[], present: (r: T) => unknown, orde
   const sorted = items
     .map((item, i) => ({ item, i }))
     .sort((a, b) => {
-      const x = String((a.item as Record<string, unknown>)[field] ?? '');
-      const y = String((b.item as Record<string, unknown>)[field] ?? '');
+      const x = orderKey((a.item as Record<string, unknown>)[field]);
+      const y = orderKey((b.item as Record<string, unknown>)[field]);
       return (x < y ? -1 : x > y ? 1 : a.i - b.i) * (desc ? -1 : 1);
     })
     .map((e) => e.item);

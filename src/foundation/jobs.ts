@@ -11,6 +11,8 @@ const QUICK_MS = 2000;
  * entries) and answers 202 with its Location. Work that ends within QUICK_MS
  * is done before the answer (the cf CLI would otherwise wait 3 s to poll
  * again); longer work goes on after the 202 and the job shows PROCESSING.
+ * `body` is what the 202 carries besides (CC answers a buildpack upload with
+ * the buildpack).
  */
 export async function runJob(
   c: Ctx,
@@ -18,11 +20,12 @@ export async function runJob(
   work: (job: JobRec) => Promise<void>,
   resource: string | null = null,
   headers: Record<string, string> = {},
+  body?: () => unknown,
 ): Promise<void> {
   const job = startJob(c.f, operation, resource);
   const done = finishJob(c.f, job, work);
   await Promise.race([done, new Promise((r) => setTimeout(r, QUICK_MS).unref())]);
-  send(c.res, 202, undefined, { location: `${c.f.apiUrl}/v3/jobs/${job.guid}`, ...headers });
+  send(c.res, 202, body?.(), { location: `${c.f.apiUrl}/v3/jobs/${job.guid}`, ...headers });
   await done;
 }
 

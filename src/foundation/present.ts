@@ -1,8 +1,10 @@
 // Records → CC v3 JSON (cf-reference.md §1, CC `presenters/v3/*`). Only this
 // file knows the wire shapes, so deepening fidelity later is local.
 import type { Foundation } from './context';
+import { findBuiltin } from '../core/staging/buildpacks';
 import type {
   AppRec,
+  BuildpackRec,
   BuildRec,
   DeploymentRec,
   DestinationRec,
@@ -411,6 +413,24 @@ export class Presenter {
       errors: j.errors,
       warnings: j.warnings,
       links: { self: this.href(`/v3/jobs/${j.guid}`), ...(j.resource ? { resource: this.href(j.resource) } : {}) },
+    };
+  }
+
+  /** CC's buildpack: READY once it has bits; a built-in's filename says which one it is. */
+  buildpack(b: BuildpackRec) {
+    const builtin = b.builtin ? findBuiltin(b.builtin) : undefined;
+    const filename = builtin ? `built-in ${builtin.name}${builtin.version ? ` v${builtin.version}` : ''}` : b.filename;
+    return {
+      ...base(b),
+      name: b.name,
+      state: filename ? 'READY' : 'AWAITING_UPLOAD',
+      filename,
+      stack: b.stack,
+      position: b.position,
+      enabled: b.enabled,
+      locked: b.locked,
+      metadata: META(),
+      links: { self: this.href(`/v3/buildpacks/${b.guid}`), upload: this.href(`/v3/buildpacks/${b.guid}/upload`, 'POST') },
     };
   }
 }

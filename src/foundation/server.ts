@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { dispatch } from './api';
+import { buildpacksChanged } from './admin-buildpacks';
 import { CfPushError } from '../core/errors';
 import { ensurePrivateDir } from '../core/paths';
 import { isStorageFailure, persistBeforeReply, storageProblem } from './http';
@@ -166,6 +167,8 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   }
 
   router.rebuildNow();
+  // The installed buildpacks as `cfpush detect` reads them (new data dirs, and ones from before the list).
+  await buildpacksChanged(f);
   f.supervisor.resume();
   resumeDeployments(f);
   // Old data dirs: droplets get their blobs in the background (they run from their folders meanwhile).

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stage } from '../core/staging/builder';
 import type { StagingErrorId } from '../core/staging/types';
+import { installedBuildpacks } from './admin-buildpacks';
 import type { Foundation } from './context';
 import { dockerOf } from './docker';
 import { stagingEnv } from './env';
@@ -59,20 +60,24 @@ export class Stager {
       log('Downloading app package...');
       await store.materialize(pkg.files, join(work, 'app'));
       log(`Downloaded app package (${pkg.files.length} files)`);
-      const result = await stage({
-        appDir: join(work, 'app'),
-        buildpacks: build.buildpacks,
-        cacheDir: store.cacheDir(app.guid),
-        // Packed with the foundation's segment cache: a re-stage only packs the small files
-        // again, and apps with the same runtime share its compressed member.
-        outputDroplet: join(work, 'droplet.tgz'),
-        segmentCacheDir: store.dropletBits.segmentDir,
-        explodedDir: join(work, 'droplet'),
-        env: stagingEnv(this.f, app, build.staging_memory_in_mb, build.stack),
-        stack: build.stack,
-        log,
-        signal: ac.signal,
-      });
+      const result = await stage(
+        {
+          appDir: join(work, 'app'),
+          buildpacks: build.buildpacks,
+          cacheDir: store.cacheDir(app.guid),
+          // Packed with the foundation's segment cache: a re-stage only packs the small files
+          // again, and apps with the same runtime share its compressed member.
+          outputDroplet: join(work, 'droplet.tgz'),
+          segmentCacheDir: store.dropletBits.segmentDir,
+          explodedDir: join(work, 'droplet'),
+          env: stagingEnv(this.f, app, build.staging_memory_in_mb, build.stack),
+          stack: build.stack,
+          log,
+          signal: ac.signal,
+        },
+        // Names and detection go to the installed buildpacks first, in position order, as CC's admin buildpacks.
+        { installed: installedBuildpacks(this.f) },
+      );
       log('Uploading droplet...');
       const checksum = result.checksum!;
       await store.dropletBits.adopt(checksum, result.dropletPath!, result.explodedDir!, () => {

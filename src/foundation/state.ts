@@ -10,6 +10,9 @@
 //   (renamed in), both referenced only once a record has that checksum; bits
 //   and temps a killed foundation left without a record are swept here at
 //   start.
+// - Admin buildpack bits (buildpack-bits.ts) are buildpacks/<sha256>.zip and
+//   buildpacks/<sha256>/, renamed in before a record names the checksum; the
+//   ones no record names are swept here too.
 import { closeSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -45,9 +48,9 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * Removes droplet bits no record references (a staging or upload a killed
- * foundation never recorded, temps, bits of deleted droplets); returns their
- * paths relative to the data dir.
+ * Removes droplet and buildpack bits no record references (a staging or
+ * upload a killed foundation never recorded, temps, bits of deleted
+ * droplets); returns their paths relative to the data dir.
  */
 export function sweepOrphans(store: Store): string[] {
   const sums = store.dropletBits.referenced();
@@ -59,6 +62,8 @@ export function sweepOrphans(store: Store): string[] {
     removed.push(...sweepDir(store.dataDir, rel, (n) => sums.has(n) && n.startsWith(shard)));
     if (entries(join(store.dataDir, rel)).length === 0) rmSync(join(store.dataDir, rel), { recursive: true, force: true });
   }
+  const buildpacks = store.buildpackBits.referenced();
+  removed.push(...sweepDir(store.dataDir, 'buildpacks', (n) => buildpacks.has(n.replace(/\.zip$/, ''))));
   removed.push(...pruneSegments(store));
   return removed;
 }

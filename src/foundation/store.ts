@@ -8,7 +8,9 @@ import { chmod, copyFile, mkdir, realpath, rename, rm, stat, symlink, utimes } f
 import { dirname, join, sep } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ensurePrivateDir } from '../core/paths';
+import { BUILTIN_STACK, builtinBuildpacks } from '../core/staging/buildpacks';
 import type { BuildpackRecord } from '../core/staging/types';
+import { BuildpackBits } from './buildpack-bits';
 import { DropletBits } from './droplet-bits';
 import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 
@@ -246,6 +248,24 @@ export interface AuditEventRec extends Meta {
   org_guid: string | null;
 }
 
+/** An admin buildpack (`cf buildpacks`): a built-in, or a zip uploaded into buildpack-bits.ts. */
+export interface BuildpackRec extends Meta {
+  name: string;
+  /** null until bits are uploaded (then the zip's manifest stack, else the foundation's). */
+  stack: string | null;
+  /** 1…n, unique: detection order (admin-buildpacks.ts keeps them so). */
+  position: number;
+  enabled: boolean;
+  /** Refuses new bits. */
+  locked: boolean;
+  /** The uploaded zip's name; null before an upload (and for a built-in: present.ts names its version). */
+  filename: string | null;
+  /** sha256 of the uploaded zip: its bits in buildpack-bits.ts. */
+  sha256: string | null;
+  /** A built-in shipped with cf-push (its folder under buildpacks/), until bits are uploaded over it. */
+  builtin?: string;
+}
+
 export interface State {
   version: 1;
   orgs: Record<string, OrgRec>;
@@ -268,6 +288,7 @@ export interface State {
   app_usage_events: Record<string, UsageEventRec>;
   roles: Record<string, RoleRec>;
   org_quotas: Record<string, OrgQuotaRec>;
+  buildpacks: Record<string, BuildpackRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -294,6 +315,7 @@ const COLLECTIONS = Object.keys({
   app_usage_events: 1,
   roles: 1,
   org_quotas: 1,
+  buildpacks: 1,
 } satisfies Record<Collection, 1>) as Collection[];
 
 export function now(): string {
@@ -317,6 +339,22 @@ export function defaultOrgQuota(): OrgQuotaRec {
   };
 }
 
+/** The built-ins as CC's admin buildpacks, named as CF names them, in detection order. */
+function builtinBuildpackRecords(): Record<string, BuildpackRec> {
+  const recs = builtinBuildpacks().map((b, i): BuildpackRec => ({
+    ...meta(),
+    name: b.key,
+    stack: BUILTIN_STACK,
+    position: i + 1,
+    enabled: true,
+    locked: false,
+    filename: null,
+    sha256: null,
+    builtin: b.name,
+  }));
+  return Object.fromEntries(recs.map((r) => [r.guid, r]));
+}
+
 function emptyState(): State {
   const quota = defaultOrgQuota();
   const org: OrgRec = { ...meta(), name: 'org', quota_guid: quota.guid };
@@ -330,6 +368,7 @@ function emptyState(): State {
     spaces: { [space.guid]: space },
     domains: { [domain.guid]: domain },
     org_quotas: { [quota.guid]: quota },
+    buildpacks: builtinBuildpackRecords(),
   };
 }
 
@@ -337,7 +376,7 @@ function emptyState(): State {
 const MAX_JOBS = 200;
 
 /** The data dir and what is directly in it: readable by this user only (state.json holds env values and credentials). */
-const PRIVATE_DIRS = ['blobs', 'droplets', 'droplet-blobs', 'cache', 'tmp'];
+const PRIVATE_DIRS = ['blobs', 'droplets', 'droplet-blobs', 'buildpacks', 'cache', 'tmp'];
 
 /** Collections a failed write does not take back: a job's outcome must stay visible to the client polling it. */
 const KEPT_ON_REVERT: readonly Collection[] = ['jobs'];
@@ -348,6 +387,7 @@ export class Store {
   private dirty = false;
   private timer?: NodeJS.Timeout;
   readonly dropletBits = new DropletBits(this);
+  readonly buildpackBits = new BuildpackBits(this);
   /** The document as it last reached the disk: what memory returns to when a write fails. */
   private lastGood: string;
   /** Writes that failed so far; a request that lived through one was not saved (http.ts). */
@@ -364,6 +404,8 @@ export class Store {
     if (text !== undefined) chmodSync(file, PRIVATE_FILE_MODE);
     this.state = text !== undefined ? (JSON.parse(text) as State) : emptyState();
     this.lastGood = text ?? '';
+    // A data dir from before buildpacks were records offered the built-ins: it does so now as records.
+    this.state.buildpacks ??= builtinBuildpackRecords();
     // Documents written before some collections existed.
     for (const k of COLLECTIONS) (this.state as unknown as Record<string, object>)[k] ??= {};
     // ... and before org quotas: the `default` one, and every org on it.

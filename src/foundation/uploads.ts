@@ -1,7 +1,8 @@
-// Multipart uploads for packages and droplets: one file field streamed to a
-// temp file under a size limit, other fields kept as text. An upload over the
-// limit is read to its end (so the client sees the answer, not a reset) but
-// nothing more is written, and the caller answers with CC's error.
+// Multipart uploads for packages, droplets and buildpacks: one file field
+// streamed to a temp file under a size limit, other fields kept as text. An
+// upload over the limit is read to its end (so the client sees the answer,
+// not a reset) but nothing more is written, and the caller answers with CC's
+// error.
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
@@ -11,6 +12,8 @@ export interface Upload {
   fields: Record<string, string>;
   /** The file field was present (and written to `file`). */
   hasFile: boolean;
+  /** The file part's filename, as the client named it. */
+  filename?: string;
   /** The file (or the whole body) was larger than the limit. */
   tooLarge: boolean;
   limit: number;
@@ -31,11 +34,13 @@ export function readUpload(c: Ctx, fileField: string, file: string): Promise<Upl
     const fields: Record<string, string> = {};
     let writing: Promise<void> | undefined;
     let tooLarge = false;
+    let filename: string | undefined;
     bb.on('field', (name, value) => {
       fields[name] = value;
     });
-    bb.on('file', (name, stream) => {
+    bb.on('file', (name, stream, info) => {
       if (name !== fileField || writing) return void stream.resume();
+      filename = info.filename;
       stream.on('limit', () => {
         tooLarge = true;
       });
@@ -44,7 +49,7 @@ export function readUpload(c: Ctx, fileField: string, file: string): Promise<Upl
     bb.on('error', (err) => reject(parseErr((err as Error).message)));
     bb.on('close', () => {
       if (!writing) return resolve({ fields, hasFile: false, tooLarge, limit });
-      writing.then(() => resolve({ fields, hasFile: true, tooLarge, limit }), reject);
+      writing.then(() => resolve({ fields, hasFile: true, filename, tooLarge, limit }), reject);
     });
     c.req.pipe(bb);
   });

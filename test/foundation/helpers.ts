@@ -157,13 +157,13 @@ async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A multipart body with field `resources` and an optional file `bits`. */
-export function multipart(resources: unknown[], bits?: Buffer): { body: Buffer; contentType: string } {
+/** A multipart body with field `resources` and an optional file `bits` (named `filename`). */
+export function multipart(resources: unknown[], bits?: Buffer, filename = 'package.zip'): { body: Buffer; contentType: string } {
   const boundary = `----cfpush${Date.now()}`;
   const parts: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n${JSON.stringify(resources)}\r\n`)];
   if (bits) {
     parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="bits"; filename="package.zip"\r\nContent-Type: application/zip\r\n\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="bits"; filename="${filename}"\r\nContent-Type: application/zip\r\n\r\n`),
       bits,
       Buffer.from('\r\n'),
     );

@@ -1,6 +1,8 @@
-// detect and stage: run the buildpacks on this machine, before any push.
+// detect and stage: run the buildpacks on this machine, before any push (the
+// local foundation's installed ones, in its order, when it is the target).
 import { basename, join, resolve } from 'node:path';
 import { cfpushHome } from '../../core/paths';
+import { localInstalledBuildpacks } from '../../core/targets';
 import { stage } from '../../core/staging/builder';
 import { detect, formatDetectReport } from '../../core/staging/detect';
 import { CfPushError } from '../../core/errors';
@@ -17,7 +19,8 @@ export const detectCmd: Command = async (argv) => {
     { json: { type: 'boolean' }, buildpack: { type: 'string', short: 'b', multiple: true } },
     'cfpush detect [DIR] [-b BUILDPACK]... [--json]',
   );
-  const report = await detect(resolve(positionals[0] ?? '.'), { buildpacks: values.buildpack });
+  // On the local foundation: its installed buildpacks in its order, as its staging detects.
+  const report = await detect(resolve(positionals[0] ?? '.'), { buildpacks: values.buildpack, installed: await localInstalledBuildpacks() });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatDetectReport(report));
   if (!report.selected && report.lifecycle !== 'docker') process.exitCode = 1;
@@ -58,7 +61,7 @@ export const stageCmd: Command = async (argv) => {
       outputDroplet: out,
       log,
     },
-    { runner },
+    { runner, installed: await localInstalledBuildpacks() },
   );
   if (values.json) return console.log(JSON.stringify({ ...res, ...(stackImage ? { stackImage } : {}) }, null, 2));
   console.log(

@@ -9,6 +9,7 @@ import { CfPushError, isCancelled } from '../errors';
 import { loadManifest } from '../manifest';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
+import { readInstalledIndex } from '../staging/installed';
 import type { PushedApp, PushOptions, Reporter } from './index';
 import { throwIfAborted } from './poll';
 import { buildForPush, checkDockerPorts, dockerPackage, markDockerfileApp, usesDockerfile, type DockerfileApp } from './docker';
@@ -110,7 +111,9 @@ const STEPS: Record<PushStep, (s: StepState) => Promise<void>> = {
     s.packageGuid = (await uploadBits(s.session, s.cc, s.app.path, s.r, s.opts.signal)).pkg.guid;
   },
   'stage-locally': async (s) => {
-    s.dropletFile = await stageLocally(s.app, s.r, s.opts.signal, s.opts.stageInContainer);
+    // For the local foundation: with its installed buildpacks, as its own staging would.
+    const { local, dataDir } = s.session.target;
+    s.dropletFile = await stageLocally(s.app, s.r, s.opts.signal, s.opts.stageInContainer, local && dataDir ? readInstalledIndex(dataDir) : undefined);
   },
   'upload-droplet': async (s) => {
     const file = s.dropletFile ?? resolve(s.opts.droplet!);

@@ -12,6 +12,7 @@ import { cfpushHome } from '../paths';
 import { stage as stageHere } from '../staging/builder';
 import type { Session } from '../session';
 import type { ScriptRunner } from '../staging/run';
+import type { InstalledBuildpacks } from '../staging/installed';
 import { connectEngine } from '../docker/engine';
 import { ensureStackImage } from '../docker/stack';
 import { stackRunner } from '../docker/stack-runner';
@@ -46,9 +47,16 @@ export async function uploadDroplet(session: Session, app: CcApp, file: string, 
 /**
  * Stage with the built-in builder into a temp .tgz (removed by the OS's tmp
  * cleanup only if we crash). With `inContainer` the buildpack scripts run in
- * a stack container (the engine and the stack image are checked first).
+ * a stack container (the engine and the stack image are checked first); with
+ * `installed` (the local foundation's), its buildpacks come first.
  */
-export async function stageLocally(app: AppManifest, r: Reporter, signal?: AbortSignal, inContainer?: { stack?: string }): Promise<string> {
+export async function stageLocally(
+  app: AppManifest,
+  r: Reporter,
+  signal?: AbortSignal,
+  inContainer?: { stack?: string },
+  installed?: InstalledBuildpacks,
+): Promise<string> {
   let runner: ScriptRunner | undefined;
   if (inContainer) {
     r.step(`Staging ${app.name} on this machine in a stack container`);
@@ -73,7 +81,7 @@ export async function stageLocally(app: AppManifest, r: Reporter, signal?: Abort
         log: (line) => r.log(`[STG/0] OUT ${line}`),
         signal,
       },
-      { runner },
+      { runner, installed },
     );
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

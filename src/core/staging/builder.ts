@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CfPushError, isCancelled } from '../errors';
 import type { BuildpackRecord, DetectVerdict, StageOptions, StageResult, StagingErrorId } from './types';
-import { builtinBuildpacks, resolveBuildpack, type Buildpack } from './buildpacks';
+import { BUILTIN_STACK, builtinBuildpacks, resolveBuildpack, type Buildpack } from './buildpacks';
+import type { InstalledBuildpacks } from './installed';
 import { detectOne } from './detect';
 import { packDroplet } from './droplet';
 import { baseStagingEnv, databaseUrl } from './env';
@@ -204,8 +205,13 @@ async function replaceDir(from: string, to: string): Promise<void> {
 }
 
 export interface StageExtras {
-  /** Buildpack keys to detect over instead of the built-ins (a foundation's admin buildpacks, tests). */
+  /** Buildpack keys to detect over instead of the built-ins (tests). */
   detectOrder?: string[];
+  /**
+   * A foundation's installed buildpacks: detection goes over its enabled ones
+   * in position order, and a name is looked up there before the built-ins.
+   */
+  installed?: InstalledBuildpacks;
   /**
    * Where the buildpack scripts run (default: this machine). The builder's
    * own steps (copying the app, merging process types, laying out and packing
@@ -234,16 +240,18 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
   check();
   const appDir = resolve(opts.appDir);
   const cacheDir = resolve(opts.cacheDir);
-  const stack = opts.stack ?? 'cflinuxfs4';
+  const stack = opts.stack ?? BUILTIN_STACK;
   const keys = opts.buildpacks?.filter((k) => k && k !== 'null' && k !== 'default') ?? [];
   const skipDetect = keys.length > 0;
   if (!existsSync(appDir) || !statSync(appDir).isDirectory()) throw new CfPushError(`App folder ${appDir} does not exist.`);
 
+  const resolveOpts = { signal, installed: extras.installed, stack };
   const bps = skipDetect
-    ? await Promise.all(keys.map((k) => resolveBuildpack(k, { signal })))
+    ? await Promise.all(keys.map((k) => resolveBuildpack(k, resolveOpts)))
     : extras.detectOrder?.length
-      ? await Promise.all(extras.detectOrder.map((k) => resolveBuildpack(k, { signal })))
-      : builtinBuildpacks();
+      ? await Promise.all(extras.detectOrder.map((k) => resolveBuildpack(k, resolveOpts)))
+      : (extras.installed?.detectionOrder(stack) ?? builtinBuildpacks());
+  if (!bps.length) throw new StagingError(`${DETECT_FAIL_MSG}: there are no buildpacks to detect with (every one is disabled or deleted).`, 222);
   const count = skipDetect ? bps.length : 1;
   const supplyBps = skipDetect ? bps.slice(0, -1) : [];
 

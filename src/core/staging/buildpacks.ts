@@ -10,6 +10,10 @@ import { parse as parseYaml } from 'yaml';
 import { CfPushError, cancelledError } from '../errors';
 import { builtinBuildpacksDir, cfpushHome } from '../paths';
 import { extractZip } from '../bits/extract';
+import type { InstalledBuildpacks } from './installed';
+
+/** CF's name for the stack the built-ins stage for: the local foundation's one stack. */
+export const BUILTIN_STACK = 'cflinuxfs4';
 
 export interface Buildpack {
   /** What the user asked for (or `<name>_buildpack` for built-ins found by detection). */
@@ -32,6 +36,10 @@ export interface ResolveOptions {
   /** Downloads and extracted zips are cached here (default: CFPUSH_HOME/cache/buildpacks). */
   cacheDir?: string;
   signal?: AbortSignal;
+  /** A foundation's installed buildpacks: a name is looked up there before the built-ins. */
+  installed?: InstalledBuildpacks;
+  /** The stack staging is for (an installed buildpack of another stack does not count). */
+  stack?: string;
 }
 
 interface BuildpackManifest {
@@ -127,6 +135,8 @@ export async function resolveBuildpack(key: string, opts: ResolveOptions = {}): 
 
   const looksLikePath = /[/\\]/.test(key) || key.startsWith('.') || key.toLowerCase().endsWith('.zip');
   if (!looksLikePath) {
+    const installed = opts.installed?.byName(key, opts.stack);
+    if (installed) return installed;
     const builtin = findBuiltin(key);
     if (builtin) return { ...builtin, key };
   }
@@ -138,10 +148,14 @@ export async function resolveBuildpack(key: string, opts: ResolveOptions = {}): 
   const names = builtinBuildpacks()
     .map((b) => b.name)
     .join(', ');
-  throw new CfPushError(`Buildpack "${key}" not found: it is neither a built-in buildpack nor a buildpack folder, .zip or URL.`, {
-    code: 'BuildpackNotFound',
-    hint: `Built-in buildpacks: ${names}.`,
-  });
+  const installed = [...new Set(opts.installed?.entries.filter((e) => !e.builtin).map((e) => e.name))];
+  throw new CfPushError(
+    `Buildpack "${key}" not found: it is neither ${installed.length ? 'an installed buildpack, ' : ''}a built-in buildpack nor a buildpack folder, .zip or URL.`,
+    {
+      code: 'BuildpackNotFound',
+      hint: `Built-in buildpacks: ${names}.${installed.length ? ` Installed: ${installed.join(', ')}.` : ''}`,
+    },
+  );
 }
 
 /** Zips are cached by content hash: the same bytes are extracted once. */

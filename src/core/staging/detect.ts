@@ -8,7 +8,7 @@ import { runScript } from './run';
 import { baseStagingEnv } from './env';
 
 export interface DetectOptions extends ResolveOptions {
-  /** Buildpack keys to try instead of the built-ins. */
+  /** Buildpack keys to try instead of the built-ins (or `installed`'s detection order). */
   buildpacks?: string[];
   env?: Record<string, string>;
 }
@@ -26,7 +26,9 @@ export async function detectOne(bp: Buildpack, buildDir: string, env: Record<str
 
 export async function detect(appDir: string, opts: DetectOptions = {}): Promise<DetectReport> {
   const dir = resolve(appDir);
-  const bps = opts.buildpacks?.length ? await Promise.all(opts.buildpacks.map((k) => resolveBuildpack(k, opts))) : builtinBuildpacks();
+  const bps = opts.buildpacks?.length
+    ? await Promise.all(opts.buildpacks.map((k) => resolveBuildpack(k, opts)))
+    : (opts.installed?.detectionOrder(opts.stack) ?? builtinBuildpacks());
   const env = { ...baseStagingEnv(), ...(opts.env ?? {}) };
   // Independent and read-only: run them side by side, report in priority order.
   const verdicts = await Promise.all(bps.map((bp) => detectOne(bp, dir, env, opts.signal)));

@@ -6,6 +6,7 @@ import { logError } from '../log';
 import { appFeatureRoutes } from './app-features';
 import { appRoutesTable } from './apps';
 import { buildRoutes } from './builds';
+import { buildpackRoutes } from './buildpacks';
 import { deploymentRoutes } from './deployments';
 import { domainRoutes } from './domains';
 import { dropletRoutes } from './droplets';
@@ -50,6 +51,7 @@ const TABLE = compile([
   ...platformRoutes,
   ...stackRoutes,
   ...usageEventRoutes,
+  ...buildpackRoutes,
   ...trafficRoutes,
 ]);
 

@@ -12,7 +12,8 @@ export function detect(ctx: Ctx): Cmd {
     const dir = arg instanceof vscode.Uri ? (await dirOf(arg)).dir : typeof arg === 'string' ? arg : await pickAppDir(ctx, 'CF: Detect Buildpack');
     if (!dir) return undefined;
     try {
-      const report = await core().detect(dir);
+      // On the local target: its installed buildpacks in its order, as its staging detects.
+      const report = await core().detect(dir, { installed: await core().localInstalledBuildpacks() });
       ctx.output.line(`\n── Buildpack detection for ${path.basename(dir)} ──`);
       ctx.output.line(core().formatDetectReport(report));
       ctx.output.show();

@@ -138,7 +138,8 @@ export class ManifestLanguage implements vscode.Disposable {
     let v = this.detectCache.get(dir);
     if (!v) {
       v = core()
-        .detect(dir)
+        .localInstalledBuildpacks()
+        .then((installed) => core().detect(dir, { installed }))
         .then((r) =>
           r.lifecycle === 'docker'
             ? '$(package) Dockerfile: docker lifecycle'

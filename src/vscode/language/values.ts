@@ -1,7 +1,8 @@
 // Completion values for manifest keys: fixed enums from the CF spec, plus
-// live values from the current target (buildpacks, stacks, domains,
-// services), read once a minute at most and only from an open or openable
-// session (completion never starts a foundation).
+// live values from the current target (buildpacks, the local foundation's
+// installed ones included, stacks, domains, services), read once a minute at
+// most and only from an open or openable session (completion never starts a
+// foundation).
 import * as vscode from 'vscode';
 import type { Session } from '../../core/session';
 import type { Ctx } from '../ctx';
@@ -83,12 +84,16 @@ export class TargetValues {
     }
     const where = `on ${s.target.name}`;
     const [bps, stacks, domains, services] = await Promise.all([
-      s.target.local ? Promise.resolve([]) : s.cc.catalog.buildpacks().catch(() => []),
+      s.cc.catalog.buildpacks().catch(() => []),
       s.cc.catalog.stacks().catch(() => []),
       s.cc.domains.list().catch(() => []),
       s.cc.serviceInstances.inSpace(s.space.guid).catch(() => []),
     ]);
-    for (const b of bps) live.buildpacks.push({ label: b.name, detail: `${where}${b.stack ? ` (${b.stack})` : ''}`, kind: vscode.CompletionItemKind.Module });
+    for (const b of bps) {
+      // The local foundation lists its built-ins too: they are offered above, with their versions.
+      if (s.target.local && builtins.some((v) => v.label === b.name)) continue;
+      live.buildpacks.push({ label: b.name, detail: `${where}${b.stack ? ` (${b.stack})` : ''}`, kind: vscode.CompletionItemKind.Module });
+    }
     if (stacks.length) live.stacks = stacks.map((x) => ({ label: x.name, detail: x.description ?? where }));
     live.domains = domains.filter((d) => !d.internal).map((d) => d.name);
     live.services = services.map((x) => ({ label: x.name, detail: `service instance ${where}`, kind: vscode.CompletionItemKind.Reference }));

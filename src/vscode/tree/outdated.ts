@@ -49,7 +49,7 @@ export function outdatedReasons(
   return reasons;
 }
 
-/** The local foundation's built-ins, or a remote target's buildpacks (and stacks). */
+/** The target's buildpacks (and a remote target's stacks); the local foundation's built-ins by all their names too. */
 export async function loadCatalog(session: Session): Promise<Catalog> {
   const versions = new Map<string, string>();
   if (session.target.local) {
@@ -57,7 +57,6 @@ export async function loadCatalog(session: Session): Promise<Catalog> {
       versions.set(bp.name, bp.version);
       versions.set(bp.key, bp.version);
     }
-    return { versions };
   }
   try {
     const bps = await session.cc.catalog.buildpacks();
@@ -68,6 +67,7 @@ export async function loadCatalog(session: Session): Promise<Catalog> {
   } catch {
     /* not offered (Korifi): no buildpack marking */
   }
+  if (session.target.local) return { versions };
   let stacks: Set<string> | undefined;
   try {
     stacks = new Set((await session.cc.catalog.stacks()).map((s) => s.name));
