@@ -6,12 +6,15 @@ import type { Presenter } from './present';
 import type { Stager } from './staging';
 import type { Store } from './store';
 import type { Supervisor } from './supervisor';
+import type { Tasks } from './tasks';
 
 export interface Foundation {
   store: Store;
   logs: LogStore;
   auth: Auth;
   supervisor: Supervisor;
+  /** Running tasks (`cf run-task`). */
+  tasks: Tasks;
   stager: Stager;
   present: Presenter;
   /** Reclaims package blobs and build caches nothing refers to any more. */

@@ -28,6 +28,7 @@ import { Stager } from './staging';
 import { PRIVATE_FILE_MODE, sweepOrphans } from './state';
 import { Store } from './store';
 import { Supervisor, type SupervisorOptions } from './supervisor';
+import { Tasks } from './tasks';
 
 export interface FoundationOptions {
   dataDir: string;
@@ -108,6 +109,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   } as Partial<Foundation> as Foundation;
   f.present = new Presenter(f);
   f.supervisor = new Supervisor(f, opts.supervisor);
+  f.tasks = new Tasks(f);
   f.stager = new Stager(f);
   // Before anything can start: what a killed foundation on this data dir left running dies first.
   await f.supervisor.killLeftovers();
@@ -181,6 +183,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
       api.closeAllConnections();
       router.server.closeAllConnections();
       await f.stager.close();
+      await f.tasks.close();
       await f.supervisor.close();
       router.close();
       await store.flush();

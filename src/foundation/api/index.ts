@@ -18,6 +18,7 @@ import { processRoutes } from './processes';
 import { rootRoutes } from './root';
 import { routeRoutes } from './routes';
 import { stackRoutes } from './stacks';
+import { taskRoutes } from './tasks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
@@ -36,6 +37,7 @@ const TABLE = compile([
   ...appFeatureRoutes,
   ...platformRoutes,
   ...stackRoutes,
+  ...taskRoutes,
   ...trafficRoutes,
 ]);
 
