@@ -21,6 +21,8 @@ export interface Foundation {
   gc: Gc;
   apiUrl: string;
   routerUrl: string;
+  /** The ssh endpoint (`app_ssh` in `GET /`): host:port and the host key's fingerprint; none before it listens. */
+  ssh?: { address: string; fingerprint: string };
   /** Routes or their destinations changed: the router rebuilds its table. */
   routesChanged(): void;
 }

@@ -21,6 +21,8 @@ import { resumeDeployments } from './deployments';
 import { handleLogStream } from './logstream';
 import { logError } from './log';
 import { listen } from './ports';
+import { loadHostKey } from './ssh/host-key';
+import { SshProxy } from './ssh/proxy';
 import { Presenter } from './present';
 import { mappingRecorder } from './events';
 import { Router } from './router';
@@ -35,9 +37,14 @@ export interface FoundationOptions {
   /** 0 picks a free port (tests). */
   apiPort: number;
   routerPort: number;
+  /** The ssh endpoint's port: 0 picks a free one; absent, DEFAULT_SSH_PORT if free, else a free one. */
+  sshPort?: number;
   host?: string;
   supervisor?: SupervisorOptions;
 }
+
+/** Diego's ssh-proxy port, the ssh endpoint's default when it is free. */
+export const DEFAULT_SSH_PORT = 2222;
 
 export interface FoundationInfo {
   pid: number;
@@ -45,6 +52,8 @@ export interface FoundationInfo {
   routerUrl: string;
   apiPort: number;
   routerPort: number;
+  /** `cf ssh`'s endpoint (app_ssh). */
+  sshPort?: number;
   startedAt: string;
   /** Where buildpack instances run; a restart after a kill reads it to clean up containers. */
   appRuntime?: AppRuntime;
@@ -141,20 +150,31 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   });
   api.keepAliveTimeout = 65_000;
   api.on('clientError', answerClientError);
+  const hostKey = loadHostKey(dataDir);
+  const ssh = new SshProxy(f, hostKey);
   const infoFile = join(dataDir, FOUNDATION_JSON);
   let info: FoundationInfo;
   try {
     const apiPort = await listen(api, opts.apiPort, host, 'api');
     const routerPort = await listen(router.server, opts.routerPort, host, 'router');
+    const sshPort =
+      opts.sshPort !== undefined
+        ? await listen(ssh.server, opts.sshPort, host, 'ssh')
+        : await listen(ssh.server, DEFAULT_SSH_PORT, host, 'ssh').catch((err: CfPushError) => {
+            if (err.code !== 'PortInUse') throw err;
+            return listen(ssh.server, 0, host, 'ssh');
+          });
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     f.apiUrl = `http://${urlHost}:${apiPort}`;
     f.routerUrl = `http://${urlHost}:${routerPort}`;
+    f.ssh = { address: `${urlHost}:${sshPort}`, fingerprint: hostKey.fingerprint };
     info = {
       pid: process.pid,
       apiUrl: f.apiUrl,
       routerUrl: f.routerUrl,
       apiPort,
       routerPort,
+      sshPort,
       startedAt: new Date().toISOString(),
       appRuntime: opts.supervisor?.appRuntime ?? 'process',
     };
@@ -164,6 +184,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   } catch (err) {
     api.close();
     router.server.close();
+    ssh.close();
     throw err;
   }
 
@@ -180,6 +201,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
     (closing ??= (async () => {
       api.close();
       router.server.close();
+      ssh.close();
       api.closeAllConnections();
       router.server.closeAllConnections();
       await f.stager.close();

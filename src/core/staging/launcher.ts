@@ -39,14 +39,15 @@ exec bash -c "$@"
 /**
  * An ssh session in an instance, run as `bash -c SESSION_SCRIPT cf-ssh [COMMAND]`
  * from the app dir: the droplet's profile.d as the launcher sources it (so the
- * buildpack's PATH works), quietly, then the command, else an interactive shell.
+ * buildpack's PATH works), then the command, else a shell (interactive on a terminal).
  */
 export const SESSION_SCRIPT = `for env_file in ../profile.d/* .profile.d/*; do
   [ -f "$env_file" ] && source "$env_file"
 done
 [ -f .profile ] && source ./.profile
 [ -n "$1" ] && exec bash -c "$1"
-exec bash -i
+[ -t 0 ] && exec bash -i
+exec bash
 `;
 
 /** The droplet's start command: the explicit one, else staging_info.yml's. */

@@ -19,8 +19,8 @@ import type { FoundationDocker } from '../docker';
 import { stackInstanceSpec } from '../stack-instances';
 import type { ExecProcess, ExecSpec, ProcessExit, ProcessIO, ProcessSpec, RunningProcess, Runtime, Usage } from './types';
 
-/** A docker image's interactive shell: bash when it has one. */
-const IMAGE_SHELL = 'command -v bash >/dev/null 2>&1 && exec bash -i; exec sh -i';
+/** A docker image's shell (interactive on a terminal): bash when it has one. */
+const IMAGE_SHELL = '[ -t 0 ] && i=-i; command -v bash >/dev/null 2>&1 && exec bash $i; exec sh $i';
 
 export interface ContainerRuntimeOptions {
   dataDir: string;
