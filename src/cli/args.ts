@@ -27,3 +27,11 @@ export function need(value: string | undefined, what: string, usage: string): st
   if (!value) throw new CfPushError(`Incorrect usage: ${what} is required.`, { hint: `Usage: ${usage}` });
   return value;
 }
+
+/** A size flag (`-m 256M`, `-k 1G`, a bare number is MB) in megabytes; undefined when not given. */
+export function megabytes(v: string | undefined, flag: string, usage: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(M|MB|G|GB)?$/i.exec(v);
+  if (!m) throw new CfPushError(`Incorrect usage: ${flag} '${v}' must be a size such as 256M or 1G.`, { hint: `Usage: ${usage}` });
+  return Number(m[1]) * (/^g/i.test(m[2] ?? 'M') ? 1024 : 1);
+}

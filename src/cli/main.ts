@@ -23,6 +23,7 @@ import { detectCmd, stageCmd } from './commands/local';
 import { exportCmd } from './commands/export';
 import { mapRouteCmd, routesCmd, swapCmd, unmapRouteCmd } from './commands/routes';
 import { oauthTokenCmd, targetCmd } from './commands/target';
+import { runTaskCmd, tasksCmd, terminateTaskCmd } from './commands/tasks';
 import { trafficCmd } from './commands/traffic';
 
 const commands: Record<string, [Command, string]> = {
@@ -46,6 +47,9 @@ const commands: Record<string, [Command, string]> = {
   stop: [stopCmd, 'Stop an app'],
   delete: [deleteCmd, 'Delete an app'],
   logs: [logsCmd, "Show an app's logs"],
+  'run-task': [runTaskCmd, "Run a one-off task from an app's droplet"],
+  tasks: [tasksCmd, "List an app's tasks"],
+  'terminate-task': [terminateTaskCmd, 'Cancel a running task'],
   login: [loginCmd, 'Log in to a Cloud Foundry (password or SSO passcode)'],
   logout: [logoutCmd, 'Forget the tokens of a target'],
   target: [targetCmd, 'Show or set the target (the local foundation by default)'],

@@ -31,6 +31,25 @@ function loadOrCreate(dataDir: string): { creds: Credentials; secret: Uint8Array
   return { creds, secret: Buffer.from(s.secret, 'base64'), userId: s.user_id };
 }
 
+/** Codes that work once, for 5 minutes. */
+export class OneTimeCodes {
+  private readonly codes = new Map<string, number>();
+
+  issue(): string {
+    const code = randomBytes(12).toString('hex'); // never starts with '-' (a CLI would read it as a flag)
+    const now = Date.now();
+    for (const [k, exp] of this.codes) if (exp < now) this.codes.delete(k);
+    this.codes.set(code, now + 5 * 60_000);
+    return code;
+  }
+
+  redeem(code: string): boolean {
+    const exp = this.codes.get(code);
+    this.codes.delete(code);
+    return exp !== undefined && exp >= Date.now();
+  }
+}
+
 export interface TokenResponse {
   access_token: string;
   token_type: 'bearer';
@@ -65,21 +84,17 @@ export class Auth {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private readonly passcodes = new Map<string, number>();
+  /** One-time SSO passcodes (UAA `/passcode`, `cf login --sso`). */
+  readonly passcodes = new OneTimeCodes();
+  /** One-time ssh codes (UAA `/oauth/authorize` for the ssh-proxy client: `cf ssh`, `cf ssh-code`). */
+  readonly sshCodes = new OneTimeCodes();
 
-  /** A one-time SSO passcode (UAA `/passcode`), valid for 5 minutes. */
   newPasscode(): string {
-    const code = randomBytes(12).toString('hex'); // never starts with '-' (a CLI would read it as a flag)
-    const now = Date.now();
-    for (const [k, exp] of this.passcodes) if (exp < now) this.passcodes.delete(k);
-    this.passcodes.set(code, now + 5 * 60_000);
-    return code;
+    return this.passcodes.issue();
   }
 
   redeemPasscode(code: string): boolean {
-    const exp = this.passcodes.get(code);
-    this.passcodes.delete(code);
-    return exp !== undefined && exp >= Date.now();
+    return this.passcodes.redeem(code);
   }
 
   async issue(grantType: string): Promise<TokenResponse> {

@@ -6,18 +6,23 @@ import type { Presenter } from './present';
 import type { Stager } from './staging';
 import type { Store } from './store';
 import type { Supervisor } from './supervisor';
+import type { Tasks } from './tasks';
 
 export interface Foundation {
   store: Store;
   logs: LogStore;
   auth: Auth;
   supervisor: Supervisor;
+  /** Running tasks (`cf run-task`). */
+  tasks: Tasks;
   stager: Stager;
   present: Presenter;
   /** Reclaims package blobs and build caches nothing refers to any more. */
   gc: Gc;
   apiUrl: string;
   routerUrl: string;
+  /** The ssh endpoint (`app_ssh` in `GET /`): host:port and the host key's fingerprint; none before it listens. */
+  ssh?: { address: string; fingerprint: string };
   /** Routes or their destinations changed: the router rebuilds its table. */
   routesChanged(): void;
 }

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   dataDir: string;
   apiPort?: number;
   routerPort?: number;
+  /** The ssh endpoint's port (default: 2222 when free, else a free one; see server.ts). */
+  sshPort?: number;
   /** The CLI entry (dist/cli.js) that runs `foundation start --foreground`. */
   cliPath: string;
   /** Run in this process instead of spawning (the foundation lives as long as this process). */
@@ -50,6 +52,7 @@ export interface DaemonStatus {
   routerUrl?: string;
   apiPort?: number;
   routerPort?: number;
+  sshPort?: number;
   startedAt?: string;
 }
 
@@ -122,7 +125,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   if (st.running) return { ...(st as Required<DaemonStatus>), dataDir };
   if (st.unresponsive) throw unresponsiveError(st);
   if (opts.foreground) {
-    const f = await startFoundation({ dataDir, apiPort, routerPort, host, supervisor: runtimeOptions(opts) });
+    const f = await startFoundation({ dataDir, apiPort, routerPort, sshPort: opts.sshPort, host, supervisor: runtimeOptions(opts) });
     inProcess.set(dataDir, f);
     const { close: _close, ...info } = f;
     return info;
@@ -130,6 +133,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   // Fail here, with the flag to change, rather than in a detached child.
   if (apiPort !== 0 && !(await portFree(apiPort, host))) throw portInUse(apiPort, 'api');
   if (routerPort !== 0 && !(await portFree(routerPort, host))) throw portInUse(routerPort, 'router');
+  if (opts.sshPort && !(await portFree(opts.sshPort, host))) throw portInUse(opts.sshPort, 'ssh');
 
   const logFile = join(dataDir, 'foundation.log');
   let fd: number;
@@ -165,6 +169,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
     '--host',
     host,
   ];
+  if (opts.sshPort !== undefined) args.push('--ssh-port', String(opts.sshPort));
   if (opts.appRuntime) args.push('--app-runtime', opts.appRuntime);
   if (opts.stackImage) args.push('--stack', opts.stackImage);
   const child = spawn(process.execPath, args, {
@@ -268,6 +273,7 @@ export async function runForeground(opts: {
   dataDir: string;
   apiPort?: number;
   routerPort?: number;
+  sshPort?: number;
   host?: string;
   appRuntime?: AppRuntime;
   stackImage?: string;
@@ -280,10 +286,11 @@ export async function runForeground(opts: {
     dataDir: resolve(opts.dataDir),
     apiPort: opts.apiPort ?? DEFAULT_API_PORT,
     routerPort: opts.routerPort ?? DEFAULT_ROUTER_PORT,
+    sshPort: opts.sshPort,
     host: opts.host ?? HOST,
     supervisor: runtimeOptions(opts),
   });
-  console.log(`Local foundation running (pid ${f.pid}).\nAPI:    ${f.apiUrl}\nRouter: ${f.routerUrl}\nData:   ${f.dataDir}`);
+  console.log(`Local foundation running (pid ${f.pid}).\nAPI:    ${f.apiUrl}\nRouter: ${f.routerUrl}\nSSH:    port ${f.sshPort}\nData:   ${f.dataDir}`);
   await new Promise<void>((done) => {
     const stop = (sig: NodeJS.Signals) => {
       for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(s, stop);

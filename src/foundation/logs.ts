@@ -6,7 +6,7 @@
 // read), each line is capped at MAX_LINE bytes, and each source keeps at most
 // PER_SOURCE lines and PER_SOURCE_BYTES of text, oldest dropped first.
 
-export type SourceType = 'STG' | 'RTR' | 'API' | 'CELL' | `APP/PROC/${string}` | `CELL/${string}`;
+export type SourceType = 'STG' | 'RTR' | 'API' | 'CELL' | `APP/PROC/${string}` | `APP/TASK/${string}` | `CELL/${string}`;
 
 export interface Envelope {
   timestamp: string;

@@ -120,6 +120,7 @@ export function setDroplet(f: Foundation, app: AppRec, droplet: DropletRec | und
 export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
   app.state = 'STOPPED';
   await f.supervisor.sync(app.guid);
+  await f.tasks.removeApp(app.guid);
   for (const r of f.store.list('routes')) {
     const kept = r.destinations.filter((d) => d.app_guid !== app.guid);
     if (kept.length !== r.destinations.length) {
@@ -179,7 +180,7 @@ export const MAX_STAGED_DROPLETS = 5;
  */
 export async function expireDroplets(f: Foundation, appGuid: string): Promise<void> {
   const current = f.store.get('apps', appGuid)?.droplet_guid;
-  const inUse = new Set<string | null>(f.supervisor.dropletsInUse());
+  const inUse = new Set<string | null>([...f.supervisor.dropletsInUse(), ...f.tasks.dropletsInUse()]);
   for (const d of f.store.list('deployments')) if (d.app_guid === appGuid && d.value === 'ACTIVE') inUse.add(d.droplet_guid).add(d.previous_droplet_guid);
   // Newest first; records are kept in creation order, which breaks created_at ties (1 s resolution).
   const staged = f.store

@@ -1,13 +1,12 @@
-// Listening on the API and router ports, with an error that says which flag
-// moves a taken port.
-import type { Server } from 'node:http';
-import { createServer } from 'node:net';
+// Listening on the API, router and ssh ports, with an error that says which
+// flag moves a taken port.
+import { createServer, type Server } from 'node:net';
 import { CfPushError } from '../core/errors';
 
-export type PortRole = 'api' | 'router';
+export type PortRole = 'api' | 'router' | 'ssh';
 
-const FLAG: Record<PortRole, string> = { api: '--api-port', router: '--router-port' };
-const WHAT: Record<PortRole, string> = { api: 'API', router: 'router' };
+const FLAG: Record<PortRole, string> = { api: '--api-port', router: '--router-port', ssh: '--ssh-port' };
+const WHAT: Record<PortRole, string> = { api: 'API', router: 'router', ssh: 'ssh' };
 
 export function portInUse(port: number, role: PortRole, cause?: unknown): CfPushError {
   return new CfPushError(`Port ${port} (the local foundation's ${WHAT[role]} port) is already in use.`, {

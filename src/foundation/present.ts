@@ -20,6 +20,7 @@ import type {
   ServiceBindingRec,
   ServiceInstanceRec,
   SpaceRec,
+  TaskRec,
 } from './store';
 
 const META = () => ({ labels: {}, annotations: {} });
@@ -431,6 +432,30 @@ export class Presenter {
       locked: b.locked,
       metadata: META(),
       links: { self: this.href(`/v3/buildpacks/${b.guid}`), upload: this.href(`/v3/buildpacks/${b.guid}/upload`, 'POST') },
+    };
+  }
+
+  /** CC's TaskPresenter; lists leave the command out (it may hold secrets). */
+  task(t: TaskRec, o: { inList?: boolean } = {}) {
+    return {
+      ...base(t),
+      sequence_id: t.sequence_id,
+      name: t.name,
+      ...(o.inList ? {} : { command: t.command }),
+      state: t.state,
+      memory_in_mb: t.memory_in_mb,
+      disk_in_mb: t.disk_in_mb,
+      log_rate_limit_in_bytes_per_second: -1,
+      result: { failure_reason: t.failure_reason },
+      droplet_guid: t.droplet_guid,
+      relationships: { app: { data: { guid: t.app_guid } } },
+      metadata: META(),
+      links: {
+        self: this.href(`/v3/tasks/${t.guid}`),
+        app: this.href(`/v3/apps/${t.app_guid}`),
+        cancel: this.href(`/v3/tasks/${t.guid}/actions/cancel`, 'POST'),
+        droplet: this.href(`/v3/droplets/${t.droplet_guid}`),
+      },
     };
   }
 }

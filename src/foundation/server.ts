@@ -22,6 +22,8 @@ import { resumeDeployments } from './deployments';
 import { handleLogStream } from './logstream';
 import { logError } from './log';
 import { listen } from './ports';
+import { loadHostKey } from './ssh/host-key';
+import { SshProxy } from './ssh/proxy';
 import { Presenter } from './present';
 import { mappingRecorder } from './events';
 import { Router } from './router';
@@ -29,15 +31,21 @@ import { Stager } from './staging';
 import { PRIVATE_FILE_MODE, sweepOrphans } from './state';
 import { Store } from './store';
 import { Supervisor, type SupervisorOptions } from './supervisor';
+import { Tasks } from './tasks';
 
 export interface FoundationOptions {
   dataDir: string;
   /** 0 picks a free port (tests). */
   apiPort: number;
   routerPort: number;
+  /** The ssh endpoint's port: 0 picks a free one; absent, DEFAULT_SSH_PORT if free, else a free one. */
+  sshPort?: number;
   host?: string;
   supervisor?: SupervisorOptions;
 }
+
+/** Diego's ssh-proxy port, the ssh endpoint's default when it is free. */
+export const DEFAULT_SSH_PORT = 2222;
 
 export interface FoundationInfo {
   pid: number;
@@ -45,6 +53,8 @@ export interface FoundationInfo {
   routerUrl: string;
   apiPort: number;
   routerPort: number;
+  /** `cf ssh`'s endpoint (app_ssh). */
+  sshPort?: number;
   startedAt: string;
   /** Where buildpack instances run; a restart after a kill reads it to clean up containers. */
   appRuntime?: AppRuntime;
@@ -109,6 +119,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   } as Partial<Foundation> as Foundation;
   f.present = new Presenter(f);
   f.supervisor = new Supervisor(f, opts.supervisor);
+  f.tasks = new Tasks(f);
   f.stager = new Stager(f);
   // Before anything can start: what a killed foundation on this data dir left running dies first.
   await f.supervisor.killLeftovers();
@@ -140,20 +151,31 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   });
   api.keepAliveTimeout = 65_000;
   api.on('clientError', answerClientError);
+  const hostKey = loadHostKey(dataDir);
+  const ssh = new SshProxy(f, hostKey);
   const infoFile = join(dataDir, FOUNDATION_JSON);
   let info: FoundationInfo;
   try {
     const apiPort = await listen(api, opts.apiPort, host, 'api');
     const routerPort = await listen(router.server, opts.routerPort, host, 'router');
+    const sshPort =
+      opts.sshPort !== undefined
+        ? await listen(ssh.server, opts.sshPort, host, 'ssh')
+        : await listen(ssh.server, DEFAULT_SSH_PORT, host, 'ssh').catch((err: CfPushError) => {
+            if (err.code !== 'PortInUse') throw err;
+            return listen(ssh.server, 0, host, 'ssh');
+          });
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     f.apiUrl = `http://${urlHost}:${apiPort}`;
     f.routerUrl = `http://${urlHost}:${routerPort}`;
+    f.ssh = { address: `${urlHost}:${sshPort}`, fingerprint: hostKey.fingerprint };
     info = {
       pid: process.pid,
       apiUrl: f.apiUrl,
       routerUrl: f.routerUrl,
       apiPort,
       routerPort,
+      sshPort,
       startedAt: new Date().toISOString(),
       appRuntime: opts.supervisor?.appRuntime ?? 'process',
     };
@@ -163,6 +185,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   } catch (err) {
     api.close();
     router.server.close();
+    ssh.close();
     throw err;
   }
 
@@ -181,9 +204,11 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
     (closing ??= (async () => {
       api.close();
       router.server.close();
+      ssh.close();
       api.closeAllConnections();
       router.server.closeAllConnections();
       await f.stager.close();
+      await f.tasks.close();
       await f.supervisor.close();
       router.close();
       await store.flush();

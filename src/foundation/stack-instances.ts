@@ -66,8 +66,8 @@ export function stackInstanceSpec(base: Omit<ContainerSpec, 'image' | 'metadata'
       TMPDIR: '/tmp',
       DEPS_DIR: `${VCAP_HOME}/deps`,
       USER: 'vcap',
-      VCAP_APP_PORT: String(STACK_APP_PORT),
-      VCAP_APP_HOST: '0.0.0.0',
+      // A task has no port (nothing published).
+      ...(base.hostPort !== undefined ? { VCAP_APP_PORT: String(STACK_APP_PORT), VCAP_APP_HOST: '0.0.0.0' } : {}),
     },
     binds: [...(base.binds ?? []), `${o.dropletDir}:${VCAP_HOME}:ro`],
   };

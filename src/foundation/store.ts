@@ -72,6 +72,8 @@ export interface AppRec extends Meta {
   /** App features (`/v3/apps/:guid/features`); absent = on, as CC's defaults. */
   enable_ssh?: boolean;
   revisions_enabled?: boolean;
+  /** The last task's sequence_id (CC's max_task_sequence_id); absent = none yet. */
+  max_task_sequence_id?: number;
 }
 
 export interface HealthCheck {
@@ -214,6 +216,21 @@ export interface RevisionRec extends Meta {
   description: string;
 }
 
+export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'CANCELING' | 'FAILED';
+
+/** A one-off process from an app's droplet (`cf run-task`; tasks.ts runs it). */
+export interface TaskRec extends Meta {
+  app_guid: string;
+  sequence_id: number;
+  name: string;
+  command: string;
+  state: TaskState;
+  memory_in_mb: number;
+  disk_in_mb: number;
+  droplet_guid: string;
+  failure_reason: string | null;
+}
+
 /** A feature flag set away from its default (keyed by name: the record's guid is the name). */
 export interface FeatureFlagRec extends Meta {
   enabled: boolean;
@@ -289,6 +306,7 @@ export interface State {
   roles: Record<string, RoleRec>;
   org_quotas: Record<string, OrgQuotaRec>;
   buildpacks: Record<string, BuildpackRec>;
+  tasks: Record<string, TaskRec>;
 }
 
 export type Collection = Exclude<keyof State, 'version'>;
@@ -316,6 +334,7 @@ const COLLECTIONS = Object.keys({
   roles: 1,
   org_quotas: 1,
   buildpacks: 1,
+  tasks: 1,
 } satisfies Record<Collection, 1>) as Collection[];
 
 export function now(): string {
@@ -372,6 +391,9 @@ function emptyState(): State {
   };
 }
 
+/** CC's failure_reason for a task that was running when its cell was lost (Diego BULKER_TASK_FAILURE). */
+export const LOST_TASK = 'Unable to determine completion status';
+
 // Finished jobs are only polled briefly; keep the document small.
 const MAX_JOBS = 200;
 
@@ -419,6 +441,10 @@ export class Store {
       if (b.state === 'STAGING') Object.assign(b, { state: 'FAILED', error: 'StagingError - the foundation stopped while staging' });
     }
     for (const d of Object.values(this.state.droplets)) if (d.state === 'STAGING') d.state = 'FAILED';
+    // Tasks do not survive the foundation: what it was running is lost, as CC's task sync marks tasks Diego no longer has.
+    for (const t of Object.values(this.state.tasks)) {
+      if (t.state !== 'SUCCEEDED' && t.state !== 'FAILED') Object.assign(t, { state: 'FAILED', failure_reason: LOST_TASK });
+    }
     // A job that was running when the last foundation died will never end: its pollers get an answer.
     for (const j of Object.values(this.state.jobs)) {
       if (j.state === 'PROCESSING') {

@@ -145,8 +145,8 @@ export class Supervisor {
     this.containers = new ContainerRuntime(dockerOf(f), { dataDir, stackImage: this.o.stackImage, buildpackDroplets: this.o.appRuntime === 'container' });
   }
 
-  /** Where a droplet's instances run: a docker image in a container; a buildpack droplet as the app runtime says. */
-  private runtimeFor(droplet: DropletRec): Runtime {
+  /** Where a droplet's instances (and tasks) run: a docker image in a container; a buildpack droplet as the app runtime says. */
+  runtimeFor(droplet: DropletRec): Runtime {
     return droplet.image || this.o.appRuntime === 'container' ? this.containers : this.processes;
   }
 
@@ -283,23 +283,59 @@ export class Supervisor {
 
   /** What an instance runs: its droplet, with the process's command, the app's env and CF's, on its port. */
   private spec(inst: Instance, app: AppRec, proc: ProcessRec, droplet: DropletRec): ProcessSpec {
-    return {
-      droplet: droplet.image
-        ? { image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata) }
-        : { dir: this.f.store.dropletDir(droplet.guid), command: droplet.process_types[proc.type] ?? undefined },
-      command: proc.command ?? undefined,
-      // The running environment variable group, below the app's own (as CC merges them).
-      env: { ...envGroup(this.f, 'running'), ...app.env },
-      vcapApplication: vcapApplication(this.f, app, proc),
-      vcapServices: vcapServices(this.f, app.guid),
-      memoryMb: proc.memory_in_mb,
-      appGuid: app.guid,
+    return this.specFor(app, droplet, {
+      type: proc.type,
       processGuid: proc.guid,
-      processType: proc.type,
+      command: proc.command,
+      memoryMb: proc.memory_in_mb,
+      vcapApplication: vcapApplication(this.f, app, proc),
       index: inst.index,
       guid: inst.guid,
       port: inst.port,
+    });
+  }
+
+  /**
+   * What runs from an app's droplet, for an instance or a task alike: the
+   * given command, else the process type's; the running env group below the
+   * app's own variables (as CC merges them), VCAP_SERVICES; a port or none.
+   */
+  specFor(
+    app: AppRec,
+    droplet: DropletRec,
+    o: {
+      type: string;
+      processGuid: string;
+      command?: string | null;
+      memoryMb: number;
+      vcapApplication: Record<string, unknown>;
+      index: number;
+      guid: string;
+      port?: number;
+    },
+  ): ProcessSpec {
+    return {
+      droplet: droplet.image
+        ? { image: droplet.image, metadata: parseExecutionMetadata(droplet.execution_metadata) }
+        : { dir: this.f.store.dropletDir(droplet.guid), command: droplet.process_types[o.type] ?? undefined },
+      command: o.command ?? undefined,
+      env: { ...envGroup(this.f, 'running'), ...app.env },
+      vcapApplication: o.vcapApplication,
+      vcapServices: vcapServices(this.f, app.guid),
+      memoryMb: o.memoryMb,
+      appGuid: app.guid,
+      processGuid: o.processGuid,
+      processType: o.type,
+      index: o.index,
+      guid: o.guid,
+      ...(o.port !== undefined ? { port: o.port } : {}),
     };
+  }
+
+  /** The process of a RUNNING instance (an ssh session runs beside it); undefined when there is none. */
+  running(processGuid: string, index: number): RunningProcess | undefined {
+    const inst = this.runs.get(processGuid)?.instances.get(index);
+    return inst?.state === 'RUNNING' && inst.process?.running() ? inst.process : undefined;
   }
 
   private onExit(run: Run, inst: Instance, p: RunningProcess, exit: ProcessExit): void {

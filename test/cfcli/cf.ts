@@ -53,10 +53,10 @@ export interface CfSession {
 
 let traces = 0;
 
-/** A foundation (started with `cfpush foundation start`) and a cf CLI logged in to it as its admin, targeting org/space. */
-export async function cfSession(cf: string): Promise<CfSession> {
+/** A foundation (started with `cfpush foundation start [startArgs]`) and a cf CLI logged in to it as its admin, targeting org/space. */
+export async function cfSession(cf: string, startArgs: string[] = []): Promise<CfSession> {
   const c = await cliEnv();
-  await c.ok(['foundation', 'start']);
+  await c.ok(['foundation', 'start', ...startArgs]);
   const cfHome = mkdtempSync(join(tmpdir(), 'cfpush-cfhome-'));
   const creds = JSON.parse(readFileSync(join(c.home, 'foundation', 'credentials.json'), 'utf8')) as { username: string; password: string };
   const run: CfSession['run'] = (args, opts = {}) =>

@@ -18,7 +18,7 @@ import {
   type PushOptions,
 } from '../../core/push';
 import { formatPreview } from '../../core/push/preview';
-import { need, parse, varsFrom } from '../args';
+import { megabytes, need, parse, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
@@ -183,12 +183,7 @@ export const scaleCmd: Command = async (argv) => {
     { instances: { type: 'string', short: 'i' }, memory: { type: 'string', short: 'm' }, disk: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
     usage,
   );
-  const mb = (v: string | undefined, flag: string) => {
-    if (v === undefined) return undefined;
-    const m = /^(\d+)(M|MB|G|GB)?$/i.exec(v);
-    if (!m) throw new CfPushError(`Incorrect usage: ${flag} '${v}' must be a size such as 256M or 1G.`, { hint: `Usage: ${usage}` });
-    return Number(m[1]) * (/^g/i.test(m[2] ?? 'M') ? 1024 : 1);
-  };
+  const mb = (v: string | undefined, flag: string) => megabytes(v, flag, usage);
   const r = terminalReporter(!!values.json);
   const app = await scaleApp(
     await session(r),

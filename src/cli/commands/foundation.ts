@@ -9,7 +9,7 @@ import { parse } from '../args';
 import type { Command } from './common';
 
 const USAGE =
-  'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
+  'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--ssh-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
 
 function port(v: string | undefined, flag: string, def: number): number {
   if (v === undefined) return def;
@@ -26,6 +26,7 @@ export const foundationCmd: Command = async (argv) => {
       'data-dir': { type: 'string' },
       'api-port': { type: 'string' },
       'router-port': { type: 'string' },
+      'ssh-port': { type: 'string' },
       foreground: { type: 'boolean' },
       host: { type: 'string' },
       'app-runtime': { type: 'string' },
@@ -37,6 +38,9 @@ export const foundationCmd: Command = async (argv) => {
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultFoundationDir();
   const apiPort = port(values['api-port'], '--api-port', localPorts().api);
   const routerPort = port(values['router-port'], '--router-port', localPorts().router);
+  // `cf ssh`'s endpoint: CFPUSH_SSH_PORT, else 2222 when free, else a free port (server.ts).
+  const sshGiven = values['ssh-port'] ?? (process.env.CFPUSH_SSH_PORT || undefined);
+  const sshPort = sshGiven === undefined ? undefined : port(sshGiven, '--ssh-port', 0);
   switch (positionals[0]) {
     case 'start': {
       // 127.0.0.1 unless told otherwise: the foundation's API and apps are not reachable from other machines.
@@ -50,11 +54,11 @@ export const foundationCmd: Command = async (argv) => {
       const stackImage = values.stack || process.env.CFPUSH_STACK_IMAGE || undefined;
       // The stack image must be there (or pullable) before buildpack instances can run in it.
       if (appRuntime === 'container' && !values.foreground) await ensureStackImage({ image: stackImage });
-      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, host, appRuntime, stackImage });
-      const info = await startDaemon({ dataDir, apiPort, routerPort, host, appRuntime, stackImage, cliPath: cliEntry() });
+      if (values.foreground) return runForeground({ dataDir, apiPort, routerPort, sshPort, host, appRuntime, stackImage });
+      const info = await startDaemon({ dataDir, apiPort, routerPort, sshPort, host, appRuntime, stackImage, cliPath: cliEntry() });
       if (values.json) return console.log(JSON.stringify(info, null, 2));
       console.log(
-        `Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nData:   ${dataDir}${appRuntime === 'container' ? `\nApps:   buildpack instances run in ${stackImage || DEFAULT_STACK_IMAGE} containers` : ''}`,
+        `Local foundation running.\nAPI:    ${info.apiUrl}\nRouter: ${info.routerUrl} (apps at http://<app>.localhost:${routerPort})\nSSH:    port ${info.sshPort} (cf ssh)\nData:   ${dataDir}${appRuntime === 'container' ? `\nApps:   buildpack instances run in ${stackImage || DEFAULT_STACK_IMAGE} containers` : ''}`,
       );
       return;
     }

@@ -11,6 +11,7 @@ import { OrganizationRequests, SpaceRequests } from './requests/organizations';
 import { PackageRequests } from './requests/packages';
 import { ProcessRequests } from './requests/processes';
 import { RouteRequests } from './requests/routes';
+import { TaskRequests } from './requests/tasks';
 import { CcTransport, type CcClientOptions } from './transport';
 
 export { CcApiError, type CcClientOptions, type TokenProvider } from './transport';
@@ -24,6 +25,7 @@ export class CcClient extends CcTransport {
   readonly routes = new RouteRequests(this);
   readonly domains = new DomainRequests(this);
   readonly deployments = new DeploymentRequests(this);
+  readonly tasks = new TaskRequests(this);
   readonly organizations = new OrganizationRequests(this);
   readonly spaces = new SpaceRequests(this);
   readonly jobs = new JobRequests(this);

@@ -132,3 +132,15 @@ export interface CcDeployment extends Partial<CcResource> {
   };
   relationships?: { app: { data: { guid: string } } };
 }
+
+export interface CcTask extends CcResource {
+  sequence_id: number;
+  name: string;
+  /** Absent in lists (CC hides it). */
+  command?: string;
+  state: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'CANCELING' | 'FAILED';
+  memory_in_mb: number;
+  disk_in_mb: number;
+  result?: { failure_reason: string | null };
+  droplet_guid?: string;
+}

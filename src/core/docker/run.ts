@@ -24,6 +24,11 @@
 //   await inst.usage()                { cpuNs, memBytes, memLimitBytes }
 //   inst.healthAddress()              where a `port` health check must
 //                                     connect (see below)
+//   await inst.exec(cmd, { tty })     a `docker exec` in the container (an
+//                                     ssh session): raw stdin/stdout/stderr,
+//                                     the exit status, resize with a tty
+//
+// Without a host port (a task) nothing is published and the env has no PORT.
 //
 // Containers run with `HostConfig.Init` (docker-init as PID 1 forwards
 // SIGTERM, so stops are prompt), `AutoRemove` off (the exit status stays
@@ -47,7 +52,7 @@
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import { CfPushError, cancelledError } from '../errors';
 import { databaseUrl } from '../staging/env';
 import { LineSplitter, engineMessage, type LogFn, type LogStream } from './build';
@@ -73,8 +78,8 @@ export interface ContainerSpec {
   command?: string | null;
   /** process.user, when set. */
   user?: string | null;
-  /** Free port on hostIp to publish the app's PORT on. */
-  hostPort: number;
+  /** Free port on hostIp to publish the app's PORT on; none for a task (no port, nothing published). */
+  hostPort?: number;
   /** Default 127.0.0.1. */
   hostIp?: string;
   appGuid: string;
@@ -127,7 +132,7 @@ export interface ContainerInstance {
   readonly id: string;
   readonly name: string;
   readonly hostIp: string;
-  readonly hostPort: number;
+  readonly hostPort?: number;
   /** The app's PORT inside the container. */
   readonly port: number;
   /** The container's bridge address, when it has one. */
@@ -145,6 +150,19 @@ export interface ContainerInstance {
   remove(): Promise<void>;
   usage(): Promise<ContainerUsage>;
   healthAddress(): { host: string; port: number };
+  exec(cmd: string[], o?: { tty?: { term: string; rows: number; cols: number } }): Promise<ContainerExec>;
+}
+
+/** A process `docker exec` started in a container. */
+export interface ContainerExec {
+  stdin: Writable;
+  stdout: Readable;
+  /** Empty with a tty. */
+  stderr: Readable;
+  /** The exit status once the process ended (null when the engine does not say). */
+  exited: Promise<number | null>;
+  resize(rows: number, cols: number): void;
+  kill(): void;
 }
 
 export interface SpawnOptions {
@@ -178,29 +196,35 @@ export function planContainer(spec: ContainerSpec): ContainerPlan {
     });
   }
 
+  const published = spec.hostPort !== undefined;
   const vcapApplication = {
     ...spec.vcapApplication,
     host: '0.0.0.0',
     instance_id: spec.instanceGuid,
     instance_index: spec.instanceIndex,
-    port,
+    ...(published ? { port } : {}),
   };
   const vcapServices = spec.vcapServices ?? {};
   const db = databaseUrl(vcapServices);
+  const ports: Record<string, string> = published
+    ? {
+        PORT: String(port),
+        CF_INSTANCE_PORT: String(spec.hostPort),
+        CF_INSTANCE_ADDR: `${hostIp}:${spec.hostPort}`,
+        CF_INSTANCE_PORTS: JSON.stringify([{ external: spec.hostPort, internal: port }]),
+      }
+    : { CF_INSTANCE_PORTS: '[]' };
   const env: Record<string, string> = {
     ...(spec.env ?? {}),
     VCAP_APPLICATION: JSON.stringify(vcapApplication),
     MEMORY_LIMIT: `${spec.memoryMb ?? 1024}m`,
     VCAP_SERVICES: JSON.stringify(vcapServices),
     ...(db ? { DATABASE_URL: db } : {}),
-    PORT: String(port),
+    ...ports,
     CF_INSTANCE_INDEX: String(spec.instanceIndex),
     CF_INSTANCE_GUID: spec.instanceGuid,
     CF_INSTANCE_IP: hostIp,
     CF_INSTANCE_INTERNAL_IP: hostIp,
-    CF_INSTANCE_PORT: String(spec.hostPort),
-    CF_INSTANCE_ADDR: `${hostIp}:${spec.hostPort}`,
-    CF_INSTANCE_PORTS: JSON.stringify([{ external: spec.hostPort, internal: port }]),
     INSTANCE_INDEX: String(spec.instanceIndex),
     INSTANCE_GUID: spec.instanceGuid,
   };
@@ -225,7 +249,7 @@ export function planContainer(spec: ContainerSpec): ContainerPlan {
     User: user,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: labels,
-    ExposedPorts: { [portKey]: {} },
+    ...(published ? { ExposedPorts: { [portKey]: {} } } : {}),
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,
@@ -235,7 +259,7 @@ export function planContainer(spec: ContainerSpec): ContainerPlan {
       Init: true,
       AutoRemove: false,
       ...(spec.binds?.length ? { Binds: spec.binds } : {}),
-      PortBindings: { [portKey]: [{ HostIp: hostIp, HostPort: String(spec.hostPort) }] },
+      ...(published ? { PortBindings: { [portKey]: [{ HostIp: hostIp, HostPort: String(spec.hostPort) }] } } : {}),
       ...(spec.enforceMemory && spec.memoryMb ? { Memory: spec.memoryMb * 1024 * 1024 } : {}),
     },
   };
@@ -300,7 +324,7 @@ class RunningContainer implements ContainerInstance {
   readonly id: string;
   readonly name: string;
   readonly hostIp: string;
-  readonly hostPort: number;
+  readonly hostPort?: number;
   readonly port: number;
   readonly containerIp?: string;
   readonly pid?: number;
@@ -414,8 +438,54 @@ class RunningContainer implements ContainerInstance {
   }
 
   healthAddress(): { host: string; port: number } {
-    if (process.platform === 'linux' && this.containerIp) return { host: this.containerIp, port: this.port };
+    if ((process.platform === 'linux' && this.containerIp) || this.hostPort === undefined) return { host: this.containerIp ?? this.hostIp, port: this.port };
     return { host: this.hostIp, port: this.hostPort };
+  }
+
+  async exec(cmd: string[], o: { tty?: { term: string; rows: number; cols: number } } = {}): Promise<ContainerExec> {
+    const tty = !!o.tty;
+    const exec = await this.container.exec({
+      Cmd: cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: tty,
+      ...(o.tty ? { Env: [`TERM=${o.tty.term}`] } : {}),
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as unknown as Duplex;
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdin.pipe(stream);
+    stream.on('error', () => {});
+    if (tty) stream.pipe(stdout, { end: false });
+    else this.docker.modem.demuxStream(stream, stdout, stderr);
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+    });
+    const exited = ended.then(async () => {
+      stdout.end();
+      stderr.end();
+      const info = await exec.inspect().catch(() => undefined);
+      return typeof info?.ExitCode === 'number' ? info.ExitCode : null;
+    });
+    if (o.tty) await exec.resize({ h: o.tty.rows, w: o.tty.cols }).catch(() => {});
+    return {
+      stdin,
+      stdout,
+      stderr,
+      exited,
+      resize: (rows, cols) => void exec.resize({ h: rows, w: cols }).catch(() => {}),
+      kill: () => {
+        // The engine cannot signal an exec; on this machine its pid can be (else the stream closes).
+        void exec
+          .inspect()
+          .then((i) => i.Pid && process.kill(i.Pid, 'SIGKILL'))
+          .catch(() => {})
+          .finally(() => stream.destroy());
+      },
+    };
   }
 }
 

@@ -71,3 +71,4 @@ export { startApp, stopApp, deleteApp } from './lifecycle';
 export { scaleApp, restartApp } from './scale';
 export { previewPush } from './preview';
 export { pushBlueGreen, swapBack } from './bluegreen';
+export { runTask, appTasks, terminateTask } from './tasks';

@@ -36,6 +36,20 @@ echo "Invoking start command."
 exec bash -c "$@"
 `;
 
+/**
+ * An ssh session in an instance, run as `bash -c SESSION_SCRIPT cf-ssh [COMMAND]`
+ * from the app dir: the droplet's profile.d as the launcher sources it (so the
+ * buildpack's PATH works), then the command, else a shell (interactive on a terminal).
+ */
+export const SESSION_SCRIPT = `for env_file in ../profile.d/* .profile.d/*; do
+  [ -f "$env_file" ] && source "$env_file"
+done
+[ -f .profile ] && source ./.profile
+[ -n "$1" ] && exec bash -c "$1"
+[ -t 0 ] && exec bash -i
+exec bash
+`;
+
 /** The droplet's start command: the explicit one, else staging_info.yml's. */
 export function resolveStartCommand(dropletDir: string, command?: string): string {
   if (command?.trim()) return command;
@@ -58,17 +72,28 @@ export function launchSpec(opts: LaunchOptions): LaunchSpec {
   const root = resolve(opts.dropletDir);
   const app = join(root, 'app');
   const command = resolveStartCommand(root, opts.command);
-  const port = String(opts.port);
   const ip = '127.0.0.1';
   const vcapApplication = {
     ...opts.vcapApplication,
     host: '0.0.0.0',
     instance_id: opts.instanceGuid,
-    port: opts.port,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
     instance_index: opts.instanceIndex,
   };
   const vcapServices = opts.vcapServices ?? {};
   const db = databaseUrl(vcapServices);
+  // A task has no port: none of the port variables then (as Diego starts a task).
+  const port = opts.port === undefined ? undefined : String(opts.port);
+  const ports: Record<string, string> = port
+    ? {
+        PORT: port,
+        VCAP_APP_PORT: port,
+        VCAP_APP_HOST: '0.0.0.0',
+        CF_INSTANCE_PORT: port,
+        CF_INSTANCE_ADDR: `${ip}:${port}`,
+        CF_INSTANCE_PORTS: JSON.stringify([{ external: opts.port, internal: opts.port }]),
+      }
+    : { CF_INSTANCE_PORTS: '[]' };
 
   // Later wins: app env < VCAP_APPLICATION/MEMORY_LIMIT < VCAP_SERVICES < Diego and launcher vars.
   const env: Record<string, string> = {
@@ -78,16 +103,11 @@ export function launchSpec(opts: LaunchOptions): LaunchSpec {
     MEMORY_LIMIT: `${opts.memoryMb ?? 1024}m`,
     VCAP_APPLICATION: JSON.stringify(vcapApplication),
     VCAP_SERVICES: JSON.stringify(vcapServices),
-    PORT: port,
-    VCAP_APP_PORT: port,
-    VCAP_APP_HOST: '0.0.0.0',
+    ...ports,
     CF_INSTANCE_INDEX: String(opts.instanceIndex),
     CF_INSTANCE_GUID: opts.instanceGuid,
     CF_INSTANCE_IP: ip,
     CF_INSTANCE_INTERNAL_IP: ip,
-    CF_INSTANCE_PORT: port,
-    CF_INSTANCE_ADDR: `${ip}:${port}`,
-    CF_INSTANCE_PORTS: JSON.stringify([{ external: opts.port, internal: opts.port }]),
     INSTANCE_INDEX: String(opts.instanceIndex),
     INSTANCE_GUID: opts.instanceGuid,
     HOME: app,

@@ -82,7 +82,8 @@ export interface LaunchOptions {
   dropletDir: string;
   /** process.command if set, else the droplet's start command is used. */
   command?: string;
-  port: number;
+  /** The app's PORT; none for a task (Diego gives a task no port). */
+  port?: number;
   instanceIndex: number;
   instanceGuid: string;
   /** App env (user env, already merged with groups). */

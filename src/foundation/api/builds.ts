@@ -2,7 +2,6 @@
 // asynchronously; a second concurrent build for one app is refused.
 import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appTarget, recordEvent } from '../events';
-import { holdWhile } from '../hold';
 import { STACK } from '../model';
 import { meta } from '../store';
 
@@ -43,10 +42,9 @@ async function create(c: Ctx): Promise<void> {
   send(c.res, 201, c.f.present.build(build));
 }
 
-async function get(c: Ctx): Promise<void> {
+function get(c: Ctx): void {
   const b = c.f.store.get('builds', c.params.guid);
   if (!b) throw notFound('Build');
-  await holdWhile(() => b.state === 'STAGING' && c.f.store.get('builds', b.guid) === b);
   send(c.res, 200, c.f.present.build(b));
 }
 

@@ -26,6 +26,7 @@ import { securityGroupRoutes } from './security-groups';
 import { spaceRoutes } from './spaces';
 import { stackRoutes } from './stacks';
 import { usageEventRoutes } from './usage-events';
+import { taskRoutes } from './tasks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
 
 const TABLE = compile([
@@ -52,6 +53,7 @@ const TABLE = compile([
   ...stackRoutes,
   ...usageEventRoutes,
   ...buildpackRoutes,
+  ...taskRoutes,
   ...trafficRoutes,
 ]);
 

@@ -2,8 +2,9 @@
 // flags (`cf feature-flags`) and environment variable groups (`cf srevg` /
 // `cf ssevg`: the staging group is in every staging's env, the running group
 // in every instance's, below the app's own variables, as CC merges them).
+import type { Foundation } from '../context';
 import { envGroup } from '../env';
-import { notFound, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import { ApiError, notFound, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { now } from '../store';
 
 /** CC's flags and their defaults (docs: feature_flags); the local foundation runs docker apps, so diego_docker is on. */
@@ -26,6 +27,17 @@ const FLAGS: Record<string, boolean> = {
   unset_roles_by_username: true,
   user_org_creation: false,
 };
+
+/**
+ * CC's FeatureFlag.raise_unless_enabled!: 403 FeatureDisabled. CC lets admins
+ * past every flag; the local foundation's one user is its admin, so that
+ * would make turning a flag off do nothing: here the flag holds for it too.
+ */
+export function requireFlag(f: Foundation, name: string): void {
+  const rec = f.store.get('feature_flags', name);
+  if (rec?.enabled ?? FLAGS[name] ?? true) return;
+  throw new ApiError(403, 330002, 'CF-FeatureDisabled', `Feature Disabled: ${rec?.custom_error_message || name}`);
+}
 
 function presentFlag(c: Ctx, name: string) {
   const rec = c.f.store.get('feature_flags', name);

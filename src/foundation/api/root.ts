@@ -5,6 +5,9 @@ import { trafficLink } from './traffic';
 
 export const CC_VERSION = '3.180.0';
 
+/** The OAuth client ssh codes are issued for (CC's app_ssh oauth_client). */
+const SSH_CLIENT = 'ssh-proxy';
+
 function root(c: Ctx): void {
   const api = c.f.apiUrl;
   send(c.res, 200, {
@@ -22,7 +25,7 @@ function root(c: Ctx): void {
       logging: { href: api.replace(/^http/, 'ws') },
       log_cache: { href: api },
       log_stream: null,
-      app_ssh: null,
+      app_ssh: c.f.ssh ? { href: c.f.ssh.address, meta: { host_key_fingerprint: c.f.ssh.fingerprint, oauth_client: SSH_CLIENT } } : null,
       // cf-push extension (issue 7): router traffic counters; clients discover it here.
       cfpush_traffic: trafficLink(api),
     },
@@ -147,13 +150,8 @@ function readLogs(c: Ctx): void {
  */
 async function passcode(c: Ctx): Promise<void> {
   const h = c.req.headers.authorization ?? '';
-  let ok = false;
-  if (/^basic /i.test(h)) {
-    const [u, ...rest] = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8').split(':');
-    ok = c.f.auth.checkPassword(u ?? '', rest.join(':'));
-  } else if (/^bearer /i.test(h)) {
-    ok = !!(await c.f.auth.verify(h.slice(7).trim()));
-  }
+  const basic = /^basic /i.test(h) ? Buffer.from(h.slice(6).trim(), 'base64').toString('utf8').split(':') : undefined;
+  const ok = basic ? c.f.auth.checkPassword(basic[0] ?? '', basic.slice(1).join(':')) : await signedIn(c);
   if (!ok) {
     c.res.setHeader('www-authenticate', 'Basic realm="cf-push local foundation"');
     return oauthError(c, 401, 'unauthorized', 'Sign in (Basic credentials from credentials.json) to get a passcode');
@@ -161,7 +159,28 @@ async function passcode(c: Ctx): Promise<void> {
   send(c.res, 200, { passcode: c.f.auth.newPasscode() }, { 'cache-control': 'no-store' });
 }
 
+/** A bearer token in the Authorization header, verified. */
+async function signedIn(c: Ctx): Promise<boolean> {
+  const h = c.req.headers.authorization ?? '';
+  return /^bearer /i.test(h) && !!(await c.f.auth.verify(h.slice(7).trim()));
+}
+
+/**
+ * UAA's authorization-code grant as `cf ssh` / `cf ssh-code` use it: a signed-in
+ * user asks for a code for the ssh-proxy client and gets it in the redirect
+ * (302, Location: ...?code=CODE; the CLI does not follow it); the code opens
+ * one ssh connection within 5 minutes.
+ */
+async function authorize(c: Ctx): Promise<void> {
+  if (!(await signedIn(c))) return oauthError(c, 401, 'unauthorized', 'Full authentication is required to access this resource');
+  if (c.query.get('response_type') !== 'code') return oauthError(c, 400, 'unsupported_response_type', 'Unsupported response types: [token]');
+  if (c.query.get('client_id') !== SSH_CLIENT) return oauthError(c, 401, 'invalid_client', `No client with requested id: ${c.query.get('client_id') ?? ''}`);
+  c.res.writeHead(302, { location: `${c.f.apiUrl}/login?code=${c.f.auth.sshCodes.issue()}`, 'cache-control': 'no-store', 'content-length': '0' });
+  c.res.end();
+}
+
 export const rootRoutes: RouteDef[] = [
+  { method: 'GET', path: '/oauth/authorize', handler: authorize, public: true },
   { method: 'GET', path: '/passcode', handler: passcode, public: true },
   { method: 'GET', path: '/', handler: root, public: true },
   { method: 'GET', path: '/v3', handler: v3, public: true },

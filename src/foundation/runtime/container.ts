@@ -7,14 +7,20 @@
 // port accepts before the app listens); usage comes from the engine's stats,
 // sampled in the background; a stop is `docker stop` with the grace; an
 // exited container is removed. Containers carry the foundation's label, so a
-// restarted foundation removes what a killed one left (docker.ts).
+// restarted foundation removes what a killed one left (docker.ts). `exec` is
+// a `docker exec` in the container: bash with the droplet's profile.d in a
+// stack container (SESSION_SCRIPT), the image's /bin/sh in a docker app's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnContainer, type ContainerInstance, type ContainerSpec } from '../../core/docker/run';
+import { SESSION_SCRIPT } from '../../core/staging/launcher';
 import { APP_RUNTIME_FILE } from '../context';
 import type { FoundationDocker } from '../docker';
 import { stackInstanceSpec } from '../stack-instances';
-import type { ProcessExit, ProcessIO, ProcessSpec, RunningProcess, Runtime, Usage } from './types';
+import type { ExecProcess, ExecSpec, ProcessExit, ProcessIO, ProcessSpec, RunningProcess, Runtime, Usage } from './types';
+
+/** A docker image's shell (interactive on a terminal): bash when it has one. */
+const IMAGE_SHELL = '[ -t 0 ] && i=-i; command -v bash >/dev/null 2>&1 && exec bash $i; exec sh $i';
 
 export interface ContainerRuntimeOptions {
   dataDir: string;
@@ -40,7 +46,7 @@ export class ContainerRuntime implements Runtime {
       throw err;
     }
     for (const w of c.warnings) io.note(`WARNING: ${w}`, 'stdout');
-    return new Container(c);
+    return new Container(c, 'dir' in spec.droplet);
   }
 
   /** The image's container for a docker droplet; the stack image's, with the droplet mounted, for a buildpack one. */
@@ -91,8 +97,12 @@ class Container implements RunningProcess {
   private sample?: { at: number; cpuNs: number; memBytes: number; prev?: { at: number; cpuNs: number } };
   private sampling = false;
 
-  constructor(private readonly c: ContainerInstance) {
-    this.ports = { external: c.hostPort, internal: c.port };
+  constructor(
+    private readonly c: ContainerInstance,
+    /** A buildpack droplet in the stack image (else a docker image). */
+    private readonly stack: boolean,
+  ) {
+    this.ports = { external: c.hostPort ?? 0, internal: c.port };
     this.exited = c.exited.then((exit) => {
       this.done = true;
       void c.remove().catch(() => {});
@@ -128,6 +138,12 @@ class Container implements RunningProcess {
     const base = s.prev ?? { at: this.startedAt, cpuNs: 0 };
     const cpu = s.at > base.at ? Math.max(0, (s.cpuNs - base.cpuNs) / 1e6 / (s.at - base.at)) : 0;
     return { cpu, memBytes: s.memBytes };
+  }
+
+  async exec(spec: ExecSpec): Promise<ExecProcess> {
+    const cmd = this.stack ? ['bash', '-c', SESSION_SCRIPT, 'cf-ssh', spec.command ?? ''] : ['/bin/sh', '-c', spec.command || IMAGE_SHELL];
+    const e = await this.c.exec(cmd, { tty: spec.tty });
+    return { ...e, exited: e.exited.then((status) => ({ status: status ?? 255 })) };
   }
 
   /** Container ports are published on 127.0.0.1 only. */

@@ -8,7 +8,6 @@
 // (loopback.ts). Usage is read from /proc for the whole group (procfs.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import writeFileAtomic from 'write-file-atomic';
@@ -17,7 +16,8 @@ import { FOUNDATION_ENV } from '../env';
 import { logError } from '../log';
 import { installLoopbackShims, listeningOnAllInterfaces, type LoopbackShims } from '../loopback';
 import { groupUsage, hasEnv, hasProcfs, isZombie, processesWithEnv, ticksToSeconds, type GroupUsage } from '../procfs';
-import type { ProcessExit, ProcessIO, ProcessSpec, RunningProcess, Runtime, Stream, Usage } from './types';
+import { exitStatus, hostExec, type LaunchEnv } from './host-exec';
+import type { ExecProcess, ExecSpec, ProcessExit, ProcessIO, ProcessSpec, RunningProcess, Runtime, Stream, Usage } from './types';
 
 export interface ProcessRuntimeOptions {
   /** The foundation's data dir: the marker in every process's env, pids.json, the loopback preloads. */
@@ -62,7 +62,7 @@ export class ProcessRuntime implements Runtime {
     });
     if (this.o.listen === 'loopback') Object.assign(launch.env, this.loopback().env(spec.env));
     const child = spawn(launch.file, launch.args, { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new HostProcess(child, spec, this, io);
+    const p = new HostProcess(child, spec, this, io, { cwd: launch.cwd, env: launch.env });
     this.live.add(p);
     void p.exited.finally(() => {
       this.live.delete(p);
@@ -145,7 +145,7 @@ class HostProcess implements RunningProcess {
   readonly exited: Promise<ProcessExit>;
   /** INSTANCE_GUID, which pids.json records against pid reuse. */
   readonly guid: string;
-  private readonly port: number;
+  private readonly port: number | undefined;
   private closed = false;
   private readonly startedAt = Date.now();
   /** The last CPU sample, for a fraction over the interval between two samples. */
@@ -156,10 +156,11 @@ class HostProcess implements RunningProcess {
     spec: ProcessSpec,
     private readonly runtime: ProcessRuntime,
     io: ProcessIO,
+    private readonly launched: LaunchEnv,
   ) {
     this.port = spec.port;
     this.guid = spec.guid;
-    this.ports = { external: this.port, internal: this.port };
+    this.ports = { external: this.port ?? 0, internal: this.port ?? 0 };
     child.once('error', (err) => io.note(`Failed to start: ${err.message}`, 'stderr'));
     pipeLines(child.stdout, 'stdout', io);
     pipeLines(child.stderr, 'stderr', io);
@@ -168,7 +169,7 @@ class HostProcess implements RunningProcess {
         this.closed = true;
         // Stragglers the app left in its group.
         killGroup(child.pid, 'SIGKILL');
-        resolve({ status: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 0) });
+        resolve({ status: exitStatus(code, signal) });
       });
     });
   }
@@ -182,7 +183,11 @@ class HostProcess implements RunningProcess {
   }
 
   healthAddress(): { host: string; port: number } {
-    return { host: '127.0.0.1', port: this.port };
+    return { host: '127.0.0.1', port: this.port ?? 0 };
+  }
+
+  exec(spec: ExecSpec): Promise<ExecProcess> {
+    return Promise.resolve(hostExec(this.launched, spec));
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -213,7 +218,7 @@ class HostProcess implements RunningProcess {
   }
 
   exposure(): string | undefined {
-    if (!this.runtime.loopbackOnly || !listeningOnAllInterfaces(this.port)) return undefined;
+    if (!this.runtime.loopbackOnly || this.port === undefined || !listeningOnAllInterfaces(this.port)) return undefined;
     return `Instance listens on every network interface (port ${this.port}), so other machines can reach it past the router. Listen on $CF_INSTANCE_IP (127.0.0.1); Node.js and Python apps get this done for them.`;
   }
 }
@@ -254,11 +259,6 @@ function alive(pid: number): boolean {
     return false;
   }
   return !isZombie(pid);
-}
-
-function signalNumber(sig: NodeJS.Signals): number | undefined {
-  const n = osConstants.signals[sig];
-  return typeof n === 'number' ? n : undefined;
 }
 
 /** Guards against pid reuse: on Linux the process must carry our INSTANCE_GUID. */

@@ -9,17 +9,18 @@
 // process: desired state, instances, health (health.ts), crashes, back-off,
 // log sources.
 //
-// A long-running app instance is one use of `start`. The uses to come fit it:
-// - a task (`cf run-task`): `start` with the task's own command, env and
-//   memory, its output logged as APP/TASK/<name>; `await exited` gives the
-//   status that makes it SUCCEEDED or FAILED; `stop` cancels it. A task has
-//   no port: the spec's `port` becomes optional then (nothing else changes).
-// - an ssh session (`cf ssh`): a process inside a running instance's
-//   environment. RunningProcess gains `exec(command, io)`: the host-process
-//   runtime starts the command with the env and cwd it launched the instance
-//   with; the container runtime runs a `docker exec` in the container. It
-//   returns a RunningProcess like any other (its exit ends the session);
-//   ProcessIO grows a stdin for it.
+// A long-running app instance is one use of `start`; the two others:
+// - a task (`cf run-task`, tasks.ts): `start` with the task's own command,
+//   env and memory and no `port` (Diego gives a task none); its output is
+//   logged as APP/TASK/<name>; `await exited` gives the status that makes it
+//   SUCCEEDED or FAILED; `stop` cancels it.
+// - an ssh session (`cf ssh`, ssh/): `exec` runs a command (or a shell)
+//   inside a running instance's environment: the host-process runtime with
+//   the env and working dir it launched the instance with, the container
+//   runtime as a `docker exec` in the container. A session carries bytes both
+//   ways (a pty's escape sequences, a `cat` of a binary file) and can be
+//   resized, so it gets streams (ExecProcess), not ProcessIO's log lines.
+import type { Readable, Writable } from 'node:stream';
 import type { ExecutionMetadata } from '../../core/docker/metadata';
 import type { Address } from './health';
 
@@ -48,8 +49,29 @@ export interface ProcessSpec {
   processType: string;
   index: number;
   guid: string;
-  /** The free port on 127.0.0.1 the app's PORT is reachable on (the router's backend). */
-  port: number;
+  /** The free port on 127.0.0.1 the app's PORT is reachable on (the router's backend); none for a task. */
+  port?: number;
+}
+
+/** What `exec` runs in a running process's environment (an ssh session). */
+export interface ExecSpec {
+  /** A command for the shell; none (or '') runs an interactive shell. */
+  command?: string;
+  /** A pseudo-terminal (`cf ssh -t`): its TERM and size; else plain pipes. */
+  tty?: { term: string; rows: number; cols: number };
+}
+
+/** A process started by `exec`: its raw streams and its exit. */
+export interface ExecProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** Empty with a tty (a terminal has one output). */
+  readonly stderr: Readable;
+  /** Resolves once, after the last output. */
+  readonly exited: Promise<ProcessExit>;
+  /** A new terminal size (with a tty). */
+  resize(rows: number, cols: number): void;
+  kill(): void;
 }
 
 /** Where the process's output and the runtime's own remarks go. */
@@ -74,7 +96,7 @@ export interface Usage {
 }
 
 export interface RunningProcess {
-  /** The router's backend (external, on 127.0.0.1) and the app's PORT (internal). */
+  /** The router's backend (external, on 127.0.0.1) and the app's PORT (internal); 0 for a task. */
   readonly ports: { external: number; internal: number };
   /** Resolves once, after the last log line; the runtime cleans up what the process left (its group, its container). */
   readonly exited: Promise<ProcessExit>;
@@ -90,6 +112,8 @@ export interface RunningProcess {
   usage(): Usage | undefined;
   /** Once healthy: why the process can be reached past the router, when it can. */
   exposure(): string | undefined;
+  /** Runs a command or a shell in the process's environment (working dir, env; its container). */
+  exec(spec: ExecSpec): Promise<ExecProcess>;
 }
 
 /** Runs processes of one kind: host processes or containers. */
