@@ -4,7 +4,7 @@
 // contextValue = kind + dot-separated facts; package.json menus match on them.
 import * as vscode from 'vscode';
 import type { AppSummary } from '../../core/actors/app-summary';
-import type { CcApp, CcDeployment, CcDroplet, CcOrg, CcRoute, CcSpace } from '../../core/cc/types';
+import type { CcApp, CcDeployment, CcDroplet, CcOrg, CcRoute, CcSpace, CcTask } from '../../core/cc/types';
 import type { Named, Session, TargetConfig } from '../../core/session';
 import { core } from '../lazy';
 import { type Catalog, localPathVersion, outdatedReasons } from './outdated';
@@ -21,7 +21,7 @@ export interface NodeHost {
   swapped(spaceGuid: string): readonly string[];
 }
 
-export type NodeKind = 'target' | 'org' | 'space' | 'app' | 'route' | 'routes' | 'spaceRoute' | 'destination' | 'message';
+export type NodeKind = 'target' | 'org' | 'space' | 'app' | 'route' | 'routes' | 'spaceRoute' | 'destination' | 'tasks' | 'task' | 'message';
 
 export abstract class Node {
   abstract readonly kind: NodeKind;
@@ -262,12 +262,76 @@ export class AppNode extends Node {
   }
   override async children(): Promise<Node[]> {
     try {
-      const routes = await this.session.cc.routes.list({ appGuids: [this.app.guid] });
-      if (routes.length === 0) return [new MessageNode(this, 'No routes', "This app has no mapped routes. Map one from the app's menu.", 'info')];
-      return routes.map((r) => new RouteNode(this, this.session, r));
+      const [routes, tasks] = await Promise.all([
+        this.session.cc.routes.list({ appGuids: [this.app.guid] }),
+        this.session.cc.tasks.forApp(this.app.guid).catch((): CcTask[] => []),
+      ]);
+      const nodes: Node[] = routes.length
+        ? routes.map((r) => new RouteNode(this, this.session, r))
+        : [new MessageNode(this, 'No routes', "This app has no mapped routes. Map one from the app's menu.", 'info')];
+      // Tasks run with `cf run-task` or `cfpush run-task`, newest first.
+      if (tasks.length)
+        nodes.push(
+          new TasksFolderNode(
+            this,
+            [...tasks].sort((a, b) => b.sequence_id - a.sequence_id),
+          ),
+        );
+      return nodes;
     } catch (err) {
       return [MessageNode.fromError(this, err)];
     }
+  }
+}
+
+/** An app's one-off tasks (under the app). */
+export class TasksFolderNode extends Node {
+  readonly kind = 'tasks';
+  constructor(
+    parent: AppNode,
+    readonly tasks: CcTask[],
+  ) {
+    super(parent);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Tasks', vscode.TreeItemCollapsibleState.Collapsed);
+    const app = (this.parent as AppNode).app;
+    item.id = `tf:${(this.parent as AppNode).session.target.name}/${app.guid}`;
+    item.iconPath = new vscode.ThemeIcon('run-all');
+    const running = this.tasks.filter((t) => t.state === 'RUNNING' || t.state === 'PENDING').length;
+    item.description = `${this.tasks.length}${running ? `, ${running} running` : ''}`;
+    item.contextValue = 'tasks';
+    return item;
+  }
+  override async children(): Promise<Node[]> {
+    return this.tasks.map((t) => new TaskNode(this, t));
+  }
+}
+
+/** One task: its sequence id and name, and how it ended. */
+export class TaskNode extends Node {
+  readonly kind = 'task';
+  constructor(
+    parent: TasksFolderNode,
+    readonly task: CcTask,
+  ) {
+    super(parent);
+  }
+  treeItem(): vscode.TreeItem {
+    const t = this.task;
+    const item = new vscode.TreeItem(`#${t.sequence_id} ${t.name}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `t:${t.guid}`;
+    const state = t.state.toLowerCase();
+    item.description = [state, t.result?.failure_reason ?? undefined, age(t.created_at)].filter(Boolean).join(' · ');
+    item.iconPath =
+      t.state === 'SUCCEEDED'
+        ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+        : t.state === 'FAILED'
+          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+          : new vscode.ThemeIcon('sync~spin');
+    item.tooltip = `Task ${t.name} (#${t.sequence_id}): ${t.state}${t.result?.failure_reason ? ` — ${t.result.failure_reason}` : ''}\n${t.memory_in_mb} MB memory, ${t.disk_in_mb} MB disk`;
+    item.contextValue = `task.${state}`;
+    return item;
   }
 }
 

@@ -2,11 +2,33 @@
 // outdated marking with "Restage to pick up the update" and "Restage all
 // outdated apps", delete with confirmation.
 import * as assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
-import { answer, reveal, api, appCopy, appNode, children, expectBody, get, item, label, lastError, repo, space, waitFor, ws, type PushedApp } from './util';
+import {
+  answer,
+  reveal,
+  api,
+  appCopy,
+  appNode,
+  children,
+  cli,
+  expectBody,
+  get,
+  item,
+  label,
+  lastError,
+  localApi,
+  localCredentials,
+  repo,
+  space,
+  waitFor,
+  ws,
+  type PushedApp,
+} from './util';
 
 test('scale from the tree: 2 instances, both running', async () => {
   const a = await api();
@@ -140,6 +162,52 @@ test('canary push (cfpush.push.strategy = canary): the tree marks the paused can
     return /\b(paused|deploying)\b/.test(String(item(n).contextValue)) ? undefined : n;
   });
   assert.doesNotMatch(String(item(after).description), /canary/);
+});
+
+test('a task run with the cf CLI (else cfpush run-task) shows under the app in the tree: name, sequence, how it ended', async () => {
+  const a = await api();
+  const creds = localCredentials();
+  const cf = process.env.CFPUSH_CF_CLI;
+  if (cf) {
+    // The real cf CLI, as a Cloud Foundry user would run it beside the editor.
+    const home = mkdtempSync(join(tmpdir(), 'cf-home-'));
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      execFileSync(cf, args, { env: { ...process.env, CF_HOME: home, CF_COLOR: 'false', ...env }, stdio: 'pipe', encoding: 'utf8' });
+    run(['api', localApi(), '--skip-ssl-validation']);
+    run(['auth'], { CF_USERNAME: creds.username, CF_PASSWORD: creds.password });
+    run(['target', '-o', 'org', '-s', 'space']);
+    run(['run-task', 'hello-green', '--command', 'echo tree-task done', '--name', 'tree-ok']);
+    run(['run-task', 'hello-green', '--command', 'exit 3', '--name', 'tree-fail']);
+  } else {
+    console.log('CFPUSH_CF_CLI is not set: running the tasks with cfpush run-task instead of the cf CLI');
+    for (const [name, command] of [
+      ['tree-ok', 'echo tree-task done'],
+      ['tree-fail', 'exit 3'],
+    ])
+      execFileSync(process.execPath, [cli(), 'run-task', 'hello-green', '-c', command!, '--name', name!], { env: process.env, stdio: 'pipe' });
+  }
+  a.ctx.refresh();
+  const tasks = await waitFor('both tasks ended, in the tree', async () => {
+    a.ctx.refresh();
+    const folder = (await children(a.tree, await appNode(a.tree, 'hello-green'))).find((n) => n.kind === 'tasks');
+    if (!folder) return undefined;
+    const nodes = await children(a.tree, folder);
+    const done = nodes.filter((n) => /^task\.(succeeded|failed)$/.test(String(item(n).contextValue)));
+    return done.length >= 2 ? { folder, nodes } : undefined;
+  });
+  const byName = (n: string) => tasks.nodes.find((t) => label(t).endsWith(` ${n}`));
+  const ok = byName('tree-ok');
+  const failed = byName('tree-fail');
+  assert.ok(ok && failed, tasks.nodes.map(label).join(', '));
+  assert.match(label(ok), /^#\d+ tree-ok$/);
+  assert.equal(item(ok).contextValue, 'task.succeeded');
+  assert.equal(item(failed).contextValue, 'task.failed');
+  assert.match(String(item(failed).description), /failed · .*exit/i);
+  // Newest first, as `cf tasks` lists them.
+  assert.ok(tasks.nodes.indexOf(failed) < tasks.nodes.indexOf(ok));
+  assert.match(String(item(tasks.folder).description), /^\d+$/);
+  await reveal(a.tree, async () => failed, { expand: true });
+  await screenshot('tree-tasks');
 });
 
 test('delete asks first; Cancel keeps the app, Delete removes it', async () => {
