@@ -61,6 +61,16 @@ const slimDocker = {
 };
 common.plugins = [slimDocker];
 
+// ssh2 (330 KB with its crypto helpers) serves only `cf ssh`: its own file,
+// required on the first ssh connection. Every byte of dist/core.js costs the
+// daemon resident memory from the moment it loads (parsing), used or not.
+const lazySsh2 = {
+  name: 'lazy-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: './ssh2.js', external: true }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 
 // A buildpack folder must be whole on its own (the stack container mounts only
@@ -70,7 +80,8 @@ mkdirSync('buildpacks/staticfile/lib', { recursive: true });
 copyFileSync('buildpacks/nodejs/lib/node_runtime.sh', 'buildpacks/staticfile/lib/node_runtime.sh');
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
-  { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch },
+  { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2] },
+  { ...common, entryPoints: { ssh2: createRequire(import.meta.url).resolve('ssh2') }, outdir: 'dist', minify: !watch },
   {
     ...common,
     entryPoints: { cli: 'src/cli.ts' },

@@ -25,7 +25,6 @@
 // this process is not root (it must write them between scripts), else once
 // at the end.
 import type Docker from 'dockerode';
-import { execaSync } from 'execa';
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -72,12 +71,12 @@ interface Mount {
 }
 
 /** The host toolchains the built-in buildpacks use, as read-only mounts, and the PATH entries they need. */
-export function hostToolchainMounts(): { mounts: Mount[]; path: string[] } {
+export async function hostToolchainMounts(): Promise<{ mounts: Mount[]; path: string[] }> {
   const mounts: Mount[] = [];
   const path: string[] = [];
   const node = which('node') ?? process.execPath;
   if (node && existsSync(node)) mounts.push({ host: realpathSync(node), container: '/usr/local/bin/node', ro: true });
-  const goroot = goRoot();
+  const goroot = await goRoot();
   if (goroot) {
     mounts.push({ host: goroot, container: goroot, ro: true });
     // Debian's GOROOT links src/, api/, pkg/include... into /usr/share/go-X: mount the targets too.
@@ -105,12 +104,13 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-function goRoot(): string | undefined {
+async function goRoot(): Promise<string | undefined> {
   if (process.env.GOROOT && existsSync(join(process.env.GOROOT, 'bin', 'go'))) return realpathSync(process.env.GOROOT);
   const go = which('go');
   if (!go) return undefined;
   try {
-    const root = String(execaSync(go, ['env', 'GOROOT'], { timeout: 10_000 }).stdout).trim();
+    const { execa } = await import('execa');
+    const root = String((await execa(go, ['env', 'GOROOT'], { timeout: 10_000 })).stdout).trim();
     return root ? realpathSync(root) : undefined;
   } catch {
     const bin = dirname(realpathSync(go));
@@ -204,7 +204,7 @@ export function stackRunner(opts: StackRunnerOptions): ScriptRunner {
   return {
     where: `stack container ${image} (as vcap)`,
     async begin(dirs: StagingDirs) {
-      const tools = opts.hostToolchains === false ? { mounts: [], path: [] } : hostToolchainMounts();
+      const tools = opts.hostToolchains === false ? { mounts: [], path: [] } : await hostToolchainMounts();
       path = [...tools.path, DEFAULT_PATH].join(':');
       owned = [dirs.work, dirs.cacheDir];
       const mounts: Mount[] = [

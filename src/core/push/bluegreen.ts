@@ -5,7 +5,6 @@
 // app is stopped and kept as `NAME-previous` for `swap-back`. Names and route
 // holdings alone say how far an interrupted run got, so `repair` can finish or
 // roll it back on the next run, on any machine.
-import { execa } from 'execa';
 import YAML from 'yaml';
 import type { CcApp, CcDomain, CcRoute } from '../cc/types';
 import { CfPushError, ccTitle } from '../errors';
@@ -184,6 +183,7 @@ async function smokeTest(session: Session, tempHost: string, domain: CcDomain, o
       r.log(`[SMOKE] ${String(line)}`);
       yield line;
     };
+    const { execa } = await import('execa');
     const run = await execa(opts.smokeTest.command, {
       shell: true,
       env: { APP_URL: url },

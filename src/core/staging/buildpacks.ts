@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { CfPushError, cancelledError } from '../errors';
 import { builtinBuildpacksDir, cfpushHome } from '../paths';
@@ -208,6 +207,7 @@ async function gitClone(key: string, cacheDir: string, signal?: AbortSignal): Pr
   await mkdir(cacheDir, { recursive: true });
   const args = ['clone', '--depth', '1', '--recursive', ...(ref ? ['--branch', ref] : []), url, tmp];
   try {
+    const { execa } = await import('execa');
     const git = await execa('git', args, { cancelSignal: signal, env: { GIT_TERMINAL_PROMPT: '0' }, stdin: 'ignore', reject: false });
     if (git.isCanceled) throw cancelledError('Downloading the buildpack');
     if (git.failed) {

@@ -1,7 +1,6 @@
 // Runs one buildpack script: output streamed line by line, the tail kept for
 // error messages, and the whole process group killed on abort (scripts spawn
 // npm, go, pip... which must not outlive a cancelled staging).
-import { execa } from 'execa';
 import { cancelledError, type CfPushError } from '../errors';
 
 export interface RunOptions {
@@ -39,6 +38,8 @@ export async function runScript(file: string, args: string[], opts: RunOptions):
       if (!(stream === 'stdout' && opts.captureStdout)) opts.log?.(text, stream);
       yield text;
     };
+  // execa on first use: loading it costs a process ~11 MB resident (measured); most CLI runs never spawn.
+  const { execa } = await import('execa');
   // Its own process group (detached), so a cancel or the end takes the script's children with it.
   const child = execa(file, args, {
     cwd: opts.cwd,

@@ -2,23 +2,52 @@
 // 0600) so the fingerprint the API advertises stays the same across
 // restarts, and its SHA-256 fingerprint in the form the cf CLI checks
 // (43 characters: unpadded base64 of the public key blob, util/clissh).
-import { createHash } from 'node:crypto';
+// An ECDSA P-256 key in SEC1 PEM: node:crypto writes and reads it and ssh2
+// takes it as a host key, so the daemon does not load ssh2 (13 MB resident)
+// until the first ssh connection.
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import writeFileAtomic from 'write-file-atomic';
 
 export interface HostKey {
-  /** The private key, OpenSSH format. */
+  /** The private key, SEC1 PEM. */
   private: string;
   fingerprint: string;
 }
 
 export function loadHostKey(dataDir: string): HostKey {
   const file = join(dataDir, 'ssh_host_key');
-  if (!existsSync(file)) writeFileAtomic.sync(file, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
-  const text = readFileSync(file, 'utf8');
-  const key = utils.parseKey(text);
-  if (key instanceof Error) throw new Error(`${file}: ${key.message}`);
-  return { private: text, fingerprint: createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '') };
+  let key = existsSync(file) ? readKey(readFileSync(file, 'utf8')) : undefined;
+  if (!key) {
+    // None yet, or one this version does not read (an earlier build's OpenSSH ed25519 key): a new one.
+    key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    writeFileAtomic.sync(file, pem(key), { mode: 0o600 });
+  }
+  return { private: pem(key), fingerprint: createHash('sha256').update(publicBlob(key)).digest('base64').replace(/=+$/, '') };
+}
+
+function readKey(text: string): KeyObject | undefined {
+  try {
+    const key = createPrivateKey(text);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const pem = (key: KeyObject) => key.export({ type: 'sec1', format: 'pem' }).toString();
+
+/** RFC 5656 §3.1: string "ecdsa-sha2-nistp256", string "nistp256", string Q (uncompressed point). */
+function publicBlob(key: KeyObject): Buffer {
+  const jwk = key.export({ format: 'jwk' });
+  const q = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  const parts = [Buffer.from('ecdsa-sha2-nistp256'), Buffer.from('nistp256'), q];
+  return Buffer.concat(parts.flatMap((p) => [u32(p.length), p]));
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
 }

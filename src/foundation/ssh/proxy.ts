@@ -8,8 +8,8 @@
 // gets session channels (session.ts) and `-L` forwards (direct-tcpip) to the
 // instance: a loopback destination on the app's port (its PORT, or CF's 8080)
 // reaches the instance's port, another loopback port the instance's address.
-import { connect } from 'node:net';
-import { Server, type AuthContext, type Connection, type TcpipRequestInfo } from 'ssh2';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AuthContext, Connection, Server as SshServer, TcpipRequestInfo } from 'ssh2';
 import { sshAllowed } from '../api/app-features';
 import type { Foundation } from '../context';
 import { appTarget, recordEvent } from '../events';
@@ -22,14 +22,34 @@ import { serveSession } from './session';
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '']);
 
 export class SshProxy {
+  /** What listens: a plain TCP server, handing each connection to ssh2. */
   readonly server: Server;
   private readonly clients = new Set<Connection>();
+  /** ssh2, loaded on the first connection: it costs the daemon 13 MB resident, most users never ssh. */
+  private ssh?: Promise<SshServer>;
 
   constructor(
     private readonly f: Foundation,
-    key: HostKey,
+    private readonly key: HostKey,
   ) {
-    this.server = new Server({ hostKeys: [key.private], ident: 'cf-push-ssh-proxy' }, (client) => this.connection(client));
+    this.server = createServer((socket) => void this.accept(socket));
+  }
+
+  private async accept(socket: Socket): Promise<void> {
+    socket.on('error', () => {});
+    try {
+      this.ssh ??= import('ssh2').then((m) => {
+        // ssh2 is CommonJS (dist/ssh2.js): its exports are the import's `default`.
+        const { Server } = m.default;
+        return new Server({ hostKeys: [this.key.private], ident: 'cf-push-ssh-proxy' }, (c) => this.connection(c));
+      });
+      const server = await this.ssh;
+      // Bytes that came meanwhile wait in the paused socket.
+      if (!socket.destroyed) server.injectSocket(socket);
+    } catch (err) {
+      console.error(`ssh: ${(err as Error).message}`);
+      socket.destroy();
+    }
   }
 
   private connection(client: Connection): void {
