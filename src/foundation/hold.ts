@@ -1,10 +1,12 @@
-// A read of something about to change (a job PROCESSING, a process whose
-// instances are all STARTING) waits up to HOLD_MS for the change before
-// answering. The answer is what CC would give a moment later; clients that
-// poll every few seconds (the cf CLI: 3 s) see it on their first request
-// instead of their second. Builds are not held: the cf CLI stops reading
-// staging logs once the build is done, and its log reads come every 2 s.
+// A read of something about to change (a build STAGING, a job PROCESSING, a
+// process whose instances are all STARTING) waits up to HOLD_MS for the
+// change before answering. The answer is what CC would give a moment later;
+// clients that poll every few seconds (the cf CLI: 3 s) see it on their first
+// request instead of their second. A finished build waits, up to
+// LOG_CATCH_UP_MS more, for clients polling its logs: the cf CLI reads them 2 s
+// behind the present (walkDelay) and stops once the build is done.
 const HOLD_MS = 2000;
+export const LOG_CATCH_UP_MS = 3000;
 const STEP_MS = 25;
 
 /** Resolves once `changing()` is false, or after `maxMs`. */

@@ -86,6 +86,8 @@ export class LogStore {
   private readonly sources = new Map<string, Ring>();
   private readonly subs = new Map<string, Set<Subscriber>>();
   private lastNs = 0n;
+  /** Clients that poll a source (log-cache walkers, e.g. the cf CLI): the last two reads' times, and where the last one started. */
+  private readonly pollers = new Map<string, { at: number; before: number; fromNs: bigint }>();
 
   /** Timestamps are unique and increasing so `start_time = last + 1` never skips or repeats a line. */
   private stamp(): bigint {
@@ -149,6 +151,28 @@ export class LogStore {
     const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
     const picked = opts.descending ? hits.slice(-limit).reverse() : hits.slice(0, limit);
     return picked.map((l) => toEnvelope(sourceId, l));
+  }
+
+  /** A poll of `sourceId` from `fromNs` on: everything before it has been read. Kept only for sources that exist. */
+  notePoll(sourceId: string, fromNs: bigint): void {
+    if (!this.sources.has(sourceId)) return;
+    const now = Date.now();
+    this.pollers.set(sourceId, { at: now, before: this.pollers.get(sourceId)?.at ?? 0, fromNs });
+  }
+
+  /**
+   * True while a client polling `sourceId` (two reads within a second, the
+   * last one under a second ago: a one-off catch-up read is not polling) has
+   * not yet read its newest line of `sourceType`. The cf CLI reads logs 2 s
+   * behind the present and stops at the end of staging, so whoever answers
+   * "staged" waits for this, or the end of the staging log is never shown.
+   */
+  pollerBehind(sourceId: string, sourceType: SourceType): boolean {
+    const p = this.pollers.get(sourceId);
+    if (!p || Date.now() - p.at > 1000 || p.at - p.before > 1000) return false;
+    let newest: bigint | undefined;
+    for (const l of this.sources.get(sourceId)?.lines() ?? []) if (l.sourceType === sourceType) newest = l.ns;
+    return newest !== undefined && p.fromNs <= newest;
   }
 
   /** Calls `fn` for every new line of `sourceId` until the returned function is called. */

@@ -25,6 +25,8 @@ describe('cf CLI: apps', { timeout: 900_000 }, () => {
   test('cf push: staged, started, summarised as CF does, served through the router; cfpush sees it', async (t) => {
     if (!s) return t.skip(NO_CF);
     const r = await s.ok(['push', 'cf-node', '-m', '64M', '-p', dir]);
+    // The whole staging log, to its last line, though the CLI reads logs 2 s behind and stops when staging ends.
+    assert.match(r.stdout, /Staging app and tracing logs\.\.\.\n[\s\S]*Nodejs Buildpack[\s\S]*Uploaded droplet\n\s*\nWaiting for app cf-node to start/);
     assert.match(r.stdout, /requested state:\s+started/);
     assert.match(r.stdout, /routes:\s+cf-node\.localhost/);
     assert.match(r.stdout, /type:\s+web/);

@@ -2,6 +2,7 @@
 // asynchronously; a second concurrent build for one app is refused.
 import { ApiError, filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { appTarget, recordEvent } from '../events';
+import { holdWhile, LOG_CATCH_UP_MS } from '../hold';
 import { STACK } from '../model';
 import { meta } from '../store';
 
@@ -42,9 +43,14 @@ async function create(c: Ctx): Promise<void> {
   send(c.res, 201, c.f.present.build(build));
 }
 
-function get(c: Ctx): void {
+async function get(c: Ctx): Promise<void> {
   const b = c.f.store.get('builds', c.params.guid);
   if (!b) throw notFound('Build');
+  const current = () => c.f.store.get('builds', b.guid) === b;
+  // A poll that comes while staging runs answers when it ends (the cf CLI polls every 3 s)...
+  await holdWhile(() => b.state === 'STAGING' && current());
+  // ...but not before a client reading the app's logs by polling has read the last staging line.
+  if (b.state !== 'STAGING') await holdWhile(() => current() && c.f.logs.pollerBehind(b.app_guid, 'STG'), LOG_CATCH_UP_MS);
   send(c.res, 200, c.f.present.build(b));
 }
 

@@ -134,12 +134,16 @@ function readLogs(c: Ctx): void {
   const types = c.query.get('envelope_types');
   if (types && !types.split(',').includes('LOG')) return send(c.res, 200, { envelopes: { batch: [] } });
   const limit = Number(c.query.get('limit') ?? 100);
+  const startNs = nsParam(c, 'start_time');
+  const descending = c.query.get('descending') === 'true';
   const batch = c.f.logs.read(c.params.source_id!, {
-    startNs: nsParam(c, 'start_time'),
+    startNs,
     endNs: nsParam(c, 'end_time'),
     limit: Number.isFinite(limit) ? limit : 100,
-    descending: c.query.get('descending') === 'true',
+    descending,
   });
+  // A walker first looks for the newest line (descending), then reads forward from it.
+  c.f.logs.notePoll(c.params.source_id!, descending ? 0n : (startNs ?? 0n));
   send(c.res, 200, { envelopes: { batch } });
 }
 
