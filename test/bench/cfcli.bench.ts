@@ -7,23 +7,10 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpGet } from '../../src/core/http-get';
 import { cliEnv, repoRoot } from '../helpers/cli';
 import { cfBinary, CF_CLI_HINT } from '../cfcli/cf';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function serving(url: string, want: string, t0: number): Promise<number> {
-  for (;;) {
-    try {
-      const r = await httpGet(url, { timeoutMs: 2000 });
-      if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { untilServing } from './fixture';
+import { median } from './router-lib';
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -65,14 +52,14 @@ async function main() {
         const t0 = performance.now();
         await tools[tool](name);
         process.stderr.write(`${name}: pushed after ${Math.round(performance.now() - t0)} ms\n`);
-        times[tool].first.push(await serving(url(name), `hello ${name}`, t0));
+        times[tool].first.push(await untilServing(url(name), `hello ${name}`, t0));
         writeFileSync(
           join(src, 'server.js'),
           readFileSync(join(repoRoot, 'examples', 'hello-node', 'server.js'), 'utf8').replaceAll('hello CF summit', `again ${name}`),
         );
         const t1 = performance.now();
         await tools[tool](name);
-        times[tool].again.push(await serving(url(name), `again ${name}`, t1));
+        times[tool].again.push(await untilServing(url(name), `again ${name}`, t1));
       }
     }
     const result = {

@@ -10,28 +10,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectEngine } from '../../src/core/docker/engine';
-import { httpGet } from '../../src/core/http-get';
 import { push } from '../../src/core/push';
 import { openSession } from '../../src/core/targets';
 import { localFoundation } from '../../src/foundation/access';
 import { cliEnv, repoRoot } from '../helpers/cli';
+import { untilServing } from './fixture';
+import { median } from './router-lib';
 
 const quiet = { step() {}, log() {}, warn() {} };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function until(url: string, want: string, t0: number, deadlineMs = 120_000): Promise<number> {
-  for (;;) {
-    try {
-      const r = await httpGet(url, { timeoutMs: 2000 });
-      if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
-    } catch {
-      /* not up yet */
-    }
-    if (performance.now() - t0 > deadlineMs) throw new Error(`${url} did not answer '${want}' within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function main() {
   const runs = Number(process.env.BENCH_RUNS) || 5;
   const docker = await connectEngine();
@@ -52,7 +38,7 @@ async function main() {
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
         const [app] = await push(s, { dir: src, appName: `bench-${ex}-${i}` }, quiet);
-        first.push(await until(app!.urls[0]!, 'hello CF summit', t0));
+        first.push(await untilServing(app!.urls[0]!, 'hello CF summit', t0));
       }
       const server = join(src, 'server.js');
       const original = readFileSync(server, 'utf8');
@@ -60,7 +46,7 @@ async function main() {
         writeFileSync(server, `${original}// change ${i} ${Date.now()}\n`);
         const t0 = performance.now();
         const [app] = await push(s, { dir: src, appName: `bench-${ex}-0` }, quiet);
-        again.push(await until(app!.urls[0]!, 'hello CF summit', t0));
+        again.push(await untilServing(app!.urls[0]!, 'hello CF summit', t0));
       }
       results[ex] = { first, again };
     }

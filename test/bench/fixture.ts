@@ -3,6 +3,7 @@
 // / memory of a process read from /proc.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { httpGet } from '../../src/core/http-get';
 import type { Session } from '../../src/core/session';
 import { openSession } from '../../src/core/targets';
 import { localFoundation } from '../../src/foundation/access';
@@ -54,3 +55,17 @@ export function memoryMb(pid: number): { rssMb: number; hwmMb: number } {
 
 /** One clock tick in µs. */
 export const TICK_US = 10_000;
+
+/** Milliseconds from `t0` until `url` answers 200 with `want` in the body (polled every 5 ms). */
+export async function untilServing(url: string, want: string, t0: number, deadlineMs = 120_000): Promise<number> {
+  for (;;) {
+    try {
+      const r = await httpGet(url, { timeoutMs: 2000 });
+      if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
+    } catch {
+      /* not up yet */
+    }
+    if (performance.now() - t0 > deadlineMs) throw new Error(`${url} did not answer '${want}' within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

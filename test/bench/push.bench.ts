@@ -5,31 +5,17 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpGet } from '../../src/core/http-get';
 import { push } from '../../src/core/push';
 import { freePort, repoRoot } from '../helpers/cli';
-import { withLocalFoundation } from './fixture';
+import { untilServing, withLocalFoundation } from './fixture';
+import { median } from './router-lib';
 
 const quiet = { step() {}, log() {}, warn() {} };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function until(url: string, want: string, t0: number): Promise<number> {
-  for (;;) {
-    try {
-      const r = await httpGet(url, { timeoutMs: 2000 });
-      if (r.status === 200 && r.body.includes(want)) return performance.now() - t0;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function bareStart(dir: string): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
   const p = spawn(process.execPath, ['server.js'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-  const ms = await until(`http://127.0.0.1:${port}/`, 'hello', t0);
+  const ms = await untilServing(`http://127.0.0.1:${port}/`, 'hello', t0);
   p.kill('SIGKILL');
   return ms;
 }
@@ -49,7 +35,7 @@ async function main() {
       const name = `bench-first-${i}`;
       const t0 = performance.now();
       const [app] = await push(s, { dir: src, appName: name }, quiet);
-      first.push(await until(app.urls[0], 'hello', t0));
+      first.push(await untilServing(app.urls[0], 'hello', t0));
     }
 
     const again: number[] = [];
@@ -57,7 +43,7 @@ async function main() {
       writeFileSync(join(src, 'changed.txt'), `change ${i} ${Date.now()}\n`);
       const t0 = performance.now();
       const [app] = await push(s, { dir: src, appName: 'bench-first-0' }, quiet);
-      again.push(await until(app.urls[0], 'hello', t0));
+      again.push(await untilServing(app.urls[0], 'hello', t0));
     }
     rmSync(work, { recursive: true, force: true });
 

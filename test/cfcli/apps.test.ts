@@ -2,7 +2,8 @@
 // command exits 0 with the output CF gives, and cfpush, the API and the router
 // see the state it left.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { httpGet } from '../../src/core/http-get';
@@ -155,6 +156,56 @@ describe('cf CLI: apps', { timeout: 900_000 }, () => {
     assert.equal((r.stdout.match(/requested state:\s+started/g) ?? []).length, 2, r.stdout);
     assert.equal(await body('first'), 'hello CF summit');
     assert.equal(await body('second'), 'hello CF summit');
+  });
+
+  test('cf map-route and cf unmap-route: the router follows each', async (t) => {
+    if (!s) return t.skip(NO_CF);
+    const via = async (host: string) => (await httpGet(`http://${host}.localhost:${s!.c.routerPort}/`)).status;
+    assert.equal(await via('cf-node-extra'), 404);
+    await s.ok(['map-route', 'cf-node', 'localhost', '--hostname', 'cf-node-extra']);
+    assert.equal(await via('cf-node-extra'), 200);
+    const r = await s.ok(['unmap-route', 'cf-node', 'localhost', '--hostname', 'cf-node-extra']);
+    assert.match(r.stdout, /Removing route cf-node-extra\.localhost from app cf-node/);
+    assert.equal(await via('cf-node-extra'), 404);
+    assert.equal(await via('cf-node'), 200, 'the other route stays');
+  });
+
+  test('cf logs streams the app and router lines as they come', async (t) => {
+    if (!s) return t.skip(NO_CF);
+    // The CLI follows until it is stopped: let it run 8 s (it reads 2 s behind the present), request the app meanwhile.
+    const following = s.run(['logs', 'cf-node'], { timeoutMs: 8000 });
+    await new Promise((r) => setTimeout(r, 2500));
+    for (let i = 0; i < 3; i++) await httpGet(`http://cf-node.localhost:${s.c.routerPort}/streamed-${i}`);
+    const r = await following;
+    assert.match(r.stdout, /Retrieving logs for app cf-node in org org \/ space space as admin\.\.\./);
+    assert.match(r.stdout, /\[RTR\/\d+\]\s+OUT cf-node\.localhost.*"GET \/streamed-2 HTTP\/1\.1" 200/);
+  });
+
+  test('cf login with the API, user, org and space; the password from stdin as a terminal user types it', async (t) => {
+    if (!s) return t.skip(NO_CF);
+    const creds = JSON.parse(readFileSync(join(s.c.home, 'foundation', 'credentials.json'), 'utf8')) as { username: string; password: string };
+    const home = mkdtempSync(join(tmpdir(), 'cfpush-cflogin-'));
+    try {
+      const r = await s.run(['login', '-a', `http://127.0.0.1:${s.c.apiPort}`, '--skip-ssl-validation', '-u', creds.username, '-o', 'org', '-s', 'space'], {
+        env: { CF_HOME: home },
+        input: `${creds.password}\n`,
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Authenticating\.\.\.\nOK/);
+      assert.match(r.stdout, /org:\s+org\nspace:\s+space/);
+      const orgs = await s.run(['orgs'], { env: { CF_HOME: home } });
+      assert.match(orgs.stdout, /^name\norg$/m);
+      const spaces = await s.run(['spaces'], { env: { CF_HOME: home } });
+      assert.match(spaces.stdout, /^name\nspace$/m);
+      const bad = await s.run(['login', '-a', `http://127.0.0.1:${s.c.apiPort}`, '-u', creds.username], {
+        env: { CF_HOME: home },
+        input: 'wrong\nwrong\nwrong\n',
+      });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout + bad.stderr, /Credentials were rejected, please try again\./);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('cf rename and cf delete -r take the app and its route away', async (t) => {
