@@ -4,7 +4,7 @@
 // Desktop installs). Every docker feature goes through `connectEngine`, so a
 // missing engine always gives the same message: Docker is not running, how to
 // start it, and that buildpack pushes do not need it.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,9 @@ export function engineAddress(host = process.env.DOCKER_HOST): string {
 }
 
 /** A client for the engine (no I/O yet; use `connectEngine` to know it answers). */
-export function dockerClient(host?: string): Docker {
+export async function dockerClient(host?: string): Promise<Docker> {
+  // dockerode on first use: loading it costs a process several MB resident, and most runs never talk to Docker.
+  const { default: Docker } = await import('dockerode');
   if (!host) return new Docker(); // docker-modem reads DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
   if (host.startsWith('/')) return new Docker({ socketPath: host });
@@ -56,7 +58,7 @@ export async function connectEngine(opts: EngineOptions = {}): Promise<Docker> {
   const address = engineAddress(opts.host);
   let docker: Docker;
   try {
-    docker = dockerClient(opts.host);
+    docker = await dockerClient(opts.host);
   } catch (err) {
     throw dockerNotRunning(address, err);
   }
