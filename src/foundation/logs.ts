@@ -79,6 +79,8 @@ export const PER_SOURCE = 1000;
 export const PER_SOURCE_BYTES = 256 * 1024;
 /** Longer lines are cut (loggregator also truncates long messages). */
 export const MAX_LINE = 16 * 1024;
+/** Sources polled at once that are remembered (the cf CLI polls one per push). */
+const MAX_POLLERS = 1024;
 
 export type Subscriber = (e: Envelope) => void;
 
@@ -153,11 +155,20 @@ export class LogStore {
     return picked.map((l) => toEnvelope(sourceId, l));
   }
 
-  /** A poll of `sourceId` from `fromNs` on: everything before it has been read. Kept only for sources that exist. */
-  notePoll(sourceId: string, fromNs: bigint): void {
-    if (!this.sources.has(sourceId)) return;
+  /**
+   * A poll of `sourceId` from `fromNs` on: everything before it has been read.
+   * Polls of a source with no lines yet count too (the cf CLI starts reading
+   * before staging writes its first line); stale entries go once there are
+   * many, so reads of made-up ids cannot grow the map. A walker's first look
+   * for the newest line counts as polling at once: it is the start of a walk.
+   */
+  notePoll(sourceId: string, fromNs: bigint, opts: { walkerStart?: boolean } = {}): void {
     const now = Date.now();
-    this.pollers.set(sourceId, { at: now, before: this.pollers.get(sourceId)?.at ?? 0, fromNs });
+    if (this.pollers.size >= MAX_POLLERS && !this.pollers.has(sourceId)) {
+      for (const [id, p] of this.pollers) if (now - p.at > 1000) this.pollers.delete(id);
+      if (this.pollers.size >= MAX_POLLERS) return;
+    }
+    this.pollers.set(sourceId, { at: now, before: opts.walkerStart ? now : (this.pollers.get(sourceId)?.at ?? 0), fromNs });
   }
 
   /**

@@ -91,6 +91,27 @@ describe('log store', () => {
     assert.equal(logs.read('app-1', { descending: true, limit: 1 })[0]!.tags.source_type, 'RTR');
   });
 
+  test('pollers: a client polling before the first line counts; a one-off read does not; the first read of a walk counts; made-up ids stay bounded', () => {
+    const logs = new LogStore();
+    // The cf CLI reads an app's logs from before staging writes anything.
+    logs.notePoll('app', 0n);
+    logs.notePoll('app', 0n);
+    assert.equal(logs.pollerBehind('app', 'STG'), false, 'nothing to be behind on yet');
+    logs.emit('app', 'STG', '0', 'Uploaded droplet');
+    assert.equal(logs.pollerBehind('app', 'STG'), true, 'staged before the poller read the last line');
+    const last = logs.read('app', { descending: true, limit: 1 })[0]!;
+    logs.notePoll('app', BigInt(last.timestamp) + 1n);
+    assert.equal(logs.pollerBehind('app', 'STG'), false, 'read past the last staging line');
+    logs.emit('once', 'STG', '0', 'x');
+    logs.notePoll('once', 0n);
+    assert.equal(logs.pollerBehind('once', 'STG'), false, 'one read is not polling');
+    // ...but a walker's first look for the newest line (descending, limit 1) starts a walk.
+    logs.notePoll('once', 0n, { walkerStart: true });
+    assert.equal(logs.pollerBehind('once', 'STG'), true, 'a walk starts behind');
+    for (let i = 0; i < 5000; i++) logs.notePoll(`made-up-${i}`, 0n);
+    assert.ok((logs as unknown as { pollers: Map<string, unknown> }).pollers.size <= 1024);
+  });
+
   test("cf CLI line format: '   <ts> [SRC/i] OUT text', one header per line of a message", () => {
     const ns = BigInt(Date.UTC(2026, 10, 24, 9, 0, 0, 987)) * 1_000_000n;
     assert.equal(cfTimestamp(ns, 0), '2026-11-24T09:00:00.98+0000');

@@ -142,8 +142,11 @@ function readLogs(c: Ctx): void {
     limit: Number.isFinite(limit) ? limit : 100,
     descending,
   });
-  // A walker first looks for the newest line (descending), then reads forward from it.
-  c.f.logs.notePoll(c.params.source_id!, descending ? 0n : (startNs ?? 0n));
+  // A walker (the cf CLI's) first asks for the newest line (descending, limit 1)
+  // every 250 ms until it is 2 s old, then reads forward from it.
+  if (descending) {
+    if (limit === 1) c.f.logs.notePoll(c.params.source_id!, 0n, { walkerStart: true });
+  } else c.f.logs.notePoll(c.params.source_id!, startNs ?? 0n);
   send(c.res, 200, { envelopes: { batch } });
 }
 
