@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
 import { EXTENSION_ID, api, children, item, label, repo, waitFor } from './util';
 
-test('activates from the workspace manifest (no "*"), in under 20 ms, without loading the core', async () => {
+// How fast activate() runs is a goal of `npm run bench -- vscode`, not of this test.
+test('activates from the workspace manifest (no "*") without loading the core', async () => {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(ext, 'extension not found');
   const events: string[] = ext.packageJSON.activationEvents;
@@ -17,7 +18,6 @@ test('activates from the workspace manifest (no "*"), in under 20 ms, without lo
   const a = await api();
   console.log(`activate(): ${a.activation.ms.toFixed(2)} ms, core loaded during activation: ${a.activation.coreLoaded}`);
   assert.equal(a.activation.coreLoaded, false, 'activation must not load dist/core.js');
-  assert.ok(a.activation.ms < 20, `activate() took ${a.activation.ms} ms`);
 });
 
 test('registers every contributed command', async () => {
