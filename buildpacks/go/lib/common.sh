@@ -10,3 +10,35 @@ go_binary_name() {
   fi
   echo "${name:-app}" | tr -c 'A-Za-z0-9._\n-' '_'
 }
+
+# The Go version the app asks for, and where it says so: GOVERSION (CF's go
+# buildpack honours it), else go.mod's toolchain line, else its go line.
+# Prints "VERSION<TAB>SOURCE", or nothing.
+go_requested_version() {
+  local build_dir="$1" v
+  if [ -n "${GOVERSION:-}" ]; then
+    printf '%s\t%s\n' "${GOVERSION#go}" "GOVERSION=$GOVERSION"
+    return
+  fi
+  [ -f "$build_dir/go.mod" ] || return 0
+  v="$(sed -n 's/^toolchain[[:space:]]*go\([0-9][0-9.]*\).*/\1/p' "$build_dir/go.mod" | head -n1)"
+  if [ -n "$v" ]; then
+    printf '%s\t%s\n' "$v" "go.mod:$(grep -n '^toolchain' "$build_dir/go.mod" | head -n1 | cut -d: -f1) (toolchain go$v)"
+    return
+  fi
+  v="$(sed -n 's/^go[[:space:]]*\([0-9][0-9.]*\).*/\1/p' "$build_dir/go.mod" | head -n1)"
+  [ -n "$v" ] && printf '%s\t%s\n' "$v" "go.mod:$(grep -n '^go[[:space:]]' "$build_dir/go.mod" | head -n1 | cut -d: -f1) (go $v)"
+  return 0
+}
+
+# version_lt A B: true when dotted version A is older than B (1.21 < 1.21.4 < 1.22).
+version_lt() {
+  [ "$1" = "$2" ] && return 1
+  [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]
+}
+
+# A request that names major.minor only (go 1.21, GOVERSION=go1.21.x) is met by any patch.
+version_prefix_matches() {
+  local want="${1%.x}" have="$2"
+  [ "$have" = "$want" ] || [[ "$have" == "$want".* ]]
+}
