@@ -33,7 +33,7 @@ export async function collectResources(dir: string): Promise<Resource[]> {
     throw new CfPushError(`The specified path '${dir}' does not exist.`, { code: 'AppPathNotFound', cause: err });
   });
   if (!(await lstat(root)).isDirectory()) {
-    throw new CfPushError(`'${dir}' is not a folder; pushing a zip archive as the app path is not supported yet.`, {
+    throw new CfPushError(`'${dir}' is not a folder.`, {
       code: 'AppPathNotFolder',
       hint: 'Point `path` (or -p) at the unpacked app folder.',
     });

@@ -5,6 +5,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openAppPath } from '../bits';
 import type { CcApp, CcDroplet } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { AppManifest } from '../manifest/types';
@@ -69,10 +70,14 @@ export async function stageLocally(
   }
   const dir = await mkdtemp(join(tmpdir(), 'cfpush-droplet-'));
   const out = join(dir, `${app.name}.droplet.tgz`);
+  const folder = await openAppPath(app.path).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   try {
     await stageHere(
       {
-        appDir: app.path,
+        appDir: folder.dir,
         buildpacks: app.buildpacks,
         // In-container stagings keep their own cache: its files belong to what ran in the container.
         cacheDir: join(cfpushHome(), 'cache', runner ? 'stage-in-container' : 'stage', app.name),
@@ -86,6 +91,8 @@ export async function stageLocally(
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
+  } finally {
+    await folder.close();
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectResources, zipResources, type Resource } from '../bits';
+import { collectResources, openAppPath, zipResources, type Resource } from '../bits';
 import type { CcApp, CcBuild, CcDroplet, CcJob, CcPackage, CcRoute } from '../cc/types';
 import { CfPushError, ccTitle, stagingErrorId } from '../errors';
 import type { Session } from '../session';
@@ -63,7 +63,21 @@ export async function uploadBits(
   r: Reporter,
   signal?: AbortSignal,
 ): Promise<{ pkg: CcPackage; uploadedFiles: number; uploadedBytes: number }> {
-  const resources = await collectResources(dir);
+  const folder = await openAppPath(dir);
+  try {
+    return await uploadResources(session, app, await collectResources(folder.dir), r, signal);
+  } finally {
+    await folder.close();
+  }
+}
+
+async function uploadResources(
+  session: Session,
+  app: CcApp,
+  resources: Resource[],
+  r: Reporter,
+  signal?: AbortSignal,
+): Promise<{ pkg: CcPackage; uploadedFiles: number; uploadedBytes: number }> {
   const matchable = resources.filter((x) => x.size_in_bytes > 0);
   const known = new Set<string>();
   for (let i = 0; i < matchable.length; i += CHUNK) {
