@@ -307,9 +307,11 @@ export interface State {
   org_quotas: Record<string, OrgQuotaRec>;
   buildpacks: Record<string, BuildpackRec>;
   tasks: Record<string, TaskRec>;
+  /** Built-ins this data dir has been offered: a newer cf-push adds the ones it lacks once; one a user deleted stays deleted. */
+  offered_builtins?: string[];
 }
 
-export type Collection = Exclude<keyof State, 'version'>;
+export type Collection = Exclude<keyof State, 'version' | 'offered_builtins'>;
 
 /** Every collection, once (the compiler checks none is missing): an empty state has them all, an older data dir gets those it lacks. */
 const COLLECTIONS = Object.keys({
@@ -388,7 +390,43 @@ function emptyState(): State {
     domains: { [domain.guid]: domain },
     org_quotas: { [quota.guid]: quota },
     buildpacks: builtinBuildpackRecords(),
+    offered_builtins: builtinBuildpacks().map((b) => b.name),
   };
+}
+
+/**
+ * Built-ins added to cf-push since this data dir was made join its admin
+ * buildpacks in their detection place: before the next built-in that follows
+ * them in order (positions after it shift), else last.
+ */
+function offerNewBuiltins(state: State): void {
+  const recs = () => Object.values(state.buildpacks).sort((a, b) => a.position - b.position);
+  const offered = new Set(state.offered_builtins ?? recs().flatMap((r) => (r.builtin ? [r.builtin] : [])));
+  const order = builtinBuildpacks();
+  for (const [i, b] of order.entries()) {
+    if (offered.has(b.name)) continue;
+    offered.add(b.name);
+    const later = new Set(order.slice(i + 1).map((x) => x.name));
+    const all = recs();
+    // A user's buildpack may already have the name: theirs wins, the built-in stays out.
+    if (all.some((r) => r.name === b.key)) continue;
+    const next = all.find((r) => r.builtin && later.has(r.builtin));
+    const position = next ? next.position : all.length + 1;
+    for (const r of all) if (r.position >= position) r.position++;
+    const rec: BuildpackRec = {
+      ...meta(),
+      name: b.key,
+      stack: BUILTIN_STACK,
+      position,
+      enabled: true,
+      locked: false,
+      filename: null,
+      sha256: null,
+      builtin: b.name,
+    };
+    state.buildpacks[rec.guid] = rec;
+  }
+  state.offered_builtins = [...offered];
 }
 
 /** CC's failure_reason for a task that was running when its cell was lost (Diego BULKER_TASK_FAILURE). */
@@ -428,6 +466,7 @@ export class Store {
     this.lastGood = text ?? '';
     // A data dir from before buildpacks were records offered the built-ins: it does so now as records.
     this.state.buildpacks ??= builtinBuildpackRecords();
+    offerNewBuiltins(this.state);
     // Documents written before some collections existed.
     for (const k of COLLECTIONS) (this.state as unknown as Record<string, object>)[k] ??= {};
     // ... and before org quotas: the `default` one, and every org on it.
@@ -539,8 +578,9 @@ export class Store {
    */
   private revert(): void {
     const saved = JSON.parse(this.lastGood) as State;
+    if (saved.offered_builtins) this.state.offered_builtins = saved.offered_builtins;
     for (const kind of Object.keys(saved) as (keyof State)[]) {
-      if (kind === 'version' || KEPT_ON_REVERT.includes(kind)) continue;
+      if (kind === 'version' || kind === 'offered_builtins' || KEPT_ON_REVERT.includes(kind)) continue;
       const live = (this.state[kind] ??= {} as never) as unknown as Record<string, Record<string, unknown>>;
       const old = saved[kind] as unknown as Record<string, Record<string, unknown>>;
       for (const guid of Object.keys(live)) if (!(guid in old)) delete live[guid];

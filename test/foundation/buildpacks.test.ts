@@ -59,9 +59,12 @@ async function upload(guid: string, zip: Buffer, filename = 'bp.zip'): Promise<{
   return { status: 202, json: res.json, job: await api.job(res.headers.location as string) };
 }
 
+/** The built-ins as `position name`, in CF's detection order. */
+const BUILTINS = ['staticfile', 'java', 'nodejs', 'go', 'python', 'nginx', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`);
+
 describe('buildpacks API', () => {
   test('the built-ins in detection order, position-ordered by default, filtered by name and stack', async () => {
-    assert.deepEqual(await names(), ['1 staticfile_buildpack', '2 nodejs_buildpack', '3 go_buildpack', '4 python_buildpack', '5 binary_buildpack']);
+    assert.deepEqual(await names(), BUILTINS);
     const node = (await api.get('/v3/buildpacks?names=nodejs_buildpack&stacks=cflinuxfs4')).json.resources;
     assert.equal(node.length, 1);
     assert.equal(node[0].state, 'READY');
@@ -77,9 +80,9 @@ describe('buildpacks API', () => {
     assert.equal(bp.stack, null);
     assert.equal(bp.filename, null);
     assert.equal(bp.position, 2);
-    assert.deepEqual((await names()).slice(0, 3), ['1 staticfile_buildpack', '2 first_bp', '3 nodejs_buildpack']);
+    assert.deepEqual((await names()).slice(0, 3), ['1 staticfile_buildpack', '2 first_bp', '3 java_buildpack']);
     const last = await create({ name: 'last_bp', position: 100 });
-    assert.equal(last.position, 7, 'a position past the end is the end');
+    assert.equal(last.position, 9, 'a position past the end is the end');
     const bad = async (body: Record<string, unknown>, detail: string) => {
       const res = await api.post('/v3/buildpacks', body);
       assert.equal(res.status, 422, res.text);
@@ -175,7 +178,7 @@ describe('buildpacks API', () => {
     assert.equal(bp.position, 5);
     const moved = await api.patch(`/v3/buildpacks/${bp.guid}`, { position: 1 });
     assert.equal(moved.json.position, 1);
-    assert.deepEqual((await names()).slice(0, 3), ['1 first_bp', '2 staticfile_buildpack', '3 nodejs_buildpack']);
+    assert.deepEqual((await names()).slice(0, 3), ['1 first_bp', '2 staticfile_buildpack', '3 java_buildpack']);
     assert.equal((await api.patch(`/v3/buildpacks/${bp.guid}`, { stack: 'other' })).json.errors[0].detail, "Stack 'other' does not exist");
     assert.equal((await api.patch(`/v3/buildpacks/${bp.guid}`, { position: 0 })).status, 422);
     const taken = await api.patch(`/v3/buildpacks/${bp.guid}`, { name: 'nodejs_buildpack' });
@@ -199,7 +202,46 @@ describe('buildpacks API', () => {
     const h = await startTestFoundation(old);
     try {
       const oldApi = await Api.connect(h);
-      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, 5);
+      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, 7);
+    } finally {
+      await h.close();
+      cleanup(old);
+    }
+  });
+
+  test('a built-in added to cf-push since (nginx) joins an older data dir once, in its detection place; deleted, it stays deleted', async () => {
+    const old = tempDir();
+    const g = await startTestFoundation(old);
+    await g.close();
+    // The data dir as cf-push wrote it before the nginx buildpack: no nginx record, binary at 5, no offered list.
+    const state = JSON.parse(readFileSync(join(old, 'state.json'), 'utf8'));
+    const recs = Object.values(state.buildpacks) as { guid: string; builtin?: string; position: number }[];
+    delete state.buildpacks[recs.find((r) => r.builtin === 'nginx')!.guid];
+    recs.find((r) => r.builtin === 'binary')!.position = 6;
+    delete state.offered_builtins;
+    writeFileSync(join(old, 'state.json'), JSON.stringify(state));
+    let h = await startTestFoundation(old);
+    try {
+      const a = await Api.connect(h);
+      const list = async () =>
+        ((await a.get('/v3/buildpacks?per_page=50')).json.resources as { name: string; position: number }[]).map((r) => `${r.position} ${r.name}`);
+      assert.deepEqual(await list(), [
+        '1 staticfile_buildpack',
+        '2 java_buildpack',
+        '3 nodejs_buildpack',
+        '4 go_buildpack',
+        '5 python_buildpack',
+        '6 nginx_buildpack',
+        '7 binary_buildpack',
+      ]);
+      const nginx = (await a.get('/v3/buildpacks?names=nginx_buildpack')).json.resources[0];
+      const del = await a.del(`/v3/buildpacks/${nginx.guid}`);
+      assert.equal((await a.job(del.headers.location as string)).state, 'COMPLETE');
+      await h.close();
+      h = await startTestFoundation(old);
+      const b = await Api.connect(h);
+      const names = ((await b.get('/v3/buildpacks?per_page=50')).json.resources as { name: string }[]).map((r) => r.name);
+      assert.ok(!names.includes('nginx_buildpack'), names.join(' '));
     } finally {
       await h.close();
       cleanup(old);
@@ -213,7 +255,7 @@ describe('buildpacks API', () => {
       assert.equal(res.status, 202);
       assert.equal((await api.job(res.headers.location as string)).state, 'COMPLETE');
     }
-    assert.deepEqual(await names(), ['1 staticfile_buildpack', '2 nodejs_buildpack', '3 go_buildpack', '4 python_buildpack', '5 binary_buildpack']);
+    assert.deepEqual(await names(), BUILTINS);
     assert.deepEqual(readdirSync(join(dataDir, 'buildpacks')), []);
     assert.equal((await api.del('/v3/buildpacks/nope')).status, 404);
   });

@@ -17,7 +17,8 @@ set -euo pipefail
 
 TAG="${STACK_IMAGE:-cfpush/stack:bookworm}"
 SUITE=bookworm
-RECIPE=1 # bump when the root's contents change
+RECIPE=2 # bump when the root's contents change
+PACKAGES=nginx
 CACHE="${CFPUSH_HOST_CACHE:-$HOME/.cache/cf-push}/stack"
 ROOT_TAR="$CACHE/$SUITE-r$RECIPE.tar"
 
@@ -57,7 +58,9 @@ if [ ! -s "$ROOT_TAR" ]; then
   ROOT="$WORK/root"
   MIRROR="$(mirror)"
   say "debootstrap --variant=minbase $SUITE from $MIRROR (about 80 s)"
-  debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+  # nginx: the nginx buildpack runs the stack's nginx, as the others run the
+  # host's node and go (mounted); the stack brings it where those are mounted.
+  debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
   # vcap: what CF stages and runs apps as (cf-reference.md §4.1, §5).
   chroot "$ROOT" groupadd -g 2000 vcap

@@ -71,11 +71,20 @@ describe('builder: detection', () => {
     assert.equal(existsSync(out), false);
   });
 
-  it('222 with the real built-ins lists all five and their hints', async () => {
+  it('222 with the real built-ins lists them all and their hints', async () => {
     const { app, cache, out } = setup();
     const err = await stageError(stage({ appDir: app, cacheDir: cache, outputDroplet: out }));
     assert.equal(err.exitCode, 222);
-    for (const want of ['staticfile', 'nodejs 1.0.0: looked for package.json', 'go', 'python', 'binary']) assert.ok(err.message.includes(want), want);
+    for (const want of [
+      'staticfile',
+      'java 1.0.0: looked for META-INF/MANIFEST.MF',
+      'nodejs 1.0.0: looked for package.json',
+      'go',
+      'python',
+      'nginx 1.0.0: looked for nginx.conf',
+      'binary',
+    ])
+      assert.ok(err.message.includes(want), want);
   });
 });
 

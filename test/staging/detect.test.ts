@@ -15,9 +15,11 @@ describe('detect', () => {
       r.verdicts.map((v) => [v.name, v.matched]),
       [
         ['staticfile', false],
+        ['java', false],
         ['nodejs', true],
         ['go', false],
         ['python', false],
+        ['nginx', false],
         ['binary', false],
       ],
     );
@@ -25,8 +27,8 @@ describe('detect', () => {
     assert.equal(r.selected?.output, 'nodejs');
     assert.equal(r.lifecycle, 'buildpack');
     assert.equal(r.verdicts[0]!.output, 'looked for a Staticfile');
-    assert.equal(r.verdicts[2]!.output, 'looked for go.mod or *.go files');
-    assert.match(r.verdicts[4]!.output, /only used when named with -b binary/);
+    assert.equal(r.verdicts[3]!.output, 'looked for go.mod or *.go files');
+    assert.match(r.verdicts[6]!.output, /only used when named with -b binary/);
     const text = formatDetectReport(r);
     assert.match(text, /✓ nodejs +1\.0\.0 +detected: nodejs/);
     assert.match(text, /✗ staticfile +1\.0\.0 +looked for a Staticfile/);
@@ -49,7 +51,7 @@ describe('detect', () => {
     const dir = writeFiles(tempDir(), { Dockerfile: 'FROM scratch\n', 'package.json': '{}' });
     const r = await detect(dir);
     assert.equal(r.lifecycle, 'docker');
-    assert.equal(r.verdicts.length, 5);
+    assert.equal(r.verdicts.length, 7);
     assert.match(formatDetectReport(r), /docker lifecycle/);
   });
 

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stage, StagingError } from '../../src/core/staging/builder';
+import { stage } from '../../src/core/staging/builder';
+import { extractDroplet } from '../../src/core/staging/droplet';
 import { launchSpec } from '../../src/core/staging/launcher';
 import { packageRoot } from '../../src/core/paths';
-import { cleanupTempDirs, freePort, startProcess, tempDir, waitForHttp } from './helpers';
+import { cleanupTempDirs, stagingFailure, freePort, startProcess, tempDir, waitForHttp } from './helpers';
 
 after(cleanupTempDirs);
 
@@ -41,16 +42,6 @@ function goApp(goMod: string): string {
   return dir;
 }
 
-function failure(p: Promise<unknown>): Promise<StagingError> {
-  return p.then(
-    () => assert.fail('staging should have failed'),
-    (e: unknown) => {
-      assert.ok(e instanceof StagingError, String(e));
-      return e;
-    },
-  );
-}
-
 const PY_APP =
   'import http.server, os, sys\nclass H(http.server.BaseHTTPRequestHandler):\n  def do_GET(self):\n    self.send_response(200); self.end_headers(); self.wfile.write(b"hello CF summit")\nhttp.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()\n';
 
@@ -80,7 +71,7 @@ describe('go as CF runs it', () => {
   it('go.mod asking for a newer Go than this machine has: both versions, the line, what to do; nothing left behind', async () => {
     const root = tempDir();
     const app = goApp('module example.com/hello-go\n\ngo 1.99\n');
-    const e = await failure(stage({ appDir: app, cacheDir: join(root, 'cache'), explodedDir: join(root, 'd') }));
+    const e = await stagingFailure(stage({ appDir: app, cacheDir: join(root, 'cache'), explodedDir: join(root, 'd') }));
     assert.match(e.message, new RegExp(`go\\.mod:3 \\(go 1\\.99\\) asks for go 1\\.99; this machine has go ${hostGo.replace(/\./g, '\\.')}`));
     assert.match(e.message, /Install Go 1\.99 or newer/);
     assert.doesNotMatch(e.message, /go mod vendor/, 'not a vendoring problem');
@@ -90,9 +81,9 @@ describe('go as CF runs it', () => {
   it('a toolchain line wins over the go line; GOVERSION wins over both', async () => {
     const root = tempDir();
     const app = goApp('module example.com/hello-go\n\ngo 1.19\n\ntoolchain go1.98.3\n');
-    const e = await failure(stage({ appDir: app, cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
+    const e = await stagingFailure(stage({ appDir: app, cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
     assert.match(e.message, /go\.mod:5 \(toolchain go1\.98\.3\) asks for go 1\.98\.3; this machine has go /);
-    const e2 = await failure(stage({ appDir: app, cacheDir: join(root, 'c2'), explodedDir: join(root, 'd2'), env: { GOVERSION: 'go1.97.x' } }));
+    const e2 = await stagingFailure(stage({ appDir: app, cacheDir: join(root, 'c2'), explodedDir: join(root, 'd2'), env: { GOVERSION: 'go1.97.x' } }));
     assert.match(e2.message, /GOVERSION=go1\.97\.x asks for go 1\.97\.x; this machine has go /);
     // An older request builds with the host's Go and says so.
     const logs: string[] = [];
@@ -108,13 +99,13 @@ describe('go as CF runs it', () => {
     const root = tempDir();
     const app = goApp('module example.com/hello-go\n\ngo 1.19\n');
     writeFileSync(join(app, 'broken.go'), 'package main\n\nfunc broken() { undefinedThing() }\n');
-    const e = await failure(stage({ appDir: app, cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
+    const e = await stagingFailure(stage({ appDir: app, cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
     assert.match(e.message, /undefined: undefinedThing/);
     assert.match(e.message, /go build failed with go /);
     assert.doesNotMatch(e.message, /go mod vendor/);
     const mod = goApp('module example.com/hello-go\n\ngo 1.19\n\nrequire example.com/not-here v1.0.0\n');
     writeFileSync(join(mod, 'dep.go'), 'package main\n\nimport _ "example.com/not-here"\n');
-    const e2 = await failure(stage({ appDir: mod, cacheDir: join(root, 'c2'), explodedDir: join(root, 'd2') }));
+    const e2 = await stagingFailure(stage({ appDir: mod, cacheDir: join(root, 'c2'), explodedDir: join(root, 'd2') }));
     assert.match(e2.message, /go mod vendor/);
   });
 });
@@ -125,18 +116,21 @@ describe('python as CF runs it', () => {
     const dropletDir = join(root, 'droplet');
     const app = pyApp({ Procfile: 'web: python server.py\n' });
     // Debian's python3 lives in /usr/bin beside no `python` (pyenv's folder has one, which would hide the point).
-    const r = await stage({ appDir: app, cacheDir: join(root, 'cache'), explodedDir: dropletDir, env: { PATH: '/usr/bin:/bin' } });
+    const r = await stage({ appDir: app, cacheDir: join(root, 'cache'), outputDroplet: join(root, 'app.tgz'), env: { PATH: '/usr/bin:/bin' } });
+    // Through the tgz, as the foundation gets it: extraction refuses links that lead outside the droplet.
+    await extractDroplet(join(root, 'app.tgz'), dropletDir);
     assert.equal(r.detectedBuildpack, 'python');
     assert.equal(r.startCommand, 'python server.py');
     const idx = readdirSync(join(dropletDir, 'deps'))[0]!;
-    assert.ok(lstatSync(join(dropletDir, 'deps', idx, 'bin', 'python')).isSymbolicLink());
+    // A wrapper script, not a link: droplets hold no link that leads outside them.
+    assert.ok(lstatSync(join(dropletDir, 'deps', idx, 'bin', 'python')).isFile());
     // PATH without any `python`: only the droplet's deps bin provides it.
     assert.equal(await serve(dropletDir, 'python server.py', { PATH: '/bin' }), 'hello CF summit');
   });
 
   it('runtime.txt: a newer Python than the host fails with both versions; an older one runs with a warning; a malformed one says the form', async () => {
     const root = tempDir();
-    const e = await failure(stage({ appDir: pyApp({ 'runtime.txt': 'python-3.99.1\n' }), cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
+    const e = await stagingFailure(stage({ appDir: pyApp({ 'runtime.txt': 'python-3.99.1\n' }), cacheDir: join(root, 'c1'), explodedDir: join(root, 'd1') }));
     assert.match(e.message, new RegExp(`runtime\\.txt:1 asks for python 3\\.99\\.1; this machine has python ${hostPy.replace(/\./g, '\\.')} \\(${pyExe}\\)`));
     assert.match(e.message, /Install Python 3\.99\.1/);
     assert.equal(existsSync(join(root, 'd1')), false);
@@ -155,7 +149,7 @@ describe('python as CF runs it', () => {
       log: (l) => quiet.push(l),
     });
     assert.ok(!quiet.some((l) => /WARNING/.test(l)), quiet.join('\n'));
-    const bad = await failure(stage({ appDir: pyApp({ 'runtime.txt': 'ruby-3.2\n' }), cacheDir: join(root, 'c4'), explodedDir: join(root, 'd4') }));
+    const bad = await stagingFailure(stage({ appDir: pyApp({ 'runtime.txt': 'ruby-3.2\n' }), cacheDir: join(root, 'c4'), explodedDir: join(root, 'd4') }));
     assert.match(bad.message, /runtime\.txt:1 says 'ruby-3\.2'; CF's form is python-3\.11\.2/);
   });
 });

@@ -6,6 +6,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
+import { StagingError } from '../../src/core/staging/builder';
 import type { LaunchSpec } from '../../src/core/staging/types';
 
 const made: string[] = [];
@@ -141,4 +143,15 @@ export async function waitGone(pid: number, ms = 3000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 25));
   }
   return !isAlive(pid);
+}
+
+/** The StagingError a staging that must fail fails with. */
+export async function stagingFailure(p: Promise<unknown>): Promise<StagingError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StagingError, String(e));
+    return e;
+  }
+  return assert.fail('staging should have failed');
 }

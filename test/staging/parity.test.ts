@@ -49,6 +49,8 @@ describe('parity staging: host and stack container give the same droplet', { tim
   for (const [name, start] of [
     ['hello-node', 'node server.js'],
     ['hello-go', './bin/hello-go'],
+    // The stack's nginx (the stack image has it) serves the container droplet; the host's, the host droplet.
+    ['hello-nginx', 'varify ./nginx.conf'],
   ] as const) {
     it(`${name}: same layout and start command; both droplets run`, async (t) => {
       if (!(docker = await requireStack(t))) return;
@@ -108,7 +110,10 @@ describe('parity staging: host and stack container give the same droplet', { tim
       });
       t.after(() => container.remove({ force: true }).catch(() => {}));
       await container.start();
-      assert.equal((await getWhenUp(`http://127.0.0.1:${ctrPort}/`, 20_000)).body, 'hello CF summit');
+      const up = await getWhenUp(`http://127.0.0.1:${ctrPort}/`, 20_000).catch(async (e: Error) =>
+        assert.fail(`${e.message}\n${(await container.logs({ stdout: true, stderr: true })).toString('utf8')}`),
+      );
+      assert.equal(up.body, 'hello CF summit');
       const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
       assert.match(logs, /Invoking pre-start scripts\.[\s\S]*Invoking start command\./);
     });

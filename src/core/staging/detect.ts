@@ -20,7 +20,9 @@ export async function detectOne(bp: Buildpack, buildDir: string, env: Record<str
   if (!existsSync(script)) return { ...base, matched: false, output: 'has no bin/detect' };
   const r = await runScript(script, [buildDir], { cwd: buildDir, env, captureStdout: true, signal });
   if (r.code === 0 && !r.spawnError) return { ...base, matched: true, output: r.stdout.replace(/[\r\n]+$/, '').trim() };
-  const why = bp.detectHint ?? (r.spawnError ? `bin/detect could not run: ${r.spawnError}` : r.tail.at(-1)?.trim() || `bin/detect exited with ${r.code}`);
+  // What bin/detect said on stderr is about this app; the manifest's hint is what it looks for in general.
+  const said = r.spawnError ? undefined : r.tail.at(-1)?.trim();
+  const why = said || bp.detectHint || (r.spawnError ? `bin/detect could not run: ${r.spawnError}` : `bin/detect exited with ${r.code}`);
   return { ...base, matched: false, output: why };
 }
 
