@@ -42,8 +42,8 @@ async function zipOf(dir: string, as: string): Promise<string> {
   return file;
 }
 
-/** `cf buildpacks` names once custom_buildpack sits at position 5. */
-const WITH_CUSTOM_AT_5 = ['staticfile', 'java', 'nodejs', 'go', 'custom', 'python', 'nginx', 'binary'].map((n) => `${n}_buildpack`);
+/** `cf buildpacks` names once custom_buildpack sits at position 6. */
+const WITH_CUSTOM_AT_6 = ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'custom', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n) => `${n}_buildpack`);
 
 describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
   let s: CfSession | undefined;
@@ -76,7 +76,13 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     assert.match(r.stdout, /position\s+name\s+stack\s+enabled\s+locked\s+filename/);
     assert.deepEqual(
       (await rows()).map((x) => x.slice(0, 5)),
-      ['staticfile', 'java', 'nodejs', 'go', 'python', 'nginx', 'binary'].map((n, i) => [String(i + 1), `${n}_buildpack`, 'cflinuxfs4', 'true', 'false']),
+      ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => [
+        String(i + 1),
+        `${n}_buildpack`,
+        'cflinuxfs4',
+        'true',
+        'false',
+      ]),
     );
     const api = JSON.parse((await s.ok(['curl', '/v3/buildpacks?names=nodejs_buildpack'])).stdout).resources[0];
     assert.equal(api.state, 'READY');
@@ -92,8 +98,8 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     );
     const list = await rows();
     assert.deepEqual(list[0], ['1', 'custom_buildpack', 'cflinuxfs4', 'true', 'false', 'custom_buildpack-v1.0.0.zip']);
-    assert.equal(await position('nodejs_buildpack'), '4');
-    assert.equal(list.length, 8);
+    assert.equal(await position('nodejs_buildpack'), '5');
+    assert.equal(list.length, 11);
     const push = await s.ok(['push', 'cf-bp', '-m', '64M', '-p', app]);
     assert.match(push.stdout, /Custom buildpack served by custom v1/);
     assert.match(push.stdout, /custom_buildpack\s+custom-detect/);
@@ -114,15 +120,15 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     assert.equal(named.code, 1);
     assert.match(named.stdout + named.stderr, /Buildpack 'custom_buildpack' is disabled/);
     await s.ok(['delete', 'cf-bp-named', '-f']);
-    await s.ok(['update-buildpack', 'custom_buildpack', '--enable', '-i', '5']);
+    await s.ok(['update-buildpack', 'custom_buildpack', '--enable', '-i', '6']);
     const list = await rows();
     assert.deepEqual(
       list.map((x) => x[1]),
-      WITH_CUSTOM_AT_5,
+      WITH_CUSTOM_AT_6,
     );
     assert.deepEqual(
       list.map((x) => x[0]),
-      ['1', '2', '3', '4', '5', '6', '7', '8'],
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'],
     );
   });
 
@@ -183,7 +189,7 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     for (const n of ['bad_txt', 'bad_zip', 'bad_detect', 'custom_buildpack']) await s.ok(['delete-buildpack', n, '-f']);
     assert.deepEqual(
       (await rows()).map((x) => x[1]),
-      WITH_CUSTOM_AT_5,
+      WITH_CUSTOM_AT_6,
     );
     assert.equal(bits().length, 2, `failed uploads leave no bits: ${bits().join(', ')}`);
   });
@@ -204,7 +210,7 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     const list = await rows();
     assert.deepEqual(
       list.map((x) => `${x[0]} ${x[1]}`),
-      ['1 staticfile_buildpack', '2 java_buildpack', '3 nodejs_buildpack', '4 go_buildpack', '5 python_buildpack', '6 nginx_buildpack', '7 binary_buildpack'],
+      ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`),
     );
     assert.deepEqual(bits(), []);
     const gone = await s.run(['push', 'cf-bp-gone', '-m', '64M', '-p', app, '-b', 'custom_buildpack']);

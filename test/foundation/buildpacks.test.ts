@@ -60,7 +60,7 @@ async function upload(guid: string, zip: Buffer, filename = 'bp.zip'): Promise<{
 }
 
 /** The built-ins as `position name`, in CF's detection order. */
-const BUILTINS = ['staticfile', 'java', 'nodejs', 'go', 'python', 'nginx', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`);
+const BUILTINS = ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`);
 
 describe('buildpacks API', () => {
   test('the built-ins in detection order, position-ordered by default, filtered by name and stack', async () => {
@@ -82,7 +82,7 @@ describe('buildpacks API', () => {
     assert.equal(bp.position, 2);
     assert.deepEqual((await names()).slice(0, 3), ['1 staticfile_buildpack', '2 first_bp', '3 java_buildpack']);
     const last = await create({ name: 'last_bp', position: 100 });
-    assert.equal(last.position, 9, 'a position past the end is the end');
+    assert.equal(last.position, 12, 'a position past the end is the end');
     const bad = async (body: Record<string, unknown>, detail: string) => {
       const res = await api.post('/v3/buildpacks', body);
       assert.equal(res.status, 422, res.text);
@@ -202,7 +202,7 @@ describe('buildpacks API', () => {
     const h = await startTestFoundation(old);
     try {
       const oldApi = await Api.connect(h);
-      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, 7);
+      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, 10);
     } finally {
       await h.close();
       cleanup(old);
@@ -217,7 +217,7 @@ describe('buildpacks API', () => {
     const state = JSON.parse(readFileSync(join(old, 'state.json'), 'utf8'));
     const recs = Object.values(state.buildpacks) as { guid: string; builtin?: string; position: number }[];
     delete state.buildpacks[recs.find((r) => r.builtin === 'nginx')!.guid];
-    recs.find((r) => r.builtin === 'binary')!.position = 6;
+    for (const r of recs) if (r.position > 7) r.position--;
     delete state.offered_builtins;
     writeFileSync(join(old, 'state.json'), JSON.stringify(state));
     let h = await startTestFoundation(old);
@@ -225,15 +225,7 @@ describe('buildpacks API', () => {
       const a = await Api.connect(h);
       const list = async () =>
         ((await a.get('/v3/buildpacks?per_page=50')).json.resources as { name: string; position: number }[]).map((r) => `${r.position} ${r.name}`);
-      assert.deepEqual(await list(), [
-        '1 staticfile_buildpack',
-        '2 java_buildpack',
-        '3 nodejs_buildpack',
-        '4 go_buildpack',
-        '5 python_buildpack',
-        '6 nginx_buildpack',
-        '7 binary_buildpack',
-      ]);
+      assert.deepEqual(await list(), BUILTINS);
       const nginx = (await a.get('/v3/buildpacks?names=nginx_buildpack')).json.resources[0];
       const del = await a.del(`/v3/buildpacks/${nginx.guid}`);
       assert.equal((await a.job(del.headers.location as string)).state, 'COMPLETE');

@@ -82,6 +82,7 @@ describe('builder: detection', () => {
       'go',
       'python',
       'nginx 1.0.0: looked for nginx.conf',
+      'hwc 1.0.0: looked for Web.config',
       'binary',
     ])
       assert.ok(err.message.includes(want), want);

@@ -36,11 +36,11 @@ describe('buildpacks', () => {
     const b = builtinBuildpacks();
     assert.deepEqual(
       b.map((x) => x.name),
-      ['staticfile', 'java', 'nodejs', 'go', 'python', 'nginx', 'binary'],
+      ['staticfile', 'java', 'dotnet-core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'],
     );
     assert.deepEqual(
       b.map((x) => x.order),
-      [0, 1, 2, 3, 4, 5, 6],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
     for (const x of b) {
       assert.equal(x.version, '1.0.0');
@@ -56,7 +56,10 @@ describe('buildpacks', () => {
     assert.equal(r.key, 'go_buildpack');
     await assert.rejects(
       resolveBuildpack('ruby_buildpack'),
-      (e: unknown) => e instanceof CfPushError && /ruby_buildpack/.test(e.message) && /staticfile, java, nodejs, go, python, nginx, binary/.test(e.hint ?? ''),
+      (e: unknown) =>
+        e instanceof CfPushError &&
+        /ruby_buildpack/.test(e.message) &&
+        /staticfile, java, dotnet-core, nodejs, go, python, nginx, r, hwc, binary/.test(e.hint ?? ''),
     );
   });
 

@@ -16,10 +16,13 @@ describe('detect', () => {
       [
         ['staticfile', false],
         ['java', false],
+        ['dotnet-core', false],
         ['nodejs', true],
         ['go', false],
         ['python', false],
         ['nginx', false],
+        ['r', false],
+        ['hwc', false],
         ['binary', false],
       ],
     );
@@ -27,8 +30,8 @@ describe('detect', () => {
     assert.equal(r.selected?.output, 'nodejs');
     assert.equal(r.lifecycle, 'buildpack');
     assert.equal(r.verdicts[0]!.output, 'looked for a Staticfile');
-    assert.equal(r.verdicts[3]!.output, 'looked for go.mod or *.go files');
-    assert.match(r.verdicts[6]!.output, /only used when named with -b binary/);
+    assert.equal(r.verdicts[4]!.output, 'looked for go.mod or *.go files');
+    assert.match(r.verdicts[9]!.output, /only used when named with -b binary/);
     const text = formatDetectReport(r);
     assert.match(text, /✓ nodejs +1\.0\.0 +detected: nodejs/);
     assert.match(text, /✗ staticfile +1\.0\.0 +looked for a Staticfile/);
@@ -51,7 +54,7 @@ describe('detect', () => {
     const dir = writeFiles(tempDir(), { Dockerfile: 'FROM scratch\n', 'package.json': '{}' });
     const r = await detect(dir);
     assert.equal(r.lifecycle, 'docker');
-    assert.equal(r.verdicts.length, 7);
+    assert.equal(r.verdicts.length, 10);
     assert.match(formatDetectReport(r), /docker lifecycle/);
   });
 

@@ -99,16 +99,20 @@ export function builtinBuildpacks(): Buildpack[] {
   const root = builtinBuildpacksDir();
   const { order } = JSON.parse(readFileSync(join(root, 'order.json'), 'utf8')) as { order: string[] };
   builtinCache = order.map((name, i) => ({
-    ...describeBuildpack(join(root, name), `${name}_buildpack`, name),
+    // CF's names use underscores: dotnet-core is dotnet_core_buildpack.
+    ...describeBuildpack(join(root, name), `${name.replace(/-/g, '_')}_buildpack`, name),
     builtin: true,
     order: i,
   }));
   return builtinCache;
 }
 
-/** `nodejs`, `nodejs_buildpack`, `nodejs-buildpack`, `NodeJS` all name the nodejs built-in. */
+/** `nodejs`, `nodejs_buildpack`, `nodejs-buildpack`, `NodeJS` all name the nodejs built-in (`dotnet_core` the dotnet-core one). */
 export function findBuiltin(key: string): Buildpack | undefined {
-  const n = key.toLowerCase().replace(/[-_]buildpack$/, '');
+  const n = key
+    .toLowerCase()
+    .replace(/[-_]buildpack$/, '')
+    .replace(/_/g, '-');
   return builtinBuildpacks().find((b) => b.name === n);
 }
 

@@ -71,7 +71,7 @@ export class TargetValues {
   private async load(): Promise<Live> {
     const c = core();
     const builtins: Value[] = c.builtinBuildpacks().map((b) => ({
-      label: `${b.name}_buildpack`,
+      label: b.key,
       detail: `built-in ${b.name} ${b.version}${b.language ? ` (${b.language})` : ''}`,
       kind: vscode.CompletionItemKind.Module,
     }));
