@@ -362,18 +362,23 @@ export function defaultOrgQuota(): OrgQuotaRec {
 
 /** The built-ins as CC's admin buildpacks, named as CF names them, in detection order. */
 function builtinBuildpackRecords(): Record<string, BuildpackRec> {
-  const recs = builtinBuildpacks().map((b, i): BuildpackRec => ({
+  const recs = builtinBuildpacks().map((b, i) => builtinRecord(b, i + 1));
+  return Object.fromEntries(recs.map((r) => [r.guid, r]));
+}
+
+/** One built-in as CC's admin buildpack record at `position`. */
+function builtinRecord(b: { key: string; name: string }, position: number): BuildpackRec {
+  return {
     ...meta(),
     name: b.key,
     stack: BUILTIN_STACK,
-    position: i + 1,
+    position,
     enabled: true,
     locked: false,
     filename: null,
     sha256: null,
     builtin: b.name,
-  }));
-  return Object.fromEntries(recs.map((r) => [r.guid, r]));
+  };
 }
 
 function emptyState(): State {
@@ -413,17 +418,7 @@ function offerNewBuiltins(state: State): void {
     const next = all.find((r) => r.builtin && later.has(r.builtin));
     const position = next ? next.position : all.length + 1;
     for (const r of all) if (r.position >= position) r.position++;
-    const rec: BuildpackRec = {
-      ...meta(),
-      name: b.key,
-      stack: BUILTIN_STACK,
-      position,
-      enabled: true,
-      locked: false,
-      filename: null,
-      sha256: null,
-      builtin: b.name,
-    };
+    const rec = builtinRecord(b, position);
     state.buildpacks[rec.guid] = rec;
   }
   state.offered_builtins = [...offered];
