@@ -1,6 +1,7 @@
 // The java buildpack as CF's: an executable jar pushed with -p (its entries
 // are the app), this machine's JDK, and the JVM's memory sized from the limit
-// by CF's memory calculator at each start. Sources without a jar, and a jar
+// by CF's memory calculator at each start; a WAR runs in this machine's
+// Tomcat as the ROOT web application. Sources without a jar, and a jar
 // without a Main-Class, say what to do.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,25 @@ function built(): { dir: string; jar: string } {
   cpSync(sample, dir, { recursive: true, filter: (s) => !s.includes(`${join('hello-java', 'target')}`) });
   execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'pipe' });
   return { dir, jar: join(dir, 'target', 'hello-java.jar') };
+}
+
+const warSample = join(packageRoot(), 'examples', 'hello-war');
+
+/** A copy of the WAR sample with target/hello-war.war built by its build.sh (javac against the Servlet API + jar). */
+function builtWar(): { dir: string; war: string } {
+  const dir = join(tempDir(), 'hello-war');
+  cpSync(warSample, dir, { recursive: true, filter: (s) => !s.includes(`${join('hello-war', 'target')}`) });
+  execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'pipe' });
+  return { dir, war: join(dir, 'target', 'hello-war.war') };
+}
+
+function haveTomcat(t: import('node:test').TestContext): boolean {
+  if (!needTool(t, 'javac', 'default-jdk-headless')) return false;
+  if (existsSync('/usr/share/java/tomcat10-catalina.jar') || existsSync('/usr/share/java/tomcat11-catalina.jar')) return true;
+  const why = 'Tomcat is not installed on this machine: sudo apt-get install libtomcat10-java (.ci/run installs it)';
+  if (process.env.CI || process.env.CFPUSH_REQUIRE_HOSTS === '1') assert.fail(why);
+  t.skip(why);
+  return false;
 }
 
 async function stageJar(jar: string, root: string, env: Record<string, string> = {}, log?: (l: string) => void) {
@@ -132,6 +152,35 @@ describe('java buildpack', () => {
     }
   });
 
+  it("hello-war pushed as a WAR: detected as tomcat, this machine's Tomcat serves the servlet and static files on loopback", async (t) => {
+    if (!haveTomcat(t)) return;
+    const { war } = builtWar();
+    const root = tempDir();
+    const logs: string[] = [];
+    const { r, dropletDir } = await stageJar(war, root, {}, (l) => logs.push(l));
+    assert.equal(r.detectedBuildpack, 'java');
+    assert.match(r.startCommand, /@\$PWD\/\.java-buildpack\/tomcat\/classpath\.args org\.apache\.catalina\.startup\.Bootstrap start$/);
+    assert.ok(
+      logs.some((l) => /Tomcat \d+\.\d+\.\d+ \(\/usr\/share\/java, from this machine\): the app is its ROOT web application/.test(l)),
+      logs.join('\n'),
+    );
+    const port = await freePort();
+    const app = startProcess(
+      launchSpec({ dropletDir, port, instanceIndex: 0, instanceGuid: 'g', vcapApplication: {}, memoryMb: 1024, env: { GREETING: 'from a servlet' } }),
+    );
+    try {
+      const res = await waitForHttp(port, app.child, 60_000).catch((e: Error) => assert.fail(`${e.message}\n${app.output()}`));
+      assert.equal(res.body, 'from a servlet');
+      assert.equal((await httpGet(port, '/static.txt')).body, 'static file served by Tomcat\n');
+      assert.match(app.output(), /JVM Memory Configuration: .*-Xmx\d+/);
+      // Bound to the instance's loopback address, not every interface.
+      const ss = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
+      assert.match(ss, /127\.0\.0\.1\]?:/, ss);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('a jar without Main-Class, and a Java version this machine lacks: clear errors, nothing half-staged', async (t) => {
     if (!needTool(t, 'javac', 'default-jdk-headless')) return;
     const root = tempDir();
@@ -159,6 +208,26 @@ describe('java buildpack', () => {
     );
   });
 
+  it('a WAR with no Tomcat on this machine: staging says what to install; nothing half-staged', async (t) => {
+    if (!haveTomcat(t)) return;
+    const root = tempDir();
+    const app = join(root, 'war');
+    mkdirSync(join(app, 'WEB-INF'), { recursive: true });
+    writeFileSync(join(app, 'WEB-INF', 'web.xml'), '<web-app/>\n');
+    // CATALINA_HOME pointing at no Tomcat, and Debian's jars out of sight, are this machine without Tomcat.
+    const e = await stagingFailure(
+      stage({
+        appDir: app,
+        cacheDir: join(root, 'c'),
+        explodedDir: join(root, 'd'),
+        env: { CATALINA_HOME: join(root, 'none'), CFPUSH_TOMCAT_JARS: join(root, 'none') },
+      }),
+    );
+    assert.match(e.message, /WEB-INF\/ is a web application \(a WAR\): it runs in Tomcat, which this machine does not have/);
+    assert.match(e.message, /sudo apt-get install libtomcat10-java/);
+    assert.equal(existsSync(join(root, 'd')), false);
+  });
+
   describe('on the local foundation', { timeout: 180_000 }, () => {
     let c: CliEnv | undefined;
     after(async () => {
@@ -177,6 +246,23 @@ describe('java buildpack', () => {
         async () => (await http(`http://127.0.0.1:${routerPort}/`, { headers: { host: 'hello-java.localhost' } })).text === 'hello CF summit',
         30_000,
         'hello-java answering through the router',
+      );
+    });
+
+    it('cfpush push of hello-war with its manifest (path: target/hello-war.war): Tomcat serves it through the router', async (t) => {
+      if (!haveTomcat(t)) return;
+      if (!c) {
+        c = await cliEnv();
+        await c.ok(['foundation', 'start']);
+      }
+      const { dir } = builtWar();
+      const r = await c.run(['push'], { cwd: dir });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const routerPort = c.routerPort;
+      await until(
+        async () => (await http(`http://127.0.0.1:${routerPort}/`, { headers: { host: 'hello-war.localhost' } })).text === 'hello CF summit',
+        60_000,
+        'hello-war answering through the router',
       );
     });
   });

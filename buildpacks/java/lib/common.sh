@@ -29,3 +29,23 @@ find_java() {
 java_major() {
   case "$1" in 1.*) echo "$1" | cut -d. -f2 ;; *) echo "$1" | cut -d. -f1 ;; esac
 }
+
+# This machine's Tomcat jars (Debian's libtomcat10-java, or $CATALINA_HOME/lib
+# and bin/ of an unpacked Tomcat), one per line, or nothing.
+find_tomcat_jars() {
+  local home="${CATALINA_HOME:-}"
+  if [ -n "$home" ] && [ -f "$home/lib/catalina.jar" ]; then
+    find -L "$home/lib" "$home/bin" -maxdepth 1 -name '*.jar' ! -name '*-i18n-*' | sort
+    return
+  fi
+  # CFPUSH_TOMCAT_JARS: where the distribution keeps its jars (Debian: /usr/share/java).
+  local d="${CFPUSH_TOMCAT_JARS:-/usr/share/java}" v
+  for v in 11 10; do
+    [ -f "$d/tomcat$v-catalina.jar" ] || continue
+    # The unversioned names Debian links to the current release; translations and ant tasks are not needed.
+    find "$d" -maxdepth 1 -name "tomcat$v-*.jar" ! -name '*-[0-9]*.jar' ! -name '*-i18n-*' ! -name '*-ant.jar' | sort
+    # Jasper compiles JSPs with the Eclipse compiler (a dependency of the Debian package).
+    [ -f "$d/eclipse-jdt-core.jar" ] && echo "$d/eclipse-jdt-core.jar"
+    return
+  done
+}
