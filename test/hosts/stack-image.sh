@@ -17,8 +17,9 @@ set -euo pipefail
 
 TAG="${STACK_IMAGE:-cfpush/stack:bookworm}"
 SUITE=bookworm
-RECIPE=2 # bump when the root's contents change
-PACKAGES=nginx
+RECIPE=3 # bump when the root's contents change
+# The web servers and interpreters the nginx, ruby and php buildpacks run, from Debian as on the host.
+PACKAGES=nginx,ruby,bundler,ruby-rack,ruby-webrick,php-cli,php-fpm,apache2-bin
 CACHE="${CFPUSH_HOST_CACHE:-$HOME/.cache/cf-push}/stack"
 ROOT_TAR="$CACHE/$SUITE-r$RECIPE.tar"
 
@@ -58,8 +59,8 @@ if [ ! -s "$ROOT_TAR" ]; then
   ROOT="$WORK/root"
   MIRROR="$(mirror)"
   say "debootstrap --variant=minbase $SUITE from $MIRROR (about 80 s)"
-  # nginx: the nginx buildpack runs the stack's nginx, as the others run the
-  # host's node and go (mounted); the stack brings it where those are mounted.
+  # nginx, ruby, php-fpm, httpd: the nginx, ruby and php buildpacks run the
+  # stack's, as the others run the host's node, go and JDK (mounted).
   debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
   # vcap: what CF stages and runs apps as (cf-reference.md §4.1, §5).

@@ -3,10 +3,11 @@
 // (cfpush/stack:bookworm, as vcap). The droplets have the same layout (top
 // level, app files, deps files) and start command, and both run: the host
 // droplet with launchSpec, the container one inside the stack image with the
-// launcher. No engine or stack image → skipped locally, failed on CI.
+// launcher (a Java droplet names the host's JDK, which the stack image does
+// not carry: it is compared and run on the host). No engine or stack image → skipped locally, failed on CI.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +20,19 @@ import { launchSpec } from '../../src/core/staging/launcher';
 import { cleanUp, freePort, getWhenUp, TEST_LABEL } from '../docker/engine';
 import { repoRoot } from '../helpers/cli';
 import { requireStack } from '../export/stack';
+
+/** A Java sample's artefact built by its build.sh and unpacked, as cf push -p target/NAME.jar (.war) uploads it. */
+function buildJava(sample: string, artefact: string) {
+  return (work: string): string => {
+    const dir = mkdtempSync(join(work, `${sample}-`));
+    cpSync(join(repoRoot, 'examples', sample), dir, { recursive: true, filter: (p) => !p.includes(join(sample, 'target')) });
+    execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'pipe' });
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    execFileSync('jar', ['xf', join(dir, 'target', artefact)], { cwd: app });
+    return app;
+  };
+}
 
 /** Every path under dir (dirs end with /), sorted. */
 function tree(dir: string): string[] {
@@ -46,15 +60,22 @@ describe('parity staging: host and stack container give the same droplet', { tim
     await cleanUp(docker);
   });
 
-  for (const [name, start] of [
-    ['hello-node', 'node server.js'],
-    ['hello-go', './bin/hello-go'],
-    // The stack's nginx (the stack image has it) serves the container droplet; the host's, the host droplet.
-    ['hello-nginx', 'varify ./nginx.conf'],
-  ] as const) {
-    it(`${name}: same layout and start command; both droplets run`, async (t) => {
+  const samples: { name: string; start: string | RegExp; build?: (work: string) => string; runInStack?: false }[] = [
+    { name: 'hello-node', start: 'node server.js' },
+    { name: 'hello-go', start: './bin/hello-go' },
+    // The stack's nginx, ruby, php-fpm and httpd (the stack image has them) serve the container droplets; the host's, the host droplets.
+    { name: 'hello-nginx', start: 'varify ./nginx.conf' },
+    { name: 'hello-ruby', start: 'bundle exec rackup config.ru -p $PORT' },
+    { name: 'hello-php', start: '$HOME/.bp/bin/start' },
+    // Staged with the host's JDK (and Tomcat's jars) mounted; the droplet names that JDK by its path, which the stack image
+    // does not have, so the container droplet is compared, and the host one run.
+    { name: 'hello-java', start: /eval exec java \$JAVA_OPTS -cp \$PWD\/\. hello\.Main$/, build: buildJava('hello-java', 'hello-java.jar'), runInStack: false },
+    { name: 'hello-war', start: /org\.apache\.catalina\.startup\.Bootstrap start$/, build: buildJava('hello-war', 'hello-war.war'), runInStack: false },
+  ];
+  for (const { name, start, build, runInStack } of samples) {
+    it(`${name}: same layout and start command; ${runInStack === false ? 'the host droplet runs' : 'both droplets run'}`, async (t) => {
       if (!(docker = await requireStack(t))) return;
-      const appDir = join(repoRoot, 'examples', name);
+      const appDir = build ? build(work) : join(repoRoot, 'examples', name);
       const host = await stage({ appDir, cacheDir: join(work, 'cache-host', name), outputDroplet: join(work, `${name}-host.tgz`) });
       const lines: string[] = [];
       const ctr = await stage(
@@ -62,7 +83,8 @@ describe('parity staging: host and stack container give the same droplet', { tim
         { runner: stackRunner({ docker, labels: { [TEST_LABEL]: 'parity' } }) },
       );
       assert.ok(lines.includes(`Running buildpack scripts in stack container ${DEFAULT_STACK_IMAGE} (as vcap)`), lines.join('\n'));
-      assert.equal(ctr.startCommand, start);
+      if (typeof start === 'string') assert.equal(ctr.startCommand, start);
+      else assert.match(ctr.startCommand, start);
       assert.equal(host.startCommand, ctr.startCommand);
       assert.deepEqual(ctr.buildpacks, host.buildpacks);
       assert.deepEqual(ctr.processTypes, host.processTypes);
@@ -88,6 +110,7 @@ describe('parity staging: host and stack container give the same droplet', { tim
         instanceIndex: 0,
         instanceGuid: 'parity-host',
         vcapApplication: { application_name: name },
+        memoryMb: 1024,
       });
       const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, stdio: 'ignore', detached: true });
       t.after(() => {
@@ -99,6 +122,7 @@ describe('parity staging: host and stack container give the same droplet', { tim
       });
       assert.equal((await getWhenUp(`http://127.0.0.1:${hostPort}/`, 20_000)).body, 'hello CF summit');
 
+      if (runInStack === false) return;
       // The container droplet inside the stack image, with the launcher.
       const ctrPort = await freePort();
       const container = await createDropletContainer({

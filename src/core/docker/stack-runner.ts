@@ -16,7 +16,12 @@
 //         copies it into deps/, so the droplet carries it, as on the host)
 //   go    the host's GOROOT at its own path (plus what its top-level symlinks
 //         point to, Debian's /usr/share/go-*), its bin/ first on PATH
-// Both link only glibc / libstdc++, which bookworm has. A stack image that
+//   java  the host's JDK at its own path (plus Debian's /etc/java-N-openjdk,
+//         which its conf/ links to), its bin/ on PATH, and /usr/share/java
+//         (Tomcat's jars for WARs); the droplet names the JDK by that path, as
+//         on the host, so a java droplet runs where that JDK is
+// The stack image brings nginx, ruby and bundler, php-fpm and httpd itself.
+// They link only glibc, libstdc++ and zlib, which bookworm has. A stack image that
 // brings its own toolchains can turn this off (`hostToolchains: false`).
 //
 // Ownership: the scripts run as vcap (uid 2000), so before each script the
@@ -80,20 +85,46 @@ export async function hostToolchainMounts(): Promise<{ mounts: Mount[]; path: st
   if (goroot) {
     mounts.push({ host: goroot, container: goroot, ro: true });
     // Debian's GOROOT links src/, api/, pkg/include... into /usr/share/go-X: mount the targets too.
-    const walk = (dir: string, depth: number) => {
-      for (const n of readdirSync(dir)) {
-        const p = join(dir, n);
-        const st = lstatSync(p);
-        if (st.isDirectory() && depth < 2 && n !== 'src') walk(p, depth + 1);
-        if (!st.isSymbolicLink()) continue;
-        const target = realpathSync(p);
-        if (!target.startsWith(goroot + sep) && !mounts.some((m) => m.host === target)) mounts.push({ host: target, container: target, ro: true });
-      }
-    };
-    walk(goroot, 0);
+    for (const target of outsideLinks(goroot, 2, 'src')) if (!mounts.some((m) => m.host === target)) mounts.push({ host: target, container: target, ro: true });
     path.push(join(goroot, 'bin'));
   }
+  const javaHome = jdkHome();
+  if (javaHome) {
+    mounts.push({ host: javaHome, container: javaHome, ro: true });
+    // Debian's JDK links its conf/ files into /etc/java-N-openjdk: mount those folders too.
+    for (const target of outsideLinks(javaHome, 3)) {
+      const top = target.split(sep).slice(0, 3).join(sep);
+      if (top.startsWith('/etc/java') && !mounts.some((m) => m.host === top)) mounts.push({ host: top, container: top, ro: true });
+    }
+    path.push(join(javaHome, 'bin'));
+    // Tomcat's jars (Debian's libtomcat10-java), which the java buildpack runs WARs with.
+    if (existsSync('/usr/share/java')) mounts.push({ host: '/usr/share/java', container: '/usr/share/java', ro: true });
+  }
   return { mounts, path };
+}
+
+/** The JDK the java buildpack uses: JAVA_HOME, else the one `java` on PATH belongs to. */
+function jdkHome(): string | undefined {
+  if (process.env.JAVA_HOME && existsSync(join(process.env.JAVA_HOME, 'bin', 'java'))) return realpathSync(process.env.JAVA_HOME);
+  const java = which('java');
+  return java ? dirname(dirname(realpathSync(java))) : undefined;
+}
+
+/** Real paths of the symlinks under `root` (`depth` folders down, not into `skip`) that lead outside it. */
+function outsideLinks(root: string, depth: number, skip?: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, left: number) => {
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n);
+      const st = lstatSync(p);
+      if (st.isDirectory() && left > 0 && n !== skip) walk(p, left - 1);
+      if (!st.isSymbolicLink() || !existsSync(p)) continue;
+      const target = realpathSync(p);
+      if (!target.startsWith(root + sep)) out.push(target);
+    }
+  };
+  walk(root, depth);
+  return out;
 }
 
 function which(cmd: string): string | undefined {
