@@ -78,6 +78,11 @@ rmSync('dist', { recursive: true, force: true });
 // the node runtime installer from the nodejs one here: one source, in git once.
 mkdirSync('buildpacks/staticfile/lib', { recursive: true });
 copyFileSync('buildpacks/nodejs/lib/node_runtime.sh', 'buildpacks/staticfile/lib/node_runtime.sh');
+// Likewise the version comparisons of the buildpacks that check versions.
+for (const bp of ['go', 'python', 'nginx', 'php']) {
+  mkdirSync(`buildpacks/${bp}/lib`, { recursive: true });
+  copyFileSync('buildpacks/lib/version.sh', `buildpacks/${bp}/lib/version.sh`);
+}
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
   { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2] },

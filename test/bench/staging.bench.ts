@@ -2,9 +2,9 @@
 // this machine, first (empty build cache) and again with one file changed
 // (the cache warm), beside `docker build` of an equivalent Dockerfile for the
 // same app where an offline base image has the runtime (node: cfpush/node;
-// nginx: the stack image) — the talk's two options, in the same run. Go and
-// Java have no offline image with their toolchain, so they have no docker
-// figure. Medians of BENCH_RUNS (default 5); prints JSON and markdown rows.
+// nginx, python, ruby, php: the stack image) — the talk's two options, in the same
+// run. Go and Java have no offline image with their toolchain, so they have
+// no docker figure. Medians of BENCH_RUNS (default 5); prints JSON and markdown rows.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -35,14 +35,40 @@ const SAMPLES: Sample[] = [
     dockerfile: 'FROM cfpush/stack:bookworm\nWORKDIR /app\nCOPY . .\nCMD ["nginx", "-p", "/app/", "-c", "/app/nginx.conf"]\n',
   },
   {
-    name: 'hello-java',
-    touch: 'src/main/java/hello/Main.java',
-    prepare: (dir) => {
-      execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'ignore' });
-      return join(dir, 'target', 'hello-java.jar');
-    },
+    name: 'hello-python',
+    touch: 'server.py',
+    dockerfile: 'FROM cfpush/stack:bookworm\nWORKDIR /app\nCOPY . .\nUSER vcap\nCMD ["python3", "server.py"]\n',
   },
+  {
+    name: 'hello-ruby',
+    touch: 'config.ru',
+    dockerfile:
+      'FROM cfpush/stack:bookworm\nWORKDIR /app\nCOPY . .\nRUN bundle install --local\nUSER vcap\nCMD ["bundle", "exec", "rackup", "config.ru", "-p", "8080"]\n',
+  },
+  {
+    name: 'hello-php',
+    touch: 'index.php',
+    // php's own server: the image's cost is the COPY either way (no offline image carries an httpd + php-fpm setup).
+    dockerfile: 'FROM cfpush/stack:bookworm\nWORKDIR /app\nCOPY . .\nUSER vcap\nCMD ["php", "-S", "0.0.0.0:8080", "-t", "/app"]\n',
+  },
+  { name: 'hello-java', touch: 'src/main/java/hello/Main.java', prepare: built('hello-java.jar') },
+  { name: 'hello-war', touch: 'src/main/java/hello/HelloServlet.java', prepare: built('hello-war.war') },
 ];
+
+/** The Java samples: build.sh first, then the artefact is what is pushed (-p). */
+function built(artefact: string): (dir: string) => string {
+  return (dir) => {
+    execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'ignore' });
+    return join(dir, 'target', artefact);
+  };
+}
+
+/** A change a re-stage sees, as a comment in the file's language. */
+function comment(file: string, i: number): string {
+  if (file.endsWith('.html')) return `<!-- ${i} -->`;
+  if (file.endsWith('.ru') || file.endsWith('.rb') || file.endsWith('.py')) return `\n# change ${i}\n`;
+  return `\n// change ${i}\n`;
+}
 
 async function timeStage(appPath: string, cacheDir: string, out: string): Promise<number> {
   const t0 = performance.now();
@@ -73,7 +99,7 @@ async function main() {
         const appPath = () => (s.prepare ? s.prepare(dir) : dir);
         const cache = join(work, `cache-${s.name}-${i}`);
         first.push(await timeStage(appPath(), cache, join(work, `${s.name}-${i}.tgz`)));
-        appendFileSync(join(dir, s.touch), s.touch.endsWith('.html') ? `<!-- ${i} -->` : `\n// change ${i}\n`);
+        appendFileSync(join(dir, s.touch), comment(s.touch, i));
         again.push(await timeStage(appPath(), cache, join(work, `${s.name}-${i}b.tgz`)));
         if (s.dockerfile) {
           writeFileSync(join(dir, 'Dockerfile'), s.dockerfile);

@@ -17,9 +17,9 @@ set -euo pipefail
 
 TAG="${STACK_IMAGE:-cfpush/stack:bookworm}"
 SUITE=bookworm
-RECIPE=3 # bump when the root's contents change
-# The web servers and interpreters the nginx, ruby and php buildpacks run, from Debian as on the host.
-PACKAGES=nginx,ruby,bundler,ruby-rack,ruby-webrick,php-cli,php-fpm,apache2-bin
+RECIPE=4 # bump when the root's contents change
+# The web servers and interpreters the nginx, python, ruby and php buildpacks run, from Debian as on the host.
+PACKAGES=nginx,python3,ruby,bundler,ruby-rack,ruby-webrick,php-cli,php-fpm,apache2-bin
 CACHE="${CFPUSH_HOST_CACHE:-$HOME/.cache/cf-push}/stack"
 ROOT_TAR="$CACHE/$SUITE-r$RECIPE.tar"
 

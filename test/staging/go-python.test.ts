@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stage } from '../../src/core/staging/builder';
+import { detect } from '../../src/core/staging/detect';
+import { cliEnv, type CliEnv } from '../helpers/cli';
+import { http, until } from '../foundation/helpers';
 import { extractDroplet } from '../../src/core/staging/droplet';
 import { launchSpec } from '../../src/core/staging/launcher';
 import { packageRoot } from '../../src/core/paths';
@@ -151,5 +154,40 @@ describe('python as CF runs it', () => {
     assert.ok(!quiet.some((l) => /WARNING/.test(l)), quiet.join('\n'));
     const bad = await stagingFailure(stage({ appDir: pyApp({ 'runtime.txt': 'ruby-3.2\n' }), cacheDir: join(root, 'c4'), explodedDir: join(root, 'd4') }));
     assert.match(bad.message, /runtime\.txt:1 says 'ruby-3\.2'; CF's form is python-3\.11\.2/);
+  });
+
+  it('hello-python: detected by requirements.txt, its Procfile runs `python server.py`, the env reaches it', async () => {
+    const root = tempDir();
+    const dropletDir = join(root, 'droplet');
+    const sample = join(examples, 'hello-python');
+    const d = await detect(sample);
+    assert.equal(d.selected?.name, 'python');
+    assert.match(d.verdicts.find((v) => v.name === 'nodejs')!.output, /package\.json/);
+    const r = await stage({ appDir: sample, cacheDir: join(root, 'cache'), explodedDir: dropletDir });
+    assert.equal(r.startCommand, 'python server.py');
+    assert.equal(await serve(dropletDir, r.startCommand), 'hello CF summit');
+    assert.equal(await serve(dropletDir, r.startCommand, { GREETING: 'from the env' }), 'from the env');
+  });
+
+  describe('on the local foundation', { timeout: 180_000 }, () => {
+    let c: CliEnv | undefined;
+    after(async () => {
+      await c?.cleanup();
+    });
+
+    it('cfpush push of hello-python: staged by the foundation, the route answers', async () => {
+      c = await cliEnv();
+      await c.ok(['foundation', 'start']);
+      const dir = join(tempDir(), 'hello-python');
+      cpSync(join(examples, 'hello-python'), dir, { recursive: true });
+      const r = await c.run(['push'], { cwd: dir });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const routerPort = c.routerPort;
+      await until(
+        async () => (await http(`http://127.0.0.1:${routerPort}/`, { headers: { host: 'hello-python.localhost' } })).text === 'hello CF summit',
+        30_000,
+        'hello-python answering through the router',
+      );
+    });
   });
 });

@@ -208,6 +208,24 @@ describe('java buildpack', () => {
     );
   });
 
+  it('cfpush detect -p app.war and cfpush stage app.war take the archive, as cf push -p does', async (t) => {
+    if (!haveTomcat(t)) return;
+    const { war } = builtWar();
+    const c = await cliEnv();
+    try {
+      const det = await c.run(['detect', '-p', war]);
+      assert.equal(det.code, 0, det.stderr);
+      assert.match(det.stdout, /✓ java\s+\S+\s+detected: tomcat/);
+      const out = join(tempDir(), 'war.tgz');
+      const st = await c.run(['stage', war, '-o', out]);
+      assert.equal(st.code, 0, st.stderr);
+      assert.match(st.stdout, /Tomcat \d+\.\d+\.\d+ .*the app is its ROOT web application/);
+      assert.ok(existsSync(out));
+    } finally {
+      await c.cleanup();
+    }
+  });
+
   it('a WAR with no Tomcat on this machine: staging says what to install; nothing half-staged', async (t) => {
     if (!haveTomcat(t)) return;
     const root = tempDir();

@@ -63,8 +63,9 @@ describe('parity staging: host and stack container give the same droplet', { tim
   const samples: { name: string; start: string | RegExp; build?: (work: string) => string; runInStack?: false }[] = [
     { name: 'hello-node', start: 'node server.js' },
     { name: 'hello-go', start: './bin/hello-go' },
-    // The stack's nginx, ruby, php-fpm and httpd (the stack image has them) serve the container droplets; the host's, the host droplets.
+    // The stack's nginx, python3, ruby, php-fpm and httpd (the stack image has them) serve the container droplets; the host's, the host droplets.
     { name: 'hello-nginx', start: 'varify ./nginx.conf' },
+    { name: 'hello-python', start: 'python server.py' },
     { name: 'hello-ruby', start: 'bundle exec rackup config.ru -p $PORT' },
     { name: 'hello-php', start: '$HOME/.bp/bin/start' },
     // Staged with the host's JDK (and Tomcat's jars) mounted; the droplet names that JDK by its path, which the stack image

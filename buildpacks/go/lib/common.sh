@@ -31,14 +31,4 @@ go_requested_version() {
   return 0
 }
 
-# version_lt A B: true when dotted version A is older than B (1.21 < 1.21.4 < 1.22).
-version_lt() {
-  [ "$1" = "$2" ] && return 1
-  [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]
-}
-
-# A request that names major.minor only (go 1.21, GOVERSION=go1.21.x) is met by any patch.
-version_prefix_matches() {
-  local want="${1%.x}" have="$2"
-  [ "$have" = "$want" ] || [[ "$have" == "$want".* ]]
-}
+source "$(dirname "${BASH_SOURCE[0]}")/version.sh"

@@ -20,7 +20,7 @@
 //         which its conf/ links to), its bin/ on PATH, and /usr/share/java
 //         (Tomcat's jars for WARs); the droplet names the JDK by that path, as
 //         on the host, so a java droplet runs where that JDK is
-// The stack image brings nginx, ruby and bundler, php-fpm and httpd itself.
+// The stack image brings nginx, python3, ruby and bundler, php-fpm and httpd itself.
 // They link only glibc, libstdc++ and zlib, which bookworm has. A stack image that
 // brings its own toolchains can turn this off (`hostToolchains: false`).
 //

@@ -39,7 +39,7 @@ export interface EnsureStackOptions {
 /** The hint for a missing stack image: how to build the default one here, or pull another. */
 export function stackImageHint(image: string): string {
   return image === DEFAULT_STACK_IMAGE
-    ? `Build it locally with \`sudo bash test/hosts/stack-image.sh\` in a cf-push checkout (debootstrap of Debian bookworm from your Debian mirror, about 2 minutes, 314 MB with the web servers and interpreters the built-in buildpacks run), or \`docker pull ${image}\` where a registry has it; or name another image with --stack IMAGE (it needs bash and a vcap user, uid 2000).`
+    ? `Build it locally with \`sudo bash test/hosts/stack-image.sh\` in a cf-push checkout (debootstrap of Debian bookworm from your Debian mirror, about 2-3 minutes, 347 MB with the web servers and interpreters the built-in buildpacks run), or \`docker pull ${image}\` where a registry has it; or name another image with --stack IMAGE (it needs bash and a vcap user, uid 2000).`
     : `Pull or build ${image} first (\`docker pull ${image}\`); it needs bash and a vcap user (uid 2000). Without --stack the default ${DEFAULT_STACK_IMAGE} is used.`;
 }
 
