@@ -42,8 +42,13 @@ async function zipOf(dir: string, as: string): Promise<string> {
   return file;
 }
 
+/** The built-ins as `cf buildpacks` lists them, in CF's detection order. */
+const BUILTIN_NAMES = ['staticfile', 'java', 'ruby', 'dotnet_core', 'nodejs', 'go', 'python', 'php', 'nginx', 'r', 'hwc', 'binary'];
+
 /** `cf buildpacks` names once custom_buildpack sits at position 6. */
-const WITH_CUSTOM_AT_6 = ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'custom', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n) => `${n}_buildpack`);
+const WITH_CUSTOM_AT_6 = ['staticfile', 'java', 'ruby', 'dotnet_core', 'nodejs', 'custom', 'go', 'python', 'php', 'nginx', 'r', 'hwc', 'binary'].map(
+  (n) => `${n}_buildpack`,
+);
 
 describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
   let s: CfSession | undefined;
@@ -76,13 +81,7 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     assert.match(r.stdout, /position\s+name\s+stack\s+enabled\s+locked\s+filename/);
     assert.deepEqual(
       (await rows()).map((x) => x.slice(0, 5)),
-      ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => [
-        String(i + 1),
-        `${n}_buildpack`,
-        'cflinuxfs4',
-        'true',
-        'false',
-      ]),
+      BUILTIN_NAMES.map((n, i) => [String(i + 1), `${n}_buildpack`, 'cflinuxfs4', 'true', 'false']),
     );
     const api = JSON.parse((await s.ok(['curl', '/v3/buildpacks?names=nodejs_buildpack'])).stdout).resources[0];
     assert.equal(api.state, 'READY');
@@ -98,8 +97,8 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     );
     const list = await rows();
     assert.deepEqual(list[0], ['1', 'custom_buildpack', 'cflinuxfs4', 'true', 'false', 'custom_buildpack-v1.0.0.zip']);
-    assert.equal(await position('nodejs_buildpack'), '5');
-    assert.equal(list.length, 11);
+    assert.equal(await position('nodejs_buildpack'), '6');
+    assert.equal(list.length, 13);
     const push = await s.ok(['push', 'cf-bp', '-m', '64M', '-p', app]);
     assert.match(push.stdout, /Custom buildpack served by custom v1/);
     assert.match(push.stdout, /custom_buildpack\s+custom-detect/);
@@ -128,7 +127,7 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     );
     assert.deepEqual(
       list.map((x) => x[0]),
-      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'],
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'],
     );
   });
 
@@ -210,7 +209,7 @@ describe('cf CLI: buildpacks', { timeout: 900_000 }, () => {
     const list = await rows();
     assert.deepEqual(
       list.map((x) => `${x[0]} ${x[1]}`),
-      ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`),
+      BUILTIN_NAMES.map((n, i) => `${i + 1} ${n}_buildpack`),
     );
     assert.deepEqual(bits(), []);
     const gone = await s.run(['push', 'cf-bp-gone', '-m', '64M', '-p', app, '-b', 'custom_buildpack']);

@@ -28,7 +28,8 @@ describe('bad input', { timeout: 300_000 }, () => {
     const d = app('nothing', { 'README.txt': 'no code here\n' });
     const det = await c.run(['detect', d]);
     assert.equal(det.code, 1);
-    for (const bp of ['staticfile', 'java', 'dotnet-core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary']) assert.match(det.stdout, new RegExp(bp));
+    for (const bp of ['staticfile', 'java', 'ruby', 'dotnet-core', 'nodejs', 'go', 'python', 'php', 'nginx', 'r', 'hwc', 'binary'])
+      assert.match(det.stdout, new RegExp(bp));
     assert.match(det.stdout, /package\.json/);
     assert.match(det.stdout, /go\.mod/);
     assert.match(det.stdout, /Staticfile/);

@@ -60,7 +60,9 @@ async function upload(guid: string, zip: Buffer, filename = 'bp.zip'): Promise<{
 }
 
 /** The built-ins as `position name`, in CF's detection order. */
-const BUILTINS = ['staticfile', 'java', 'dotnet_core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'].map((n, i) => `${i + 1} ${n}_buildpack`);
+const BUILTINS = ['staticfile', 'java', 'ruby', 'dotnet_core', 'nodejs', 'go', 'python', 'php', 'nginx', 'r', 'hwc', 'binary'].map(
+  (n, i) => `${i + 1} ${n}_buildpack`,
+);
 
 describe('buildpacks API', () => {
   test('the built-ins in detection order, position-ordered by default, filtered by name and stack', async () => {
@@ -82,7 +84,7 @@ describe('buildpacks API', () => {
     assert.equal(bp.position, 2);
     assert.deepEqual((await names()).slice(0, 3), ['1 staticfile_buildpack', '2 first_bp', '3 java_buildpack']);
     const last = await create({ name: 'last_bp', position: 100 });
-    assert.equal(last.position, 12, 'a position past the end is the end');
+    assert.equal(last.position, BUILTINS.length + 2, 'a position past the end is the end');
     const bad = async (body: Record<string, unknown>, detail: string) => {
       const res = await api.post('/v3/buildpacks', body);
       assert.equal(res.status, 422, res.text);
@@ -202,7 +204,7 @@ describe('buildpacks API', () => {
     const h = await startTestFoundation(old);
     try {
       const oldApi = await Api.connect(h);
-      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, 10);
+      assert.equal((await oldApi.get('/v3/buildpacks')).json.resources.length, BUILTINS.length);
     } finally {
       await h.close();
       cleanup(old);
@@ -213,11 +215,12 @@ describe('buildpacks API', () => {
     const old = tempDir();
     const g = await startTestFoundation(old);
     await g.close();
-    // The data dir as cf-push wrote it before the nginx buildpack: no nginx record, binary at 5, no offered list.
+    // The data dir as cf-push wrote it before the nginx buildpack: no nginx record, those after it one up, no offered list.
     const state = JSON.parse(readFileSync(join(old, 'state.json'), 'utf8'));
     const recs = Object.values(state.buildpacks) as { guid: string; builtin?: string; position: number }[];
-    delete state.buildpacks[recs.find((r) => r.builtin === 'nginx')!.guid];
-    for (const r of recs) if (r.position > 7) r.position--;
+    const nginxRec = recs.find((r) => r.builtin === 'nginx')!;
+    delete state.buildpacks[nginxRec.guid];
+    for (const r of recs) if (r.position > nginxRec.position) r.position--;
     delete state.offered_builtins;
     writeFileSync(join(old, 'state.json'), JSON.stringify(state));
     let h = await startTestFoundation(old);

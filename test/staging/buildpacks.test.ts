@@ -36,11 +36,11 @@ describe('buildpacks', () => {
     const b = builtinBuildpacks();
     assert.deepEqual(
       b.map((x) => x.name),
-      ['staticfile', 'java', 'dotnet-core', 'nodejs', 'go', 'python', 'nginx', 'r', 'hwc', 'binary'],
+      ['staticfile', 'java', 'ruby', 'dotnet-core', 'nodejs', 'go', 'python', 'php', 'nginx', 'r', 'hwc', 'binary'],
     );
     assert.deepEqual(
       b.map((x) => x.order),
-      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      b.map((_, i) => i),
     );
     for (const x of b) {
       assert.equal(x.version, '1.0.0');
@@ -55,11 +55,11 @@ describe('buildpacks', () => {
     assert.equal(r.name, 'go');
     assert.equal(r.key, 'go_buildpack');
     await assert.rejects(
-      resolveBuildpack('ruby_buildpack'),
+      resolveBuildpack('cobol_buildpack'),
       (e: unknown) =>
         e instanceof CfPushError &&
-        /ruby_buildpack/.test(e.message) &&
-        /staticfile, java, dotnet-core, nodejs, go, python, nginx, r, hwc, binary/.test(e.hint ?? ''),
+        /cobol_buildpack/.test(e.message) &&
+        /staticfile, java, ruby, dotnet-core, nodejs, go, python, php, nginx, r, hwc, binary/.test(e.hint ?? ''),
     );
   });
 
