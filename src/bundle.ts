@@ -33,6 +33,7 @@ export { listTargets, localInstalledBuildpacks, setTarget, LOCAL } from './core/
 // The extension opens sessions with the local foundation reachable (core is told how, never imports it).
 export const openSession = (o: OpenSessionOptions = {}): Promise<Session> => openSessionWith({ local: localFoundation, ...o });
 export { CfPushError, formatError, isCancelled } from './core/errors';
+export { setUserAgentHost } from './core/user-agent';
 export { FileTokenStore } from './core/auth/store';
 export { loginPrompts, loginWithPassword, loginWithPasscode, logout, reuseCfCliLogin } from './core/auth/login';
 export { parseManifest, loadManifest, MANIFEST_KEYS, ManifestError, manifestJsonSchema } from './core/manifest';

@@ -6,7 +6,9 @@ import dns from 'node:dns';
 import http from 'node:http';
 import type { LookupFunction } from 'node:net';
 import https from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { userAgent } from './user-agent';
 
 export interface HttpInit {
   method?: string;
@@ -55,12 +57,13 @@ const localhostLookup: LookupFunction = (hostname, options, callback) => {
 export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpResponse> {
   const u = new URL(url);
   const headers: Record<string, string> = { ...init.headers };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent();
   let body: Readable | Buffer | undefined;
   if (typeof FormData !== 'undefined' && init.body instanceof FormData) {
-    // Response serialises FormData (boundary included) as a stream, without buffering files.
-    const r = new Response(init.body);
-    headers['content-type'] = r.headers.get('content-type')!;
-    body = Readable.fromWeb(r.body as import('node:stream/web').ReadableStream);
+    const m = multipart(init.body);
+    headers['content-type'] = m.contentType;
+    headers['content-length'] = String(m.length);
+    body = m.body;
   } else if (init.body !== undefined) {
     body = Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body as string);
     headers['content-length'] = String(body.length);
@@ -115,4 +118,42 @@ export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpR
     text,
     json: async () => JSON.parse(await text()),
   };
+}
+
+/**
+ * FormData as multipart/form-data (RFC 7578) with its length known before
+ * sending: CC's upload route sits behind nginx's upload module, which does
+ * not take a chunked multipart body, and the cf CLI sends a Content-Length.
+ * Files (fs.openAsBlob) are streamed, not buffered; their sizes give the
+ * length. Written here because Response(form) streams with no length, and
+ * the form-data package takes node streams whose lengths it must be told.
+ */
+export function multipart(form: FormData): { body: Readable; length: number; contentType: string } {
+  const boundary = `----cfpush-${randomBytes(16).toString('hex')}`;
+  const quote = (s: string) => s.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const parts: (Buffer | Blob)[] = [];
+  for (const [name, value] of form) {
+    if (typeof value === 'string') {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`));
+    } else {
+      const file = value as File;
+      parts.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"; filename="${quote(file.name || 'blob')}"\r\n` +
+            `Content-Type: ${file.type || 'application/octet-stream'}\r\n\r\n`,
+        ),
+        file,
+        Buffer.from('\r\n'),
+      );
+    }
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  const length = parts.reduce((n, p) => n + (Buffer.isBuffer(p) ? p.length : p.size), 0);
+  async function* chunks() {
+    for (const p of parts) {
+      if (Buffer.isBuffer(p)) yield p;
+      else for await (const c of p.stream() as unknown as AsyncIterable<Uint8Array>) yield c;
+    }
+  }
+  return { body: Readable.from(chunks(), { objectMode: false }), length, contentType: `multipart/form-data; boundary=${boundary}` };
 }

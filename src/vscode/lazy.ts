@@ -7,9 +7,14 @@ export type Core = typeof import('../bundle');
 let loaded: Core | undefined;
 
 export function core(): Core {
+  if (loaded) return loaded;
   // build.mjs keeps './core.js' external: it resolves to dist/core.js at run time.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (loaded ??= require('./core.js') as Core);
+  loaded = require('./core.js') as Core;
+  // Requests name the editor too (cfpush/0.1.0 (...) vscode/1.95.0).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded.setUserAgentHost(`vscode/${(require('vscode') as typeof import('vscode')).version}`);
+  return loaded;
 }
 
 /** True once core() ran (the activation benchmark asserts it did not). */

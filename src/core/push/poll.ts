@@ -4,13 +4,17 @@ import { CfPushError, cancelledError } from '../errors';
 
 // ~20 polls in the first second, then the cf CLI's 3 s cadence by ~10 s.
 const STEPS = [15, 15, 20, 20, 30, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 3000];
+/** Short intervals only in a wait's first second; after it, never more than 4 polls a second (CC rate limits count requests). */
+export const FAST_PHASE_MS = 1000;
+export const MIN_INTERVAL_AFTER_MS = 250;
 
 export async function pollUntil<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   opts: { what: string; timeoutMs: number; signal?: AbortSignal; hint?: string },
 ): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
   for (let i = 0; ; i++) {
     throwIfAborted(opts.signal);
     const value = await read();
@@ -21,7 +25,8 @@ export async function pollUntil<T>(
         hint: opts.hint,
       });
     }
-    await sleep(STEPS[Math.min(i, STEPS.length - 1)], opts.signal);
+    const step = STEPS[Math.min(i, STEPS.length - 1)]!;
+    await sleep(Date.now() - started < FAST_PHASE_MS ? step : Math.max(step, MIN_INTERVAL_AFTER_MS), opts.signal);
   }
 }
 

@@ -8,7 +8,8 @@ export class DeploymentRequests {
   create(body: { appGuid: string; dropletGuid: string; strategy: 'rolling' | 'canary'; canarySteps?: { instance_weight: number }[] }): Promise<CcDeployment> {
     return this.t.post<CcDeployment>('/v3/deployments', {
       droplet: { guid: body.dropletGuid },
-      strategy: body.strategy,
+      // Rolling is CC's default: the cf CLI leaves it out, and Korifi's strict decoder refuses fields it does not know.
+      ...(body.strategy === 'rolling' ? {} : { strategy: body.strategy }),
       ...(body.canarySteps ? { options: { canary: { steps: body.canarySteps } } } : {}),
       relationships: { app: { data: { guid: body.appGuid } } },
     });
