@@ -1,73 +1,65 @@
 // `cfpush`: the terminal adapter over src/core. One small function per
 // command; every error is printed with what to do next and exits non-zero.
 import { formatError } from '../core/errors';
-import {
-  appsCmd,
-  cancelDeploymentCmd,
-  continueDeploymentCmd,
-  deleteCmd,
-  pushCmd,
-  restageCmd,
-  restartCmd,
-  scaleCmd,
-  startCmd,
-  stopCmd,
-  swapBackCmd,
-} from './commands/apps';
-import { loginCmd, logoutCmd } from './commands/login';
+import { HelpShown, type Spec } from './args';
+import * as apps from './commands/apps';
+import * as login from './commands/login';
 import type { Command } from './commands/common';
-import { demoCmd } from './commands/demo';
-import { foundationCmd } from './commands/foundation';
-import { logsCmd } from './commands/logs';
-import { detectCmd, stageCmd } from './commands/local';
-import { exportCmd } from './commands/export';
-import { mapRouteCmd, routesCmd, swapCmd, unmapRouteCmd } from './commands/routes';
-import { oauthTokenCmd, targetCmd } from './commands/target';
-import { runTaskCmd, tasksCmd, terminateTaskCmd } from './commands/tasks';
-import { trafficCmd } from './commands/traffic';
+import { DEMO, demoCmd } from './commands/demo';
+import { FOUNDATION, foundationCmd } from './commands/foundation';
+import { LOGS, logsCmd } from './commands/logs';
+import { DETECT, detectCmd, STAGE, stageCmd } from './commands/local';
+import { EXPORT, exportCmd } from './commands/export';
+import * as routes from './commands/routes';
+import * as target from './commands/target';
+import * as tasks from './commands/tasks';
+import { TRAFFIC, trafficCmd } from './commands/traffic';
 
-const commands: Record<string, [Command, string]> = {
-  detect: [detectCmd, 'Show which buildpack matches a folder, and why the others do not'],
-  stage: [stageCmd, 'Stage a folder locally into a droplet .tgz'],
-  export: [exportCmd, "Export an app's droplet (or a droplet .tgz) as a container image"],
-  push: [pushCmd, 'Push apps from a folder or manifest'],
-  restage: [restageCmd, 'Stage an app again from its last package'],
-  apps: [appsCmd, 'List apps in the targeted space'],
-  routes: [routesCmd, 'List routes in the targeted space'],
-  'map-route': [mapRouteCmd, 'Map a route to an app'],
-  'unmap-route': [unmapRouteCmd, 'Unmap a route from an app'],
-  swap: [swapCmd, "Exchange two apps' routes"],
-  traffic: [trafficCmd, 'Requests and errors per instance, and route moves (--watch)'],
-  'swap-back': [swapBackCmd, 'Restore the version a blue-green push replaced'],
-  'continue-deployment': [continueDeploymentCmd, 'Roll out the rest of a paused canary deployment'],
-  'cancel-deployment': [cancelDeploymentCmd, "Cancel an app's active deployment: the previous version comes back"],
-  scale: [scaleCmd, 'Change instances, memory or disk'],
-  restart: [restartCmd, 'Restart an app'],
-  start: [startCmd, 'Start an app'],
-  stop: [stopCmd, 'Stop an app'],
-  delete: [deleteCmd, 'Delete an app'],
-  logs: [logsCmd, "Show an app's logs"],
-  'run-task': [runTaskCmd, "Run a one-off task from an app's droplet"],
-  tasks: [tasksCmd, "List an app's tasks"],
-  'terminate-task': [terminateTaskCmd, 'Cancel a running task'],
-  login: [loginCmd, 'Log in to a Cloud Foundry (password or SSO passcode)'],
-  logout: [logoutCmd, 'Forget the tokens of a target'],
-  target: [targetCmd, 'Show or set the target (the local foundation by default)'],
-  'oauth-token': [oauthTokenCmd, "Print the current target's bearer token"],
-  foundation: [foundationCmd, 'Start, stop or inspect the embedded local foundation'],
-  demo: [demoCmd, 'Start the local foundation and push examples/hello-node'],
+/** Every command with its declaration (which gives its summary, usage and --help). */
+export const COMMANDS: Record<string, [Command, Spec]> = {
+  detect: [detectCmd, DETECT],
+  stage: [stageCmd, STAGE],
+  export: [exportCmd, EXPORT],
+  push: [apps.pushCmd, apps.PUSH],
+  restage: [apps.restageCmd, apps.RESTAGE],
+  apps: [apps.appsCmd, apps.APPS],
+  routes: [routes.routesCmd, routes.ROUTES],
+  'map-route': [routes.mapRouteCmd, routes.MAP_ROUTE],
+  'unmap-route': [routes.unmapRouteCmd, routes.UNMAP_ROUTE],
+  swap: [routes.swapCmd, routes.SWAP],
+  traffic: [trafficCmd, TRAFFIC],
+  'swap-back': [apps.swapBackCmd, apps.SWAP_BACK],
+  'continue-deployment': [apps.continueDeploymentCmd, apps.CONTINUE_DEPLOYMENT],
+  'cancel-deployment': [apps.cancelDeploymentCmd, apps.CANCEL_DEPLOYMENT],
+  scale: [apps.scaleCmd, apps.SCALE],
+  restart: [apps.restartCmd, apps.RESTART],
+  start: [apps.startCmd, apps.START],
+  stop: [apps.stopCmd, apps.STOP],
+  delete: [apps.deleteCmd, apps.DELETE],
+  logs: [logsCmd, LOGS],
+  'run-task': [tasks.runTaskCmd, tasks.RUN_TASK],
+  tasks: [tasks.tasksCmd, tasks.TASKS],
+  'terminate-task': [tasks.terminateTaskCmd, tasks.TERMINATE_TASK],
+  login: [login.loginCmd, login.LOGIN],
+  logout: [login.logoutCmd, login.LOGOUT],
+  target: [target.targetCmd, target.TARGET],
+  'oauth-token': [target.oauthTokenCmd, target.OAUTH_TOKEN],
+  foundation: [foundationCmd, FOUNDATION],
+  demo: [demoCmd, DEMO],
 };
 
 function help(): void {
   console.log('Usage: cfpush COMMAND [ARGS]\n\nCommands:');
-  for (const [name, [, text]] of Object.entries(commands)) console.log(`  ${name.padEnd(13)} ${text}`);
-  console.log('\nEnvironment: CFPUSH_HOME (default ~/.cfpush) holds config, tokens and the local foundation.');
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  for (const [name, [, s]] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(width)}   ${s.summary}`);
+  console.log("\n'cfpush COMMAND --help' shows a command's flags.");
+  console.log('Environment: CFPUSH_HOME (default ~/.cfpush) holds config, tokens and the local foundation.');
 }
 
 async function dispatch(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return help();
-  const entry = commands[name];
+  const entry = COMMANDS[name];
   if (!entry) {
     console.error(`'${name}' is not a registered command. See 'cfpush help'.`);
     process.exitCode = 1;
@@ -79,6 +71,7 @@ async function dispatch(argv: string[]): Promise<void> {
 /** Runs one `cfpush` command line; failures print as the cf CLI does and set the exit code. */
 export function runCli(argv: string[]): Promise<void> {
   return dispatch(argv).catch((err) => {
+    if (err instanceof HelpShown) return;
     console.error(`FAILED\n${formatError(err)}`);
     process.exitCode = 1;
   });

@@ -36,6 +36,14 @@ const TABLE: Row[] = [
   { what: 're-push without changes', before: STARTED, rollout: 'restart', steps: ['upload-bits', 'stage', 'restart', 'wait-running'] },
   { what: 're-push of a stopped app starts it', before: STOPPED, rollout: 'restart', steps: ['upload-bits', 'stage', 'restart', 'wait-running'] },
   { what: '--no-start, new app', opts: { noStart: true }, rollout: 'restart', steps: ['upload-bits'] },
+  { what: '--task, new app: staged, droplet set, not started', opts: { task: true }, rollout: 'restart', steps: ['upload-bits', 'stage', 'set-droplet'] },
+  {
+    what: '--task, running app: staged, droplet set, stopped',
+    opts: { task: true, strategy: 'rolling' },
+    before: STARTED,
+    rollout: 'restart',
+    steps: ['upload-bits', 'stage', 'set-droplet', 'stop'],
+  },
   { what: '--no-start, running app: stopped, not staged', opts: { noStart: true }, before: STARTED, rollout: 'restart', steps: ['upload-bits', 'stop'] },
   { what: '--droplet', opts: { droplet: '/tmp/d.tgz' }, before: STARTED, rollout: 'restart', steps: ['upload-droplet', 'restart', 'wait-running'] },
   {

@@ -2,7 +2,7 @@
 import { basename, resolve } from 'node:path';
 import { appSummaries, processSummaries } from '../../core/actors/app-summary';
 import { CfPushError } from '../../core/errors';
-import { loadManifest, locateManifest } from '../../core/manifest';
+import { loadManifest, locateManifest, type Manifest } from '../../core/manifest';
 import {
   cancelDeployment,
   continueDeployment,
@@ -15,50 +15,80 @@ import {
   startApp,
   stopApp,
   swapBack,
+  type AppOverrides,
   type PushOptions,
 } from '../../core/push';
 import { formatPreview } from '../../core/push/preview';
-import { megabytes, need, parse, varsFrom } from '../args';
+import { megabytes, need, parse, spec, usageError, varsFrom } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
-const PUSH_USAGE =
-  'cfpush push [APP] [-p PATH] [-f MANIFEST] [-b BUILDPACK]... [--var KEY=VALUE]... [--vars-file FILE]... [--no-start] ' +
-  '[--strategy blue-green|rolling|canary [--instance-steps 10,50]] [--smoke-test-path PATH | --smoke-test-command CMD] [--droplet FILE | --stage-locally | --stage-in-container [--stack IMAGE]] [-o IMAGE [--docker-username USER]] [--docker-registry HOST/REPO] [--preview] [--json]';
+export const PUSH = spec({
+  name: 'push',
+  args: '[APP]',
+  summary: 'Push apps from a folder or manifest',
+  flags: {
+    path: { type: 'string', short: 'p', arg: 'PATH', help: "App folder, or a .zip, .jar or .war archive (overrides the manifest's path)" },
+    manifest: { type: 'string', short: 'f', arg: 'MANIFEST', help: 'Path to the manifest (default: manifest.yml in this folder)' },
+    'no-manifest': { type: 'boolean', help: 'Ignore the manifest file' },
+    buildpack: { type: 'string', short: 'b', multiple: true, arg: 'BUILDPACK', help: 'Buildpack by name (nodejs_buildpack), folder, zip or Git URL' },
+    memory: { type: 'string', short: 'm', arg: 'MEMORY', help: 'Memory limit (256M, 1024M, 1G)' },
+    disk: { type: 'string', short: 'k', arg: 'DISK', help: 'Disk limit (256M, 1024M, 1G)' },
+    instances: { type: 'string', short: 'i', arg: 'NUM', help: 'Number of instances' },
+    'start-command': { type: 'string', short: 'c', arg: 'COMMAND', help: 'Start command; "null" resets it to the buildpack\'s' },
+    'health-check-type': { type: 'string', short: 'u', arg: 'TYPE', help: 'Health check type: port, process or http' },
+    endpoint: { type: 'string', arg: 'PATH', help: 'Path the http health check requests (with -u http)' },
+    'app-start-timeout': { type: 'string', short: 't', arg: 'SECONDS', help: 'Seconds from start to the first healthy response' },
+    stack: {
+      type: 'string',
+      short: 's',
+      arg: 'STACK',
+      help: 'Stack to stage and run on (cflinuxfs4); with --stage-in-container, the stack image (default cfpush/stack:bookworm)',
+    },
+    'no-route': { type: 'boolean', help: 'Map no route to the app (removes the routes of an existing app)' },
+    'random-route': { type: 'boolean', help: 'Map a random route when the app has none' },
+    task: { type: 'boolean', help: 'An app that only runs tasks: staged, not started, no route' },
+    var: { type: 'string', multiple: true, arg: 'KEY=VALUE', help: 'Variable for ((KEY)) in the manifest' },
+    'vars-file': { type: 'string', multiple: true, arg: 'FILE', help: 'YAML file of manifest variables' },
+    'no-start': { type: 'boolean', help: 'Stage but do not start the app' },
+    strategy: { type: 'string', arg: 'STRATEGY', help: 'rolling or canary (CC deployments, no downtime), or blue-green (a second app, health-gated swap)' },
+    'instance-steps': { type: 'string', arg: 'PERCENTS', help: 'Canary steps as percentages of the instances, like 10,50' },
+    'smoke-test-path': { type: 'string', arg: 'PATH', help: 'Blue-green gate: GET this path on the temporary route (default /)' },
+    'smoke-test-command': { type: 'string', arg: 'COMMAND', help: 'Blue-green gate: run this command with APP_URL set' },
+    droplet: { type: 'string', arg: 'FILE', help: 'Push this droplet .tgz instead of the app files' },
+    'stage-locally': { type: 'boolean', help: 'Stage on this machine and push only the droplet' },
+    'stage-in-container': { type: 'boolean', help: 'Stage on this machine in the stack container, push only the droplet' },
+    preview: { type: 'boolean', help: 'Print what would change and stop' },
+    'docker-image': { type: 'string', short: 'o', arg: 'IMAGE', help: 'Docker image to push (docker lifecycle)' },
+    'docker-username': { type: 'string', arg: 'USER', help: 'Registry user for -o (password from CF_DOCKER_PASSWORD)' },
+    'docker-registry': { type: 'string', arg: 'HOST/REPO', help: 'Where an image built from a Dockerfile goes for a remote target' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+  notes: ['Flags override the manifest for the one app pushed, as in the cf CLI.'],
+});
 
 export const pushCmd: Command = async (argv) => {
-  const { values, positionals } = parse(
-    argv,
-    {
-      path: { type: 'string', short: 'p' },
-      manifest: { type: 'string', short: 'f' },
-      buildpack: { type: 'string', short: 'b', multiple: true },
-      var: { type: 'string', multiple: true },
-      'vars-file': { type: 'string', multiple: true },
-      'no-start': { type: 'boolean' },
-      strategy: { type: 'string' },
-      'instance-steps': { type: 'string' },
-      'smoke-test-path': { type: 'string' },
-      'smoke-test-command': { type: 'string' },
-      droplet: { type: 'string' },
-      'stage-locally': { type: 'boolean' },
-      'stage-in-container': { type: 'boolean' },
-      stack: { type: 'string' },
-      preview: { type: 'boolean' },
-      'docker-image': { type: 'string', short: 'o' },
-      'docker-username': { type: 'string' },
-      'docker-registry': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    PUSH_USAGE,
-  );
+  const { values, positionals } = parse(argv, PUSH);
+  const together = (...flags: [string, unknown][]) => {
+    const given = flags.filter(([, v]) => v !== undefined && v !== false);
+    if (given.length > 1) throw usageError(`The following arguments cannot be used together: ${given.map(([n]) => n).join(', ')}`, PUSH);
+  };
+  together(['--docker-image, -o', values['docker-image']], ['-p', values.path]);
+  together(['--docker-image, -o', values['docker-image']], ['-b', values.buildpack]);
+  together(['--no-route', values['no-route']], ['--random-route', values['random-route']]);
+  together(['--no-manifest', values['no-manifest']], ['-f', values.manifest]);
+  together(['--droplet', values.droplet], ['-p', values.path]);
+  if (values.endpoint !== undefined && (values['health-check-type'] ?? 'http') !== 'http') {
+    throw usageError(`The following arguments cannot be used together: --endpoint, --health-check-type=${values['health-check-type']}`, PUSH);
+  }
+  const overrides = pushOverrides(values);
   const strategy = values.strategy;
   if (strategy !== undefined && strategy !== 'blue-green' && strategy !== 'rolling' && strategy !== 'canary') {
-    throw new CfPushError(`Incorrect usage: --strategy must be blue-green, rolling or canary, not '${strategy}'.`, { hint: `Usage: ${PUSH_USAGE}` });
+    throw usageError(`--strategy must be blue-green, rolling or canary, not '${strategy}'.`, PUSH);
   }
   const instanceSteps = values['instance-steps'] === undefined ? undefined : parseSteps(values['instance-steps'], strategy);
   if (values.droplet && values['stage-locally']) {
-    throw new CfPushError('Incorrect usage: --droplet and --stage-locally cannot be used together.', { hint: `Usage: ${PUSH_USAGE}` });
+    throw usageError('The following arguments cannot be used together: --droplet, --stage-locally', PUSH);
   }
   const json = !!values.json;
   const r = terminalReporter(json);
@@ -67,14 +97,20 @@ export const pushCmd: Command = async (argv) => {
   // No manifest and no name: the app is named after the folder it is pushed from (-p, else this one).
   const appName =
     positionals[0] ??
-    (values.path && !locateManifest(process.cwd(), values.manifest) ? basename(resolve(values.path)).replace(/\.(zip|jar|war)$/i, '') : undefined);
-  const manifest = await loadManifest({
-    dir: process.cwd(),
-    file: values.manifest ? resolve(values.manifest) : undefined,
-    vars: varsFrom(values.var),
-    varsFiles: values['vars-file']?.map((f) => resolve(f)),
-    appName,
-  });
+    (values.path && (values['no-manifest'] || !locateManifest(process.cwd(), values.manifest))
+      ? basename(resolve(values.path)).replace(/\.(zip|jar|war)$/i, '')
+      : values['no-manifest']
+        ? basename(process.cwd())
+        : undefined);
+  const manifest: Manifest = values['no-manifest']
+    ? { apps: [{ name: appName!, path: resolve(values.path ?? '.'), raw: { name: appName! } }], diagnostics: [] }
+    : await loadManifest({
+        dir: process.cwd(),
+        file: values.manifest ? resolve(values.manifest) : undefined,
+        vars: varsFrom(values.var),
+        varsFiles: values['vars-file']?.map((f) => resolve(f)),
+        appName,
+      });
   const s = await session(r);
   const pushOpts: PushOptions = {
     dir: process.cwd(),
@@ -86,6 +122,8 @@ export const pushCmd: Command = async (argv) => {
     vars: varsFrom(values.var),
     varsFiles: values['vars-file']?.map((f) => resolve(f)),
     noStart: values['no-start'],
+    task: values.task,
+    overrides,
     strategy,
     instanceSteps,
     droplet: values.droplet,
@@ -123,66 +161,132 @@ export const pushCmd: Command = async (argv) => {
 
 /** `--instance-steps 10,50`: ascending percentages 1-100, canary only (as the cf CLI checks them). */
 function parseSteps(raw: string, strategy: string | undefined): number[] {
-  if (strategy !== 'canary') throw new CfPushError('Incorrect usage: --instance-steps applies to --strategy canary only.', { hint: `Usage: ${PUSH_USAGE}` });
+  if (strategy !== 'canary') throw usageError('--instance-steps applies to --strategy canary only.', PUSH);
   const steps = raw.split(',').map((x) => Number(x.trim()));
   if (!steps.length || steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100) || steps.some((n, i) => i > 0 && n < steps[i - 1]!)) {
-    throw new CfPushError(`Incorrect usage: --instance-steps must be ascending whole percentages between 1 and 100, like 10,50 (got '${raw}').`, {
-      hint: `Usage: ${PUSH_USAGE}`,
-    });
+    throw usageError(`--instance-steps must be ascending whole percentages between 1 and 100, like 10,50 (got '${raw}').`, PUSH);
   }
   return steps;
 }
 
+/** The flags that override the manifest, checked as the cf CLI checks them. */
+function pushOverrides(v: ReturnType<typeof parse<typeof PUSH.flags>>['values']): AppOverrides {
+  const whole = (x: string | undefined, flag: string, min: number): number | undefined => {
+    if (x === undefined) return undefined;
+    const n = Number(x);
+    if (!/^\d+$/.test(x) || n < min) throw usageError(`${flag} '${x}' must be a whole number${min ? ` of at least ${min}` : ''}.`, PUSH);
+    return n;
+  };
+  let hc = v['health-check-type'];
+  if (hc === 'none') hc = 'process'; // cf's old name for it
+  if (hc !== undefined && hc !== 'port' && hc !== 'process' && hc !== 'http') {
+    throw usageError(`-u '${hc}' is not a health check type: use port, process or http.`, PUSH);
+  }
+  if (v.endpoint !== undefined && !v.endpoint.startsWith('/')) throw usageError(`--endpoint '${v.endpoint}' must be a path starting with /.`, PUSH);
+  return {
+    memoryMb: megabytes(v.memory, '-m', PUSH),
+    diskMb: megabytes(v.disk, '-k', PUSH),
+    instances: whole(v.instances, '-i', 0),
+    command: v['start-command'],
+    healthCheckType: hc,
+    healthCheckHttpEndpoint: v.endpoint,
+    timeout: whole(v['app-start-timeout'], '-t', 1),
+    // With --stage-in-container, -s names the stack image to stage in instead.
+    stack: v['stage-in-container'] ? undefined : v.stack,
+    noRoute: v['no-route'] || v.task || undefined,
+    randomRoute: v['random-route'] || undefined,
+  };
+}
+
 /** `continue-deployment APP [--no-wait]` and `cancel-deployment APP`, as in the cf CLI. */
+export const CONTINUE_DEPLOYMENT = spec({
+  name: 'continue-deployment',
+  args: 'APP',
+  summary: 'Roll out the rest of a paused canary deployment',
+  flags: {
+    'no-wait': { type: 'boolean', help: 'Exit when the rollout has started, without waiting for it' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
+
 export const continueDeploymentCmd: Command = async (argv) => {
-  const usage = 'cfpush continue-deployment APP [--no-wait] [--json]';
-  const { values, positionals } = parse(argv, { 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } }, usage);
+  const usage = CONTINUE_DEPLOYMENT;
+  const { values, positionals } = parse(argv, usage);
   const r = terminalReporter(!!values.json);
   const d = await continueDeployment(await session(r), need(positionals[0], 'APP', usage), r, { wait: !values['no-wait'] });
   if (values.json) return console.log(JSON.stringify({ deployment: d }, null, 2));
   console.log(`${positionals[0]}: deployment ${d.status.value} ${d.status.reason}`);
 };
 
+export const CANCEL_DEPLOYMENT = spec({
+  name: 'cancel-deployment',
+  args: 'APP',
+  summary: "Cancel an app's active deployment: the previous version comes back",
+  flags: { json: { type: 'boolean', help: 'Print the result as JSON' } },
+});
+
 export const cancelDeploymentCmd: Command = async (argv) => {
-  const usage = 'cfpush cancel-deployment APP [--json]';
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const usage = CANCEL_DEPLOYMENT;
+  const { values, positionals } = parse(argv, usage);
   const r = terminalReporter(!!values.json);
   const d = await cancelDeployment(await session(r), need(positionals[0], 'APP', usage), r);
   if (values.json) return console.log(JSON.stringify({ deployment: d }, null, 2));
   console.log(`${positionals[0]}: deployment ${d.status.value} ${d.status.reason}`);
 };
 
+export const RESTAGE = spec({
+  name: 'restage',
+  args: 'APP',
+  summary: 'Stage an app again from its last package',
+  flags: { json: { type: 'boolean', help: 'Print the result as JSON' } },
+});
+
 export const restageCmd: Command = async (argv) => {
-  const usage = 'cfpush restage APP [--json]';
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const usage = RESTAGE;
+  const { values, positionals } = parse(argv, usage);
   const r = terminalReporter(!!values.json);
   const app = await restage(await session(r), need(positionals[0], 'APP', usage), r);
   if (values.json) return console.log(JSON.stringify({ app }, null, 2));
   console.log(`\nname: ${app.name}\nstate: ${app.state}\nroutes: ${app.urls.join(', ')}`);
 };
 
-function simple(op: typeof startApp | typeof stopApp, verb: string): Command {
+function simpleSpec(name: string, summary: string) {
+  return spec({ name, args: 'APP', summary, flags: { json: { type: 'boolean', help: 'Print the result as JSON' } } });
+}
+export const START = simpleSpec('start', 'Start an app');
+export const STOP = simpleSpec('stop', 'Stop an app');
+export const RESTART = simpleSpec('restart', 'Restart an app');
+export const SWAP_BACK = simpleSpec('swap-back', 'Restore the version a blue-green push replaced');
+
+function simple(op: typeof startApp | typeof stopApp, usage: ReturnType<typeof simpleSpec>): Command {
   return async (argv) => {
-    const usage = `cfpush ${verb} APP [--json]`;
-    const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parse(argv, usage);
     const r = terminalReporter(!!values.json);
     const app = await op(await session(r), need(positionals[0], 'APP', usage), r);
     if (values.json) console.log(JSON.stringify({ app }, null, 2));
     else console.log(`${app.name}: ${app.state}`);
   };
 }
-export const startCmd = simple(startApp, 'start');
-export const stopCmd = simple(stopApp, 'stop');
-export const restartCmd = simple(restartApp, 'restart');
-export const swapBackCmd = simple(swapBack, 'swap-back');
+export const startCmd = simple(startApp, START);
+export const stopCmd = simple(stopApp, STOP);
+export const restartCmd = simple(restartApp, RESTART);
+export const swapBackCmd = simple(swapBack, SWAP_BACK);
+
+export const SCALE = spec({
+  name: 'scale',
+  args: 'APP',
+  summary: 'Change instances, memory or disk',
+  flags: {
+    instances: { type: 'string', short: 'i', arg: 'INSTANCES', help: 'Number of instances' },
+    memory: { type: 'string', short: 'm', arg: 'MEMORY', help: 'Memory limit (256M, 1024M, 1G)' },
+    disk: { type: 'string', short: 'k', arg: 'DISK', help: 'Disk limit (256M, 1024M, 1G)' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
 
 export const scaleCmd: Command = async (argv) => {
-  const usage = 'cfpush scale APP [-i INSTANCES] [-m MEMORY] [-k DISK] [--json]';
-  const { values, positionals } = parse(
-    argv,
-    { instances: { type: 'string', short: 'i' }, memory: { type: 'string', short: 'm' }, disk: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
-    usage,
-  );
+  const usage = SCALE;
+  const { values, positionals } = parse(argv, usage);
   const mb = (v: string | undefined, flag: string) => megabytes(v, flag, usage);
   const r = terminalReporter(!!values.json);
   const app = await scaleApp(
@@ -195,16 +299,25 @@ export const scaleCmd: Command = async (argv) => {
   else console.log(`OK\n${app.name}: ${app.state}`);
 };
 
+export const DELETE = spec({
+  name: 'delete',
+  args: 'APP',
+  summary: 'Delete an app',
+  flags: { force: { type: 'boolean', short: 'f', help: 'Do not ask for confirmation (cfpush never asks; accepted as cf takes it)' } },
+});
+
 export const deleteCmd: Command = async (argv) => {
-  const usage = 'cfpush delete APP [-f]';
-  const { positionals } = parse(argv, { force: { type: 'boolean', short: 'f' } }, usage);
+  const usage = DELETE;
+  const { positionals } = parse(argv, usage);
   const r = terminalReporter(false);
   await deleteApp(await session(r), need(positionals[0], 'APP', usage), r);
   console.log('OK');
 };
 
+export const APPS = spec({ name: 'apps', summary: 'List apps in the targeted space', flags: { json: { type: 'boolean', help: 'Print the result as JSON' } } });
+
 export const appsCmd: Command = async (argv) => {
-  const { values } = parse(argv, { json: { type: 'boolean' } }, 'cfpush apps [--json]');
+  const { values } = parse(argv, APPS);
   const r = terminalReporter(!!values.json);
   const s = await session(r);
   const summaries = await appSummaries(s, { routes: true });

@@ -7,9 +7,13 @@ import { openSession } from '../../core/targets';
 import { localFoundation } from '../../foundation/access';
 import { daemonStatus } from '../../foundation/daemon';
 import { terminalReporter } from '../reporter';
+import { parse, spec } from '../args';
 import type { Command } from './common';
 
-export const demoCmd: Command = async () => {
+export const DEMO = spec({ name: 'demo', summary: 'Start the local foundation and push examples/hello-node', flags: {} });
+
+export const demoCmd: Command = async (argv) => {
+  parse(argv, DEMO);
   const r = terminalReporter(false);
   const was = await daemonStatus(defaultFoundationDir());
   if (!was.running) r.step('Starting the local foundation');

@@ -3,19 +3,27 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exportApp, exportDroplet, type ExportedImage } from '../../core/docker/export';
-import { CfPushError } from '../../core/errors';
 import { openSession } from '../../core/targets';
 import { localFoundation } from '../../foundation/access';
-import { parse } from '../args';
+import { parse, spec, usageError } from '../args';
 import type { Command } from './common';
 
-const USAGE = 'cfpush export APP|DROPLET.tgz [-t IMAGE:TAG] [--stack IMAGE] [--json]';
+export const EXPORT = spec({
+  name: 'export',
+  args: 'APP|DROPLET.tgz',
+  summary: "Export an app's droplet (or a droplet .tgz) as a container image",
+  flags: {
+    tag: { type: 'string', short: 't', arg: 'IMAGE:TAG', help: 'Name of the image (default cfpush/APP:DROPLET)' },
+    stack: { type: 'string', arg: 'IMAGE', help: 'Stack image to build on (default cfpush/stack:bookworm)' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
 
 export const exportCmd: Command = async (argv) => {
-  const { values, positionals } = parse(argv, { tag: { type: 'string', short: 't' }, stack: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parse(argv, EXPORT);
   const what = positionals[0];
   if (!what || positionals.length > 1) {
-    throw new CfPushError('Incorrect usage: name one app or one droplet file.', { hint: `Usage: ${USAGE}` });
+    throw usageError('name one app or one droplet file.', EXPORT);
   }
   const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`   ${line}\n`);
   const common = { tag: values.tag, stackImage: values.stack, log };

@@ -1,40 +1,39 @@
 // foundation start | stop | status: the embedded local Cloud Foundry.
 import { resolve } from 'node:path';
-import { CfPushError } from '../../core/errors';
 import { cliEntry, defaultFoundationDir, localPorts } from '../../core/paths';
 import { DEFAULT_STACK_IMAGE, ensureStackImage } from '../../core/docker/stack';
 import { APP_RUNTIMES, parseAppRuntime } from '../../foundation/stack-instances';
 import { daemonStatus, runForeground, startDaemon, stopDaemon } from '../../foundation/daemon';
-import { parse } from '../args';
+import { parse, spec, usageError } from '../args';
 import type { Command } from './common';
 
-const USAGE =
-  'cfpush foundation start|stop|status [--data-dir DIR] [--api-port N] [--router-port N] [--ssh-port N] [--host ADDR] [--app-runtime process|container] [--stack IMAGE] [--foreground] [--json]';
+export const FOUNDATION = spec({
+  name: 'foundation',
+  args: 'start|stop|status',
+  summary: 'Start, stop or inspect the embedded local foundation',
+  flags: {
+    'data-dir': { type: 'string', arg: 'DIR', help: 'Where its state lives (default $CFPUSH_HOME/foundation)' },
+    'api-port': { type: 'string', arg: 'N', help: 'Port of the CC v3 API and UAA (start)' },
+    'router-port': { type: 'string', arg: 'N', help: 'Port of the router that serves *.localhost (start)' },
+    'ssh-port': { type: 'string', arg: 'N', help: "Port of cf ssh's endpoint (start; default 2222 when free, or CFPUSH_SSH_PORT)" },
+    host: { type: 'string', arg: 'ADDR', help: 'Address to listen on (start; default 127.0.0.1: not reachable from other machines)' },
+    'app-runtime': { type: 'string', arg: 'process|container', help: 'Run buildpack instances as host processes or stack containers (start)' },
+    stack: { type: 'string', arg: 'IMAGE', help: 'Stack image for --app-runtime container (start)' },
+    foreground: { type: 'boolean', help: 'Run in this terminal instead of in the background (start)' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+  notes: ['start: run it in the background; stop: stop it and its apps; status: is it running, and where.'],
+});
 
 function port(v: string | undefined, flag: string, def: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new CfPushError(`Incorrect usage: ${flag} '${v}' is not a port number (1-65535).`, { hint: `Usage: ${USAGE}` });
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw usageError(`${flag} '${v}' is not a port number (1-65535).`, FOUNDATION);
   return n;
 }
 
 export const foundationCmd: Command = async (argv) => {
-  const { values, positionals } = parse(
-    argv,
-    {
-      'data-dir': { type: 'string' },
-      'api-port': { type: 'string' },
-      'router-port': { type: 'string' },
-      'ssh-port': { type: 'string' },
-      foreground: { type: 'boolean' },
-      host: { type: 'string' },
-      'app-runtime': { type: 'string' },
-      stack: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parse(argv, FOUNDATION);
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultFoundationDir();
   const apiPort = port(values['api-port'], '--api-port', localPorts().api);
   const routerPort = port(values['router-port'], '--router-port', localPorts().router);
@@ -49,7 +48,7 @@ export const foundationCmd: Command = async (argv) => {
       const given = values['app-runtime'] ?? (process.env.CFPUSH_APP_RUNTIME || undefined);
       const appRuntime = given === undefined ? undefined : parseAppRuntime(given);
       if (given !== undefined && !appRuntime) {
-        throw new CfPushError(`Incorrect usage: --app-runtime '${given}' is not one of ${APP_RUNTIMES.join(', ')}.`, { hint: `Usage: ${USAGE}` });
+        throw usageError(`--app-runtime '${given}' is not one of ${APP_RUNTIMES.join(', ')}.`, FOUNDATION);
       }
       const stackImage = values.stack || process.env.CFPUSH_STACK_IMAGE || undefined;
       // The stack image must be there (or pullable) before buildpack instances can run in it.
@@ -81,6 +80,6 @@ export const foundationCmd: Command = async (argv) => {
       return;
     }
     default:
-      throw new CfPushError(`Incorrect usage: unknown foundation command '${positionals[0] ?? ''}'.`, { hint: `Usage: ${USAGE}` });
+      throw usageError(`unknown foundation command '${positionals[0] ?? ''}'.`, FOUNDATION);
   }
 };

@@ -6,20 +6,50 @@ import { cfpushHome } from '../../core/paths';
 import { localInstalledBuildpacks } from '../../core/targets';
 import { stage } from '../../core/staging/builder';
 import { detect, formatDetectReport } from '../../core/staging/detect';
-import { CfPushError } from '../../core/errors';
 import { connectEngine } from '../../core/docker/engine';
 import { ensureStackImage } from '../../core/docker/stack';
 import { stackRunner } from '../../core/docker/stack-runner';
 import type { ScriptRunner } from '../../core/staging/run';
-import { parse } from '../args';
+import { parse, spec, usageError } from '../args';
 import type { Command } from './common';
 
+const PATH_FLAG = {
+  type: 'string',
+  short: 'p',
+  arg: 'PATH',
+  help: 'App folder, or a built .jar, .war or .zip (as cf push -p); also the first argument',
+} as const;
+const BUILDPACK_FLAG = {
+  type: 'string',
+  short: 'b',
+  multiple: true,
+  arg: 'BUILDPACK',
+  help: 'Buildpack by name, folder, zip or Git URL (skips detection)',
+} as const;
+
+export const DETECT = spec({
+  name: 'detect',
+  args: '[PATH]',
+  summary: 'Show which buildpack matches a folder, and why the others do not',
+  flags: { path: PATH_FLAG, buildpack: BUILDPACK_FLAG, json: { type: 'boolean', help: 'Print the result as JSON' } },
+});
+
+export const STAGE = spec({
+  name: 'stage',
+  args: '[PATH]',
+  summary: 'Stage a folder locally into a droplet .tgz',
+  flags: {
+    path: PATH_FLAG,
+    buildpack: BUILDPACK_FLAG,
+    output: { type: 'string', short: 'o', arg: 'FILE', help: 'Droplet file to write (default NAME.droplet.tgz)' },
+    'in-container': { type: 'boolean', help: 'Run the buildpack scripts in the stack container, as vcap' },
+    stack: { type: 'string', arg: 'IMAGE', help: 'Stack image for --in-container (default cfpush/stack:bookworm)' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
+
 export const detectCmd: Command = async (argv) => {
-  const { values, positionals } = parse(
-    argv,
-    { json: { type: 'boolean' }, buildpack: { type: 'string', short: 'b', multiple: true }, path: { type: 'string', short: 'p' } },
-    'cfpush detect [PATH | -p PATH] [-b BUILDPACK]... [--json]',
-  );
+  const { values, positionals } = parse(argv, DETECT);
   // PATH as cf push's -p: a folder, or an archive (app.jar, app.war, app.zip) unpacked for the look.
   const app = await openAppPath(resolve(values.path ?? positionals[0] ?? '.'));
   // On the local foundation: its installed buildpacks in its order, as its staging detects.
@@ -30,20 +60,8 @@ export const detectCmd: Command = async (argv) => {
 };
 
 export const stageCmd: Command = async (argv) => {
-  const usage = 'cfpush stage [PATH | -p PATH] [-b BUILDPACK]... [-o FILE] [--in-container [--stack IMAGE]] [--json]';
-  const { values, positionals } = parse(
-    argv,
-    {
-      buildpack: { type: 'string', short: 'b', multiple: true },
-      output: { type: 'string', short: 'o' },
-      json: { type: 'boolean' },
-      'in-container': { type: 'boolean' },
-      stack: { type: 'string' },
-      path: { type: 'string', short: 'p' },
-    },
-    usage,
-  );
-  if (values.stack && !values['in-container']) throw new CfPushError('Incorrect usage: --stack needs --in-container.', { hint: `Usage: ${usage}` });
+  const { values, positionals } = parse(argv, STAGE);
+  if (values.stack && !values['in-container']) throw usageError('--stack needs --in-container.', STAGE);
   const path = resolve(values.path ?? positionals[0] ?? '.');
   const name = basename(path, extname(path) === '.jar' || extname(path) === '.war' || extname(path) === '.zip' ? extname(path) : '');
   const out = resolve(values.output ?? `${name}.droplet.tgz`);

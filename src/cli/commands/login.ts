@@ -3,29 +3,30 @@ import { FileTokenStore } from '../../core/auth/store';
 import { loginPrompts, loginWithPasscode, loginWithPassword, logout } from '../../core/auth/login';
 import { CfPushError } from '../../core/errors';
 import { currentTargetName, listTargets, setTarget } from '../../core/targets';
-import { parse } from '../args';
+import { parse, spec, usageOf } from '../args';
 import { ask } from '../prompt';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
-const USAGE = 'cfpush login [-a API] [--name TARGET] [-u USERNAME] [-p PASSWORD] [--sso | --sso-passcode CODE] [-o ORG] [-s SPACE] [--skip-ssl-validation]';
+export const LOGIN = spec({
+  name: 'login',
+  summary: 'Log in to a Cloud Foundry (password or SSO passcode)',
+  flags: {
+    api: { type: 'string', short: 'a', arg: 'API', help: 'API URL (adds or updates the target)' },
+    name: { type: 'string', arg: 'TARGET', help: 'Name of the target (default: the API host)' },
+    username: { type: 'string', short: 'u', arg: 'USERNAME', help: 'User name (or CF_USERNAME; else asked)' },
+    password: { type: 'string', short: 'p', arg: 'PASSWORD', help: 'Password (or CF_PASSWORD; else asked, which keeps it out of history)' },
+    sso: { type: 'boolean', help: 'Log in with a one-time passcode from the SSO page' },
+    'sso-passcode': { type: 'string', arg: 'CODE', help: 'The one-time passcode' },
+    org: { type: 'string', short: 'o', arg: 'ORG', help: 'Org to target' },
+    space: { type: 'string', short: 's', arg: 'SPACE', help: 'Space to target' },
+    'skip-ssl-validation': { type: 'boolean', help: "Do not verify the target's TLS certificate" },
+  },
+});
+const USAGE = usageOf(LOGIN);
 
 export const loginCmd: Command = async (argv) => {
-  const { values } = parse(
-    argv,
-    {
-      api: { type: 'string', short: 'a' },
-      name: { type: 'string' },
-      username: { type: 'string', short: 'u' },
-      password: { type: 'string', short: 'p' },
-      sso: { type: 'boolean' },
-      'sso-passcode': { type: 'string' },
-      org: { type: 'string', short: 'o' },
-      space: { type: 'string', short: 's' },
-      'skip-ssl-validation': { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values } = parse(argv, LOGIN);
   const wanted = values.name ?? (values.api ? undefined : await currentTargetName());
   let target = (await listTargets()).find((t) => t.name === wanted);
   if (values.api) {
@@ -56,8 +57,14 @@ export const loginCmd: Command = async (argv) => {
   console.log(`Authenticating...\nOK\n\ntarget:  ${s.target.name}\nAPI:     ${s.target.api}\norg:     ${s.org.name}\nspace:   ${s.space.name}`);
 };
 
+export const LOGOUT = spec({
+  name: 'logout',
+  summary: 'Forget the tokens of a target',
+  flags: { name: { type: 'string', arg: 'TARGET', help: 'The target (default: the current one)' } },
+});
+
 export const logoutCmd: Command = async (argv) => {
-  const { values } = parse(argv, { name: { type: 'string' } }, 'cfpush logout [--name TARGET]');
+  const { values } = parse(argv, LOGOUT);
   const name = values.name ?? (await currentTargetName());
   await logout({ name }, new FileTokenStore());
   console.log(`Logged out of ${name}.\nOK`);

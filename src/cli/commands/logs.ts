@@ -3,13 +3,20 @@
 import { formatCfLog, recentLogs, retrievingHeader } from '../../core/push/log-stream';
 import { followLogs } from '../../core/push/logs';
 import { findApp } from '../../core/push/steps';
-import { need, parse } from '../args';
+import { need, parse, spec } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
+export const LOGS = spec({
+  name: 'logs',
+  args: 'APP',
+  summary: "Show an app's logs",
+  flags: { recent: { type: 'boolean', help: 'Print the recent lines and exit (default: follow until Ctrl-C)' } },
+});
+
 export const logsCmd: Command = async (argv) => {
-  const usage = 'cfpush logs APP [--recent]';
-  const { values, positionals } = parse(argv, { recent: { type: 'boolean' } }, usage);
+  const usage = LOGS;
+  const { values, positionals } = parse(argv, usage);
   const s = await session(terminalReporter(false));
   const app = await findApp(s, need(positionals[0], 'APP', usage));
   console.log(`${await retrievingHeader(s, app.name)}\n`);

@@ -1,22 +1,25 @@
 // target, oauth-token.
 import { listTargets, currentTargetName, setTarget } from '../../core/targets';
-import { parse } from '../args';
+import { parse, spec } from '../args';
 import { terminalReporter } from '../reporter';
 import { session, type Command } from './common';
 
+export const TARGET = spec({
+  name: 'target',
+  args: '[NAME]',
+  summary: 'Show or set the target (the local foundation by default)',
+  flags: {
+    api: { type: 'string', short: 'a', arg: 'API', help: 'API URL of a Cloud Foundry to add as target NAME' },
+    org: { type: 'string', short: 'o', arg: 'ORG', help: 'Org to target' },
+    space: { type: 'string', short: 's', arg: 'SPACE', help: 'Space to target' },
+    'skip-ssl-validation': { type: 'boolean', help: "Do not verify the target's TLS certificate (only for a target you trust)" },
+    list: { type: 'boolean', help: 'List the targets' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
+
 export const targetCmd: Command = async (argv) => {
-  const { values, positionals } = parse(
-    argv,
-    {
-      api: { type: 'string', short: 'a' },
-      org: { type: 'string', short: 'o' },
-      space: { type: 'string', short: 's' },
-      'skip-ssl-validation': { type: 'boolean' },
-      list: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-    'cfpush target [NAME] [-a API] [-o ORG] [-s SPACE] [--skip-ssl-validation] [--list] [--json]',
-  );
+  const { values, positionals } = parse(argv, TARGET);
   if (values.list) {
     const current = await currentTargetName();
     const all = await listTargets();
@@ -40,8 +43,10 @@ export const targetCmd: Command = async (argv) => {
   console.log(`target:  ${info.target}${info.local ? ' (local foundation)' : ''}\nAPI:     ${info.api}\norg:     ${info.org}\nspace:   ${info.space}`);
 };
 
+export const OAUTH_TOKEN = spec({ name: 'oauth-token', summary: "Print the current target's bearer token", flags: {} });
+
 export const oauthTokenCmd: Command = async (argv) => {
-  parse(argv, {}, 'cfpush oauth-token');
+  parse(argv, OAUTH_TOKEN);
   const s = await session(terminalReporter(false));
   console.log(`bearer ${await s.cc.token()}`);
 };

@@ -1,26 +1,28 @@
 // run-task, tasks, terminate-task: the cf CLI's names and flags (its
 // `--command` also as a second argument, as cf v6 took it).
-import { CfPushError } from '../../core/errors';
 import { appTasks, runTask, terminateTask } from '../../core/push';
-import { megabytes, need, parse } from '../args';
+import { megabytes, need, parse, spec, usageError } from '../args';
 import { terminalReporter } from '../reporter';
 import { table } from './apps';
 import { session, type Command } from './common';
 
+export const RUN_TASK = spec({
+  name: 'run-task',
+  args: 'APP [COMMAND]',
+  summary: "Run a one-off task from an app's droplet",
+  flags: {
+    command: { type: 'string', short: 'c', arg: 'COMMAND', help: "The command to run (default: the --process type's command)" },
+    name: { type: 'string', arg: 'NAME', help: 'A name for the task' },
+    memory: { type: 'string', short: 'm', arg: 'MEMORY', help: 'Memory limit (256M, 1G)' },
+    disk: { type: 'string', short: 'k', arg: 'DISK', help: 'Disk limit (256M, 1G)' },
+    process: { type: 'string', arg: 'TYPE', help: 'Process type whose command and limits the task takes' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
+
 export const runTaskCmd: Command = async (argv) => {
-  const usage = 'cfpush run-task APP [COMMAND | -c COMMAND] [--name NAME] [-m MEMORY] [-k DISK] [--process TYPE] [--json]';
-  const { values, positionals } = parse(
-    argv,
-    {
-      command: { type: 'string', short: 'c' },
-      name: { type: 'string' },
-      memory: { type: 'string', short: 'm' },
-      disk: { type: 'string', short: 'k' },
-      process: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    usage,
-  );
+  const usage = RUN_TASK;
+  const { values, positionals } = parse(argv, usage);
   const appName = need(positionals[0], 'APP', usage);
   const r = terminalReporter(!!values.json);
   const s = await session(r);
@@ -36,9 +38,16 @@ export const runTaskCmd: Command = async (argv) => {
   console.log(`Task has been submitted successfully for execution.\nOK\n\ntask name:   ${task.name}\ntask id:     ${task.sequence_id}`);
 };
 
+export const TASKS = spec({
+  name: 'tasks',
+  args: 'APP',
+  summary: "List an app's tasks",
+  flags: { json: { type: 'boolean', help: 'Print the result as JSON' } },
+});
+
 export const tasksCmd: Command = async (argv) => {
-  const usage = 'cfpush tasks APP [--json]';
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const usage = TASKS;
+  const { values, positionals } = parse(argv, usage);
   const appName = need(positionals[0], 'APP', usage);
   const s = await session(terminalReporter(!!values.json));
   const tasks = await appTasks(s, appName);
@@ -51,13 +60,14 @@ export const tasksCmd: Command = async (argv) => {
   );
 };
 
+export const TERMINATE_TASK = spec({ name: 'terminate-task', args: 'APP TASK_ID', summary: 'Cancel a running task', flags: {} });
+
 export const terminateTaskCmd: Command = async (argv) => {
-  const usage = 'cfpush terminate-task APP TASK_ID';
-  const { positionals } = parse(argv, {}, usage);
+  const usage = TERMINATE_TASK;
+  const { positionals } = parse(argv, usage);
   const appName = need(positionals[0], 'APP', usage);
   const id = Number(need(positionals[1], 'TASK_ID', usage));
-  if (!Number.isInteger(id) || id < 1)
-    throw new CfPushError(`Incorrect usage: TASK_ID '${positionals[1]}' must be a positive integer.`, { hint: `Usage: ${usage}` });
+  if (!Number.isInteger(id) || id < 1) throw usageError(`TASK_ID '${positionals[1]}' must be a positive integer.`, usage);
   const s = await session(terminalReporter(false));
   console.log(`Terminating task ${id} of app ${appName} in org ${s.org.name} / space ${s.space.name}...`);
   await terminateTask(s, appName, id);

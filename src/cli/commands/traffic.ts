@@ -5,8 +5,7 @@
 // it prints one JSON document per line (NDJSON) each second.
 import { findApp } from '../../core/push/steps';
 import { ratePerSecond, TrafficReader, type RouteMarker, type TrafficReport, type TrafficResult } from '../../core/traffic';
-import { CfPushError } from '../../core/errors';
-import { parse } from '../args';
+import { parse, spec, usageError } from '../args';
 import { terminalReporter } from '../reporter';
 import { table } from './apps';
 import { session, type Command } from './common';
@@ -103,13 +102,23 @@ function render(s: TrafficSummary, names: string[]): void {
   }
 }
 
+export const TRAFFIC = spec({
+  name: 'traffic',
+  args: 'APP [APP...]',
+  summary: 'Requests and errors per instance, and route moves (--watch)',
+  flags: {
+    watch: { type: 'boolean', short: 'w', help: 'Refresh every second until Ctrl-C' },
+    seconds: { type: 'string', arg: 'N', help: 'Window the counts cover, 1-600 (default 60)' },
+    json: { type: 'boolean', help: 'Print the result as JSON' },
+  },
+});
+
 export const trafficCmd: Command = async (argv) => {
-  const usage = 'cfpush traffic APP [APP...] [--watch] [--json] [--seconds N]';
-  const { values, positionals } = parse(argv, { watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' }, seconds: { type: 'string' } }, usage);
-  if (!positionals.length) throw new CfPushError('Incorrect usage: APP is required.', { hint: `Usage: ${usage}` });
+  const { values, positionals } = parse(argv, TRAFFIC);
+  if (!positionals.length) throw usageError('APP is required.', TRAFFIC);
   const seconds = values.seconds === undefined ? 60 : Number(values.seconds);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
-    throw new CfPushError(`Incorrect usage: --seconds must be a whole number from 1 to 600.`, { hint: `Usage: ${usage}` });
+    throw usageError('--seconds must be a whole number from 1 to 600.', TRAFFIC);
   }
   const json = !!values.json;
   const s = await session(terminalReporter(json));

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import YAML from 'yaml';
 import type { CcApp } from '../cc/types';
 import { CfPushError, isCancelled } from '../errors';
+import { applyOverrides, hasOverrides } from './overrides';
 import { loadManifest } from '../manifest';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
@@ -45,7 +46,7 @@ export async function pushApps(session: Session, opts: PushOptions, r: Reporter)
   }
 }
 
-/** The manifest's apps after `APP`, `-p` and `-b` overrides. */
+/** The manifest's apps after `APP`, `-p`, `-b` and the other flags' overrides. */
 export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
   const manifest =
     opts.manifest ??
@@ -62,6 +63,14 @@ export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
     // No such app in the manifest: cf pushes the folder under that name.
     apps = [{ name: opts.appName, path: resolve(opts.dir), raw: { name: opts.appName } }];
   }
+  if (hasOverrides(opts.overrides) && apps.length > 1) {
+    throw new CfPushError(
+      'Incorrect usage: Command line flags (except -f, --var, --vars-file and --no-start) cannot be applied when pushing multiple apps from a manifest file.',
+      {
+        hint: 'Name the app: `cfpush push APP -m 256M`, or put the settings in the manifest.',
+      },
+    );
+  }
   if ((opts.path || opts.buildpacks?.length || opts.droplet) && apps.length > 1) {
     throw new CfPushError('Incorrect usage: -p, -b and --droplet apply to one app, but the manifest has several.', {
       hint: 'Name the app: `cfpush push APP -p PATH`.',
@@ -77,6 +86,7 @@ export async function appsToPush(opts: PushOptions): Promise<AppManifest[]> {
     const docker = { image: opts.dockerImage, ...(opts.dockerUsername ? { username: opts.dockerUsername } : {}) };
     apps[0] = { ...apps[0], docker, raw: { ...apps[0].raw, docker } };
   }
+  if (hasOverrides(opts.overrides)) apps[0] = applyOverrides(apps[0], opts.overrides);
   if (opts.path) apps[0].path = resolve(opts.path);
   if (opts.buildpacks?.length) apps[0].buildpacks = opts.buildpacks.map(buildpackRef);
   // A folder with a Dockerfile (and no buildpacks or image): the docker lifecycle, image built at push time.

@@ -12,6 +12,7 @@ export interface Reporter {
 }
 
 import type { Manifest } from '../manifest/types';
+import type { AppOverrides } from './overrides';
 
 export interface PushOptions {
   /** The folder to push (manifest.yml looked up here). */
@@ -30,6 +31,8 @@ export interface PushOptions {
   vars?: Record<string, string>;
   varsFiles?: string[];
   noStart?: boolean;
+  /** `--task`: stage and set the droplet, start nothing (with no route: the CLI adds --no-route). */
+  task?: boolean;
   /** `--strategy`: blue-green (a second app, health-gated route swap), rolling or canary (CC deployments). */
   strategy?: 'blue-green' | 'rolling' | 'canary';
   /** `--instance-steps 10,50`: canary steps as percentages of the web instances. */
@@ -50,6 +53,8 @@ export interface PushOptions {
   stageInContainer?: { stack?: string };
   /** Blue-green gate: GET this path on the temporary route (default `/`), or run this command with APP_URL set. */
   smokeTest?: { path?: string; command?: string };
+  /** cf push's flags over the manifest for the one app pushed (-m -k -i -c -u --endpoint -t -s --no-route --random-route). */
+  overrides?: AppOverrides;
   signal?: AbortSignal;
 }
 
@@ -64,6 +69,7 @@ export interface PushedApp {
 }
 
 export { push } from './push';
+export type { AppOverrides } from './overrides';
 export { continueDeployment, cancelDeployment } from './deployments';
 export { restage } from './restage';
 export { swapRoutes, mapRoute, unmapRoute } from './routes';

@@ -15,6 +15,8 @@ export interface AppPlan {
   name: string;
   source: Source;
   noStart: boolean;
+  /** `--task`: staged and made current, never started (an app that only runs tasks). */
+  task: boolean;
   rollout: Rollout;
   /** The app existed before this push, and ran. */
   existed: boolean;
@@ -50,7 +52,7 @@ export function sourceOf(app: AppManifest & { dockerfile?: unknown }, opts: Pick
 
 export function planApp(
   app: AppManifest & { dockerfile?: unknown },
-  opts: Pick<PushOptions, 'droplet' | 'stageLocally' | 'stageInContainer' | 'noStart' | 'strategy'>,
+  opts: Pick<PushOptions, 'droplet' | 'stageLocally' | 'stageInContainer' | 'noStart' | 'task' | 'strategy'>,
   before?: Before,
 ): AppPlan {
   const existed = !!before;
@@ -62,8 +64,8 @@ export function planApp(
     note = `${app.name} is not running yet: pushing it normally (${rollout} needs a live version to replace)`;
     rollout = 'restart';
   }
-  if (opts.noStart) rollout = 'restart';
-  return { name: app.name, source: sourceOf(app, opts), noStart: !!opts.noStart, rollout, existed, wasStarted, ...(note ? { note } : {}) };
+  if (opts.noStart || opts.task) rollout = 'restart';
+  return { name: app.name, source: sourceOf(app, opts), noStart: !!opts.noStart, task: !!opts.task, rollout, existed, wasStarted, ...(note ? { note } : {}) };
 }
 
 /**
@@ -98,6 +100,12 @@ export function pushSteps(plan: AppPlan): PushStep[] {
     return steps;
   }
   if (!stagedHere) steps.push('stage');
+  if (plan.task) {
+    // As `cf push --task`: staged, the droplet current, nothing started.
+    steps.push('set-droplet');
+    if (plan.wasStarted) steps.push('stop');
+    return steps;
+  }
   if (plan.rollout === 'rolling' || plan.rollout === 'canary') steps.push('deploy');
   else steps.push('restart', 'wait-running');
   return steps;

@@ -1,0 +1,112 @@
+// cf push's flags on cfpush push, with cf's meaning: they override the
+// manifest for the one app pushed (checked in the foundation's state through
+// CC v3), and combinations cf refuses are refused with cf's words.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
+
+describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
+  let c: CliEnv;
+  let work: string;
+  let token: string;
+  const api = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}${path}`, { headers: { authorization: token } });
+    assert.equal(res.status, 200, path);
+    return (await res.json()) as any;
+  };
+  const app = async (name: string) => (await api(`/v3/apps?names=${name}`)).resources[0];
+  const web = async (name: string) => api(`/v3/apps/${(await app(name)).guid}/processes/web`);
+  const routes = async (name: string) => (await api(`/v3/apps/${(await app(name)).guid}/routes`)).resources.map((r: any) => r.url);
+  const copy = (name: string, manifest?: string) => {
+    const dir = join(work, name);
+    cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
+    writeFileSync(join(dir, 'manifest.yml'), manifest ?? `---\napplications:\n- name: ${name}\n  memory: 64M\n`);
+    return dir;
+  };
+
+  before(async () => {
+    c = await cliEnv();
+    await c.ok(['foundation', 'start']);
+    token = (await c.ok(['oauth-token'])).stdout.trim();
+    work = mkdtempSync(join(tmpdir(), 'cfpush-flags-'));
+  });
+  after(async () => c?.cleanup());
+
+  it('-m -k -i -c -u --endpoint -t override the manifest for the app pushed', async () => {
+    const dir = copy(
+      'flags',
+      '---\napplications:\n- name: flags\n  memory: 64M\n  instances: 1\n  disk_quota: 128M\n  command: node server.js --from-manifest\n',
+    );
+    const flags = ['-m', '96M', '-k', '256M', '-i', '2', '-c', 'node server.js', '-u', 'http', '--endpoint', '/', '-t', '30'];
+    await c.ok(['push', ...flags], { cwd: dir });
+    const p = await web('flags');
+    assert.equal(p.memory_in_mb, 96);
+    assert.equal(p.disk_in_mb, 256);
+    assert.equal(p.instances, 2);
+    assert.equal(p.command, 'node server.js');
+    assert.equal(p.health_check.type, 'http');
+    assert.equal(p.health_check.data.endpoint, '/');
+    assert.equal(p.health_check.data.timeout, 30);
+    // The manifest file itself is untouched, and a push without flags goes back to it.
+    await c.ok(['push'], { cwd: dir });
+    const again = await web('flags');
+    assert.equal(again.memory_in_mb, 64);
+    assert.equal(again.command, 'node server.js --from-manifest');
+  });
+
+  it('--no-route removes the routes; --random-route gives a new app a random one; --task stages without starting or routing', async () => {
+    const dir = copy('routed');
+    await c.ok(['push'], { cwd: dir });
+    assert.equal((await routes('routed')).length, 1);
+    await c.ok(['push', '--no-route'], { cwd: dir });
+    assert.deepEqual(await routes('routed'), []);
+
+    const rnd = copy('rnd');
+    await c.ok(['push', '--random-route'], { cwd: rnd });
+    const [url] = await routes('rnd');
+    assert.match(url, /^rnd-[a-z]+-[a-z]+\.localhost$|^rnd-\w+/, url);
+    assert.notEqual(url, 'rnd.localhost');
+
+    const task = copy('worker');
+    await c.ok(['push', '--task'], { cwd: task });
+    assert.equal((await app('worker')).state, 'STOPPED');
+    assert.deepEqual(await routes('worker'), []);
+    assert.ok((await api(`/v3/apps/${(await app('worker')).guid}/droplets/current`)).guid, 'staged');
+  });
+
+  it('--no-manifest ignores manifest.yml: the app is named after the folder', async () => {
+    const dir = copy('plain', '---\napplications:\n- name: from-manifest\n  instances: 3\n');
+    await c.ok(['push', '--no-manifest'], { cwd: dir });
+    assert.ok(await app('plain'));
+    assert.equal(await app('from-manifest'), undefined);
+    assert.equal((await web('plain')).instances, 1);
+  });
+
+  it("combinations cf refuses are refused with cf's words, before anything is pushed", async () => {
+    const dir = copy('refused');
+    const cases: [string[], RegExp][] = [
+      [['-o', 'nginx', '-p', '.'], /The following arguments cannot be used together: --docker-image, -o, -p/],
+      [['--no-route', '--random-route'], /The following arguments cannot be used together: --no-route, --random-route/],
+      [['--no-manifest', '-f', 'manifest.yml'], /The following arguments cannot be used together: --no-manifest, -f/],
+      [['-u', 'port', '--endpoint', '/health'], /The following arguments cannot be used together: --endpoint, --health-check-type=port/],
+      [['-u', 'tcp'], /-u 'tcp' is not a health check type: use port, process or http/],
+      [['-i', 'two'], /-i 'two' must be a whole number/],
+      [['-m', '12Q'], /-m '12Q' must be a size such as 256M or 1G/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await c.run(['push', ...args], { cwd: dir });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, re, args.join(' '));
+      assert.match(r.stderr, /Usage: cfpush push \[APP\]/);
+    }
+    const multi = copy('multi', '---\napplications:\n- name: m1\n- name: m2\n');
+    const r = await c.run(['push', '-m', '128M'], { cwd: multi });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Command line flags \(except -f, --var, --vars-file and --no-start\) cannot be applied when pushing multiple apps/);
+    assert.equal(await app('m1'), undefined, 'nothing pushed');
+    assert.equal(await app('refused'), undefined, 'nothing pushed');
+  });
+});
