@@ -41,6 +41,8 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     await c.ok(['foundation', 'start']);
     const r = await c.ok(['push'], { cwd: join(work, 'hello-docker') });
     assert.match(r.stdout, /Building the Docker image for hello-docker from Dockerfile/);
+    assert.match(r.stdout, /the docker lifecycle, because hello-docker's folder has a Dockerfile and no buildpack, image or lifecycle is named/);
+    assert.match(r.stdout, /to stage it with a buildpack instead: -b BUILDPACK, or `lifecycle: buildpack` in the manifest/);
     assert.match(r.stdout, /\[STG\/0\] OUT Step 1\/\d+ : FROM cfpush\/node/, 'build output streamed as staging lines');
     assert.match(r.stdout, /Using docker image cfpush\/hello-docker:[0-9a-f]{12}/);
     assert.match(
@@ -62,6 +64,21 @@ describe('docker apps through the CLI and the local foundation', { timeout: 600_
     assert.ok(env.some((e) => e.startsWith('CF_INSTANCE_GUID=')));
     const logs = (await c.ok(['logs', 'hello-docker', '--recent'])).stdout;
     assert.match(logs, /\[APP\/PROC\/WEB\/0\] OUT hello-docker listening on port 8080/);
+  });
+
+  it('the same folder with `lifecycle: buildpack` stages with a buildpack, as the push message says', async (t) => {
+    if (!(await engine(t))) return;
+    await c.ok(['foundation', 'start']);
+    const dir = join(work, 'hello-docker-bp');
+    cpSync(join(work, 'hello-docker'), dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "name": "hello-docker-bp", "scripts": { "start": "node server.js" } }\n');
+    writeFileSync(join(dir, 'manifest.yml'), '---\napplications:\n- name: hello-docker-bp\n  memory: 64M\n  lifecycle: buildpack\n');
+    const r = await c.ok(['push'], { cwd: dir });
+    assert.doesNotMatch(r.stdout, /Building the Docker image/);
+    assert.match(r.stdout, /Nodejs Buildpack/);
+    const { apps } = JSON.parse((await c.ok(['apps', '--json'])).stdout);
+    assert.equal(apps.find((a: { name: string }) => a.name === 'hello-docker-bp').lifecycle, 'buildpack');
+    assert.equal(await body(c, 'hello-docker-bp'), 'hello CF summit');
   });
 
   it("restarts a crashed container (killed behind the foundation's back)", async (t) => {

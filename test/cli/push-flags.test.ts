@@ -85,6 +85,18 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     assert.equal((await web('plain')).instances, 1);
   });
 
+  it('a worker under the port health check: the failure names the health check, not exit 137, and -u process fixes it', async () => {
+    const dir = copy('busy-worker');
+    writeFileSync(join(dir, 'server.js'), 'setInterval(() => console.log("working"), 500);\n');
+    const r = await c.run(['push', '-t', '2'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /busy-worker crashed while starting: every 'web' instance is CRASHED\. Timed out after 2s: health check never passed\./);
+    assert.match(r.stderr, /A worker that serves no HTTP: push it with `-u process`/);
+    await c.ok(['push', '-u', 'process'], { cwd: dir });
+    assert.equal((await app('busy-worker')).state, 'STARTED');
+    assert.equal((await web('busy-worker')).health_check.type, 'process');
+  });
+
   it("combinations cf refuses are refused with cf's words, before anything is pushed", async () => {
     const dir = copy('refused');
     const cases: [string[], RegExp][] = [

@@ -24,6 +24,16 @@ test('YAML syntax error in the middle of a line', () => {
   assert.equal(ds[0]!.app, undefined);
 });
 
+test("cf v6's map form of 'applications' (valid YAML, an old structure): says so and shows the list form with the app's name", () => {
+  const d = only(
+    errors('applications:\n  web:\n    memory: 256M\n'),
+    "'applications' is a map of app names to settings, the form of old manifests; manifests now list the apps, each with a name.",
+  );
+  assert.doesNotMatch(d.message, /not valid yaml/);
+  assert.match(d.hint!, /^Write it as:\napplications:\n- name: web\n {2}memory: 256M/);
+  assert.deepEqual(span(d).slice(0, 2), [2, 3]);
+});
+
 test('duplicate keys are an error at the second key', () => {
   const d = only(
     errors('applications:\n- name: a\n  memory: 1G\n  memory: 2G\n'),

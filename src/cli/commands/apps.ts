@@ -2,7 +2,7 @@
 import { basename, resolve } from 'node:path';
 import { appSummaries, processSummaries } from '../../core/actors/app-summary';
 import { CfPushError } from '../../core/errors';
-import { loadManifest, locateManifest, type Manifest } from '../../core/manifest';
+import { appPrefix, loadManifest, locateManifest, type Manifest } from '../../core/manifest';
 import {
   cancelDeployment,
   continueDeployment,
@@ -111,6 +111,8 @@ export const pushCmd: Command = async (argv) => {
         varsFiles: values['vars-file']?.map((f) => resolve(f)),
         appName,
       });
+  // Warnings only this reading finds (CC never sees `buildpack:`, the request says `buildpacks:`), in CC's words.
+  for (const d of manifest.diagnostics ?? []) if (d.severity === 'warning') r.warn(appPrefix(d) + d.message);
   const s = await session(r);
   const pushOpts: PushOptions = {
     dir: process.cwd(),

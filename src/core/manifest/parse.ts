@@ -106,6 +106,17 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
     sink.error('Manifest must have at least one application.', appsEntry.keyRange);
     return { diagnostics: sink.diagnostics };
   }
+  if (appsNode.kind === 'map') {
+    // cf v6's map form (app name -> settings): valid YAML, an old structure.
+    const first = appsNode.entries[0]?.key ?? 'my-app';
+    sink.error(
+      "'applications' is a map of app names to settings, the form of old manifests; manifests now list the apps, each with a name.",
+      appsNode.range,
+      undefined,
+      { hint: `Write it as:\napplications:\n- name: ${first}\n  memory: 256M   # ${first}'s settings, indented under its name` },
+    );
+    return { diagnostics: sink.diagnostics };
+  }
   if (appsNode.kind !== 'seq') {
     sink.error(`${YAML_PREFIX(opts.file)} 'applications' must be a list of applications.`, appsNode.range);
     return { diagnostics: sink.diagnostics };

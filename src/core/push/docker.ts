@@ -116,6 +116,11 @@ export async function buildForPush(session: Session, app: DockerfileApp, opts: P
   const docker = await connectEngine({ signal: opts.signal });
   const base = app.name.replace(/-next$/, '');
   r.step(`Building the Docker image for ${app.name} from ${app.dockerfile ?? 'Dockerfile'}`);
+  // cf push would stage this folder with a buildpack: say why cfpush did not, and how to ask for that.
+  r.step(
+    `  the docker lifecycle, because ${app.name}'s folder has a Dockerfile and no buildpack, image or lifecycle is named (cf push would stage it with a buildpack); ` +
+      'to stage it with a buildpack instead: -b BUILDPACK, or `lifecycle: buildpack` in the manifest',
+  );
   const built = await buildImage({
     appDir: app.path,
     appName: base,

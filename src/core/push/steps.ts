@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectResources, openAppPath, zipResources, type Resource } from '../bits';
-import type { CcApp, CcBuild, CcDroplet, CcJob, CcPackage, CcRoute } from '../cc/types';
+import type { CcApp, CcBuild, CcDroplet, CcJob, CcPackage, CcProcess, CcRoute } from '../cc/types';
 import { CfPushError, ccTitle, stagingErrorId } from '../errors';
 import type { Session } from '../session';
 import type { Reporter } from './index';
@@ -188,14 +188,30 @@ export async function waitRunning(session: Session, app: CcApp, r: Reporter, sig
   );
   const crashed = result.find((p) => p.process.instances > 0 && !up(p));
   if (crashed) {
-    const lines = (await readLogs(session, app.guid, since)).filter((l) => l.sourceType.startsWith('APP')).slice(-10);
+    const all = await readLogs(session, app.guid, since);
+    const lines = all.filter((l) => l.sourceType.startsWith('APP')).slice(-10);
     for (const l of lines) r.log(formatLogLine(l));
+    // The cell says why it killed an instance (a health check that never passed); that is the cause, not exit 137.
+    const cause = all.filter((l) => l.sourceType.startsWith('CELL') && /health check never passed/i.test(l.text)).at(-1)?.text;
+    const hc = crashed.process.health_check;
     throw new CfPushError(
       `${app.name} crashed while starting: every '${crashed.process.type}' instance is CRASHED.` +
+        (cause ? ` ${cause}` : '') +
         (lines.length ? `\nLast app output:\n${lines.map((l) => '  ' + l.text).join('\n')}` : ''),
-      { code: 'AppCrashed', hint: 'Fix the start command or the app; `cfpush logs ' + app.name + ' --recent` shows more.' },
+      { code: 'AppCrashed', hint: crashHint(app.name, cause ? hc : undefined) },
     );
   }
+}
+
+function crashHint(app: string, hc: CcProcess['health_check'] | undefined): string {
+  const logs = `\`cfpush logs ${app} --recent\` shows more.`;
+  if (hc?.type === 'port') {
+    return `The ${hc.type} health check waits for the app to listen on $PORT. A worker that serves no HTTP: push it with \`-u process\` (health-check-type: process); a web app: listen on $PORT, or give it longer with \`-t SECONDS\`. ${logs}`;
+  }
+  if (hc?.type === 'http') {
+    return `The http health check wants a 200 from ${hc.data?.endpoint ?? '/'} on $PORT: serve it, point --endpoint elsewhere, or give it longer with \`-t SECONDS\`. ${logs}`;
+  }
+  return `Fix the start command or the app; ${logs}`;
 }
 
 export async function appRoutes(session: Session, appGuid: string): Promise<CcRoute[]> {
