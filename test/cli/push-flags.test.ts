@@ -97,6 +97,24 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     assert.equal((await web('busy-worker')).health_check.type, 'process');
   });
 
+  it('a buildpack or a route domain the target lacks: refused by the preview, before any upload, naming what the target has', async () => {
+    const dir = copy('checked');
+    const bp = await c.run(['push', '-b', 'cobol_buildpack'], { cwd: dir });
+    assert.equal(bp.code, 1);
+    assert.match(bp.stderr, /Buildpack 'cobol_buildpack' does not exist on local\./);
+    assert.match(bp.stderr, /Its buildpacks: staticfile_buildpack, java_buildpack, .*nodejs_buildpack.*binary_buildpack\./);
+    assert.doesNotMatch(bp.stdout, /Uploading/);
+    // The short form the local foundation takes passes.
+    await c.ok(['push', '-b', 'nodejs', '--preview'], { cwd: dir });
+
+    writeFileSync(join(dir, 'manifest.yml'), '---\napplications:\n- name: checked\n  memory: 64M\n  routes:\n  - route: checked.apps.internal\n');
+    const preview = await c.run(['push', '--preview'], { cwd: dir });
+    assert.equal(preview.code, 1);
+    assert.match(preview.stderr, /No domains exist for route checked\.apps\.internal \(app checked\) on local\./);
+    assert.match(preview.stderr, /Its domains: localhost\b.*Use one of them \(route: checked\.localhost\)/);
+    assert.equal(await app('checked'), undefined, 'nothing pushed');
+  });
+
   it("combinations cf refuses are refused with cf's words, before anything is pushed", async () => {
     const dir = copy('refused');
     const cases: [string[], RegExp][] = [

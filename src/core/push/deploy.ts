@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import type { CcApp } from '../cc/types';
 import { CfPushError, isCancelled } from '../errors';
 import { applyOverrides, hasOverrides } from './overrides';
+import { checkAgainstTarget } from './target-checks';
 import { loadManifest } from '../manifest';
 import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
@@ -26,6 +27,7 @@ import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBit
  */
 export async function pushApps(session: Session, opts: PushOptions, r: Reporter): Promise<PushedApp[]> {
   const apps = await appsToPush(opts);
+  await checkAgainstTarget(session, apps);
   // A push that can be cancelled notes what was there before: a cancel takes back only what it created.
   // (Plans need only the state, which apply_manifest leaves as it was.)
   const before = opts.signal ? await appsBefore(session) : undefined;

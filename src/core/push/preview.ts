@@ -6,6 +6,7 @@ import type { AppManifest } from '../manifest/types';
 import type { Session } from '../session';
 import type { PushOptions } from './index';
 import { appsToPush, manifestForApi } from './deploy';
+import { checkAgainstTarget } from './target-checks';
 
 export interface Change {
   /** e.g. "env/LOG_LEVEL", "instances", "routes", "buildpacks". */
@@ -27,6 +28,7 @@ export interface PushPreview {
 
 export async function previewPush(session: Session, opts: PushOptions): Promise<PushPreview> {
   const apps = await appsToPush(opts);
+  await checkAgainstTarget(session, apps);
   const existing = await Promise.all(apps.map((a) => session.cc.apps.find(session.space.guid, a.name)));
   try {
     const diff = await session.cc.spaces.manifestDiff(session.space.guid, manifestForApi(apps));
