@@ -126,6 +126,28 @@ describe('API errors reach the user', { timeout: 300_000 }, () => {
   });
   after(async () => c?.cleanup());
 
+  it("a buildpack's failing compile reads alike staged here and on the foundation: CC's error id, then the message", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cfpush-failbp-'));
+    const bp = join(root, 'failing-bp');
+    mkdirSync(join(bp, 'bin'), { recursive: true });
+    writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(join(bp, 'bin', 'compile'), '#!/bin/sh\necho "compile broke on purpose" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(bp, 'bin', 'release'), '#!/bin/sh\necho "---"\n', { mode: 0o755 });
+    const d = join(root, 'failing');
+    mkdirSync(d);
+    writeFileSync(join(d, 'index.txt'), 'x');
+    const local = await c.run(['stage', d, '-b', bp, '-o', join(root, 'x.tgz')]);
+    const remote = await c.run(['push', 'failing', '-b', bp, '-m', '64M'], { cwd: d });
+    for (const [where, r] of [
+      ['stage', local],
+      ['push', remote],
+    ] as const) {
+      assert.equal(r.code, 1, where);
+      assert.match(r.stderr, /Staging failing failed: BuildpackCompileFailed - Failed to compile droplet/, `${where}:\n${r.stderr}`);
+      assert.match(r.stderr, /The staging log above shows the failing buildpack step/, where);
+    }
+  });
+
   it("with CF's title, code and detail, plus what to do next", async () => {
     const d = mkdtempSync(join(tmpdir(), 'cfpush-nodrop-'));
     writeFileSync(join(d, 'package.json'), '{"scripts":{"start":"node s.js"}}');
@@ -144,12 +166,13 @@ describe('API errors reach the user', { timeout: 300_000 }, () => {
     assert.match(nf.stderr, /cfpush apps/);
   });
 
-  it('a staging failure names the error id and the failing step', async () => {
+  it('a buildpack the target lacks is refused before the upload (it used to fail at staging), with the ones it has', async () => {
     const d = mkdtempSync(join(tmpdir(), 'cfpush-stgfail-'));
     writeFileSync(join(d, 'package.json'), '{"scripts":{"start":"node s.js"}}');
     writeFileSync(join(d, 'Procfile'), 'web: node s.js\n');
     const r = await c.run(['push', 'stgfail', '-b', 'no_such_buildpack'], { cwd: d });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Staging stgfail failed: \w+ - .*no_such_buildpack/);
+    assert.match(r.stderr, /Buildpack 'no_such_buildpack' does not exist on local\.\nIts buildpacks: staticfile_buildpack, /);
+    assert.doesNotMatch(r.stdout, /Uploading/);
   });
 });

@@ -4,7 +4,8 @@ import { basename, extname, join, resolve } from 'node:path';
 import { openAppPath } from '../../core/bits';
 import { cfpushHome } from '../../core/paths';
 import { localInstalledBuildpacks } from '../../core/targets';
-import { stage } from '../../core/staging/builder';
+import { stage, StagingError } from '../../core/staging/builder';
+import { stagingFailed } from '../../core/push/steps';
 import { detect, formatDetectReport } from '../../core/staging/detect';
 import { connectEngine } from '../../core/docker/engine';
 import { ensureStackImage } from '../../core/docker/stack';
@@ -85,7 +86,12 @@ export const stageCmd: Command = async (argv) => {
       log,
     },
     { runner, installed: await localInstalledBuildpacks() },
-  ).finally(() => app.close());
+  )
+    .catch((err: unknown) => {
+      // As the target reports it: CC's error id (BuildpackCompileFailed for exit 223, ...), then the builder's message.
+      throw err instanceof StagingError ? stagingFailed(name, err.errorId, err.message) : err;
+    })
+    .finally(() => app.close());
   if (values.json) return console.log(JSON.stringify({ ...res, ...(stackImage ? { stackImage } : {}) }, null, 2));
   console.log(
     `\nDroplet: ${out}\nbuildpacks: ${res.buildpacks.map((b) => `${b.name} ${b.version}`).join(', ')}\nstack: ${res.stack}${stackImage ? ` (scripts ran in ${stackImage})` : ''}\nstart command: ${res.startCommand || '(none)'}`,

@@ -142,12 +142,14 @@ export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Re
   }
   if (build.state === 'FAILED' || !build.droplet) {
     const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
-    throw new CfPushError(`Staging ${app.name} failed: ${id} - ${rest.join(' - ')}`, {
-      code: stagingErrorId(id),
-      hint: stagingHint(id),
-    });
+    throw stagingFailed(app.name, id!, rest.join(' - '));
   }
   return session.cc.droplets.get(build.droplet.guid);
+}
+
+/** A failed staging in CC's words (`ID - message`), alike whether the target or this machine staged it. */
+export function stagingFailed(appName: string, id: string, message: string): CfPushError {
+  return new CfPushError(`Staging ${appName} failed: ${id} - ${message}`, { code: stagingErrorId(id), hint: stagingHint(id) });
 }
 
 function stagingHint(id: string): string {
