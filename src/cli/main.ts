@@ -11,6 +11,7 @@ import { LOGS, logsCmd } from './commands/logs';
 import { DETECT, detectCmd, STAGE, stageCmd } from './commands/local';
 import { EXPORT, exportCmd } from './commands/export';
 import * as routes from './commands/routes';
+import * as settings from './commands/settings';
 import * as target from './commands/target';
 import * as tasks from './commands/tasks';
 import { TRAFFIC, trafficCmd } from './commands/traffic';
@@ -37,6 +38,14 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   stop: [apps.stopCmd, apps.STOP],
   delete: [apps.deleteCmd, apps.DELETE],
   logs: [logsCmd, LOGS],
+  events: [settings.eventsCmd, settings.EVENTS],
+  env: [settings.envCmd, settings.ENV],
+  'set-env': [settings.setEnvCmd, settings.SET_ENV],
+  'unset-env': [settings.unsetEnvCmd, settings.UNSET_ENV],
+  rename: [settings.renameCmd, settings.RENAME],
+  buildpacks: [settings.buildpacksCmd, settings.BUILDPACKS],
+  stacks: [settings.stacksCmd, settings.STACKS],
+  domains: [settings.domainsCmd, settings.DOMAINS],
   'run-task': [tasks.runTaskCmd, tasks.RUN_TASK],
   tasks: [tasks.tasksCmd, tasks.TASKS],
   'terminate-task': [tasks.terminateTaskCmd, tasks.TERMINATE_TASK],

@@ -81,6 +81,8 @@ export interface CcInstanceStats {
 export interface CcDomain extends CcResource {
   name: string;
   internal: boolean;
+  /** An owning org makes the domain private to it; none: shared. */
+  relationships?: { organization?: { data: { guid: string } | null } };
 }
 
 export interface CcDestination {
@@ -143,4 +145,13 @@ export interface CcTask extends CcResource {
   disk_in_mb: number;
   result?: { failure_reason: string | null };
   droplet_guid?: string;
+}
+
+/** GET /v3/apps/:guid/env. */
+export interface CcAppEnv {
+  environment_variables: Record<string, string>;
+  system_env_json: Record<string, unknown>;
+  application_env_json: Record<string, unknown>;
+  running_env_json: Record<string, unknown>;
+  staging_env_json: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 // /v3/apps and its sub-resources (ccv3/application.go, process.go in the cf CLI).
 import type { CcTransport } from '../transport';
-import type { CcApp, CcDroplet, CcInstanceStats, CcProcess, CcRoute } from '../types';
+import type { CcApp, CcAppEnv, CcDroplet, CcInstanceStats, CcProcess, CcRoute } from '../types';
 
 export interface ProcessScale {
   instances?: number;
@@ -56,6 +56,14 @@ export class AppRequests {
   }
   routes(guid: string): Promise<CcRoute[]> {
     return this.t.list<CcRoute>(`/v3/apps/${guid}/routes`);
+  }
+  /** PATCH the user-provided variables: a null value removes the name. */
+  async updateEnvironmentVariables(guid: string, vars: Record<string, string | null>): Promise<Record<string, string>> {
+    return (await this.t.patch<{ var: Record<string, string> }>(`/v3/apps/${guid}/environment_variables`, { var: vars })).var ?? {};
+  }
+  /** GET /v3/apps/:guid/env: what `cf env` shows (system, user-provided, running and staging groups). */
+  env(guid: string): Promise<CcAppEnv> {
+    return this.t.get<CcAppEnv>(`/v3/apps/${guid}/env`);
   }
   async environmentVariables(guid: string): Promise<Record<string, string>> {
     return (await this.t.get<{ var: Record<string, string> }>(`/v3/apps/${guid}/environment_variables`)).var ?? {};

@@ -33,13 +33,17 @@ export interface CcBuildpack {
   filename?: string | null;
   version?: string | null;
   stack?: string | null;
+  position?: number;
+  enabled?: boolean;
+  locked?: boolean;
+  state?: string;
 }
 
 export class CatalogRequests {
   constructor(private readonly t: CcTransport) {}
 
   buildpacks(): Promise<CcBuildpack[]> {
-    return this.t.list<CcBuildpack>('/v3/buildpacks');
+    return this.t.list<CcBuildpack>('/v3/buildpacks', { order_by: 'position' });
   }
   stacks(): Promise<{ name: string; description?: string }[]> {
     return this.t.list<{ name: string; description?: string }>('/v3/stacks');
@@ -57,6 +61,7 @@ export class ServiceInstanceRequests {
 export interface CcAuditEvent {
   type: string;
   created_at: string;
+  actor?: { guid: string; type: string; name: string };
   target: { guid: string; name: string };
   data?: { route_guid?: string; request?: { route_guid?: string } };
 }

@@ -1,0 +1,54 @@
+// An app's environment, name and history, and the target's catalog (the cf
+// CLI's env / set-env / unset-env / rename / events / buildpacks / stacks /
+// domains actors): each resolves names to guids and returns what the command
+// prints, so the CLI and the extension show the same thing.
+import type { CcApp, CcAppEnv, CcDomain } from '../cc/types';
+import type { CcAuditEvent, CcBuildpack } from '../cc/requests/misc';
+import { CfPushError } from '../errors';
+import { findApp } from '../push/steps';
+import type { Session } from '../session';
+
+export async function appEnv(session: Session, appName: string): Promise<{ app: CcApp; env: CcAppEnv }> {
+  const app = await findApp(session, appName);
+  return { app, env: await session.cc.apps.env(app.guid) };
+}
+
+/** Sets one user-provided variable; it takes effect at the next restage (or restart, for what the app reads at start). */
+export async function setEnv(session: Session, appName: string, name: string, value: string): Promise<Record<string, string>> {
+  if (!name || /[=\s]/.test(name)) throw new CfPushError(`'${name}' is not a variable name.`, { hint: 'Use a name such as LOG_LEVEL.' });
+  const app = await findApp(session, appName);
+  return session.cc.apps.updateEnvironmentVariables(app.guid, { [name]: value });
+}
+
+/** Removes one user-provided variable; `false` when it was not set (as `cf unset-env` says, not an error). */
+export async function unsetEnv(session: Session, appName: string, name: string): Promise<boolean> {
+  const app = await findApp(session, appName);
+  const vars = await session.cc.apps.environmentVariables(app.guid);
+  if (!(name in vars)) return false;
+  await session.cc.apps.updateEnvironmentVariables(app.guid, { [name]: null });
+  return true;
+}
+
+export async function renameApp(session: Session, appName: string, newName: string): Promise<CcApp> {
+  const app = await findApp(session, appName);
+  return session.cc.apps.rename(app.guid, newName);
+}
+
+/** The app's audit events, newest first (as `cf events` lists them). */
+export async function appEvents(session: Session, appName: string): Promise<{ app: CcApp; events: CcAuditEvent[] }> {
+  const app = await findApp(session, appName);
+  const events = await session.cc.auditEvents.list({ targetGuids: [app.guid] });
+  return { app, events: events.reverse() };
+}
+
+export function listBuildpacks(session: Session): Promise<CcBuildpack[]> {
+  return session.cc.catalog.buildpacks();
+}
+
+export function listStacks(session: Session): Promise<{ name: string; description?: string }[]> {
+  return session.cc.catalog.stacks();
+}
+
+export function listDomains(session: Session): Promise<CcDomain[]> {
+  return session.cc.domains.list();
+}

@@ -1,0 +1,81 @@
+// env, set-env, unset-env, rename, events, buildpacks, stacks, domains: the
+// cf CLI's commands on cfpush, checked against the foundation's state.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
+
+describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
+  let c: CliEnv;
+  let token: string;
+  const api = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}${path}`, { headers: { authorization: token } });
+    return (await res.json()) as any;
+  };
+  const guid = async (name: string) => (await api(`/v3/apps?names=${name}`)).resources[0]?.guid as string | undefined;
+  const json = async (args: string[]) => JSON.parse((await c.ok([...args, '--json'])).stdout);
+
+  before(async () => {
+    c = await cliEnv();
+    await c.ok(['foundation', 'start']);
+    token = (await c.ok(['oauth-token'])).stdout.trim();
+    const dir = join(mkdtempSync(join(tmpdir(), 'cfpush-settings-')), 'app');
+    cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
+    writeFileSync(join(dir, 'manifest.yml'), '---\napplications:\n- name: tuned\n  memory: 64M\n');
+    await c.ok(['push'], { cwd: dir });
+  });
+  after(async () => c?.cleanup());
+
+  it('set-env and unset-env change the user-provided variables; env shows them beside the system ones', async () => {
+    const set = await c.ok(['set-env', 'tuned', 'GREETING', 'hello there']);
+    assert.match(set.stdout, /Setting env variable GREETING for app tuned in org org \/ space space\.\.\.\nOK/);
+    assert.match(set.stdout, /cfpush restage tuned/);
+    assert.deepEqual((await api(`/v3/apps/${await guid('tuned')}/environment_variables`)).var, { GREETING: 'hello there' });
+    const env = await c.ok(['env', 'tuned']);
+    assert.match(env.stdout, /System-Provided:\nVCAP_SERVICES: \{\}/);
+    assert.match(env.stdout, /VCAP_APPLICATION: \{\n {2}"application_id"/);
+    assert.match(env.stdout, /User-Provided:\nGREETING: hello there\n/);
+    assert.equal((await json(['env', 'tuned'])).environment_variables.GREETING, 'hello there');
+    const unset = await c.ok(['unset-env', 'tuned', 'GREETING']);
+    assert.match(unset.stdout, /OK/);
+    assert.deepEqual((await api(`/v3/apps/${await guid('tuned')}/environment_variables`)).var, {});
+    assert.match((await c.ok(['unset-env', 'tuned', 'GREETING'])).stdout, /Env variable GREETING was not set\.\nOK/);
+    const missing = await c.run(['set-env', 'tuned', 'ONLY_NAME']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Incorrect usage: VALUE is required\.\nUsage: cfpush set-env APP NAME VALUE/);
+  });
+
+  it('events lists what happened to the app, newest first; rename renames it', async () => {
+    const { events } = await json(['events', 'tuned']);
+    const types = events.map((e: { type: string }) => e.type);
+    assert.ok(types.includes('audit.app.create'), types.join(' '));
+    assert.ok(types.indexOf('audit.app.update') < types.indexOf('audit.app.create'), 'newest first');
+    assert.match((await c.ok(['events', 'tuned'])).stdout, /^time +event +actor +description$/m);
+    const g = await guid('tuned');
+    await c.ok(['rename', 'tuned', 'retuned']);
+    assert.equal(await guid('retuned'), g);
+    assert.equal(await guid('tuned'), undefined);
+    const gone = await c.run(['env', 'tuned']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /App 'tuned' not found/);
+  });
+
+  it('buildpacks, stacks and domains list the catalog, as text and as JSON', async () => {
+    const { buildpacks } = await json(['buildpacks']);
+    assert.equal(buildpacks[0].name, 'staticfile_buildpack');
+    assert.deepEqual(
+      buildpacks.map((b: { position: number }) => b.position),
+      buildpacks.map((_: unknown, i: number) => i + 1),
+    );
+    assert.match((await c.ok(['buildpacks'])).stdout, /^1 +staticfile_buildpack +cflinuxfs4 +true +false/m);
+    assert.deepEqual(
+      (await json(['stacks'])).stacks.map((s: { name: string }) => s.name),
+      ['cflinuxfs4'],
+    );
+    const { domains } = await json(['domains']);
+    assert.ok(domains.some((d: { name: string }) => d.name === 'localhost'));
+    assert.match((await c.ok(['domains'])).stdout, /^localhost +shared/m);
+  });
+});
