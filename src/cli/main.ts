@@ -12,6 +12,7 @@ import { DETECT, detectCmd, STAGE, stageCmd } from './commands/local';
 import { EXPORT, exportCmd } from './commands/export';
 import * as routes from './commands/routes';
 import * as settings from './commands/settings';
+import * as services from './commands/services';
 import * as target from './commands/target';
 import * as tasks from './commands/tasks';
 import { TRAFFIC, trafficCmd } from './commands/traffic';
@@ -46,6 +47,13 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   buildpacks: [settings.buildpacksCmd, settings.BUILDPACKS],
   stacks: [settings.stacksCmd, settings.STACKS],
   domains: [settings.domainsCmd, settings.DOMAINS],
+  services: [services.servicesCmd, services.SERVICES],
+  'create-user-provided-service': [services.cupsCmd, services.CUPS],
+  cups: [services.cupsAliasCmd, services.CUPS_ALIAS],
+  'update-user-provided-service': [services.uupsCmd, services.UUPS],
+  uups: [services.uupsAliasCmd, services.UUPS_ALIAS],
+  'bind-service': [services.bindServiceCmd, services.BIND_SERVICE],
+  'unbind-service': [services.unbindServiceCmd, services.UNBIND_SERVICE],
   'run-task': [tasks.runTaskCmd, tasks.RUN_TASK],
   tasks: [tasks.tasksCmd, tasks.TASKS],
   'terminate-task': [tasks.terminateTaskCmd, tasks.TERMINATE_TASK],

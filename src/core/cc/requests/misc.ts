@@ -50,11 +50,67 @@ export class CatalogRequests {
   }
 }
 
+export interface CcServiceInstance {
+  guid: string;
+  name: string;
+  type?: string;
+  tags?: string[];
+  last_operation?: { type: string; state?: string } | null;
+}
+
+export interface CcCredentialBinding {
+  guid: string;
+  name: string | null;
+  type: string;
+  relationships: { app?: { data: { guid: string } | null }; service_instance: { data: { guid: string } } };
+}
+
+/** User-provided service instance fields (CC's names). */
+export interface UserProvidedFields {
+  credentials?: Record<string, unknown>;
+  syslog_drain_url?: string;
+  route_service_url?: string;
+  tags?: string[];
+}
+
 export class ServiceInstanceRequests {
   constructor(private readonly t: CcTransport) {}
 
-  inSpace(spaceGuid: string): Promise<{ guid: string; name: string; type?: string }[]> {
-    return this.t.list<{ guid: string; name: string; type?: string }>('/v3/service_instances', { space_guids: spaceGuid });
+  inSpace(spaceGuid: string): Promise<CcServiceInstance[]> {
+    return this.t.list<CcServiceInstance>('/v3/service_instances', { space_guids: spaceGuid });
+  }
+  createUserProvided(spaceGuid: string, name: string, fields: UserProvidedFields): Promise<CcServiceInstance> {
+    return this.t.post<CcServiceInstance>('/v3/service_instances', {
+      type: 'user-provided',
+      name,
+      ...fields,
+      relationships: { space: { data: { guid: spaceGuid } } },
+    });
+  }
+  updateUserProvided(guid: string, fields: UserProvidedFields): Promise<CcServiceInstance> {
+    return this.t.patch<CcServiceInstance>(`/v3/service_instances/${guid}`, fields);
+  }
+  bindings(filter: { appGuids?: string[]; instanceGuids?: string[] }): Promise<CcCredentialBinding[]> {
+    return this.t.list<CcCredentialBinding>('/v3/service_credential_bindings', {
+      type: 'app',
+      app_guids: filter.appGuids,
+      service_instance_guids: filter.instanceGuids,
+    });
+  }
+  /** An app binding; CC answers 201 (user-provided) or 202 with a job (managed): the job's Location, if any. */
+  async bind(appGuid: string, instanceGuid: string, name?: string): Promise<string | undefined> {
+    return (
+      await this.t.send('POST', '/v3/service_credential_bindings', {
+        body: {
+          type: 'app',
+          ...(name ? { name } : {}),
+          relationships: { service_instance: { data: { guid: instanceGuid } }, app: { data: { guid: appGuid } } },
+        },
+      })
+    ).location;
+  }
+  async unbind(guid: string): Promise<string | undefined> {
+    return (await this.t.send('DELETE', `/v3/service_credential_bindings/${guid}`)).location;
   }
 }
 
