@@ -47,6 +47,8 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   buildpacks: [settings.buildpacksCmd, settings.BUILDPACKS],
   stacks: [settings.stacksCmd, settings.STACKS],
   domains: [settings.domainsCmd, settings.DOMAINS],
+  'create-route': [settings.createRouteCmd, settings.CREATE_ROUTE],
+  'delete-route': [settings.deleteRouteCmd, settings.DELETE_ROUTE],
   services: [services.servicesCmd, services.SERVICES],
   'create-user-provided-service': [services.cupsCmd, services.CUPS],
   cups: [services.cupsAliasCmd, services.CUPS_ALIAS],

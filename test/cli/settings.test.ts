@@ -78,4 +78,19 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     assert.ok(domains.some((d: { name: string }) => d.name === 'localhost'));
     assert.match((await c.ok(['domains'])).stdout, /^localhost +shared/m);
   });
+
+  it('create-route makes a route in the space mapped to nothing; delete-route deletes it, and says so when there is none', async () => {
+    const made = await c.ok(['create-route', 'localhost', '--hostname', 'spare', '--path', '/v2']);
+    assert.match(made.stdout, /Creating route spare\.localhost\/v2 in org org \/ space space\.\.\.\nRoute spare\.localhost\/v2 has been created\.\nOK/);
+    const [route] = (await api('/v3/routes?hosts=spare')).resources;
+    assert.equal(route.url, 'spare.localhost/v2');
+    assert.deepEqual(route.destinations, []);
+    await c.ok(['delete-route', 'localhost', '--hostname', 'spare', '--path', '/v2', '-f']);
+    assert.equal((await api('/v3/routes?hosts=spare')).resources.length, 0);
+    const again = await c.ok(['delete-route', 'localhost', '-n', 'spare', '--path', '/v2']);
+    assert.match(again.stdout, /Unable to delete\. Route with host 'spare' and domain 'localhost' and path '\/v2' not found\.\nOK/);
+    const bad = await c.run(['create-route', 'nowhere.example']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Domain 'nowhere\.example' not found\.\nThe target's domains: localhost/);
+  });
 });

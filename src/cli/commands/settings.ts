@@ -1,6 +1,18 @@
-// env, set-env, unset-env, rename, events, buildpacks, stacks, domains: the
-// cf CLI's names, arguments and output, each with --json.
-import { appEnv, appEvents, listBuildpacks, listDomains, listStacks, renameApp, setEnv, unsetEnv } from '../../core/actors/app-settings';
+// env, set-env, unset-env, rename, events, buildpacks, stacks, domains,
+// create-route, delete-route: the cf CLI's names, arguments and output, each
+// with --json.
+import {
+  appEnv,
+  appEvents,
+  createRoute,
+  deleteRoute,
+  listBuildpacks,
+  listDomains,
+  listStacks,
+  renameApp,
+  setEnv,
+  unsetEnv,
+} from '../../core/actors/app-settings';
 import { need, parse, spec } from '../args';
 import { terminalReporter } from '../reporter';
 import { table } from './apps';
@@ -129,5 +141,52 @@ export const domainsCmd: Command = async (argv) => {
   table(
     ['name', 'availability', 'internal'],
     domains.map((d) => [d.name, d.relationships?.organization?.data ? 'private' : 'shared', d.internal ? 'true' : '']),
+  );
+};
+
+const ROUTE_FLAGS = {
+  hostname: { type: 'string', short: 'n', arg: 'HOST', help: 'Hostname of the route (HOST.DOMAIN)' },
+  path: { type: 'string', arg: 'PATH', help: 'Path of the route (DOMAIN/PATH)' },
+} as const;
+const routeText = (domain: string, o: { hostname?: string; path?: string }) => `${o.hostname ? `${o.hostname}.` : ''}${domain}${o.path ?? ''}`;
+
+export const CREATE_ROUTE = spec({
+  name: 'create-route',
+  args: 'DOMAIN',
+  summary: 'Create a route in the targeted space (mapped to no app yet)',
+  flags: { ...ROUTE_FLAGS, json: JSON_FLAG },
+});
+export const createRouteCmd: Command = async (argv) => {
+  const { values, positionals } = parse(argv, CREATE_ROUTE);
+  const domain = need(positionals[0], 'DOMAIN', CREATE_ROUTE);
+  const s = await session(terminalReporter(!!values.json));
+  if (!values.json) console.log(`Creating route ${routeText(domain, values)} ${where(s)}...`);
+  const route = await createRoute(s, domain, { host: values.hostname, path: values.path });
+  if (values.json) return console.log(JSON.stringify({ route: { guid: route.guid, url: route.url } }, null, 2));
+  console.log(`Route ${route.url} has been created.\nOK`);
+};
+
+export const DELETE_ROUTE = spec({
+  name: 'delete-route',
+  args: 'DOMAIN',
+  summary: 'Delete a route',
+  flags: {
+    ...ROUTE_FLAGS,
+    force: { type: 'boolean', short: 'f', help: 'Do not ask for confirmation (cfpush never asks; accepted as cf takes it)' },
+    json: JSON_FLAG,
+  },
+});
+export const deleteRouteCmd: Command = async (argv) => {
+  const { values, positionals } = parse(argv, DELETE_ROUTE);
+  const domain = need(positionals[0], 'DOMAIN', DELETE_ROUTE);
+  const s = await session(terminalReporter(!!values.json));
+  const text = routeText(domain, values);
+  if (!values.json) console.log(`Deleting route ${text}...`);
+  const removed = await deleteRoute(s, domain, { host: values.hostname, path: values.path });
+  if (values.json) return console.log(JSON.stringify({ route: text, removed }, null, 2));
+  console.log(
+    removed
+      ? 'OK'
+      : `Unable to delete. Route with host '${values.hostname ?? ''}' and domain '${domain}'${values.path ? ` and path '${values.path}'` : ''} not found.\nOK`,
   );
 };

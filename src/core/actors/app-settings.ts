@@ -1,11 +1,12 @@
 // An app's environment, name and history, and the target's catalog (the cf
 // CLI's env / set-env / unset-env / rename / events / buildpacks / stacks /
-// domains actors): each resolves names to guids and returns what the command
-// prints, so the CLI and the extension show the same thing.
-import type { CcApp, CcAppEnv, CcDomain } from '../cc/types';
+// domains / create-route / delete-route actors): each resolves names to
+// guids and returns what the command prints, so the CLI and the extension
+// show the same thing.
+import type { CcApp, CcAppEnv, CcDomain, CcRoute } from '../cc/types';
 import type { CcAuditEvent, CcBuildpack } from '../cc/requests/misc';
 import { CfPushError } from '../errors';
-import { findApp } from '../push/steps';
+import { findApp, waitForJob } from '../push/steps';
 import type { Session } from '../session';
 
 export async function appEnv(session: Session, appName: string): Promise<{ app: CcApp; env: CcAppEnv }> {
@@ -51,4 +52,31 @@ export function listStacks(session: Session): Promise<{ name: string; descriptio
 
 export function listDomains(session: Session): Promise<CcDomain[]> {
   return session.cc.domains.list();
+}
+
+async function domainNamed(session: Session, name: string): Promise<CcDomain> {
+  const [d] = await session.cc.domains.list({ names: [name] });
+  if (!d) {
+    const all = (await session.cc.domains.list()).map((x) => x.name);
+    throw new CfPushError(`Domain '${name}' not found.`, { code: 'DomainNotFound', hint: `The target's domains: ${all.join(', ') || '(none)'}.` });
+  }
+  return d;
+}
+
+/** `cf create-route DOMAIN [--hostname H] [--path P]`: a route in the targeted space, mapped to no app. */
+export async function createRoute(session: Session, domain: string, o: { host?: string; path?: string }): Promise<CcRoute> {
+  const d = await domainNamed(session, domain);
+  return session.cc.routes.create({ spaceGuid: session.space.guid, domainGuid: d.guid, host: o.host, path: o.path });
+}
+
+/** `cf delete-route`: `false` when there was no such route (cf says so and succeeds). */
+export async function deleteRoute(session: Session, domain: string, o: { host?: string; path?: string }): Promise<boolean> {
+  const d = await domainNamed(session, domain);
+  const route = (await session.cc.routes.list({ domainGuids: [d.guid], spaceGuids: [session.space.guid] })).find(
+    (r) => r.host === (o.host ?? '') && r.path === (o.path ?? ''),
+  );
+  if (!route) return false;
+  const job = await waitForJob(session, await session.cc.routes.delete(route.guid), `route ${route.url} to be deleted`);
+  if (job?.state === 'FAILED') throw new CfPushError(`Deleting route ${route.url} failed: ${job.errors[0]?.detail ?? 'unknown error'}`);
+  return true;
 }
