@@ -115,6 +115,25 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     assert.equal(await app('checked'), undefined, 'nothing pushed');
   });
 
+  it('--strategy rolling --no-wait returns when the first new instance is healthy, the rollout going on', async () => {
+    const dir = copy('rolling', '---\napplications:\n- name: rolling\n  memory: 64M\n  instances: 4\n');
+    // Each instance takes a second to listen: the rollout of four takes several.
+    writeFileSync(join(dir, 'server.js'), "setTimeout(() => require('http').createServer((q, s) => s.end('v')).listen(process.env.PORT), 1000);\n");
+    await c.ok(['push'], { cwd: dir });
+    writeFileSync(join(dir, 'extra.txt'), 'v2\n');
+    await c.ok(['push', '--strategy', 'rolling', '--no-wait'], { cwd: dir });
+    const guid = (await app('rolling')).guid;
+    const [d] = (await api(`/v3/deployments?app_guids=${guid}&order_by=-created_at`)).resources;
+    assert.equal(d.status.value, 'ACTIVE', 'still rolling out when the push returned');
+    const stats = (await api(`/v3/processes/${d.new_processes[0].guid}/stats`)).resources;
+    assert.ok(
+      stats.some((x: { state: string }) => x.state === 'RUNNING'),
+      'a new instance is healthy',
+    );
+    for (let i = 0; i < 100 && (await api(`/v3/deployments/${d.guid}`)).status.value !== 'FINALIZED'; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await api(`/v3/deployments/${d.guid}`)).status.reason, 'DEPLOYED');
+  });
+
   it("combinations cf refuses are refused with cf's words, before anything is pushed", async () => {
     const dir = copy('refused');
     const cases: [string[], RegExp][] = [

@@ -132,6 +132,8 @@ export interface CcDeployment extends Partial<CcResource> {
     details?: { error?: string | null };
     canary?: { steps: { current: number; total: number } };
   };
+  /** The processes the deployment brings up (CC: new_processes). */
+  new_processes?: { guid: string; type: string }[];
   relationships?: { app: { data: { guid: string } } };
 }
 

@@ -151,7 +151,12 @@ const STEPS: Record<PushStep, (s: StepState) => Promise<void>> = {
   },
   deploy: async (s) => {
     const strategy = s.opts.strategy === 'canary' ? 'canary' : 'rolling';
-    const d = await deploy(s.session, s.cc, s.dropletGuid!, s.r, { strategy, instanceSteps: s.opts.instanceSteps, signal: s.opts.signal });
+    const d = await deploy(s.session, s.cc, s.dropletGuid!, s.r, {
+      strategy,
+      instanceSteps: s.opts.instanceSteps,
+      noWait: s.opts.noWait,
+      signal: s.opts.signal,
+    });
     if (d.status.reason === 'PAUSED') {
       s.paused = { guid: d.guid, reason: 'PAUSED', canarySteps: d.status.canary?.steps };
       s.r.step(

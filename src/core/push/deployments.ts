@@ -14,6 +14,8 @@ export interface DeployOptions {
   strategy: 'rolling' | 'canary';
   /** Canary `--instance-steps`: percentages of the web instances per step (none: one canary instance). */
   instanceSteps?: number[];
+  /** `--no-wait`: return once the first new web instance is healthy, the rollout going on (as cf push --no-wait). */
+  noWait?: boolean;
   signal?: AbortSignal;
 }
 
@@ -26,7 +28,23 @@ export async function deploy(session: Session, app: CcApp, dropletGuid: string, 
     strategy: o.strategy,
     canarySteps: o.instanceSteps?.length ? o.instanceSteps.map((w) => ({ instance_weight: w })) : undefined,
   });
+  if (o.noWait && o.strategy === 'rolling') return waitFirstNewInstance(session, app.name, dep.guid, o.signal);
   return waitDeployment(session, app.name, dep.guid, { untilPaused: o.strategy === 'canary', signal: o.signal });
+}
+
+/** Until one instance of the deployment's new web process is RUNNING (or the deployment ended: then as waitDeployment judges it). */
+async function waitFirstNewInstance(session: Session, appName: string, guid: string, signal?: AbortSignal): Promise<CcDeployment> {
+  const state = await pollUntil(
+    async () => {
+      const d = await session.cc.deployments.get(guid);
+      const proc = d.new_processes?.find((p) => p.type === 'web') ?? d.new_processes?.[0];
+      const running = proc ? (await session.cc.processes.stats(proc.guid)).some((s) => s.state === 'RUNNING') : false;
+      return { d, running };
+    },
+    ({ d, running }) => running || d.status.value === 'FINALIZED',
+    { what: `the first new instance of ${appName}`, timeoutMs: STARTUP_TIMEOUT_MS, signal },
+  );
+  return state.running && state.d.status.value !== 'FINALIZED' ? state.d : waitDeployment(session, appName, guid, { signal });
 }
 
 /**

@@ -31,6 +31,8 @@ export interface PushOptions {
   vars?: Record<string, string>;
   varsFiles?: string[];
   noStart?: boolean;
+  /** `--no-wait`: a rolling push returns once the first new instance is healthy, the rollout going on. */
+  noWait?: boolean;
   /** `--task`: stage and set the droplet, start nothing (with no route: the CLI adds --no-route). */
   task?: boolean;
   /** `--strategy`: blue-green (a second app, health-gated route swap), rolling or canary (CC deployments). */
