@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { stage } from '../../src/core/staging/builder';
 import { detect } from '../../src/core/staging/detect';
 import { cliEnv, type CliEnv } from '../helpers/cli';
-import { http, until } from '../foundation/helpers';
 import { extractDroplet } from '../../src/core/staging/droplet';
 import { launchSpec } from '../../src/core/staging/launcher';
 import { packageRoot } from '../../src/core/paths';
-import { cleanupTempDirs, stagingFailure, freePort, startProcess, tempDir, waitForHttp } from './helpers';
+import { cleanupTempDirs, pushAndAnswer, stagingFailure, freePort, startProcess, tempDir, waitForHttp } from './helpers';
 
 after(cleanupTempDirs);
 
@@ -180,14 +179,7 @@ describe('python as CF runs it', () => {
       await c.ok(['foundation', 'start']);
       const dir = join(tempDir(), 'hello-python');
       cpSync(join(examples, 'hello-python'), dir, { recursive: true });
-      const r = await c.run(['push'], { cwd: dir });
-      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      const routerPort = c.routerPort;
-      await until(
-        async () => (await http(`http://127.0.0.1:${routerPort}/`, { headers: { host: 'hello-python.localhost' } })).text === 'hello CF summit',
-        30_000,
-        'hello-python answering through the router',
-      );
+      await pushAndAnswer(c, dir, 'hello-python');
     });
   });
 });

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { StagingError } from '../../src/core/staging/builder';
 import type { LaunchSpec } from '../../src/core/staging/types';
+import type { CliEnv } from '../helpers/cli';
+import { http, until } from '../foundation/helpers';
 
 const made: string[] = [];
 
@@ -154,4 +156,15 @@ export async function stagingFailure(p: Promise<unknown>): Promise<StagingError>
     return e;
   }
   return assert.fail('staging should have failed');
+}
+
+/** `cfpush push` in `dir` on the foundation `c` runs, then waits until `host`.localhost answers `body` through the router. */
+export async function pushAndAnswer(c: CliEnv, dir: string, host: string, body = 'hello CF summit', ms = 30_000): Promise<void> {
+  const r = await c.run(['push'], { cwd: dir });
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  await until(
+    async () => (await http(`http://127.0.0.1:${c.routerPort}/`, { headers: { host: `${host}.localhost` } })).text === body,
+    ms,
+    `${host} answering through the router`,
+  );
 }

@@ -13,8 +13,7 @@ import { launchSpec } from '../../src/core/staging/launcher';
 import { packageRoot } from '../../src/core/paths';
 import { cliEnv, type CliEnv } from '../helpers/cli';
 import { needTool } from '../helpers/toolchain';
-import { http, until } from '../foundation/helpers';
-import { cleanupTempDirs, stagingFailure, freePort, startProcess, tempDir, waitForHttp } from './helpers';
+import { cleanupTempDirs, pushAndAnswer, stagingFailure, freePort, startProcess, tempDir, waitForHttp } from './helpers';
 
 after(cleanupTempDirs);
 
@@ -172,17 +171,7 @@ describe('ruby buildpack', () => {
       if (!haveRuby(t)) return;
       c = await cliEnv();
       await c.ok(['foundation', 'start']);
-      const r = await c.run(['push'], { cwd: copy() });
-      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      const routerPort = c.routerPort;
-      await until(
-        async () => {
-          const x = await http(`http://127.0.0.1:${routerPort}/`, { headers: { host: 'hello-ruby.localhost' } });
-          return x.text === 'hello CF summit' && x;
-        },
-        30_000,
-        'hello-ruby answering through the router',
-      );
+      await pushAndAnswer(c, copy(), 'hello-ruby');
     });
   });
 });
