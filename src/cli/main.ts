@@ -44,6 +44,7 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   'set-env': [settings.setEnvCmd, settings.SET_ENV],
   'unset-env': [settings.unsetEnvCmd, settings.UNSET_ENV],
   rename: [settings.renameCmd, settings.RENAME],
+  'create-app-manifest': [settings.createAppManifestCmd, settings.CREATE_APP_MANIFEST],
   buildpacks: [settings.buildpacksCmd, settings.BUILDPACKS],
   stacks: [settings.stacksCmd, settings.STACKS],
   domains: [settings.domainsCmd, settings.DOMAINS],

@@ -53,6 +53,7 @@ const PROCESS_KEYS = [
   'health-check-invocation-timeout',
   'health-check-type',
   'instances',
+  'log-rate-limit-per-second',
   'memory',
   'timeout',
 ];

@@ -1,7 +1,7 @@
 // env, set-env, unset-env, rename, events, buildpacks, stacks, domains: the
 // cf CLI's commands on cfpush, checked against the foundation's state.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -92,5 +92,21 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     const bad = await c.run(['create-route', 'nowhere.example']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Domain 'nowhere\.example' not found\.\nThe target's domains: localhost/);
+  });
+
+  it('create-app-manifest writes the app as a manifest, which pushes the same app again', async () => {
+    await c.ok(['set-env', 'retuned', 'MODE', 'blue']);
+    await c.ok(['scale', 'retuned', '-i', '2']);
+    const dir = mkdtempSync(join(tmpdir(), 'cfpush-appmanifest-'));
+    const r = await c.ok(['create-app-manifest', 'retuned'], { cwd: dir });
+    assert.match(r.stdout, /Manifest file created successfully at .*retuned_manifest\.yml\nOK/);
+    const text = readFileSync(join(dir, 'retuned_manifest.yml'), 'utf8');
+    assert.match(text, /^applications:\n {2}- name: retuned\n/);
+    assert.match(text, /env:\n\s+MODE: blue/);
+    assert.match(text, /routes:\n\s+- route: tuned\.localhost\n/);
+    assert.match(text, /processes:\n\s+- type: web\n\s+instances: 2\n\s+memory: 64M/);
+    // The manifest is one cfpush reads back without a complaint.
+    const pushed = await c.ok(['push', '--preview', '-f', join(dir, 'retuned_manifest.yml')], { cwd: dir });
+    assert.match(pushed.stdout, /= retuned \(no manifest changes/);
   });
 });

@@ -1,9 +1,12 @@
 // env, set-env, unset-env, rename, events, buildpacks, stacks, domains,
-// create-route, delete-route: the cf CLI's names, arguments and output, each
-// with --json.
+// create-route, delete-route, create-app-manifest: the cf CLI's names,
+// arguments and output, each with --json.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   appEnv,
   appEvents,
+  appManifest,
   createRoute,
   deleteRoute,
   listBuildpacks,
@@ -189,4 +192,22 @@ export const deleteRouteCmd: Command = async (argv) => {
       ? 'OK'
       : `Unable to delete. Route with host '${values.hostname ?? ''}' and domain '${domain}'${values.path ? ` and path '${values.path}'` : ''} not found.\nOK`,
   );
+};
+
+export const CREATE_APP_MANIFEST = spec({
+  name: 'create-app-manifest',
+  args: 'APP',
+  summary: "Write a manifest of an app's current settings (APP_manifest.yml)",
+  flags: { path: { type: 'string', short: 'p', arg: 'PATH', help: 'File to write (default ./APP_manifest.yml)' }, json: JSON_FLAG },
+});
+export const createAppManifestCmd: Command = async (argv) => {
+  const { values, positionals } = parse(argv, CREATE_APP_MANIFEST);
+  const name = need(positionals[0], 'APP', CREATE_APP_MANIFEST);
+  const s = await session(terminalReporter(!!values.json));
+  if (!values.json) console.log(`Creating an app manifest from current settings of app ${name} ${where(s)}...`);
+  const { yaml } = await appManifest(s, name);
+  const file = resolve(values.path ?? `${name}_manifest.yml`);
+  writeFileSync(file, yaml);
+  if (values.json) return console.log(JSON.stringify({ app: name, file }, null, 2));
+  console.log(`Manifest file created successfully at ${file}\nOK`);
 };

@@ -80,3 +80,9 @@ export async function deleteRoute(session: Session, domain: string, o: { host?: 
   if (job?.state === 'FAILED') throw new CfPushError(`Deleting route ${route.url} failed: ${job.errors[0]?.detail ?? 'unknown error'}`);
   return true;
 }
+
+/** `cf create-app-manifest`: the app's current settings as manifest YAML, from CC. */
+export async function appManifest(session: Session, appName: string): Promise<{ app: CcApp; yaml: string }> {
+  const app = await findApp(session, appName);
+  return { app, yaml: await session.cc.apps.manifest(app.guid) };
+}

@@ -99,6 +99,11 @@ export class CcTransport {
     return this.call<T>('DELETE', path, {});
   }
 
+  /** A GET whose answer is not JSON (the app manifest's YAML). */
+  async getText(path: string): Promise<string> {
+    return (await this.raw('GET', path, { auth: true, accept: '*/*' })).text;
+  }
+
   /** Every page of a list, following `next.href` to the end. */
   async list<T>(path: string, query: Query = {}): Promise<T[]> {
     const out: T[] = [];
@@ -136,11 +141,11 @@ export class CcTransport {
   private async raw(
     method: string,
     path: string,
-    init: { query?: Query; body?: unknown; contentType?: string; form?: FormData; auth: boolean },
-  ): Promise<{ status: number; json: any; location?: string }> {
+    init: { query?: Query; body?: unknown; contentType?: string; form?: FormData; auth: boolean; accept?: string },
+  ): Promise<{ status: number; json: any; text: string; location?: string }> {
     const url = this.url(path, init.query);
     const attempt = async (token?: string) => {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
       if (token) headers.authorization = `bearer ${token}`;
       let body: string | FormData | undefined;
       if (init.form) body = init.form;
@@ -179,7 +184,7 @@ export class CcTransport {
         : [{ code: 0, title: `HTTP ${res.status}`, detail: text.slice(0, 200) || res.statusText }];
       throw new CcApiError(res.status, errors, `${method} ${new URL(url).pathname} failed`);
     }
-    return { status: res.status, json, location: res.headers.get('location') ?? undefined };
+    return { status: res.status, json, text, location: res.headers.get('location') ?? undefined };
   }
 }
 

@@ -14,6 +14,7 @@ import { eventRoutes } from './events';
 import { isolationSegmentRoutes } from './isolation-segments';
 import { serviceRoutes } from './services';
 import { manifestRoutes } from './manifest';
+import { appManifestRoutes } from './app-manifest';
 import { orgRoutes } from './orgs';
 import { packageRoutes } from './packages';
 import { platformRoutes } from './platform';
@@ -40,6 +41,7 @@ const TABLE = compile([
   ...securityGroupRoutes,
   ...appRoutesTable,
   ...manifestRoutes,
+  ...appManifestRoutes,
   ...packageRoutes,
   ...buildRoutes,
   ...dropletRoutes,

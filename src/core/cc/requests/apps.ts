@@ -61,6 +61,10 @@ export class AppRequests {
   async updateEnvironmentVariables(guid: string, vars: Record<string, string | null>): Promise<Record<string, string>> {
     return (await this.t.patch<{ var: Record<string, string> }>(`/v3/apps/${guid}/environment_variables`, { var: vars })).var ?? {};
   }
+  /** GET /v3/apps/:guid/manifest: the app's current settings as manifest YAML (`cf create-app-manifest`). */
+  manifest(guid: string): Promise<string> {
+    return this.t.getText(`/v3/apps/${guid}/manifest`);
+  }
   /** GET /v3/apps/:guid/env: what `cf env` shows (system, user-provided, running and staging groups). */
   env(guid: string): Promise<CcAppEnv> {
     return this.t.get<CcAppEnv>(`/v3/apps/${guid}/env`);
