@@ -17,8 +17,22 @@ export function findTool(cmd: string): string | undefined {
 
 /** True when `cmd` is there; otherwise skips `t` (fails it in CI) naming the Debian package. */
 export function needTool(t: TestContext, cmd: string, debianPackage: string): boolean {
-  if (findTool(cmd)) return true;
-  const why = `${cmd} is not installed on this machine: sudo apt-get install ${debianPackage} (.ci/run installs it)`;
+  return need(t, !!findTool(cmd), cmd, debianPackage);
+}
+
+/** True when one of `files` exists (a library, not a command: Tomcat's jars); otherwise as needTool. */
+export function needFile(t: TestContext, files: string[], what: string, debianPackage: string): boolean {
+  return need(
+    t,
+    files.some((f) => existsSync(f)),
+    what,
+    debianPackage,
+  );
+}
+
+function need(t: TestContext, present: boolean, what: string, debianPackage: string): boolean {
+  if (present) return true;
+  const why = `${what} is not installed on this machine: sudo apt-get install ${debianPackage} (.ci/run installs it)`;
   if (required) assert.fail(why);
   t.skip(why);
   return false;
