@@ -117,38 +117,107 @@
       series.appendChild(p);
     }
     root.appendChild(series);
-    // Route moves: a line each; the moves this window made are labelled where
-    // there is room (three rows; the latest move gets the first place).
+    // Route moves: a line each. Their labels are laid out once the chart is
+    // in the page and the text can be measured (layoutLabels).
     const markers = svg('g', { class: 'markers' });
-    /** @type {[number, number][][]} */
-    const rows = [[], [], []];
-    const groups = [];
+    const labels = svg('g', { class: 'marker-labels' });
     for (const m of model.markers) {
       if (m.time < start) continue;
       const x = tx(m.time);
       const g = svg('g', { class: `marker ${m.kind}`, 'data-time': m.time, 'data-label': m.label });
       g.appendChild(svg('line', { x1: x.toFixed(1), x2: x.toFixed(1), y1: y1 - 4, y2: y0 }));
-      groups.push({ m, x, g });
-    }
-    for (const { m, x, g } of o.labels ? [...groups].reverse() : []) {
-      if (m.kind !== 'action') continue;
-      const text = m.label.length > 48 ? `${m.label.slice(0, 47)}…` : m.label;
-      const width = text.length * 5.6;
-      const left = x + width + 6 > x1 ? x - width - 3 : x + 3;
-      const row = rows.findIndex((taken) => taken.every(([a, b]) => left + width + 6 < a || left > b + 6));
-      if (row < 0) continue;
-      rows[row].push([left, left + width]);
-      g.appendChild(svg('text', { x: left.toFixed(1), y: y1 + 8 + row * 12, class: 'marker-label' }, [document.createTextNode(text)]));
-    }
-    for (const { m, g } of groups) {
       g.appendChild(svg('title', {}, [document.createTextNode(`${new Date(m.time).toLocaleTimeString()} ${m.label}`)]));
       markers.appendChild(g);
+      if (!o.labels) continue;
+      const text = m.label.length > 48 ? `${m.label.slice(0, 47)}…` : m.label;
+      const t = svg('text', { class: `marker-label ${m.kind}`, 'data-time': m.time, 'data-kind': m.kind, 'data-label': m.label, 'data-x': x.toFixed(1) }, [
+        document.createTextNode(text),
+      ]);
+      t.appendChild(svg('title', {}, [document.createTextNode(`${new Date(m.time).toLocaleTimeString()} ${m.label}`)]));
+      labels.appendChild(t);
     }
     root.appendChild(markers);
+    // Above the lines and the markers, so a label is never crossed.
+    root.appendChild(labels);
     return root;
   }
 
+  /** Label rows at the top of the plot (row height > the 10px font: rows never touch). */
+  const LABEL_ROWS = 4;
+  const ROW_H = 13;
+  const LABEL_GAP = 6;
+
+  /**
+   * Places a chart's marker labels so that no two overlap: each goes right of
+   * its line (left when that would leave the plot) in the first of
+   * LABEL_ROWS rows where it touches no label already placed. This window's
+   * own moves come first, then the latest; a label with no room is left out
+   * (its line keeps the tooltip). Widths are measured, not guessed.
+   * @param {SVGSVGElement} root
+   */
+  function layoutLabels(root) {
+    const x0 = PAD.left;
+    const x1 = W - PAD.right;
+    /** @type {SVGTextElement[]} */
+    const texts = [...root.querySelectorAll('text.marker-label')];
+    const rank = (t) => (t.dataset.kind === 'action' ? 0 : 1);
+    texts.sort((a, b) => rank(a) - rank(b) || Number(b.dataset.time) - Number(a.dataset.time));
+    /** @type {[number, number][][]} */
+    const rows = Array.from({ length: LABEL_ROWS }, () => []);
+    for (const t of texts) {
+      const x = Number(t.dataset.x);
+      let width = 0;
+      try {
+        width = t.getComputedTextLength();
+      } catch {
+        /* not rendered */
+      }
+      if (!width) width = (t.firstChild?.textContent || '').length * 6.2;
+      const clamp = (l) => Math.min(Math.max(l, x0 + 2), x1 - width);
+      const right = clamp(x + 3);
+      const left = clamp(x - width - 3);
+      const sides = x + 3 + width <= x1 ? [right, left] : [left, right];
+      const free = (taken, l) => taken.every(([a, b]) => l + width + LABEL_GAP <= a || l >= b + LABEL_GAP);
+      let placed = false;
+      for (let row = 0; row < rows.length && !placed; row++) {
+        const l = sides.find((c) => free(rows[row], c));
+        if (l === undefined) continue;
+        rows[row].push([l, l + width]);
+        t.setAttribute('x', l.toFixed(1));
+        t.setAttribute('y', String(PAD.top + 9 + row * ROW_H));
+        t.dataset.row = String(row);
+        placed = true;
+        // A backdrop of the editor's background: the marker lines it passes do not cross the text.
+        let box = { x: l, y: PAD.top + row * ROW_H, width, height: ROW_H - 1 };
+        try {
+          const b = t.getBBox();
+          if (b.width) box = { x: b.x, y: b.y, width: b.width, height: b.height };
+        } catch {
+          /* not rendered: the estimate */
+        }
+        t.before(
+          svg('rect', {
+            class: 'marker-label-bg',
+            x: (box.x - 2).toFixed(1),
+            y: box.y.toFixed(1),
+            width: (box.width + 4).toFixed(1),
+            height: box.height.toFixed(1),
+            rx: 2,
+          }),
+        );
+      }
+      if (!placed) t.remove();
+    }
+  }
+
+  /** "last 5 min": the fixed window the legend's counts cover (model.windowMs). */
+  function fmtWindow(ms) {
+    const s = Math.round(ms / 1000);
+    return s % 60 ? `last ${s} s` : `last ${s / 60} min`;
+  }
+
   function legend(model) {
+    const win = fmtWindow(model.windowMs || 300_000);
     const swatch = (c) => {
       const s = svg('svg', { class: 'swatch', viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' });
       s.appendChild(svg('rect', { x: 1, y: 1, width: 10, height: 10, rx: 2, class: `fill-c${c}` }));
@@ -195,7 +264,13 @@
         h(
           'tr',
           {},
-          ['app', 'req/s now', 'requests', '5xx', '4xx'].map((t) => h('th', {}, [t])),
+          [
+            ['app', 'app'],
+            ['rps', 'req/s now', 'Mean over the last 3 complete seconds'],
+            ['requests', `requests (${win})`, `Requests in the ${win}`],
+            ['5xx', '5xx', `5xx responses in the ${win}`],
+            ['4xx', '4xx', `4xx responses in the ${win}`],
+          ].map(([col, text, tip]) => h('th', tip ? { 'data-col': col, title: tip } : { 'data-col': col }, [text])),
         ),
       ]),
       h('tbody', {}, rows),
@@ -256,7 +331,9 @@
         model.unrouted.reduce((n, u) => n + u.totals.errors5xx + u.totals.errors4xx, 0);
       if (model.stale) root.appendChild(h('p', { class: 'stale', role: 'status' }, [model.stale]));
       if (!model.apps.length && model.message) root.appendChild(h('p', { class: 'status' }, [model.message]));
-      root.appendChild(chart({ id: 'requests', title: 'Requests per second', model, lines: reqLines, start, to, unit: 'req/s', height: 230, labels: true }));
+      const requests = chart({ id: 'requests', title: 'Requests per second', model, lines: reqLines, start, to, unit: 'req/s', height: 230, labels: true });
+      root.appendChild(requests);
+      layoutLabels(requests);
       root.appendChild(
         chart({
           id: 'errors',

@@ -13,8 +13,12 @@ import { EXPORT, exportCmd } from './commands/export';
 import * as routes from './commands/routes';
 import * as settings from './commands/settings';
 import * as services from './commands/services';
+import * as managed from './commands/managed-services';
 import * as target from './commands/target';
 import * as tasks from './commands/tasks';
+import { SSH, sshCmd } from './commands/ssh';
+import { DEBUG, debugCmd } from './commands/debug';
+import { DOTENV, dotenvCmd } from './commands/dotenv';
 import { TRAFFIC, trafficCmd } from './commands/traffic';
 
 /** Every command with its declaration (which gives its summary, usage and --help). */
@@ -43,6 +47,7 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   env: [settings.envCmd, settings.ENV],
   'set-env': [settings.setEnvCmd, settings.SET_ENV],
   'unset-env': [settings.unsetEnvCmd, settings.UNSET_ENV],
+  dotenv: [dotenvCmd, DOTENV],
   rename: [settings.renameCmd, settings.RENAME],
   'create-app-manifest': [settings.createAppManifestCmd, settings.CREATE_APP_MANIFEST],
   buildpacks: [settings.buildpacksCmd, settings.BUILDPACKS],
@@ -50,16 +55,25 @@ export const COMMANDS: Record<string, [Command, Spec]> = {
   domains: [settings.domainsCmd, settings.DOMAINS],
   'create-route': [settings.createRouteCmd, settings.CREATE_ROUTE],
   'delete-route': [settings.deleteRouteCmd, settings.DELETE_ROUTE],
+  marketplace: [managed.marketplaceCmd, managed.MARKETPLACE],
   services: [services.servicesCmd, services.SERVICES],
+  'create-service': [managed.createServiceCmd, managed.CREATE_SERVICE],
+  'delete-service': [managed.deleteServiceCmd, managed.DELETE_SERVICE],
   'create-user-provided-service': [services.cupsCmd, services.CUPS],
   cups: [services.cupsAliasCmd, services.CUPS_ALIAS],
   'update-user-provided-service': [services.uupsCmd, services.UUPS],
   uups: [services.uupsAliasCmd, services.UUPS_ALIAS],
   'bind-service': [services.bindServiceCmd, services.BIND_SERVICE],
   'unbind-service': [services.unbindServiceCmd, services.UNBIND_SERVICE],
+  'create-service-key': [managed.createServiceKeyCmd, managed.CREATE_SERVICE_KEY],
+  'service-keys': [managed.serviceKeysCmd, managed.SERVICE_KEYS],
+  'service-key': [managed.serviceKeyCmd, managed.SERVICE_KEY],
+  'delete-service-key': [managed.deleteServiceKeyCmd, managed.DELETE_SERVICE_KEY],
   'run-task': [tasks.runTaskCmd, tasks.RUN_TASK],
   tasks: [tasks.tasksCmd, tasks.TASKS],
   'terminate-task': [tasks.terminateTaskCmd, tasks.TERMINATE_TASK],
+  ssh: [sshCmd, SSH],
+  debug: [debugCmd, DEBUG],
   login: [login.loginCmd, login.LOGIN],
   logout: [login.logoutCmd, login.LOGOUT],
   target: [target.targetCmd, target.TARGET],

@@ -105,8 +105,22 @@ export type ErrorCode =
   | 'AppNotFound'
   | 'AppCrashed'
   | 'DomainNotFound'
+  | 'StackNotFound'
+  | 'DeploymentNotFound'
+  | 'DeploymentNotPaused'
+  | 'ServiceInstanceNotFound'
   | 'SmokeTestFailed'
   | 'StagingContainerFailed'
+  // ssh
+  | 'SshDisabled'
+  | 'SshUnavailable'
+  | 'SshHostKeyMismatch'
+  | 'SshFailed'
+  | 'ForwardSpecInvalid'
+  // Debugging (issue 20)
+  | 'DebugUnavailable'
+  | 'DebugPortTaken'
+  | 'DebugFailed'
   // Docker
   | 'DockerNotRunning'
   | 'DockerBuildFailed'

@@ -98,6 +98,8 @@ export interface LocalFoundation {
   start(o: { dataDir: string; apiPort: number; routerPort: number }): Promise<void>;
   /** The error for a foundation whose process lives but whose API is silent. */
   unresponsiveError(status: { apiUrl?: string; pid?: number }): CfPushError;
+  /** Stops it and its apps (nothing when it is not running). */
+  stop(dataDir: string): Promise<void>;
 }
 
 export interface OpenSessionOptions {

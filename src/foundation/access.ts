@@ -3,7 +3,7 @@
 // daemon when asked. Core gets this from its caller, never by importing it.
 import { cliEntry } from '../core/paths';
 import type { LocalFoundation } from '../core/targets';
-import { daemonStatus, startDaemon, unresponsiveError } from './daemon';
+import { daemonStatus, startDaemon, stopDaemon, unresponsiveError } from './daemon';
 
 export const localFoundation: LocalFoundation = {
   status: (dataDir) => daemonStatus(dataDir),
@@ -11,4 +11,5 @@ export const localFoundation: LocalFoundation = {
     await startDaemon({ ...o, cliPath: cliEntry() });
   },
   unresponsiveError: (st) => unresponsiveError({ running: true, ...st }),
+  stop: (dataDir) => stopDaemon(dataDir),
 };

@@ -6,6 +6,7 @@ import type { Presenter } from './present';
 import type { Stager } from './staging';
 import type { Store } from './store';
 import type { Supervisor } from './supervisor';
+import type { ServiceOperations } from './service-operations';
 import type { Tasks } from './tasks';
 
 export interface Foundation {
@@ -15,6 +16,8 @@ export interface Foundation {
   supervisor: Supervisor;
   /** Running tasks (`cf run-task`). */
   tasks: Tasks;
+  /** Managed service instances and bindings through their brokers. */
+  services: ServiceOperations;
   stager: Stager;
   present: Presenter;
   /** Reclaims package blobs and build caches nothing refers to any more. */

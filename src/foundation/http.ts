@@ -19,6 +19,9 @@ export class ApiError extends Error {
   }
 }
 
+/** A JSON object (not null, not an array): what CC's `hash: true` validations accept. */
+export const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 export const notFound = (what: string) => new ApiError(404, 10010, 'CF-ResourceNotFound', `${what} not found`);
 export const unprocessable = (detail: string) => new ApiError(422, 10008, 'CF-UnprocessableEntity', detail);
 export const badQuery = (detail: string) => new ApiError(400, 10005, 'CF-BadQueryParameter', detail);

@@ -1,4 +1,5 @@
-// Asynchronous operations as CC jobs: 202 + Location, then COMPLETE/FAILED.
+// Asynchronous operations as CC jobs: 202 + Location, then COMPLETE/FAILED
+// (POLLING between, while a service broker's operation runs).
 import type { Foundation } from './context';
 import { ApiError, isStorageFailure, notSaved, send, type Ctx } from './http';
 import { meta, type JobRec } from './store';
@@ -23,10 +24,23 @@ export async function runJob(
   body?: () => unknown,
 ): Promise<void> {
   const job = startJob(c.f, operation, resource);
+  // A job that starts waiting on a broker answers at once: the cf CLI stops polling at POLLING.
+  const polling = new Promise<void>((r) => pollingWaiters.set(job.guid, r));
   const done = finishJob(c.f, job, work);
-  await Promise.race([done, new Promise((r) => setTimeout(r, QUICK_MS).unref())]);
+  await Promise.race([done, polling, new Promise((r) => setTimeout(r, QUICK_MS).unref())]);
+  pollingWaiters.delete(job.guid);
   send(c.res, 202, body?.(), { location: `${c.f.apiUrl}/v3/jobs/${job.guid}`, ...headers });
   await done;
+}
+
+const pollingWaiters = new Map<string, () => void>();
+
+/** The job now waits on a broker's asynchronous operation (CC's POLLING); a poller restarts it after a foundation restart. */
+export function markPolling(f: Foundation, job: JobRec, polls: NonNullable<JobRec['polls']>): void {
+  job.state = 'POLLING';
+  job.polls = polls;
+  f.store.touch(job);
+  pollingWaiters.get(job.guid)?.();
 }
 
 export function startJob(f: Foundation, operation: string, resource: string | null): JobRec {
@@ -41,6 +55,7 @@ export async function finishJob(f: Foundation, job: JobRec, work: (job: JobRec) 
     await f.store.flush();
     if (f.store.failures !== failuresAtStart) throw notSaved(f.store.lastError, f.store.dataDir);
     job.state = 'COMPLETE';
+    delete job.polls;
   } catch (err) {
     job.state = 'FAILED';
     const e =
@@ -50,6 +65,7 @@ export async function finishJob(f: Foundation, job: JobRec, work: (job: JobRec) 
           ? notSaved(err, f.store.dataDir)
           : new ApiError(500, 10001, 'UnknownError', (err as Error)?.message ?? String(err));
     job.errors = e.body().errors;
+    delete job.polls;
   }
   f.store.touch(job);
 }

@@ -11,6 +11,11 @@ export function logWarning(text: string): void {
   line(text);
 }
 
+/** Progress worth finding later (a service server initialised, started). */
+export function logInfo(text: string): void {
+  line(text);
+}
+
 export function logError(context: string, err: unknown): void {
   const detail = err instanceof Error ? (err.stack ?? err.message) : inspect(err);
   line(`${context}: ${detail}`);

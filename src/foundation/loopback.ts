@@ -98,13 +98,11 @@ function writeIfChanged(file: string, text: string): void {
   if (cur !== text) writeFileAtomic.sync(file, text, { mode: 0o644 });
 }
 
-/**
- * Whether something listens on `port` on every interface (0.0.0.0 or ::),
- * from /proc/net/tcp{,6}; undefined where there is no procfs.
- */
-export function listeningOnAllInterfaces(port: number): boolean | undefined {
+/** The local addresses (hex, as /proc/net/tcp{,6} has them) listening on `port`; undefined where there is no procfs. */
+function listeners(port: number): string[] | undefined {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   let seen = false;
+  const out: string[] = [];
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -118,8 +116,21 @@ export function listeningOnAllInterfaces(port: number): boolean | undefined {
       // local_address is ADDR:PORT in hex; st 0A is LISTEN.
       if (cols[3] !== '0A' || !cols[1]) continue;
       const [addr, p] = cols[1].split(':');
-      if (p === hexPort && /^0+$/.test(addr ?? '')) return true;
+      if (p === hexPort) out.push(addr ?? '');
     }
   }
-  return seen ? false : undefined;
+  return seen ? out : undefined;
+}
+
+/**
+ * Whether something listens on `port` on every interface (0.0.0.0 or ::),
+ * from /proc/net/tcp{,6}; undefined where there is no procfs.
+ */
+export function listeningOnAllInterfaces(port: number): boolean | undefined {
+  return listeners(port)?.some((addr) => /^0+$/.test(addr));
+}
+
+/** Whether something listens on `port` (any address); false where there is no procfs to tell. */
+export function isListening(port: number): boolean {
+  return (listeners(port)?.length ?? 0) > 0;
 }

@@ -7,6 +7,7 @@ import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, 
 import { revisionForStart } from './revisions';
 import { recordAppUsage } from './usage';
 import { recordEvent } from './events';
+import { removeAppBindings } from './services';
 import { meta, now, type AppRec, type DomainRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
@@ -129,7 +130,7 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
     }
   }
   for (const p of appProcesses(f, app.guid)) f.store.remove('processes', p.guid);
-  for (const b of f.store.list('service_bindings').filter((x) => x.app_guid === app.guid)) f.store.remove('service_bindings', b.guid);
+  removeAppBindings(f, app.guid);
   for (const d of f.store.list('deployments').filter((x) => x.app_guid === app.guid)) f.store.remove('deployments', d.guid);
   for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
   for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);

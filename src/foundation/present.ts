@@ -322,6 +322,39 @@ export class Presenter {
 
   serviceInstance(si: ServiceInstanceRec) {
     const p = `/v3/service_instances/${si.guid}`;
+    const op = si.last_operation;
+    const state = op.state ?? 'succeeded';
+    const last_operation = {
+      type: op.type,
+      state,
+      description: op.description ?? (state === 'succeeded' ? 'Operation succeeded' : ''),
+      created_at: op.created_at,
+      updated_at: op.updated_at,
+    };
+    const links = {
+      self: this.href(p),
+      space: this.href(`/v3/spaces/${si.space_guid}`),
+      service_credential_bindings: this.href(`/v3/service_credential_bindings?service_instance_guids=${si.guid}`),
+      service_route_bindings: this.href(`/v3/service_route_bindings?service_instance_guids=${si.guid}`),
+    };
+    if (si.type === 'managed') {
+      const plan = this.f.store.get('service_plans', si.service_plan_guid);
+      const planVersion = (plan?.maintenance_info as { version?: string } | undefined)?.version;
+      const mine = (si.maintenance_info as { version?: string }).version;
+      return {
+        ...base(si),
+        name: si.name,
+        type: si.type,
+        tags: si.tags,
+        maintenance_info: si.maintenance_info,
+        upgrade_available: Boolean(planVersion && mine && planVersion !== mine),
+        dashboard_url: si.dashboard_url,
+        last_operation,
+        metadata: META(),
+        relationships: { service_plan: { data: { guid: si.service_plan_guid } }, space: { data: { guid: si.space_guid } } },
+        links: { ...links, service_plan: this.href(`/v3/service_plans/${si.service_plan_guid}`), parameters: this.href(`${p}/parameters`) },
+      };
+    }
     return {
       ...base(si),
       name: si.name,
@@ -329,39 +362,34 @@ export class Presenter {
       tags: si.tags,
       syslog_drain_url: si.syslog_drain_url,
       route_service_url: si.route_service_url,
-      last_operation: {
-        type: si.last_operation.type,
-        state: 'succeeded',
-        description: 'Operation succeeded',
-        created_at: si.last_operation.created_at,
-        updated_at: si.last_operation.updated_at,
-      },
+      last_operation,
       metadata: META(),
       relationships: { space: { data: { guid: si.space_guid } } },
-      links: {
-        self: this.href(p),
-        space: this.href(`/v3/spaces/${si.space_guid}`),
-        credentials: this.href(`${p}/credentials`),
-        service_credential_bindings: this.href(`/v3/service_credential_bindings?service_instance_guids=${si.guid}`),
-        service_route_bindings: this.href(`/v3/service_route_bindings?service_instance_guids=${si.guid}`),
-      },
+      links: { ...links, credentials: this.href(`${p}/credentials`) },
     };
   }
 
   serviceBinding(b: ServiceBindingRec) {
     const p = `/v3/service_credential_bindings/${b.guid}`;
+    const op = b.last_operation;
     return {
       ...base(b),
       name: b.name,
       type: b.type,
-      last_operation: { type: 'create', state: 'succeeded', description: null, created_at: b.created_at, updated_at: b.updated_at },
+      last_operation: op
+        ? { type: op.type, state: op.state ?? 'succeeded', description: op.description || null, created_at: op.created_at, updated_at: op.updated_at }
+        : { type: 'create', state: 'succeeded', description: null, created_at: b.created_at, updated_at: b.updated_at },
       metadata: META(),
-      relationships: { app: { data: { guid: b.app_guid } }, service_instance: { data: { guid: b.service_instance_guid } } },
+      relationships: {
+        ...(b.app_guid ? { app: { data: { guid: b.app_guid } } } : {}),
+        service_instance: { data: { guid: b.service_instance_guid } },
+      },
       links: {
         self: this.href(p),
         details: this.href(`${p}/details`),
         service_instance: this.href(`/v3/service_instances/${b.service_instance_guid}`),
-        app: this.href(`/v3/apps/${b.app_guid}`),
+        ...(b.last_operation ? { parameters: this.href(`${p}/parameters`) } : {}),
+        ...(b.app_guid ? { app: this.href(`/v3/apps/${b.app_guid}`) } : {}),
       },
     };
   }

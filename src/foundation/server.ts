@@ -20,17 +20,21 @@ import { lockDataDir } from './lock';
 import { LogStore } from './logs';
 import { resumeDeployments } from './deployments';
 import { handleLogStream } from './logstream';
-import { logError } from './log';
+import { logError, logInfo } from './log';
 import { listen } from './ports';
 import { loadHostKey } from './ssh/host-key';
 import { SshProxy } from './ssh/proxy';
 import { Presenter } from './present';
 import { mappingRecorder } from './events';
-import { Router } from './router';
+import { Router, type RouterOptions } from './router';
 import { Stager } from './staging';
 import { PRIVATE_FILE_MODE, sweepOrphans } from './state';
 import { Store } from './store';
 import { Supervisor, type SupervisorOptions } from './supervisor';
+import { ServiceOperations } from './service-operations';
+import { engines, sweepSharedFolders } from './builtin-broker/engines';
+import { registerBuiltinBroker } from './builtin-broker/register';
+import { BuiltinBroker } from './builtin-broker/server';
 import { Tasks } from './tasks';
 
 export interface FoundationOptions {
@@ -42,6 +46,8 @@ export interface FoundationOptions {
   sshPort?: number;
   host?: string;
   supervisor?: SupervisorOptions;
+  /** The router's timeouts and retries (tests shrink them). */
+  router?: RouterOptions;
 }
 
 /** Diego's ssh-proxy port, the ssh endpoint's default when it is free. */
@@ -120,6 +126,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   f.present = new Presenter(f);
   f.supervisor = new Supervisor(f, opts.supervisor);
   f.tasks = new Tasks(f);
+  f.services = new ServiceOperations(f);
   f.stager = new Stager(f);
   // Before anything can start: what a killed foundation on this data dir left running dies first.
   await f.supervisor.killLeftovers();
@@ -127,7 +134,7 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   await store.dropletBits.restoreTrees();
   sweepOrphans(store);
   f.gc = new Gc(store);
-  const router = new Router(f);
+  const router = new Router(f, opts.router);
   const recordMappings = mappingRecorder(f);
   f.routesChanged = () => {
     recordMappings();
@@ -192,8 +199,14 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
   router.rebuildNow();
   // The installed buildpacks as `cfpush detect` reads them (new data dirs, and ones from before the list).
   await buildpacksChanged(f);
+  // Servers' files that removed data dirs left under /var/lib (server-dir.ts): nobody else would free them.
+  for (const folder of sweepSharedFolders()) logInfo(`removed ${folder}: its data dir is gone`);
+  const broker = new BuiltinBroker(dataDir, engines(dataDir, logInfo));
+  await broker.start();
+  await registerBuiltinBroker(f, broker);
   f.supervisor.resume();
   resumeDeployments(f);
+  f.services.resume();
   // Old data dirs: droplets get their blobs in the background (they run from their folders meanwhile).
   void store.dropletBits.migrate();
   // What deleted apps and expired packages left (also from before this version kept the disk tidy).
@@ -209,6 +222,8 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
       router.server.closeAllConnections();
       await f.stager.close();
       await f.tasks.close();
+      f.services.close();
+      await broker.close();
       await f.supervisor.close();
       router.close();
       await store.flush();

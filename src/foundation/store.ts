@@ -156,24 +156,107 @@ export interface RouteRec extends Meta {
   destinations: DestinationRec[];
 }
 
-/** A user-provided service instance (`type: user-provided`). */
-export interface ServiceInstanceRec extends Meta {
+/** CC's last_operation of a service instance or binding; `broker_operation` is what a broker's 202 asked to be sent back when polling. */
+export interface LastOperationRec {
+  type: 'create' | 'update' | 'delete';
+  /** Absent on user-provided records written before managed services (they always succeeded). */
+  state?: 'initial' | 'in progress' | 'succeeded' | 'failed';
+  description?: string;
+  created_at: string;
+  updated_at: string;
+  broker_operation?: string | null;
+}
+
+interface ServiceInstanceBase extends Meta {
   name: string;
   space_guid: string;
+  tags: string[];
+  last_operation: LastOperationRec;
+}
+
+/** A user-provided service instance (`type: user-provided`). */
+export interface UserProvidedInstanceRec extends ServiceInstanceBase {
   type: 'user-provided';
   credentials: Record<string, unknown>;
   syslog_drain_url: string | null;
   route_service_url: string | null;
-  tags: string[];
-  last_operation: { type: 'create' | 'update'; created_at: string; updated_at: string };
 }
 
-/** A service credential binding of type `app`. */
+/** A managed service instance: provisioned by its plan's broker (service-operations.ts). */
+export interface ManagedInstanceRec extends ServiceInstanceBase {
+  type: 'managed';
+  service_plan_guid: string;
+  dashboard_url: string | null;
+  maintenance_info: Record<string, unknown>;
+  /** The plan an update moves to, kept until the broker says the update succeeded. */
+  proposed_plan_guid?: string | null;
+}
+
+export type ServiceInstanceRec = UserProvidedInstanceRec | ManagedInstanceRec;
+
+/**
+ * A service broker (`cf create-service-broker`): an Open Service Broker API
+ * endpoint the foundation fetches catalogs from. The password is kept for
+ * the broker calls (the state file is readable by this user only) and never
+ * presented.
+ */
+export interface ServiceBrokerRec extends Meta {
+  name: string;
+  url: string;
+  username: string;
+  password: string;
+  /** Set for a space-scoped broker (`--space-scoped`): its plans are visible in that space only. */
+  space_guid: string | null;
+  /** The foundation's own broker (builtin-broker/), registered at every start. */
+  builtin?: true;
+}
+
+/** An offering of a broker's catalog (OSBAPI "service"). */
+export interface ServiceOfferingRec extends Meta {
+  name: string;
+  description: string;
+  available: boolean;
+  tags: string[];
+  requires: string[];
+  shareable: boolean;
+  documentation_url: string | null;
+  broker_catalog: { id: string; metadata: Record<string, unknown>; features: Record<string, boolean> };
+  service_broker_guid: string;
+}
+
+export type PlanVisibility = 'public' | 'admin' | 'organization' | 'space';
+
+/** A plan of an offering, with who may see it (`enable-service-access`). */
+export interface ServicePlanRec extends Meta {
+  name: string;
+  description: string;
+  available: boolean;
+  free: boolean;
+  costs: { amount: number; currency: string; unit: string }[];
+  maintenance_info: Record<string, unknown>;
+  broker_catalog: { id: string; metadata: Record<string, unknown>; maximum_polling_duration: number | null; features: Record<string, boolean> };
+  schemas: Record<string, unknown>;
+  service_offering_guid: string;
+  visibility_type: PlanVisibility;
+  /** The organizations of an `organization` visibility. */
+  visibility_org_guids: string[];
+}
+
+/**
+ * A service credential binding: `app` (VCAP_SERVICES) or `key` (a service
+ * key, no app). A managed instance's binding holds what its broker answered;
+ * a user-provided one reads the instance's credentials.
+ */
 export interface ServiceBindingRec extends Meta {
   name: string | null;
-  type: 'app';
-  app_guid: string;
+  type: 'app' | 'key';
+  app_guid: string | null;
   service_instance_guid: string;
+  /** Managed only: the broker's bind answer and the operation's state. */
+  credentials?: Record<string, unknown>;
+  syslog_drain_url?: string | null;
+  volume_mounts?: Record<string, unknown>[];
+  last_operation?: LastOperationRec;
 }
 
 export type DeploymentReason = 'DEPLOYING' | 'PAUSED' | 'CANCELING' | 'DEPLOYED' | 'CANCELED' | 'SUPERSEDED';
@@ -200,10 +283,13 @@ export interface DeploymentRec extends Meta {
 
 export interface JobRec extends Meta {
   operation: string;
-  state: 'PROCESSING' | 'COMPLETE' | 'FAILED';
+  /** POLLING: waiting on a broker's asynchronous operation (the cf CLI stops polling there without --wait). */
+  state: 'PROCESSING' | 'POLLING' | 'COMPLETE' | 'FAILED';
   errors: { code: number; title: string; detail: string }[];
   warnings: { detail: string }[];
   resource: string | null;
+  /** A POLLING job's broker operation, resumed when the foundation starts again. */
+  polls?: { kind: 'service_instance' | 'service_binding'; guid: string };
 }
 
 /** A numbered snapshot of what an app runs (revisions.ts). */
@@ -297,6 +383,9 @@ export interface State {
   jobs: Record<string, JobRec>;
   service_instances: Record<string, ServiceInstanceRec>;
   service_bindings: Record<string, ServiceBindingRec>;
+  service_brokers: Record<string, ServiceBrokerRec>;
+  service_offerings: Record<string, ServiceOfferingRec>;
+  service_plans: Record<string, ServicePlanRec>;
   deployments: Record<string, DeploymentRec>;
   audit_events: Record<string, AuditEventRec>;
   revisions: Record<string, RevisionRec>;
@@ -327,6 +416,9 @@ const COLLECTIONS = Object.keys({
   jobs: 1,
   service_instances: 1,
   service_bindings: 1,
+  service_brokers: 1,
+  service_offerings: 1,
+  service_plans: 1,
   deployments: 1,
   audit_events: 1,
   revisions: 1,

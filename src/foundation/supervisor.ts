@@ -18,10 +18,14 @@
 // RUNNING for 5 min has its crash count reset. Waiting is a timer, never a
 // loop, so a crash-looping app costs nothing between restarts.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { debugRuntimeOf, AGENT_NAME, sourceRoot } from '../core/debug/runtimes';
 import { parseExecutionMetadata } from '../core/docker/metadata';
+import { CfPushError } from '../core/errors';
 import { DEFAULT_STACK_IMAGE } from '../core/docker/stack';
 import type { Foundation } from './context';
+import { DEBUG_HOST, debugPlan, missingAgent, withAgent, type DebugPlan } from './debug-agents';
 import { dockerOf } from './docker';
 import { vcapApplication, envGroup } from './env';
 import { appProcesses } from './model';
@@ -30,6 +34,7 @@ import { probeFor, startupTimeoutMs, untilHealthy, watchLiveness } from './runti
 import { ProcessRuntime } from './runtime/process';
 import type { ProcessExit, ProcessSpec, RunningProcess, Runtime } from './runtime/types';
 import { vcapServices } from './services';
+import { isListening } from './loopback';
 import type { AppRuntime } from './stack-instances';
 import type { AppRec, DropletRec, ProcessRec } from './store';
 
@@ -54,6 +59,35 @@ interface Instance {
   details: string | null;
   /** Why the supervisor killed it (health check), reported instead of the signal. */
   killedFor?: string;
+  /** Runs under a debug agent (issue 20): health checks are off, the router waits for it. */
+  debug?: DebugPlan;
+  /** Crashes since it was restarted under its agent, and the last one's reason (a debugger tells its user). */
+  debugCrashes?: number;
+  lastCrash?: string;
+}
+
+/** A debugged instance, as the debug endpoint shows it (api/debug.ts). */
+export interface DebugInfo {
+  process_guid: string;
+  app_guid: string;
+  index: number;
+  runtime: DebugPlan['runtime'];
+  agent: string;
+  host: string;
+  port: number;
+  suspend: boolean;
+  state: InstanceState;
+  /** The agent accepts connections. */
+  listening: boolean;
+  /** The app's folder as the debugged process sees it (source maps: this is the workspace folder pushed). */
+  app_root: string;
+  /** Where the running code names its sources (Go: /home/vcap/app, as compiled; else app_root): map the workspace folder there. */
+  source_root: string;
+  details: string | null;
+  /** Crashes since the instance was restarted under its agent (each one ends a debugger's connection). */
+  crashes: number;
+  /** The last crash's reason ("APP/PROC/WEB: Exited with status 3"), null before one. */
+  last_crash: string | null;
 }
 
 interface Run {
@@ -69,6 +103,8 @@ export interface Endpoint {
   appGuid: string;
   index: number;
   instanceGuid: string;
+  /** Under a debugger: a request waits for it (no endpoint timeout), as a developer paused at a breakpoint expects. */
+  debugging?: boolean;
 }
 
 export interface SupervisorOptions {
@@ -176,14 +212,23 @@ export class Supervisor {
 
   /** Converges an app's running instances to its desired state; calls for one app are serialized. */
   sync(appGuid: string): Promise<void> {
-    const next = (this.chains.get(appGuid) ?? Promise.resolve())
-      .then(() => this.converge(appGuid))
-      .catch((err) => this.f.logs.emit(appGuid, 'CELL', '0', `supervisor: ${(err as Error).message}`, 'ERR'));
+    return this.serial(appGuid, () => this.converge(appGuid)).catch((err) =>
+      this.f.logs.emit(appGuid, 'CELL', '0', `supervisor: ${(err as Error).message}`, 'ERR'),
+    );
+  }
+
+  /** Runs `fn` after every earlier change to the app's instances (converge, debug), and before later ones. */
+  private serial<T>(appGuid: string, fn: () => Promise<T>): Promise<T> {
+    const result = (this.chains.get(appGuid) ?? Promise.resolve()).then(fn);
+    const next = result.then(
+      () => {},
+      () => {},
+    );
     this.chains.set(appGuid, next);
     void next.then(() => {
       if (this.chains.get(appGuid) === next) this.chains.delete(appGuid);
     });
-    return next;
+    return result;
   }
 
   private async converge(appGuid: string): Promise<void> {
@@ -213,8 +258,8 @@ export class Supervisor {
     await Promise.all([...run.instances.values()].map((i) => this.stopInstance(run, i)));
   }
 
-  private startInstance(run: Run, index: number): void {
-    const inst: Instance = { index, guid: randomUUID(), port: 0, state: 'STARTING', since: Date.now(), crashes: 0, stopping: false, details: null };
+  private startInstance(run: Run, index: number, debug?: DebugPlan): void {
+    const inst: Instance = { index, guid: randomUUID(), port: 0, state: 'STARTING', since: Date.now(), crashes: 0, stopping: false, details: null, debug };
     run.instances.set(index, inst);
     void this.launch(run, inst);
   }
@@ -283,7 +328,7 @@ export class Supervisor {
 
   /** What an instance runs: its droplet, with the process's command, the app's env and CF's, on its port. */
   private spec(inst: Instance, app: AppRec, proc: ProcessRec, droplet: DropletRec): ProcessSpec {
-    return this.specFor(app, droplet, {
+    const spec = this.specFor(app, droplet, {
       type: proc.type,
       processGuid: proc.guid,
       command: proc.command,
@@ -293,6 +338,7 @@ export class Supervisor {
       guid: inst.guid,
       port: inst.port,
     });
+    return inst.debug ? withAgent(spec, inst.debug, this.f.store.dataDir) : spec;
   }
 
   /**
@@ -362,7 +408,8 @@ export class Supervisor {
     const probe = probeFor(hc, () => p.healthAddress());
     if (probe) {
       this.cell(run, inst, 'Starting health monitoring of container');
-      const timeoutMs = startupTimeoutMs(hc);
+      // Under a debugger the app may sit at a breakpoint (or wait for one, suspend=y): no deadline.
+      const timeoutMs = inst.debug ? Infinity : startupTimeoutMs(hc);
       const failure = await untilHealthy(probe, timeoutMs, () => this.alive(inst, p));
       if (failure !== undefined) {
         this.cell(run, inst, failure, 'ERR');
@@ -379,9 +426,11 @@ export class Supervisor {
     this.cell(run, inst, 'Container became healthy');
     const exposure = p.exposure();
     if (exposure) this.cell(run, inst, exposure, 'ERR');
+    if (inst.debug) this.cell(run, inst, `Debugging: ${AGENT_NAME[inst.debug.runtime]} on ${DEBUG_HOST}:${inst.debug.port}; health checks are suspended`);
     this.f.routesChanged();
-    // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego).
-    if (probe) {
+    // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). A paused debuggee
+    // fails every check, so a debugged instance is not watched: the developer decides when it is unhealthy.
+    if (probe && !inst.debug) {
       inst.liveness = watchLiveness(
         hc,
         probe,
@@ -405,6 +454,10 @@ export class Supervisor {
     inst.state = 'CRASHED';
     inst.since = Date.now();
     inst.details = description;
+    if (inst.debug) {
+      inst.debugCrashes = (inst.debugCrashes ?? 0) + 1;
+      inst.lastCrash = description;
+    }
     if (wasRunning) this.f.routesChanged();
     if (inst.stopping || this.closing || run.instances.get(inst.index) !== inst) return;
     inst.crashes++;
@@ -459,7 +512,7 @@ export class Supervisor {
     for (const run of this.runs.values()) {
       if (run.appGuid !== appGuid || run.type !== type) continue;
       for (const i of run.instances.values()) {
-        if (i.state === 'RUNNING') out.push({ port: i.port, appGuid, index: i.index, instanceGuid: i.guid });
+        if (i.state === 'RUNNING') out.push({ port: i.port, appGuid, index: i.index, instanceGuid: i.guid, ...(i.debug ? { debugging: true } : {}) });
       }
     }
     return out.sort((a, b) => a.index - b.index);
@@ -484,11 +537,115 @@ export class Supervisor {
           port: p ? p.ports : up && i.port ? { external: i.port, internal: i.port } : undefined,
           up,
           since: i?.since ?? 0,
-          details: i?.details,
+          details: i?.debug && state === 'RUNNING' ? debugDetails(i.debug) : i?.details,
         }),
       );
     }
     return out;
+  }
+
+  /**
+   * Restarts one instance under its runtime's debug agent on 127.0.0.1:`port`
+   * (a free one when not given), the other instances untouched. Refused, with
+   * nothing changed, when the instance does not exist, runs in a container,
+   * its runtime is unknown or its agent missing here, or the port is taken.
+   */
+  debug(processGuid: string, index: number, o: { port?: number } = {}): Promise<DebugInfo> {
+    const appGuid = this.f.store.get('processes', processGuid)?.app_guid ?? '';
+    return this.serial(appGuid, async () => {
+      const { run, inst, app, proc, droplet } = this.instanceOf(processGuid, index);
+      if (this.runtimeFor(droplet) !== this.processes)
+        throw new CfPushError(`Instance ${index} of ${app.name} runs in a container, which cf-push cannot debug yet.`, {
+          code: 'DebugUnavailable',
+          hint: 'Push it with a buildpack (host processes) to debug it here, or debug it over ssh: `cfpush debug APP --ssh`.',
+        });
+      const runtime = debugRuntimeOf({ buildpacks: droplet.buildpacks.map((b) => b.name), command: proc.command ?? droplet.process_types[proc.type] });
+      if (!runtime)
+        throw new CfPushError(
+          `cf-push cannot tell which runtime ${app.name} runs (buildpack ${droplet.buildpacks.at(-1)?.name ?? 'none'}), so it has no debug agent for it.`,
+          {
+            code: 'DebugUnavailable',
+            hint: 'Debugging is offered for Node.js, Java, Python and Go apps.',
+          },
+        );
+      const missing = missingAgent(runtime);
+      if (missing) throw missing;
+      let port = o.port ?? inst.debug?.port;
+      if (port === undefined) port = await freePort();
+      else if (port !== inst.debug?.port && !(await portFree(port)))
+        throw new CfPushError(`Port ${port} on ${DEBUG_HOST} is already in use, so the debug agent cannot listen there.`, {
+          code: 'DebugPortTaken',
+          hint: 'Pick another port, or leave it out to get a free one.',
+        });
+      const plan = debugPlan(runtime, port, app.env);
+      this.f.logs.api(app.guid, `Restarting instance ${index} of process ${proc.type} under ${AGENT_NAME[runtime]}`);
+      await this.stopInstance(run, inst);
+      this.startInstance(run, index, plan);
+      return this.debugInfo(processGuid, index)!;
+    });
+  }
+
+  /** Restarts a debugged instance without its agent (nothing when it is not debugged). */
+  undebug(processGuid: string, index: number): Promise<void> {
+    const appGuid = this.f.store.get('processes', processGuid)?.app_guid ?? '';
+    return this.serial(appGuid, async () => {
+      const run = this.runs.get(processGuid);
+      const inst = run?.instances.get(index);
+      if (!run || !inst?.debug) return;
+      this.f.logs.api(appGuid, `Restarting instance ${index} of process ${run.type} without its debug agent`);
+      await this.stopInstance(run, inst);
+      const proc = this.f.store.get('processes', processGuid);
+      const app = this.f.store.get('apps', appGuid);
+      if (proc && app?.state === 'STARTED' && index < proc.instances) this.startInstance(run, index);
+    });
+  }
+
+  /** The debugged instance `index` of a process, or undefined when it is not debugged. */
+  debugInfo(processGuid: string, index: number): DebugInfo | undefined {
+    const run = this.runs.get(processGuid);
+    const inst = run?.instances.get(index);
+    const plan = inst?.debug;
+    if (!run || !inst || !plan) return undefined;
+    const droplet = this.f.store.get('droplets', run.dropletGuid);
+    const appRoot = droplet ? join(this.f.store.dropletDir(droplet.guid), 'app') : '';
+    return {
+      process_guid: processGuid,
+      app_guid: run.appGuid,
+      index,
+      runtime: plan.runtime,
+      agent: AGENT_NAME[plan.runtime],
+      host: DEBUG_HOST,
+      port: plan.port,
+      suspend: plan.suspend,
+      state: inst.state,
+      listening: inst.process?.running() === true && isListening(plan.port),
+      app_root: appRoot,
+      source_root: sourceRoot(plan.runtime, appRoot),
+      details: inst.state === 'RUNNING' ? debugDetails(plan) : inst.details,
+      crashes: inst.debugCrashes ?? 0,
+      last_crash: inst.lastCrash ?? null,
+    };
+  }
+
+  /** Every debugged instance. */
+  debugged(): DebugInfo[] {
+    const out: DebugInfo[] = [];
+    for (const run of this.runs.values()) for (const i of run.instances.values()) if (i.debug) out.push(this.debugInfo(run.processGuid, i.index)!);
+    return out;
+  }
+
+  private instanceOf(processGuid: string, index: number) {
+    const proc = this.f.store.get('processes', processGuid);
+    const app = proc && this.f.store.get('apps', proc.app_guid);
+    const run = this.runs.get(processGuid);
+    const inst = run?.instances.get(index);
+    const droplet = run && this.f.store.get('droplets', run.dropletGuid);
+    if (!proc || !app || !run || !inst || !droplet || inst.stopping)
+      throw new CfPushError(`Instance ${index} of process ${proc?.type ?? processGuid} is not running${app ? ` (app ${app.name} is ${app.state})` : ''}.`, {
+        code: 'DebugUnavailable',
+        hint: 'Start the app, and pick an instance it has (see `cfpush apps`).',
+      });
+    return { proc, app, run, inst, droplet };
   }
 
   /** Pids of every live host-process instance (tests and diagnostics). */
@@ -503,6 +660,21 @@ export class Supervisor {
     await Promise.all([...this.runs.values()].map((r) => this.stopRun(r)));
     this.runs.clear();
   }
+}
+
+/** What `cf app` and the tree show for a debugged RUNNING instance. */
+function debugDetails(plan: DebugPlan): string {
+  return `debugging: ${AGENT_NAME[plan.runtime]} on ${DEBUG_HOST}:${plan.port}`;
+}
+
+/** Whether nothing listens on `port` on 127.0.0.1 (a bind succeeds). */
+function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {

@@ -47,6 +47,12 @@ export class Config {
     return this.raw.get<string>('blueGreen.smokeTestPath', '/') ?? '';
   }
 
+  /** When a Debug App session ends: ask, restart without the agent, or keep the agent. */
+  get debugOnEnd(): 'ask' | 'restart' | 'keep' {
+    const v = this.raw.get<string>('debug.onEnd', 'ask');
+    return v === 'restart' || v === 'keep' ? v : 'ask';
+  }
+
   /** Re-push to the local foundation when a file of a pushed app is saved. */
   get watch(): boolean {
     return this.raw.get<boolean>('watch.enabled', false);

@@ -1,6 +1,8 @@
 // Everything the commands share: settings, output, tokens, the tree, one
 // cached Session per target, and the events the UI follows. Constructing it
 // loads no core code (activation stays cheap); core() runs on first use.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Session, TargetConfig } from '../core/session';
 import { cfpushHome, defaultFoundationDir } from '../core/paths';
@@ -14,10 +16,12 @@ import { TargetStatus } from './status';
 import { vscodeUi, type Ui } from './ui';
 import { cancelRunningTasks } from './progress';
 import { SecretTokenStore } from './tokens';
+import { RouteHistory } from './route-history';
 import { RouteDragAndDrop } from './tree/dnd';
 import { CfTreeProvider } from './tree/provider';
 import { TrafficView } from './traffic';
 import { WatchMode } from './watch';
+import { AppDebugger } from './debug';
 
 export interface LastSwap {
   target: string;
@@ -34,12 +38,16 @@ export class Ctx implements vscode.Disposable {
   readonly tree: CfTreeProvider;
   /** Drag and drop of routes and apps in the tree. */
   readonly dnd: RouteDragAndDrop;
+  /** Route changes made here, each undoable later (not only from its toast). */
+  readonly routeHistory = new RouteHistory(this);
   /** The live traffic panel. */
   readonly traffic: TrafficView;
   readonly manifests: ManifestLanguage;
   readonly status: TargetStatus;
   readonly logs: AppLogs;
   readonly watch: WatchMode;
+  /** CF: Debug App sessions (the `cfpush` launch configuration type). */
+  readonly debug: AppDebugger;
   /** Fires with each step of a running task (tests act at a given step). */
   readonly onStep = new vscode.EventEmitter<string>();
   /** Every error notification shown, oldest first (tests walk the error paths). */
@@ -61,6 +69,7 @@ export class Ctx implements vscode.Disposable {
     this.status = new TargetStatus(this);
     this.logs = new AppLogs(this);
     this.watch = new WatchMode(this);
+    this.debug = new AppDebugger(this);
     this.disposables.push(
       this.output,
       this.tree,
@@ -69,15 +78,23 @@ export class Ctx implements vscode.Disposable {
       this.status,
       this.logs,
       this.watch,
+      this.debug,
       this.tokens,
       this.onStep,
       this.config.onDidChange(() => this.refresh()),
       this.tokens.onDidChange(() => this.refresh()),
+      // Sign Out is offered in the palette while a remote target is signed in: a login or sign-out says which.
+      // (The local foundation's session keeps tokens too, read from its data dir: there is no signing out of it.)
+      this.tokens.onDidChange((t) => t !== 'local' && void this.tokens.get(t).then((tok) => this.tree.note('signedIn', t, !!tok))),
       watchFile(cfpushHome(), 'config.json', () => this.refresh()),
       // The local foundation rewrites its state file on every change (push, crash, scale...).
       watchFile(defaultFoundationDir(), 'state.json', () => this.tree.refreshSoon()),
-      watchFile(defaultFoundationDir(), 'foundation.json', () => this.refresh()),
+      watchFile(defaultFoundationDir(), 'foundation.json', () => {
+        this.noteFoundation();
+        this.refresh();
+      }),
     );
+    this.noteFoundation();
   }
 
   /**
@@ -93,16 +110,36 @@ export class Ctx implements vscode.Disposable {
       target,
       startLocal: opts.startLocal,
       tokenStore: this.tokens,
-      onWarning: (w) => this.output.line(`⚠ ${w}`),
+      onWarning: (w) => this.output.warn(w),
       onRequest: (m, u) => this.output.request(m, u),
     });
     this.sessions.set(target, opening);
+    // A session that opens on a remote target is a signed-in one (Sign Out applies); on local, the foundation runs.
+    opening.then((s) => (s.target.local ? this.noteFoundation() : this.tree.note('signedIn', s.target.name, true))).catch(() => undefined);
     // A failed open must not stick: the next call retries (e.g. after a start or a login).
     opening.catch(() => {
       if (this.sessions.get(target) === opening) this.sessions.delete(target);
     });
     this.status.follow(target, opening);
     return opening;
+  }
+
+  /**
+   * `cfpush.foundationRunning` for the palette (Start / Stop Local Foundation):
+   * the daemon's foundation.json names a live pid. Plain fs, no core: it runs at activation.
+   */
+  private noteFoundation(): void {
+    let running = false;
+    try {
+      const { pid } = JSON.parse(readFileSync(join(defaultFoundationDir(), 'foundation.json'), 'utf8')) as { pid?: number };
+      if (typeof pid === 'number') {
+        process.kill(pid, 0);
+        running = true;
+      }
+    } catch {
+      running = false;
+    }
+    this.tree.note('foundationRunning', 'local', running);
   }
 
   /** Cancels running cancellable tasks as the notification's Cancel button does (tests). */
@@ -119,6 +156,10 @@ export class Ctx implements vscode.Disposable {
     return target.local ? true : !!(await this.tokens.get(target.name).catch(() => undefined));
   }
 
+  following(session: Session, appGuid: string): boolean {
+    return this.logs.isFollowing(session, appGuid);
+  }
+
   swapped(spaceGuid: string): readonly string[] {
     return this.lastSwap && this.lastSwap.spaceGuid === spaceGuid ? [this.lastSwap.a, this.lastSwap.b] : [];
   }
@@ -133,6 +174,7 @@ export class Ctx implements vscode.Disposable {
   /** After "cannot reach the API" a cached session is stale (foundation stopped, target moved). */
   forgetSessions(): void {
     this.sessions.clear();
+    this.noteFoundation();
   }
 
   dispose(): void {

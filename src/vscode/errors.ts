@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { CfPushError, ErrorCode } from '../core/errors';
 import type { Ctx } from './ctx';
+import { editorHint } from './hints';
 import { core } from './lazy';
 
 export type ErrorAction = 'Open Log' | 'Go to Problem' | 'Start Local Foundation' | 'Log In' | 'Retry' | 'Show Detection' | 'Select Target';
@@ -59,8 +60,9 @@ export function reportError(
   const cf = asCf(err);
   if (cf?.code && NOT_RUNNING.has(cf.code)) ctx.forgetSessions();
   const target = opts.target ?? ctx.config.target;
-  const [cause, ...more] = (cf ? cf.message : err instanceof Error ? err.message : String(err)).split('\n');
-  const hint = cf?.hint;
+  // The editor's words: a `cfpush …` command line in the core's text becomes the editor command that does it.
+  const [cause, ...more] = editorHint(cf ? cf.message : err instanceof Error ? err.message : String(err)).split('\n');
+  const hint = cf?.hint && editorHint(cf.hint);
   const where = cf?.location;
   const where_ = where ? `${where.file}:${where.line}:${where.col}: ` : '';
   ctx.output.line(`✖ ${what}: ${where_}${[cause, ...more].join('\n  ')}`);

@@ -18,8 +18,15 @@ export function cancelRunningTasks(): number {
 }
 
 export function withTask<T>(ctx: Ctx, task: Task<T>): Promise<T> {
-  ctx.output.line(`\n── ${task.title} · ${new Date().toLocaleTimeString()} ──`);
+  ctx.output.section(task.title);
   if (ctx.config.revealOutput) ctx.output.show();
+  // The notification cannot carry a button: the status bar offers the whole log while the task runs.
+  const log = vscode.window.createStatusBarItem('cfpush.taskLog', vscode.StatusBarAlignment.Left, 99);
+  log.name = 'Cloud Foundry task log';
+  log.text = `$(sync~spin) ${task.title} — Show Log`;
+  log.tooltip = 'Show the Cloud Foundry output: every step and the staging log';
+  log.command = 'cfpush.showOutput';
+  log.show();
   return Promise.resolve(
     vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: task.title, cancellable: !!task.cancellable },
@@ -38,6 +45,7 @@ export function withTask<T>(ctx: Ctx, task: Task<T>): Promise<T> {
         } finally {
           running.delete(abort);
           sub.dispose();
+          log.dispose();
         }
       },
     ),

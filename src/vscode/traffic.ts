@@ -41,8 +41,9 @@ export interface SeriesModel {
 export interface AppModel extends SeriesModel {
   guid: string;
   name: string;
-  /** Colour slot (0-5): CSS maps it to a theme chart colour. */
+  /** Colour slot (0 to COLOR_SLOTS - 1, a function of the name: see colorSlot): CSS maps it to a theme colour. */
   color: number;
+  /** Counted over the model's fixed window (the last windowMs up to `to`), as are the instances'. */
   totals: { requests: number; errors5xx: number; errors4xx: number };
   /** Mean requests/s over the last 3 complete seconds. */
   rps: number;
@@ -70,6 +71,8 @@ export interface TrafficModel {
   from: number;
   to: number;
   bucketMs: number;
+  /** The fixed window the totals (the legend's requests, 5xx, 4xx columns) count: the last windowMs up to `to`. */
+  windowMs: number;
   apps: AppModel[];
   /** Requests the router answered itself for these apps' hosts (404 while unmapped...). */
   unrouted: (SeriesModel & { host: string; totals: { requests: number; errors5xx: number; errors4xx: number } })[];
@@ -82,12 +85,53 @@ const POLL_MS = 1000;
 /** Route destinations and app names are looked up again this often (not every poll). */
 const RESOLVE_MS = 3000;
 
+/** Colours an app can have (traffic.css: .stroke-c0 … .stroke-c7). */
+export const COLOR_SLOTS = 8;
+
+/**
+ * An app's colour slot: a function of its name (FNV-1a), so an app has the
+ * same colour in every traffic view whatever other apps it shows and in which
+ * order. FNV-1a's bits are mixed once more (murmur3's finaliser): alone its
+ * low bits follow only the names' low bits ("web-1" and "web-9" would share).
+ */
+export function colorSlot(name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of name) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 0) % COLOR_SLOTS;
+}
+
+/** Slots for the apps of one view: each its own colorSlot, moved to the next free slot when another app of the view has it already. */
+export function colorSlots(names: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const used = new Set<number>();
+  for (const n of [...new Set(names)].sort()) {
+    let slot = colorSlot(n);
+    for (let i = 0; i < COLOR_SLOTS && used.has(slot); i++) slot = (slot + 1) % COLOR_SLOTS;
+    used.add(slot);
+    out.set(n, slot);
+  }
+  return out;
+}
+
 const seriesModel = (s: Series): SeriesModel => ({ requests: s.requests, errors5xx: s.errors_5xx, errors4xx: s.errors_4xx });
-const totals = (t: { requests: number; errors_5xx: number; errors_4xx: number }) => ({
-  requests: t.requests,
-  errors5xx: t.errors_5xx,
-  errors4xx: t.errors_4xx,
-});
+
+/** Sums of the last `buckets` values of a series: always the same fixed window, whatever span the source answered. */
+export function windowTotals(s: Series, buckets: number): { requests: number; errors5xx: number; errors4xx: number } {
+  const add = (xs: number[]) => {
+    let n = 0;
+    for (let i = Math.max(0, xs.length - buckets); i < xs.length; i++) n += xs[i]!;
+    return n;
+  };
+  return { requests: add(s.requests), errors5xx: add(s.errors_5xx), errors4xx: add(s.errors_4xx) };
+}
 
 function rps(s: Series, seconds = 3): number {
   const n = s.requests.length;
@@ -98,21 +142,25 @@ function rps(s: Series, seconds = 3): number {
 }
 
 /** The report as the webview draws it; pure (unit-testable). */
-export function toModel(report: TrafficReport, order: string[], actions: MarkerModel[]): Omit<TrafficModel, 'seq' | 'title' | 'where' | 'reason'> {
-  const slot = (guid: string) => {
-    const i = order.indexOf(guid);
-    return (i < 0 ? order.length : i) % 6;
-  };
+export function toModel(
+  report: TrafficReport,
+  order: string[],
+  actions: MarkerModel[],
+  windowMs = WINDOW_MS,
+): Omit<TrafficModel, 'seq' | 'title' | 'where' | 'reason'> {
+  const buckets = Math.round(windowMs / report.bucket_ms);
+  const totals = (s: Series) => windowTotals(s, buckets);
+  const slots = colorSlots(report.apps.map((a) => a.name));
   const apps = [...report.apps]
     .sort((a, b) => (order.indexOf(a.guid) >>> 0) - (order.indexOf(b.guid) >>> 0))
     .map((a): AppModel => ({
       guid: a.guid,
       name: a.name,
-      color: slot(a.guid),
+      color: slots.get(a.name)!,
       ...seriesModel(a.series),
-      totals: totals(a.totals),
+      totals: totals(a.series),
       rps: rps(a.series),
-      instances: a.instances.map((i) => ({ index: i.index, ...seriesModel(i.series), totals: totals(i.totals), rps: rps(i.series) })),
+      instances: a.instances.map((i) => ({ index: i.index, ...seriesModel(i.series), totals: totals(i.series), rps: rps(i.series) })),
     }));
   const markers: MarkerModel[] = [
     ...report.markers.map((m): MarkerModel => {
@@ -127,8 +175,9 @@ export function toModel(report: TrafficReport, order: string[], actions: MarkerM
     from: report.from,
     to: report.to,
     bucketMs: report.bucket_ms,
+    windowMs,
     apps,
-    unrouted: report.unrouted.map((h) => ({ host: h.host, ...seriesModel(h.series), totals: totals(h.totals) })),
+    unrouted: report.unrouted.map((h) => ({ host: h.host, ...seriesModel(h.series), totals: totals(h.series) })),
     markers,
   };
 }
@@ -169,7 +218,17 @@ export class TrafficView implements vscode.Disposable {
     this.lastModel = undefined;
     if (!this.panel) this.panel = this.createPanel(!!opts.preserveFocus);
     else this.panel.reveal(undefined, !!opts.preserveFocus);
-    this.post({ ...this.header(), state: 'loading', from: Date.now() - WINDOW_MS, to: Date.now(), bucketMs: 1000, apps: [], unrouted: [], markers: [] });
+    this.post({
+      ...this.header(),
+      state: 'loading',
+      from: Date.now() - WINDOW_MS,
+      to: Date.now(),
+      bucketMs: 1000,
+      windowMs: WINDOW_MS,
+      apps: [],
+      unrouted: [],
+      markers: [],
+    });
     this.schedule(0);
   }
 
@@ -261,6 +320,7 @@ export class TrafficView implements vscode.Disposable {
           from: started - WINDOW_MS,
           to: started,
           bucketMs: 1000,
+          windowMs: WINDOW_MS,
           apps: [],
           unrouted: [],
           markers: [],
@@ -287,6 +347,7 @@ export class TrafficView implements vscode.Disposable {
           from: started - WINDOW_MS,
           to: started,
           bucketMs: 1000,
+          windowMs: WINDOW_MS,
           apps: [],
           unrouted: [],
           markers: [],
@@ -308,6 +369,7 @@ export class TrafficView implements vscode.Disposable {
         from: now - WINDOW_MS,
         to: now,
         bucketMs: 1000,
+        windowMs: WINDOW_MS,
         apps: [],
         unrouted: [],
         markers: [],

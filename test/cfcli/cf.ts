@@ -57,6 +57,18 @@ let traces = 0;
 export async function cfSession(cf: string, startArgs: string[] = []): Promise<CfSession> {
   const c = await cliEnv();
   await c.ok(['foundation', 'start', ...startArgs]);
+  const s = await cfLogin(cf, c);
+  return {
+    ...s,
+    cleanup: async () => {
+      await c.cleanup();
+      await s.cleanup();
+    },
+  };
+}
+
+/** A cf CLI logged in as its admin to the foundation `c` already runs, targeting org/space; cleanup leaves the foundation to `c`. */
+export async function cfLogin(cf: string, c: CliEnv): Promise<CfSession> {
   const cfHome = mkdtempSync(join(tmpdir(), 'cfpush-cfhome-'));
   const creds = JSON.parse(readFileSync(join(c.home, 'foundation', 'credentials.json'), 'utf8')) as { username: string; password: string };
   const run: CfSession['run'] = (args, opts = {}) =>
@@ -107,10 +119,7 @@ export async function cfSession(cf: string, startArgs: string[] = []): Promise<C
     cfHome,
     run,
     ok,
-    cleanup: async () => {
-      await c.cleanup();
-      rmSync(cfHome, { recursive: true, force: true });
-    },
+    cleanup: async () => rmSync(cfHome, { recursive: true, force: true }),
   };
 }
 

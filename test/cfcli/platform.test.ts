@@ -64,7 +64,8 @@ describe('cf CLI: services, stacks and platform settings', { timeout: 600_000 },
     if (!s) return t.skip(NO_CF);
     assert.match((await s.ok(['stacks'])).stdout, /cflinuxfs4\s+cf-push local foundation/);
     assert.match((await s.ok(['stack', 'cflinuxfs4'])).stdout, /name:\s+cflinuxfs4/);
-    assert.match((await s.ok(['marketplace'])).stdout, /No service offerings found\./);
+    // The built-in broker's offerings, one free default plan each.
+    assert.match((await s.ok(['marketplace'])).stdout, /^redis\s+default\s+A Redis database on this machine\s+cfpush\s*$/m);
   });
 
   test('user-provided services: create, bind (cf services and cf service show the app), update, unbind, delete', async (t) => {

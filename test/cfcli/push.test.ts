@@ -77,6 +77,14 @@ describe('cf CLI: push flags, lifecycles and strategies', { timeout: 900_000 }, 
     assert.deepEqual(await routes('cf-noroute'), []);
   });
 
+  test("cf push -s with a stack the foundation lacks: CC's 422, nothing created", async (t) => {
+    if (!s) return t.skip(NO_CF);
+    const r = await s.run(['push', 'cf-nostack', '-p', dir, '-m', '64M', '-s', 'cflinuxfs2']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /Stack must be an existing stack/);
+    assert.equal(await app('cf-nostack'), undefined);
+  });
+
   test('cf push --no-start: the package is uploaded, nothing staged or run; cf start stages and runs it', async (t) => {
     if (!s) return t.skip(NO_CF);
     await s.ok(['push', 'cf-nostart', '-p', dir, '-m', '64M', '--no-start']);

@@ -111,6 +111,20 @@ describe('cf CLI: tasks', { timeout: 900_000 }, () => {
     await s.c.ok(['terminate-task', 'task-app', '5']);
     assert.equal((await settled(5)).result.failure_reason, 'task was cancelled');
     assert.match((await s.c.ok(['tasks', 'task-app'])).stdout, /^5\s+long2\s+FAILED .* task was cancelled$/m);
+
+    // The same two with --json: the whole output is one JSON document naming the task.
+    const ran = JSON.parse((await s.c.ok(['run-task', 'task-app', '-c', 'sleep 600', '--name', 'long3', '--json'])).stdout);
+    assert.equal(ran.task.sequence_id, 6);
+    assert.equal(ran.task.name, 'long3');
+    assert.equal(ran.task.guid, (await task(6)).guid);
+    assert.match(ran.task.state, /^(PENDING|RUNNING)$/);
+    await settled(6, /RUNNING/);
+    const cancelled = JSON.parse((await s.c.ok(['terminate-task', 'task-app', '6', '--json'])).stdout);
+    assert.equal(cancelled.app, 'task-app');
+    assert.equal(cancelled.task.guid, ran.task.guid);
+    assert.equal(cancelled.task.sequence_id, 6);
+    assert.match(cancelled.task.state, /^(CANCELING|FAILED)$/, 'CC answers the cancel with the task CANCELING');
+    assert.equal((await settled(6)).result.failure_reason, 'task was cancelled');
   });
 
   test("CC's errors: no droplet, the task_creation flag off, no task process", async (t) => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { loginWithPassword } from '../../src/core/auth/login';
+import { RefreshingTokens } from '../../src/core/auth/provider';
 import { FileTokenStore, type TokenStore } from '../../src/core/auth/store';
 import type { Tokens } from '../../src/core/auth/uaa';
 import { formatError } from '../../src/core/errors';
@@ -105,6 +106,25 @@ describe('tokens', { timeout: 120_000 }, () => {
       return true;
     });
     assert.equal(await store.get('remote'), undefined, 'the dead tokens are forgotten');
+  });
+
+  it('a login stored while a signed-out request looks for a token is kept, never deleted', async () => {
+    const inner = new FileTokenStore();
+    await inner.delete('remote');
+    let reads = 0;
+    // The tree asks for a token just as the user signs in: the login lands right after the first read.
+    const store: TokenStore = {
+      get: async (t) => {
+        const r = await inner.get(t);
+        if (reads++ === 0) await inner.set(t, good);
+        return r;
+      },
+      set: (t, tok) => inner.set(t, tok),
+      delete: (t) => inner.delete(t),
+    };
+    const tokens = new RefreshingTokens({ target: 'remote', loginUrl: async () => proxy.url, store });
+    assert.equal(await tokens.token(), good.accessToken);
+    assert.deepEqual(await inner.get('remote'), good, 'the new login is still stored');
   });
 
   it('cfpush login with a password (prompt answered by CF_PASSWORD), then logout', async () => {

@@ -126,27 +126,48 @@ describe('API errors reach the user', { timeout: 300_000 }, () => {
   });
   after(async () => c?.cleanup());
 
-  it("a buildpack's failing compile reads alike staged here and on the foundation: CC's error id, then the message", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'cfpush-failbp-'));
-    const bp = join(root, 'failing-bp');
-    mkdirSync(join(bp, 'bin'), { recursive: true });
-    writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    writeFileSync(join(bp, 'bin', 'compile'), '#!/bin/sh\necho "compile broke on purpose" >&2\nexit 1\n', { mode: 0o755 });
-    writeFileSync(join(bp, 'bin', 'release'), '#!/bin/sh\necho "---"\n', { mode: 0o755 });
-    const d = join(root, 'failing');
-    mkdirSync(d);
-    writeFileSync(join(d, 'index.txt'), 'x');
-    const local = await c.run(['stage', d, '-b', bp, '-o', join(root, 'x.tgz')]);
-    const remote = await c.run(['push', 'failing', '-b', bp, '-m', '64M'], { cwd: d });
-    for (const [where, r] of [
-      ['stage', local],
-      ['push', remote],
-    ] as const) {
-      assert.equal(r.code, 1, where);
-      assert.match(r.stderr, /Staging failing failed: BuildpackCompileFailed - Failed to compile droplet/, `${where}:\n${r.stderr}`);
-      assert.match(r.stderr, /The staging log above shows the failing buildpack step/, where);
-    }
-  });
+  const LOG_HINT = /The staging log above shows the failing buildpack step/;
+  // The builder's exit codes (223 compile, 224 release, 225 supply) become CC's error ids, here and on the foundation.
+  const failing: [exit: number, id: string, message: string, bps: Record<string, Record<string, string>>, next: RegExp][] = [
+    [223, 'BuildpackCompileFailed', 'Failed to compile droplet', { only: { compile: 'echo "compile broke on purpose" >&2\nexit 1' } }, LOG_HINT],
+    [
+      224,
+      'BuildpackReleaseFailed',
+      'Failed to build droplet release',
+      { only: { release: 'echo "release broke on purpose" >&2\nexit 1' } },
+      /The buildpack's bin\/release failed; set a start command with `command:` or a Procfile\./,
+    ],
+    // A buildpack before the last one runs bin/supply; the last one compiles.
+    [225, 'StagingError', 'Failed to run all supply scripts', { first: { supply: 'echo "supply broke on purpose" >&2\nexit 1' }, last: {} }, LOG_HINT],
+  ];
+  for (const [exit, id, message, bps, next] of failing) {
+    it(`a buildpack's failing ${exit === 223 ? 'compile' : exit === 224 ? 'release' : 'supply'} reads alike staged here and on the foundation: CC's error id (${id}, exit ${exit}), then the message`, async () => {
+      const root = mkdtempSync(join(tmpdir(), `cfpush-failbp-${exit}-`));
+      const flags: string[] = [];
+      for (const [name, scripts] of Object.entries(bps)) {
+        const bp = join(root, `${name}-bp`);
+        mkdirSync(join(bp, 'bin'), { recursive: true });
+        const all = { detect: 'exit 0', supply: 'exit 0', compile: 'exit 0', release: 'echo "---"', ...scripts };
+        for (const [script, body] of Object.entries(all)) writeFileSync(join(bp, 'bin', script), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        flags.push('-b', bp);
+      }
+      const d = join(root, 'failing');
+      mkdirSync(d);
+      writeFileSync(join(d, 'index.txt'), 'x');
+      const local = await c.run(['stage', d, ...flags, '-o', join(root, 'x.tgz')]);
+      const remote = await c.run(['push', 'failing', ...flags, '-m', '64M'], { cwd: d });
+      for (const [where, r] of [
+        ['stage', local],
+        ['push', remote],
+      ] as const) {
+        assert.equal(r.code, 1, where);
+        assert.match(r.stderr, new RegExp(`Staging failing failed: ${id} - ${message}`), `${where}:\n${r.stdout}\n${r.stderr}`);
+        assert.match(r.stderr, next, `${where}: the next step`);
+        assert.match(r.stdout + r.stderr, /broke on purpose/, `${where}: the buildpack's own output is shown`);
+      }
+      await c.run(['delete', 'failing']);
+    });
+  }
 
   it("with CF's title, code and detail, plus what to do next", async () => {
     const d = mkdtempSync(join(tmpdir(), 'cfpush-nodrop-'));
@@ -174,5 +195,17 @@ describe('API errors reach the user', { timeout: 300_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Buildpack 'no_such_buildpack' does not exist on local\.\nIts buildpacks: staticfile_buildpack, /);
     assert.doesNotMatch(r.stdout, /Uploading/);
+  });
+
+  it('a manifest services: entry the space lacks is refused before anything changes, naming the instances it has and how to create one', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cfpush-nosvc-'));
+    writeFileSync(join(d, 'package.json'), '{"scripts":{"start":"node s.js"}}');
+    writeFileSync(join(d, 'manifest.yml'), 'applications:\n- name: nosvc\n  services: [no-such-db]\n');
+    const r = await c.run(['push'], { cwd: d });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Service instance 'no-such-db' \(services: of app nosvc\) does not exist in space 'space' on local\./);
+    assert.match(r.stderr, /cfpush create-service OFFERING PLAN no-such-db/);
+    assert.doesNotMatch(r.stdout, /Uploading/);
+    assert.doesNotMatch((await c.run(['apps'])).stdout, /nosvc/, 'nothing was created');
   });
 });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { COMMANDS } from '../../src/cli/main';
 import { cliEnv, type CliEnv } from '../helpers/cli';
 
-describe('cfpush help', { timeout: 120_000 }, () => {
+// Three CLI starts per command (about 45 of them): on a loaded 2-core machine that is minutes, not a speed goal.
+describe('cfpush help', { timeout: 420_000 }, () => {
   let c: CliEnv;
   before(async () => {
     c = await cliEnv();

@@ -2,11 +2,29 @@
 // manifest for the one app pushed (checked in the foundation's state through
 // CC v3), and combinations cf refuses are refused with cf's words.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, createWriteStream, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
+import { ZipFile } from 'yazl';
+import { httpGet } from '../../src/core/http-get';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
+import { needTool } from '../helpers/toolchain';
+
+/** A .zip of the files of `dir` at its root, as `cd dir && zip -r X.zip .` makes it. */
+async function zipOf(dir: string, file: string): Promise<string> {
+  const zip = new ZipFile();
+  for (const name of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!name.isFile()) continue;
+    const full = join(name.parentPath, name.name);
+    zip.addFile(full, full.slice(dir.length + 1));
+  }
+  zip.end();
+  await finished(zip.outputStream.pipe(createWriteStream(file)));
+  return file;
+}
 
 describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
   let c: CliEnv;
@@ -19,6 +37,7 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
   };
   const app = async (name: string) => (await api(`/v3/apps?names=${name}`)).resources[0];
   const web = async (name: string) => api(`/v3/apps/${(await app(name)).guid}/processes/web`);
+  const body = async (host: string) => (await httpGet(`http://${host}.localhost:${c.routerPort}/`)).body;
   const routes = async (name: string) => (await api(`/v3/apps/${(await app(name)).guid}/routes`)).resources.map((r: any) => r.url);
   const copy = (name: string, manifest?: string) => {
     const dir = join(work, name);
@@ -55,6 +74,58 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     const again = await web('flags');
     assert.equal(again.memory_in_mb, 64);
     assert.equal(again.command, 'node server.js --from-manifest');
+    // The long form of -t.
+    await c.ok(['push', '--app-start-timeout', '45'], { cwd: dir });
+    assert.equal((await web('flags')).health_check.data.timeout, 45);
+  });
+
+  it("-s names the stack (the app's lifecycle says it); a stack the target lacks is refused with CC's words, before any upload", async () => {
+    const { stacks } = JSON.parse((await c.ok(['stacks', '--json'])).stdout);
+    const stack = stacks[0].name as string;
+    assert.equal(stack, 'cflinuxfs4');
+    const dir = copy('stacked');
+    await c.ok(['push', '-s', stack], { cwd: dir });
+    assert.deepEqual((await app('stacked')).lifecycle, { type: 'buildpack', data: { buildpacks: [], stack } });
+    assert.equal((await api(`/v3/apps/${(await app('stacked')).guid}/droplets/current`)).stack, stack);
+    assert.equal(await body('stacked'), 'hello CF summit');
+
+    const other = copy('stackless');
+    const r = await c.run(['push', '-s', 'cflinuxfs2'], { cwd: other });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Stack must be an existing stack: 'cflinuxfs2' \(app stackless\) is not one of local's stacks\./);
+    assert.match(r.stderr, /Its stacks: cflinuxfs4\. Name one of them with -s or `stack:`/);
+    assert.doesNotMatch(r.stdout, /Uploading/);
+    assert.equal(await app('stackless'), undefined, 'nothing created');
+    // The manifest's `stack:` is checked alike, and -s overrides it.
+    writeFileSync(join(other, 'manifest.yml'), '---\napplications:\n- name: stackless\n  memory: 64M\n  stack: cflinuxfs2\n');
+    const fromManifest = await c.run(['push', '--preview'], { cwd: other });
+    assert.equal(fromManifest.code, 1);
+    assert.match(fromManifest.stderr, /Stack must be an existing stack: 'cflinuxfs2'/);
+    await c.ok(['push', '-s', stack], { cwd: other });
+    assert.equal((await app('stackless')).lifecycle.data.stack, stack);
+  });
+
+  it('-p with a .zip of the app: pushed as its files, the app answers through the router', async () => {
+    const zip = await zipOf(join(repoRoot, 'examples', 'hello-node'), join(work, 'zipped-node.zip'));
+    // No manifest where it runs, no name: the app is named after the archive, as cf names it after the folder.
+    const cwd = mkdtempSync(join(tmpdir(), 'cfpush-zip-'));
+    await c.ok(['push', '-p', zip, '-m', '64M'], { cwd });
+    assert.equal((await app('zipped-node')).state, 'STARTED');
+    assert.equal(await body('zipped-node'), 'hello CF summit');
+    const [pkg] = (await api(`/v3/packages?app_guids=${(await app('zipped-node')).guid}`)).resources;
+    assert.equal(pkg.type, 'bits');
+    assert.equal(pkg.state, 'READY');
+  });
+
+  it('-p with an executable .jar: the java buildpack runs it, the app answers through the router', async (t) => {
+    if (!needTool(t, 'javac', 'default-jdk-headless')) return;
+    const dir = join(work, 'hello-java');
+    cpSync(join(repoRoot, 'examples', 'hello-java'), dir, { recursive: true, filter: (f) => !f.endsWith(`${join('hello-java', 'target')}`) });
+    execFileSync('bash', [join(dir, 'build.sh')], { stdio: 'pipe' });
+    const r = await c.ok(['push', 'jarred', '-p', join(dir, 'target', 'hello-java.jar'), '-m', '1G'], { timeoutMs: 300_000 });
+    assert.match(r.stdout, /Java Buildpack|java_buildpack/i);
+    assert.equal((await app('jarred')).state, 'STARTED');
+    assert.equal(await body('jarred'), 'hello CF summit');
   });
 
   it('--no-route removes the routes; --random-route gives a new app a random one; --task stages without starting or routing', async () => {
@@ -83,6 +154,39 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     assert.ok(await app('plain'));
     assert.equal(await app('from-manifest'), undefined);
     assert.equal((await web('plain')).instances, 1);
+  });
+
+  it('-f given twice: the last one is the manifest, as the cf CLI takes a repeated single-value flag', async () => {
+    const dir = copy('twice', '---\napplications:\n- name: from-first\n  memory: 64M\n');
+    writeFileSync(join(dir, 'second.yml'), '---\napplications:\n- name: from-second\n  memory: 64M\n  instances: 2\n');
+    await c.ok(['push', '-f', 'manifest.yml', '-f', 'second.yml'], { cwd: dir });
+    assert.equal(await app('from-first'), undefined);
+    assert.equal((await web('from-second')).instances, 2);
+  });
+
+  it("--vars-file and --var fill the manifest's ((variables)); --var wins over the file", async () => {
+    const dir = copy('vars', '---\napplications:\n- name: ((name))\n  memory: ((mem))\n  instances: ((n))\n');
+    writeFileSync(join(dir, 'vars.yml'), 'name: from-vars\nmem: 96M\nn: 1\n');
+    await c.ok(['push', '--vars-file', 'vars.yml', '--var', 'n=2'], { cwd: dir });
+    const w = await web('from-vars');
+    assert.deepEqual([w.memory_in_mb, w.instances], [96, 2]);
+    const missing = await c.run(['push', '--var', 'n=2'], { cwd: dir });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /manifest\.yml:3:9: Expected to find variables: mem, name[\s\S]*--vars-file/);
+  });
+
+  it('--docker-username needs -o and CF_DOCKER_PASSWORD, checked before anything reaches the target', async () => {
+    const dir = copy('registry-user');
+    const alone = await c.run(['push', '--docker-username', 'me'], { cwd: dir });
+    assert.equal(alone.code, 1);
+    assert.match(alone.stderr, /'--docker-image, -o' and '--docker-username' must be used together/);
+    const noPassword = await c.run(['push', 'private-image', '-o', 'registry.example/app:1', '--docker-username', 'me'], {
+      cwd: dir,
+      env: { CF_DOCKER_PASSWORD: '' },
+    });
+    assert.equal(noPassword.code, 1);
+    assert.match(noPassword.stderr, /Environment variable CF_DOCKER_PASSWORD not set\.[\s\S]*registry password of me/);
+    assert.equal(await app('private-image'), undefined, 'nothing created');
   });
 
   it('a worker under the port health check: the failure names the health check, not exit 137, and -u process fixes it', async () => {
@@ -132,6 +236,26 @@ describe('cfpush push takes cf push flags', { timeout: 600_000 }, () => {
     );
     for (let i = 0; i < 100 && (await api(`/v3/deployments/${d.guid}`)).status.value !== 'FINALIZED'; i++) await new Promise((r) => setTimeout(r, 200));
     assert.equal((await api(`/v3/deployments/${d.guid}`)).status.reason, 'DEPLOYED');
+  });
+
+  it("the manifest's warnings (deprecated buildpack: and host:, an unknown key) are printed once each, and the push goes on", async () => {
+    const dir = copy('warned', '---\napplications:\n- name: warned\n  memory: 64M\n  buildpack: nodejs_buildpack\n  host: warned\n  colour: blue\n');
+    const r = await c.ok(['push'], { cwd: dir });
+    const out = r.stdout + r.stderr;
+    const count = (re: RegExp) => out.match(new RegExp(re.source, 'g'))?.length ?? 0;
+    const warnings: [string, RegExp][] = [
+      ['buildpack:', /For application 'warned': Deprecation warning: Use of 'buildpack' attribute in manifest is deprecated in favor of 'buildpacks'\./],
+      [
+        'host:',
+        /For application 'warned': Deprecation warning: Route component attribute 'host' is deprecated and no longer supported\. Please use 'routes' instead/,
+      ],
+      ['unknown key', /For application 'warned': Unknown key 'colour' is ignored by Cloud Controller/],
+    ];
+    for (const [what, re] of warnings) assert.equal(count(re), 1, `${what} warned once:\n${out}`);
+    assert.match(r.stderr, /^Warning: For application 'warned': Deprecation warning: Use of 'buildpack'/m, 'on stderr, as a warning');
+    // The deprecated key still works as cf's: the buildpack named stages the app.
+    assert.equal((await app('warned')).state, 'STARTED');
+    assert.deepEqual((await app('warned')).lifecycle.data.buildpacks, ['nodejs_buildpack']);
   });
 
   it("combinations cf refuses are refused with cf's words, before anything is pushed", async () => {

@@ -4,15 +4,21 @@
 // the registry's image. The "remote" target is the real local foundation's
 // API registered under another name, so the push takes the remote path. No
 // engine or no registry binary → skipped locally, failed on CI.
+//
+// A private image pushed with `-o IMAGE --docker-username USER` and
+// CF_DOCKER_PASSWORD: the same registry behind a small proxy that asks for
+// HTTP Basic credentials, as a private registry does; the foundation's pull
+// must bring them (it gets them from the docker package).
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { httpGet } from '../../src/core/http-get';
 import { cliEnv, repoRoot, type CliEnv } from '../helpers/cli';
-import { cleanUp, requireEngine, required } from '../docker/engine';
+import { buildTestImage, cleanUp, freePort, requireEngine, required } from '../docker/engine';
 import { requireRegistry, type LocalRegistry } from '../docker/registry';
 
 const APP = 'cfpush-test-registry';
@@ -111,5 +117,116 @@ describe('a Dockerfile app pushed to a remote target through a registry', { time
     assert.ok((await registry.tags(APP)).includes(pushed[2]!));
     assert.equal((await httpGet(`http://${APP}.localhost:${c.routerPort}/`)).body, 'hello CF summit');
     await c.ok(['target', 'local']);
+  });
+});
+
+/** `registry` behind HTTP Basic auth (USER:PASSWORD), as a private registry answers: 401 + a Basic challenge without them. */
+async function basicAuthProxy(registry: LocalRegistry, user: string, password: string) {
+  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const seen = { refused: 0, allowed: 0, users: new Set<string>() };
+  const server: Server = createServer((req, res) => {
+    const given = req.headers.authorization;
+    if (given?.startsWith('Basic ')) seen.users.add(Buffer.from(given.slice(6), 'base64').toString().split(':')[0]!);
+    if (given !== expected) {
+      seen.refused++;
+      res.writeHead(401, {
+        'www-authenticate': 'Basic realm="cfpush-test-private"',
+        'docker-distribution-api-version': 'registry/2.0',
+        'content-type': 'application/json',
+      });
+      return res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+    }
+    seen.allowed++;
+    const [hostname, port] = registry.host.split(':');
+    const up = request({ hostname, port: Number(port), path: req.url, method: req.method, headers: { ...req.headers, host: registry.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', (e) => res.writeHead(502).end(e.message));
+    req.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((res) => server.listen(port, '127.0.0.1', res));
+  return { host: `127.0.0.1:${port}`, seen, close: () => new Promise<void>((res) => server.close(() => res())) };
+}
+
+describe('-o IMAGE --docker-username: a private registry image, credentials from CF_DOCKER_PASSWORD', { timeout: 600_000 }, () => {
+  let c: CliEnv;
+  let docker: Docker | undefined;
+  let registry: LocalRegistry | undefined;
+  let proxy: Awaited<ReturnType<typeof basicAuthProxy>> | undefined;
+  const PASSWORD = 'pr1vate-s3cret';
+
+  before(async () => {
+    c = await cliEnv();
+  });
+  after(async () => {
+    await c?.cleanup();
+    if (docker) {
+      for (const img of await docker.listImages()) {
+        for (const tag of img.RepoTags ?? []) {
+          if ((registry && tag.startsWith(`${registry.host}/`)) || (proxy && tag.startsWith(`${proxy.host}/`)))
+            await docker
+              .getImage(tag)
+              .remove()
+              .catch(() => {});
+        }
+      }
+    }
+    await proxy?.close();
+    await registry?.stop();
+    await cleanUp(docker);
+  });
+
+  it('the username and password reach the docker package (CC shows the password as ***) and the foundation pulls with them; a wrong password fails the pull', async (t) => {
+    docker = await requireEngine(t);
+    if (!docker) return;
+    registry = await requireRegistry(t);
+    if (!registry) return;
+    const img = await buildTestImage(
+      docker,
+      'private',
+      'FROM cfpush/busybox\nRUN mkdir -p /www && echo hi-private > /www/index.html\nEXPOSE 8080\nUSER vcap\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n',
+    );
+    // Into the registry (directly, no credentials), then only reachable through the proxy that wants them.
+    await docker.getImage(img.image).tag({ repo: `${registry.host}/private`, tag: '1' });
+    const pushStream = await docker.getImage(`${registry.host}/private:1`).push({ tag: '1' });
+    await new Promise<void>((res, rej) => docker!.modem.followProgress(pushStream, (err: Error | null) => (err ? rej(err) : res())));
+    proxy = await basicAuthProxy(registry, 'puller', PASSWORD);
+    const image = `${proxy.host}/private:1`;
+
+    await c.ok(['foundation', 'start']);
+    const r = await c.ok(['push', 'cfpush-test-private', '-o', image, '--docker-username', 'puller', '-m', '64M'], {
+      env: { CF_DOCKER_PASSWORD: PASSWORD },
+    });
+    assert.match(r.stdout, new RegExp(`Using docker image ${image.replace(/\./g, '\\.')}`));
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD), 'the password is never printed');
+    assert.equal((await httpGet(`http://cfpush-test-private.localhost:${c.routerPort}/`)).body.trim(), 'hi-private');
+
+    // The package as CC returns it: image and username, the password redacted.
+    const token = (await c.ok(['oauth-token'])).stdout.trim();
+    const api = async (path: string) => JSON.parse((await httpGet(`http://127.0.0.1:${c.apiPort}${path}`, { headers: { authorization: token } })).body);
+    const [app] = (await api('/v3/apps?names=cfpush-test-private')).resources;
+    const [listed] = (await api(`/v3/apps/${app.guid}/packages`)).resources;
+    const pkg = await api(`/v3/packages/${listed.guid}`);
+    assert.equal(pkg.type, 'docker');
+    assert.equal(pkg.state, 'READY');
+    assert.deepEqual(pkg.data, { image, username: 'puller', password: '***' });
+    // The registry asked, and the foundation's pull answered with the push's credentials.
+    assert.ok(proxy.seen.refused > 0, 'the registry challenged an anonymous request');
+    assert.ok(proxy.seen.allowed > 0, 'the pull came back with the credentials');
+    assert.deepEqual([...proxy.seen.users], ['puller']);
+
+    // The same image with a wrong password: the pull is refused and the push says so.
+    await docker.getImage(image).remove({ force: true });
+    const bad = await c.run(['push', 'cfpush-test-private-bad', '-o', image, '--docker-username', 'puller', '-m', '64M'], {
+      env: { CF_DOCKER_PASSWORD: 'wrong' },
+    });
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout + bad.stderr, new RegExp(`Could not pull the Docker image '${image.replace(/\./g, '\\.')}'`));
+    assert.match(bad.stdout + bad.stderr, /unauthorized|authentication required|no basic auth credentials/i);
+    // The next step names the image and the credentials, not a buildpack (none ran).
+    assert.match(bad.stderr, /Check the image reference and, for a private registry, its credentials: --docker-username .* CF_DOCKER_PASSWORD/);
+    assert.doesNotMatch(bad.stderr, /buildpack step/);
   });
 });

@@ -65,7 +65,7 @@ describe('requests shaped as the cf CLI sends them', { timeout: 600_000 }, () =>
     const dir = join(mkdtempSync(join(tmpdir(), 'cfpush-req-')), 'app');
     cpSync(join(repoRoot, 'examples', 'hello-node'), dir, { recursive: true });
     writeFileSync(join(dir, 'manifest.yml'), '---\napplications:\n- name: recorded\n  memory: 64M\n');
-    await c.ok(['push'], { cwd: dir, env: { CFPUSH_TARGET: 'proxied' } });
+    await c.ok(['push', '-b', 'nodejs_buildpack'], { cwd: dir, env: { CFPUSH_TARGET: 'proxied' } });
     writeFileSync(join(dir, 'extra.txt'), 'a change\n');
     await c.ok(['push', '--strategy', 'rolling'], { cwd: dir, env: { CFPUSH_TARGET: 'proxied' } });
     await c.ok(['restage', 'recorded'], { env: { CFPUSH_TARGET: 'proxied' } });
@@ -81,6 +81,10 @@ describe('requests shaped as the cf CLI sends them', { timeout: 600_000 }, () =>
       assert.equal(Number(u.headers['content-length']), u.bytes, 'Content-Length is the size of the body sent');
       assert.match(String(u.headers['content-type']), /^multipart\/form-data; boundary=/);
     }
+
+    // The preview checks the buildpack named with -b against the target; the push that follows does not ask again.
+    const buildpackReads = log.filter((r) => r.method === 'GET' && r.path.startsWith('/v3/buildpacks'));
+    assert.equal(buildpackReads.length, 1, `one buildpack check: ${buildpackReads.map((r) => r.path).join(' ')}`);
 
     const deployments = log.filter((r) => r.method === 'POST' && r.path === '/v3/deployments');
     assert.equal(deployments.length, 1);

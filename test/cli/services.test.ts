@@ -29,6 +29,26 @@ describe('user-provided services from cfpush', { timeout: 300_000 }, () => {
   it('cups with JSON credentials and tags, bind-service with a binding name: VCAP_SERVICES has them; uups updates; unbind removes', async () => {
     const created = await c.ok(['cups', 'my-db', '-p', '{"uri":"postgres://u:p@127.0.0.1/db"}', '-t', 'db, postgres']);
     assert.match(created.stdout, /Creating user provided service my-db in org org \/ space space\.\.\.\nOK/);
+    // --json: the instance as CC has it (guid, name, type), then later the binding's result.
+    const { service_instance: made } = await json(['cups', 'json-db', '-p', '{"uri":"redis://127.0.0.1"}', '-t', 'cache']);
+    const [jsonDb] = (await api('/v3/service_instances?names=json-db')).resources;
+    assert.equal(made.guid, jsonDb.guid);
+    assert.equal(made.name, 'json-db');
+    assert.equal(made.type, 'user-provided');
+    assert.deepEqual(made.tags, ['cache']);
+    const { service_instance: updated } = await json(['uups', 'json-db', '-t', 'cache, redis']);
+    assert.equal(updated.guid, jsonDb.guid);
+    assert.deepEqual(updated.tags, ['cache', 'redis']);
+    assert.deepEqual((await api(`/v3/service_instances/${jsonDb.guid}`)).tags, ['cache', 'redis']);
+    assert.deepEqual(await json(['bind-service', 'consumer', 'json-db']), { app: 'consumer', service_instance: 'json-db', created: true });
+    assert.deepEqual(await json(['bind-service', 'consumer', 'json-db']), { app: 'consumer', service_instance: 'json-db', created: false });
+    const jsonBindings = async () => (await api(`/v3/service_credential_bindings?service_instance_guids=${jsonDb.guid}`)).resources.length;
+    assert.equal(await jsonBindings(), 1);
+    assert.deepEqual(await json(['unbind-service', 'consumer', 'json-db']), { app: 'consumer', service_instance: 'json-db', removed: true });
+    assert.deepEqual(await json(['unbind-service', 'consumer', 'json-db']), { app: 'consumer', service_instance: 'json-db', removed: false });
+    assert.equal(await jsonBindings(), 0);
+    await c.ok(['delete-service', 'json-db', '-f']);
+
     const bound = await c.ok(['bind-service', 'consumer', 'my-db', '--binding-name', 'primary']);
     assert.match(bound.stdout, /OK\n\nTIP: Use 'cfpush restage consumer'/);
     assert.match((await c.ok(['bind-service', 'consumer', 'my-db'])).stdout, /App consumer is already bound to service instance my-db\.\nOK/);

@@ -42,6 +42,13 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     assert.match(unset.stdout, /OK/);
     assert.deepEqual((await api(`/v3/apps/${await guid('tuned')}/environment_variables`)).var, {});
     assert.match((await c.ok(['unset-env', 'tuned', 'GREETING'])).stdout, /Env variable GREETING was not set\.\nOK/);
+    // --json: one JSON document, the app's variables after the change.
+    const setJson = await json(['set-env', 'tuned', 'A_FLAG', 'on']);
+    assert.deepEqual(setJson, { app: 'tuned', environment_variables: { A_FLAG: 'on' } });
+    assert.deepEqual((await api(`/v3/apps/${await guid('tuned')}/environment_variables`)).var, { A_FLAG: 'on' });
+    assert.deepEqual(await json(['unset-env', 'tuned', 'A_FLAG']), { app: 'tuned', name: 'A_FLAG', removed: true });
+    assert.deepEqual(await json(['unset-env', 'tuned', 'A_FLAG']), { app: 'tuned', name: 'A_FLAG', removed: false });
+    assert.deepEqual((await api(`/v3/apps/${await guid('tuned')}/environment_variables`)).var, {});
     const missing = await c.run(['set-env', 'tuned', 'ONLY_NAME']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Incorrect usage: VALUE is required\.\nUsage: cfpush set-env APP NAME VALUE/);
@@ -56,6 +63,9 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     const g = await guid('tuned');
     await c.ok(['rename', 'tuned', 'retuned']);
     assert.equal(await guid('retuned'), g);
+    assert.deepEqual(await json(['rename', 'retuned', 'tuned-json']), { app: { name: 'tuned-json', guid: g } });
+    assert.equal(await guid('tuned-json'), g);
+    await c.ok(['rename', 'tuned-json', 'retuned']);
     assert.equal(await guid('tuned'), undefined);
     const gone = await c.run(['env', 'tuned']);
     assert.equal(gone.code, 1);
@@ -89,6 +99,12 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     assert.equal((await api('/v3/routes?hosts=spare')).resources.length, 0);
     const again = await c.ok(['delete-route', 'localhost', '-n', 'spare', '--path', '/v2']);
     assert.match(again.stdout, /Unable to delete\. Route with host 'spare' and domain 'localhost' and path '\/v2' not found\.\nOK/);
+    const madeJson = await json(['create-route', 'localhost', '-n', 'spare-json']);
+    const [jsonRoute] = (await api('/v3/routes?hosts=spare-json')).resources;
+    assert.deepEqual(madeJson, { route: { guid: jsonRoute.guid, url: 'spare-json.localhost' } });
+    assert.deepEqual(await json(['delete-route', 'localhost', '-n', 'spare-json', '-f']), { route: 'spare-json.localhost', removed: true });
+    assert.equal((await api('/v3/routes?hosts=spare-json')).resources.length, 0);
+    assert.deepEqual(await json(['delete-route', 'localhost', '-n', 'spare-json']), { route: 'spare-json.localhost', removed: false });
     const bad = await c.run(['create-route', 'nowhere.example']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Domain 'nowhere\.example' not found\.\nThe target's domains: localhost/);
@@ -108,5 +124,9 @@ describe("cf's app settings and catalog commands", { timeout: 300_000 }, () => {
     // The manifest is one cfpush reads back without a complaint.
     const pushed = await c.ok(['push', '--preview', '-f', join(dir, 'retuned_manifest.yml')], { cwd: dir });
     assert.match(pushed.stdout, /= retuned \(no manifest changes/);
+    // --json names the file written, which holds the same manifest.
+    const other = join(dir, 'as-json.yml');
+    assert.deepEqual(await json(['create-app-manifest', 'retuned', '-p', other]), { app: 'retuned', file: other });
+    assert.equal(readFileSync(other, 'utf8'), text);
   });
 });

@@ -107,7 +107,8 @@ describe('buildpacks API', () => {
     assert.equal(txt.json.errors[0].detail, 'Uploaded buildpack file is invalid: bp.txt is not a zip');
     const empty = await upload(bp.guid, Buffer.alloc(0), 'empty.zip');
     assert.equal(empty.json.errors[0].detail, 'Uploaded buildpack file is invalid: empty.zip cannot be empty');
-    const none = await api.call('POST', `/v3/buildpacks/${bp.guid}/upload`, multipart([]).body, { 'content-type': multipart([]).contentType });
+    const noBits = multipart([]);
+    const none = await api.call('POST', `/v3/buildpacks/${bp.guid}/upload`, noBits.body, { 'content-type': noBits.contentType });
     assert.equal(none.json.errors[0].detail, "Uploaded buildpack file is invalid: A buildpack zip file must be uploaded as 'bits'");
     await api.patch(`/v3/buildpacks/${bp.guid}`, { locked: true });
     const locked = await upload(bp.guid, zip);

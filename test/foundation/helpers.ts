@@ -1,6 +1,7 @@
 // Shared test plumbing: a foundation on random ports in a temp data dir, a
 // raw HTTP client with a token, zips of fixture apps, and polling.
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -159,7 +160,7 @@ async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
 
 /** A multipart body with field `resources` and an optional file `bits` (named `filename`). */
 export function multipart(resources: unknown[], bits?: Buffer, filename = 'package.zip'): { body: Buffer; contentType: string } {
-  const boundary = `----cfpush${Date.now()}`;
+  const boundary = `----cfpush${randomUUID()}`;
   const parts: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="resources"\r\n\r\n${JSON.stringify(resources)}\r\n`)];
   if (bits) {
     parts.push(
@@ -195,8 +196,9 @@ export async function stageAndStart(
   dir: string,
   manifestExtra = '',
   action: 'start' | 'restart' = 'start',
+  memory = '64M',
 ): Promise<{ app: any; build: any; web: any }> {
-  const applied = await api.applyManifest(`---\napplications:\n- name: ${name}\n  memory: 64M\n  default-route: true\n${manifestExtra}`);
+  const applied = await api.applyManifest(`---\napplications:\n- name: ${name}\n  memory: ${memory}\n  default-route: true\n${manifestExtra}`);
   if (applied.status !== 202) throw new Error(`apply_manifest: ${applied.status} ${applied.text}`);
   const job = await api.job(applied.headers.location as string);
   if (job.state !== 'COMPLETE') throw new Error(`apply_manifest job: ${JSON.stringify(job.errors)}`);

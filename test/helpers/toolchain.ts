@@ -30,6 +30,11 @@ export function needFile(t: TestContext, files: string[], what: string, debianPa
   );
 }
 
+/** True when `present` (a check of the caller's: a Python module, say); otherwise as needTool. */
+export function needThat(t: TestContext, present: boolean, what: string, debianPackage: string): boolean {
+  return need(t, present, what, debianPackage);
+}
+
 function need(t: TestContext, present: boolean, what: string, debianPackage: string): boolean {
   if (present) return true;
   const why = `${what} is not installed on this machine: sudo apt-get install ${debianPackage} (.ci/run installs it)`;

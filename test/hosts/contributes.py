@@ -13,65 +13,110 @@ MANIFEST = r"resourceFilename =~ /manifest.*\.ya?ml$/"
 MANIFEST_OR_FOLDER = MANIFEST + " || explorerResourceIsFolder"
 DROPLET_FILE = r"resourceFilename =~ /\.(tgz|tar\.gz)$/"
 
-# (id, title, icon, shown in the palette)
+# (id, title, icon, palette `when`: None = never in the palette, True = always). Every
+# command gets a commandPalette entry (issue 18: `when` clauses on every command); True
+# is written as the clause "true", so "always" is a decision on record, not an omission.
+HAS_FOLDER = 'workspaceFolderCount > 0'
+# Commands that pick an app themselves stay in the palette: the tree may not have been opened to know there are apps.
+HAS_APPS = True
+# Set by the extension (src/vscode/ctx.ts, tree/nodes.ts): a remote target is signed in (the tree drew it so,
+# a login, a session opened); the local foundation's daemon is alive (foundation.json names a live pid).
+SIGNED_IN = 'cfpush.signedIn'
+FOUNDATION_RUNNING = 'cfpush.foundationRunning'
 commands = [
-    ('cfpush.push', 'Push', '$(cloud-upload)', True),
-    ('cfpush.pushBlueGreen', 'Push (Blue-Green)', '$(arrow-swap)', True),
-    ('cfpush.restage', 'Restage', '$(sync)', True),
-    ('cfpush.restageUpdate', 'Restage to Pick Up the Update', '$(sync)', False),
-    ('cfpush.restageOutdated', 'Restage All Outdated Apps', '$(sync)', False),
-    ('cfpush.swapRoutes', 'Swap Routes', '$(arrow-swap)', True),
-    ('cfpush.swapBack', 'Swap Back', '$(discard)', True),
-    ('cfpush.swapBackVersion', 'Swap Back to Previous Version', '$(history)', True),
-    ('cfpush.continueDeployment', 'Continue Deployment', '$(debug-continue)', True),
-    ('cfpush.cancelDeployment', 'Cancel Deployment', '$(debug-step-back)', True),
-    ('cfpush.startApp', 'Start App', '$(debug-start)', True),
-    ('cfpush.stopApp', 'Stop App', '$(debug-stop)', True),
-    ('cfpush.restartApp', 'Restart App', '$(debug-restart)', True),
-    ('cfpush.scaleApp', 'Scale App…', '$(settings-gear)', True),
-    ('cfpush.deleteApp', 'Delete App…', '$(trash)', False),
-    ('cfpush.showLogs', 'Show Logs', '$(output)', True),
-    ('cfpush.stopLogs', 'Stop Logs', '$(debug-pause)', False),
-    ('cfpush.openRoute', 'Open in Browser', '$(link-external)', False),
-    ('cfpush.mapRoute', 'Map Route…', '$(link)', False),
-    ('cfpush.unmapRoute', 'Unmap Route', '$(debug-disconnect)', False),
-    ('cfpush.refresh', 'Refresh', '$(refresh)', True),
+    ('cfpush.push', 'Push', '$(cloud-upload)', HAS_FOLDER),
+    ('cfpush.pushBlueGreen', 'Push (Blue-Green)', '$(arrow-swap)', HAS_FOLDER),
+    ('cfpush.restage', 'Restage…', '$(sync)', HAS_APPS),
+    ('cfpush.restageUpdate', 'Restage to Pick Up the Update', '$(sync)', None),
+    ('cfpush.restageOutdated', 'Restage All Outdated Apps', '$(sync)', None),
+    ('cfpush.swapRoutes', 'Swap Routes', '$(arrow-swap)', HAS_APPS),
+    ('cfpush.swapBack', 'Undo Swap', '$(discard)', None),
+    ('cfpush.undoRouteChange', 'Undo Route Change', '$(discard)', 'cfpush.canUndoRoutes'),
+    ('cfpush.routeHistory', 'Route History…', '$(history)', 'cfpush.canUndoRoutes'),
+    ('cfpush.swapBackVersion', 'Swap Back to Previous Version', '$(history)', 'cfpush.previousVersion'),
+    ('cfpush.continueDeployment', 'Continue Deployment', '$(debug-continue)', 'cfpush.deploymentPaused'),
+    ('cfpush.cancelDeployment', 'Cancel Deployment', '$(debug-step-back)', 'cfpush.deploymentActive'),
+    ('cfpush.startApp', 'Start App', '$(debug-start)', HAS_APPS),
+    ('cfpush.stopApp', 'Stop App', '$(debug-stop)', HAS_APPS),
+    ('cfpush.restartApp', 'Restart App', '$(debug-restart)', HAS_APPS),
+    ('cfpush.scaleApp', 'Scale App…', '$(settings-gear)', HAS_APPS),
+    ('cfpush.deleteApp', 'Delete App…', '$(trash)', None),
+    ('cfpush.showLogs', 'Show Logs', '$(output)', HAS_APPS),
+    ('cfpush.stopLogs', 'Stop Logs', '$(debug-pause)', None),
+    ('cfpush.openRoute', 'Open in Browser', '$(link-external)', None),
+    ('cfpush.mapRoute', 'Map Route…', '$(link)', None),
+    ('cfpush.unmapRoute', 'Unmap Route', '$(debug-disconnect)', None),
+    ('cfpush.refresh', 'Refresh', '$(refresh)', 'view.cfpush.targets.visible'),
     ('cfpush.selectTarget', 'Select Target, Org and Space', '$(cloud)', True),
     ('cfpush.login', 'Log In', '$(sign-in)', True),
-    ('cfpush.logout', 'Sign Out', '$(sign-out)', True),
-    ('cfpush.startFoundation', 'Start Local Foundation', '$(play)', True),
+    ('cfpush.logout', 'Sign Out', '$(sign-out)', SIGNED_IN),
+    ('cfpush.startFoundation', 'Start Local Foundation', '$(play)', '!' + FOUNDATION_RUNNING),
+    ('cfpush.stopFoundation', 'Stop Local Foundation', '$(debug-stop)', FOUNDATION_RUNNING),
     ('cfpush.showOutput', 'Show Output', '$(output)', True),
-    ('cfpush.detect', 'Detect Buildpack', '$(search)', True),
-    ('cfpush.toggleWatch', 'Toggle Watch Mode (Re-Push on Save)', '$(eye)', True),
-    ('cfpush.showTraffic', 'Show Traffic', '$(pulse)', True),
-    ('cfpush.exportImage', 'Export as Image', '$(package)', True),
+    ('cfpush.detect', 'Detect Buildpack', '$(search)', HAS_FOLDER),
+    ('cfpush.toggleWatch', 'Toggle Watch Mode (Re-Push on Save)', '$(eye)', HAS_FOLDER),
+    ('cfpush.showTraffic', 'Show Traffic', '$(pulse)', HAS_APPS),
+    ('cfpush.exportImage', 'Export as Image', '$(package)', HAS_APPS),
+    ('cfpush.runTask', 'Run Task…', '$(play)', None),
+    ('cfpush.terminateTask', 'Terminate Task', '$(debug-stop)', None),
+    ('cfpush.openSshTerminal', 'Open SSH Terminal', '$(terminal)', None),
+    # Picks an app (and target) itself when run from the palette, as the launch configuration does.
+    ('cfpush.debugApp', 'Debug App', '$(debug-alt)', HAS_FOLDER),
+    ('cfpush.addEnv', 'Add Environment Variable…', '$(add)', None),
+    ('cfpush.editEnv', 'Edit Value…', '$(edit)', None),
+    ('cfpush.removeEnv', 'Remove Variable', '$(trash)', None),
+    ('cfpush.writeDotenv', 'Write .env for Running Locally', '$(file-code)', None),
+    ('cfpush.createManagedService', 'Create Service…', '$(add)', True),
+    ('cfpush.createService', 'Create User-Provided Service…', '$(key)', None),
+    ('cfpush.deleteService', 'Delete Service…', '$(trash)', None),
+    ('cfpush.bindService', 'Bind to App…', '$(plug)', None),
+    ('cfpush.unbindService', 'Unbind from App', '$(debug-disconnect)', None),
 ]
 
 def item(cmd, when, group):
     return {'command': cmd, 'when': when, 'group': group}
 
+def palette(cmd, when):
+    return {'command': cmd, 'when': 'false' if when is None else 'true' if when is True else when}
+
+ROUTE = VIEW + r" && viewItem =~ /^(route|spaceRoute)(\.|$)/"
+SUBMENU = 'cfpush.resource'
+
 contributes = {
-    'viewsContainers': {'activitybar': [{'id': 'cfpush', 'title': 'Cloud Foundry', 'icon': 'media/cf.svg'}]},
-    'views': {'cfpush': [{'id': 'cfpush.targets', 'name': 'Cloud Foundry', 'icon': 'media/cf.svg', 'contextualTitle': 'Cloud Foundry'}]},
+    'viewsContainers': {'activitybar': [{'id': 'cfpush', 'title': 'Cloud Foundry', 'icon': 'media/activity.svg'}]},
+    'views': {'cfpush': [{'id': 'cfpush.targets', 'name': 'Cloud Foundry', 'icon': 'media/activity.svg', 'contextualTitle': 'Cloud Foundry'}]},
+    # An empty tree (no foundation started yet, no remote target): what to do first.
+    'viewsWelcome': [{
+        'view': 'cfpush.targets',
+        'contents': '\n'.join([
+            'Push an app to Cloud Foundry from this editor: the local foundation on this machine, or any Cloud Foundry you log in to.',
+            '[Push This Folder](command:cfpush.push)',
+            '[Start Local Foundation](command:cfpush.startFoundation)',
+            '[Log In to a Cloud Foundry](command:cfpush.login)',
+            'New here? Follow the [first push walkthrough](command:workbench.action.openWalkthrough?%22cf-push.cf-push%23firstPush%22).',
+        ]),
+    }],
     'commands': [{'command': c, 'title': t, 'category': 'CF', 'icon': i} for c, t, i, _ in commands],
+    'submenus': [{'id': SUBMENU, 'label': 'Cloud Foundry'}],
     'menus': {
-        'commandPalette': [{'command': c, 'when': 'false'} for c, _, _, shown in commands if not shown],
-        'explorer/context': [
-            item('cfpush.push', MANIFEST_OR_FOLDER, 'cfpush@1'),
-            item('cfpush.restage', MANIFEST_OR_FOLDER, 'cfpush@2'),
-            item('cfpush.detect', MANIFEST_OR_FOLDER, 'cfpush@3'),
-            item('cfpush.exportImage', DROPLET_FILE, 'cfpush@4'),
+        'commandPalette': [palette(c, w) for c, _, _, w in commands],
+        # Explorer and editor: one "Cloud Foundry" submenu, so Push / Restage read as what they are (not Git).
+        'explorer/context': [{'submenu': SUBMENU, 'when': MANIFEST_OR_FOLDER + ' || ' + DROPLET_FILE, 'group': 'cfpush@1'}],
+        'editor/context': [{'submenu': SUBMENU, 'when': MANIFEST, 'group': 'cfpush@1'}],
+        SUBMENU: [
+            item('cfpush.push', MANIFEST_OR_FOLDER, '1_push@1'),
+            item('cfpush.restage', MANIFEST_OR_FOLDER, '1_push@2'),
+            item('cfpush.detect', MANIFEST_OR_FOLDER, '2_detect@1'),
+            item('cfpush.exportImage', DROPLET_FILE, '3_export@1'),
         ],
         'editor/title': [
             item('cfpush.push', MANIFEST, 'navigation@90'),
         ],
-        'editor/context': [
-            item('cfpush.push', MANIFEST, 'cfpush@1'),
-            item('cfpush.restage', MANIFEST, 'cfpush@2'),
-        ],
         'view/title': [
             item('cfpush.push', VIEW, 'navigation@1'),
             item('cfpush.refresh', VIEW, 'navigation@2'),
+            item('cfpush.undoRouteChange', VIEW + ' && cfpush.canUndoRoutes', 'navigation@3'),
+            item('cfpush.routeHistory', VIEW + ' && cfpush.canUndoRoutes', '0_routes@1'),
             item('cfpush.selectTarget', VIEW, '1_target@1'),
             item('cfpush.login', VIEW, '1_target@2'),
             item('cfpush.startFoundation', VIEW, '2_foundation@1'),
@@ -81,6 +126,7 @@ contributes = {
         'view/item/context': [
             # targets
             item('cfpush.startFoundation', VIEW + ' && viewItem == target.local', 'inline'),
+            item('cfpush.stopFoundation', VIEW + ' && viewItem == target.local', '2_foundation@1'),
             item('cfpush.login', VIEW + ' && viewItem == target.remote.signedOut', 'inline'),
             item('cfpush.login', VIEW + r" && viewItem =~ /^target\.remote/", '1_target@2'),
             item('cfpush.logout', VIEW + ' && viewItem == target.remote.signedIn', '1_target@3'),
@@ -99,7 +145,7 @@ contributes = {
             item('cfpush.restartApp', app_with('started'), '1_lifecycle@3'),
             item('cfpush.scaleApp', APP, '1_lifecycle@4'),
             item('cfpush.showLogs', APP, '2_logs@1'),
-            item('cfpush.stopLogs', APP, '2_logs@2'),
+            item('cfpush.stopLogs', app_with('following'), '2_logs@2'),
             item('cfpush.showTraffic', APP, '2_logs@3'),
             item('cfpush.swapRoutes', APP, '3_routes@1'),
             item('cfpush.swapBack', app_with('swapped'), '3_routes@2'),
@@ -110,11 +156,35 @@ contributes = {
             item('cfpush.mapRoute', APP, '3_routes@4'),
             item('cfpush.openRoute', APP, '3_routes@5'),
             item('cfpush.exportImage', VIEW + r" && viewItem =~ /^app\.(?!.*\bdocker\b)/", '4_export@1'),
+            item('cfpush.runTask', APP, '5_run@1'),
+            item('cfpush.openSshTerminal', app_with('started'), '5_run@2'),
+            item('cfpush.debugApp', app_with('started'), '5_run@2'),
+            item('cfpush.addEnv', APP, '5_run@3'),
+            item('cfpush.writeDotenv', APP, '5_run@4'),
+            item('cfpush.writeDotenv', VIEW + ' && viewItem == env', '1_env@2'),
             item('cfpush.deleteApp', APP, '9_danger@1'),
-            # routes
-            item('cfpush.openRoute', VIEW + r" && viewItem =~ /^(route|spaceRoute)/", 'inline'),
+            # tasks, environment, services
+            item('cfpush.runTask', VIEW + ' && viewItem == tasks', 'inline'),
+            item('cfpush.runTask', VIEW + ' && viewItem == tasks', '1_tasks@1'),
+            item('cfpush.terminateTask', VIEW + r" && viewItem =~ /^task\.(running|pending)/", 'inline'),
+            item('cfpush.terminateTask', VIEW + r" && viewItem =~ /^task\.(running|pending)/", '1_task@1'),
+            item('cfpush.addEnv', VIEW + ' && viewItem == env', 'inline'),
+            item('cfpush.addEnv', VIEW + ' && viewItem == env', '1_env@1'),
+            item('cfpush.editEnv', VIEW + ' && viewItem == envVar', 'inline'),
+            item('cfpush.editEnv', VIEW + ' && viewItem == envVar', '1_env@1'),
+            item('cfpush.removeEnv', VIEW + ' && viewItem == envVar', '1_env@2'),
+            item('cfpush.createManagedService', VIEW + r" && viewItem =~ /^(services|marketplace|offering|plan)$/", 'inline'),
+            item('cfpush.createManagedService', VIEW + r" && viewItem =~ /^(services|marketplace|offering|plan)$/", '1_services@1'),
+            item('cfpush.createService', VIEW + ' && viewItem == services', '1_services@2'),
+            item('cfpush.bindService', VIEW + r" && viewItem =~ /^service\.(?!.*\bbusy\b)/", '1_service@1'),
+            item('cfpush.deleteService', VIEW + r" && viewItem =~ /^service\.(?!.*\bbusy\b)/", '9_danger@1'),
+            item('cfpush.unbindService', VIEW + r" && viewItem =~ /^(binding|appBinding)$/", 'inline'),
+            item('cfpush.unbindService', VIEW + r" && viewItem =~ /^(binding|appBinding)$/", '1_binding@1'),
+            # routes (a click selects; opening is the inline icon or the menu)
+            item('cfpush.openRoute', ROUTE, 'inline'),
+            item('cfpush.openRoute', ROUTE, '1_route@0'),
             item('cfpush.unmapRoute', VIEW + ' && viewItem == route.mapped', '1_route@1'),
-            item('cfpush.showTraffic', VIEW + r" && viewItem =~ /^(route|spaceRoute)/", '1_route@2'),
+            item('cfpush.showTraffic', ROUTE, '1_route@2'),
         ],
     },
     'languages': [
@@ -124,6 +194,27 @@ contributes = {
         {'language': 'cfpush-output', 'scopeName': 'text.cfpush.output', 'path': './syntaxes/cfpush-output.tmLanguage.json'},
         {'scopeName': 'cfpush.manifest.vars.injection', 'path': './syntaxes/manifest-vars.injection.tmLanguage.json', 'injectTo': ['source.yaml']},
     ],
+    # CF: Debug App (issue 20): a launch configuration type that is no debugger of its own; src/vscode/debug.ts
+    # resolves it to the runtime's debugger (node, java, debugpy, go).
+    'debuggers': [{
+        'type': 'cfpush',
+        'label': 'Cloud Foundry App (cf-push)',
+        'configurationAttributes': {'attach': {'required': ['app'], 'properties': {
+            'app': {'type': 'string', 'description': "The app to debug, in the target's current space."},
+            'instance': {'type': 'integer', 'default': 0, 'description': 'The instance to debug.'},
+            'target': {'type': 'string', 'description': 'The cf-push target (default: the cfpush.target setting, "local" for the embedded foundation).'},
+            'port': {'type': 'integer', 'description': 'The local port to attach on (default: a free one).'},
+            'via': {'enum': ['auto', 'ssh'], 'default': 'auto',
+                    'description': '"ssh" sets the agent through the app\'s environment and tunnels with cf ssh -L, as on a remote Cloud Foundry, even on the local foundation.'},
+            'localRoot': {'type': 'string', 'description': 'The workspace folder the app was pushed from (default: the folder of the manifest naming the app).'},
+        }}},
+        'initialConfigurations': [{'type': 'cfpush', 'request': 'attach', 'name': 'Debug app on Cloud Foundry', 'app': '', 'instance': 0}],
+        'configurationSnippets': [{
+            'label': 'Cloud Foundry: Debug App',
+            'description': 'Restart an app instance under its debugger and attach',
+            'body': {'type': 'cfpush', 'request': 'attach', 'name': 'Debug ${1:app} on Cloud Foundry', 'app': '${1:app}', 'instance': 0},
+        }],
+    }],
     'yamlValidation': [
         {'fileMatch': ['manifest.yml', 'manifest.yaml', '*manifest*.yml', '*manifest*.yaml'], 'url': './syntaxes/manifest-schema.json'},
     ],
@@ -145,7 +236,7 @@ contributes = {
              'description': 'Password or single sign-on passcode; tokens are kept in VS Code\'s secret storage.\n[Log In](command:cfpush.login)',
              'media': {'markdown': 'media/walkthrough/login.md'}, 'completionEvents': ['onCommand:cfpush.login']},
             {'id': 'swap', 'title': 'Blue-green: swap routes, and back',
-             'description': 'Select two apps and swap their routes; the notification offers Swap Back.\n[Swap Routes](command:cfpush.swapRoutes)',
+             'description': 'Select two apps and swap their routes; Undo (in the notification, the view\'s title bar or **CF: Undo Route Change**) swaps them back.\n[Swap Routes](command:cfpush.swapRoutes)',
              'media': {'markdown': 'media/walkthrough/swap.md'}, 'completionEvents': ['onCommand:cfpush.swapRoutes']},
         ],
     }],
@@ -200,6 +291,11 @@ contributes = {
                 'type': 'boolean', 'default': True, 'order': 9,
                 'markdownDescription': 'Open the live **Traffic** view (requests and errors per app, with a marker where routes moved) when a route swap or a blue-green push starts. Open it any time with **Show Traffic** on an app or a route.',
             },
+            'cfpush.debug.onEnd': {
+                'type': 'string', 'enum': ['ask', 'restart', 'keep'], 'default': 'ask', 'order': 10,
+                'enumDescriptions': ['Ask whether to restart the instance without the debugger.', 'Restart it without the debugger.', 'Keep the debug agent (health checks stay suspended on the local foundation).'],
+                'markdownDescription': 'When a **CF: Debug App** session ends: restart the debugged instance without its debug agent, keep it, or ask.',
+            },
         },
     },
 }
@@ -207,7 +303,7 @@ contributes = {
 # Only what needs the extension: a workspace with a manifest, its view, its commands.
 activation = ['workspaceContains:**/manifest.yml', 'workspaceContains:**/manifest.yaml', 'onView:cfpush.targets'] + [
     f'onCommand:{c}' for c, _, _, _ in commands
-]
+] + ['onDebugResolve:cfpush', 'onDebugInitialConfigurations']
 
 pkg = json.loads(PKG.read_text())
 pkg['activationEvents'] = activation

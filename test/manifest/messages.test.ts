@@ -1,6 +1,7 @@
 // CF's messages, each at the exact range of the offending text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseManifest } from '../../src/core/manifest';
 import { FILE, errors, only, parse, span, warnings } from './helpers';
 
 const app = (body: string): string => `applications:\n- name: a\n${body}`;
@@ -247,4 +248,15 @@ test('appName renames a single app, selects one of several, or fails in CF wordi
   );
   const d = only(errors(two, { appName: 'c' }), "Could not find app named 'c' in manifest");
   assert.deepEqual(span(d), [1, 1, 1, 13]);
+});
+
+test("services: names the targeted space lacks are warned about at the name, when an editor knows the space's instances", () => {
+  const text = app('  services:\n  - db\n  - name: cache\n  - missing\n');
+  const ds = parseManifest(text, { file: FILE, knownServices: ['db', 'cache'] }).diagnostics;
+  assert.equal(ds.length, 1, JSON.stringify(ds));
+  assert.equal(ds[0]!.severity, 'warning');
+  assert.equal(ds[0]!.message, "Service instance 'missing' does not exist in the targeted space");
+  assert.match(ds[0]!.hint!, /^Its instances: db, cache\. Create it/);
+  assert.deepEqual(span(ds[0]!), [6, 5, 6, 12]);
+  assert.deepEqual(parseManifest(text, { file: FILE }).diagnostics, [], 'without the space known, nothing is claimed');
 });

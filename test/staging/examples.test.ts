@@ -77,7 +77,7 @@ describe('examples with the built-in buildpacks', () => {
     await runDroplet(fromTgz, 'hello CF summit');
   });
 
-  it('hello-node: re-staging one changed file is fast and picks up the change', async () => {
+  it('hello-node: re-staging one changed file picks up the change (its speed: npm run bench -- staging)', async () => {
     const root = tempDir();
     const app = join(root, 'hello-node');
     cpSync(join(examples, 'hello-node'), app, { recursive: true });
@@ -98,9 +98,8 @@ describe('examples with the built-in buildpacks', () => {
     }
     const fmt = (a: number[]) => a.map((t) => `${t.toFixed(0)} ms`).join(', ');
     console.log(`# re-stage hello-node: first ${firstMs.toFixed(0)} ms; with tgz: ${fmt(times)}; exploded only: ${fmt(explodedOnly)}`);
-    // Generous bounds for slow CI machines; typical numbers are printed above.
-    assert.ok(Math.min(...times) < 1000, `re-stage with tgz took ${fmt(times)}`);
-    assert.ok(Math.min(...explodedOnly) < 600, `re-stage exploded took ${fmt(explodedOnly)}`);
+    // How fast is a benchmark's question (`npm run bench -- staging`, docs/benchmarks.md), not a test's:
+    // a busy machine must not fail it. Here: each re-stage picks up the change.
     await runDroplet(join(root, 'droplet'), 'hello CF summit v2');
     const fromTgz = join(root, 'from-tgz');
     await extractDroplet(join(root, 'droplet.tgz'), fromTgz);

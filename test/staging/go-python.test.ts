@@ -4,7 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stage } from '../../src/core/staging/builder';
 import { detect } from '../../src/core/staging/detect';
@@ -109,6 +109,36 @@ describe('go as CF runs it', () => {
     writeFileSync(join(mod, 'dep.go'), 'package main\n\nimport _ "example.com/not-here"\n');
     const e2 = await stagingFailure(stage({ appDir: mod, cacheDir: join(root, 'c2'), explodedDir: join(root, 'd2') }));
     assert.match(e2.message, /go mod vendor/);
+  });
+
+  it("the binary names its sources in /home/vcap/app, where CF runs it (a debugger's breakpoints bind), not in the staging folder: main, sub- and vendored packages", async () => {
+    const root = tempDir();
+    const app = goApp('module example.com/hello-go\n\ngo 1.19\n\nrequire example.org/dep v0.0.0\n');
+    const noinline = (pkg: string, s: string) => `package ${pkg}\n\n//go:noinline\nfunc Hi() string { return "${s}" }\n`;
+    mkdirSync(join(app, 'lib'));
+    writeFileSync(join(app, 'lib', 'lib.go'), noinline('lib', 'lib'));
+    mkdirSync(join(app, 'vendor', 'example.org', 'dep'), { recursive: true });
+    writeFileSync(join(app, 'vendor', 'example.org', 'dep', 'dep.go'), noinline('dep', 'dep'));
+    writeFileSync(join(app, 'vendor', 'modules.txt'), '# example.org/dep v0.0.0\n## explicit; go 1.19\nexample.org/dep\n');
+    writeFileSync(join(app, 'hi.go'), 'package main\n\nimport (\n\t"example.com/hello-go/lib"\n\t"example.org/dep"\n)\n\nvar hi = lib.Hi() + dep.Hi()\n');
+    const dropletDir = join(root, 'droplet');
+    await stage({ appDir: app, cacheDir: join(root, 'cache'), explodedDir: dropletDir });
+    // objdump names each function's file, as the line table (what delve reads) has it.
+    const dump = execFileSync('go', ['tool', 'objdump', '-s', '^main\\.main$|\\.Hi$', join(dropletDir, 'app', 'bin', 'hello-go')], { encoding: 'utf8' });
+    const files = new Map([...dump.matchAll(/^TEXT (\S+)\(SB\) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(
+      Object.fromEntries(files),
+      {
+        'main.main': '/home/vcap/app/main.go',
+        'example.com/hello-go/lib.Hi': '/home/vcap/app/lib/lib.go',
+        'example.org/dep.Hi': '/home/vcap/app/vendor/example.org/dep/dep.go',
+      },
+      dump
+        .split('\n')
+        .filter((l) => l.startsWith('TEXT'))
+        .join('\n'),
+    );
+    assert.equal(await serve(dropletDir, './bin/hello-go'), 'hello CF summit');
   });
 });
 

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAUNCHER_SCRIPT, launchSpec } from '../../src/core/staging/launcher';
+import { databaseUrl } from '../../src/core/staging/env';
 import { CfPushError } from '../../src/core/errors';
 import { cleanupTempDirs, tempDir, writeFiles } from './helpers';
 
@@ -111,5 +112,15 @@ describe('launcher', () => {
       env: { PATH: process.env.PATH!, DEPS_DIR: join(dir, 'deps') },
     });
     assert.match(r.stdout, /marker/);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  const vcap = (...uris: string[]) => ({ 'user-provided': uris.map((uri, i) => ({ name: `s${i}`, credentials: { uri } })) });
+  it("comes from the first database URI only, as the lifecycle's databaseuri.go: never a cache's or a queue's", () => {
+    assert.equal(databaseUrl(vcap('redis://h:6379', 'amqp://u:p@h/v', 'postgresql://u:p@h/db')), 'postgres://u:p@h/db');
+    assert.equal(databaseUrl(vcap('mysql://u:p@h:3306/d')), 'mysql2://u:p@h:3306/d');
+    assert.equal(databaseUrl(vcap('https://api.example.com', 'redis://h')), undefined);
+    assert.equal(databaseUrl(JSON.stringify(vcap('postgres://u:p@h/x'))), 'postgres://u:p@h/x');
   });
 });

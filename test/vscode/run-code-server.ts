@@ -41,6 +41,8 @@ function domSummary() {
     level: Number(r.getAttribute('aria-level') ?? 0),
     text: text(r).replace(/\s+/g, ' ').trim(),
     selected: r.classList.contains('selected'),
+    // The label and description overflow the row: VS Code cuts them with an ellipsis.
+    cut: q('.monaco-icon-label-container', r).some((c: any) => c.scrollWidth > c.clientWidth + 1),
   }));
   const notifications = q('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').map((n) => ({
     message: text(n.querySelector('.notification-list-item-message')),
@@ -56,7 +58,27 @@ function domSummary() {
     }))
     .sort((a, b) => a.top - b.top);
   const statusbar = q('.part.statusbar .statusbar-item').map((i) => ({ id: String(i.id), text: text(i).trim(), label: i.getAttribute('aria-label') ?? '' }));
-  return { tree, notifications, output, statusbar, panelTitle: '' };
+  // The command palette / quick pick when open: its rows as listed.
+  const quickInput = q('.quick-input-widget .monaco-list-row').map((r) => (r.getAttribute('aria-label') ?? text(r)).replace(/\s+/g, ' ').trim());
+  // A view's welcome content (an empty tree): its text and its buttons.
+  const welcome = q('.part.sidebar .welcome-view-content').map((w) => ({
+    text: text(w).replace(/\s+/g, ' ').trim(),
+    buttons: q('.monaco-button', w).map((b) => text(b).trim()),
+  }));
+  // Activity bar entries and the icon each is masked with; an open extension page's name and icon.
+  const activitybar = q('.part.activitybar .action-item, .part.sidebar .composite-bar .action-item').map((i) => {
+    const a = i.querySelector('.action-label');
+    const style = a ? (globalThis as any).getComputedStyle(a) : undefined;
+    return {
+      label: a?.getAttribute('aria-label') ?? '',
+      icon: String(style?.getPropertyValue('mask-image') || style?.getPropertyValue('-webkit-mask-image') || ''),
+    };
+  });
+  // Images on the Welcome page: an extension's walkthrough is listed with the extension's icon.
+  const welcomePageImages = q('.gettingStartedContainer img')
+    .map((e) => String(e.getAttribute('src') ?? ''))
+    .filter(Boolean);
+  return { tree, notifications, output, statusbar, quickInput, welcome, activitybar, welcomePageImages, panelTitle: '' };
 }
 
 /**
@@ -95,6 +117,23 @@ function webviewSummary() {
         label: m.getAttribute('data-label') ?? '',
         time: Number(m.getAttribute('data-time') ?? 0),
       })),
+      // The marker labels drawn, with the boxes they take (SVG user units, as the viewBox).
+      labels: q('text.marker-label', svg).map((t) => {
+        const b = t.getBBox();
+        return {
+          kind: t.getAttribute('data-kind') ?? '',
+          label: t.getAttribute('data-label') ?? '',
+          text: String(t.firstChild?.textContent ?? ''),
+          time: Number(t.getAttribute('data-time') ?? 0),
+          row: Number(t.getAttribute('data-row') ?? -1),
+          box: { x: b.x, y: b.y, width: b.width, height: b.height },
+        };
+      }),
+      viewBox: String(svg.getAttribute('viewBox') ?? ''),
+    })),
+    legendHeader: q('table.legend thead th').map((th) => ({
+      text: String(th.innerText ?? '').trim(),
+      title: th.getAttribute('title') ?? '',
     })),
     legend: q('table.legend tbody tr').map((r) =>
       String(r.innerText ?? '')
@@ -293,6 +332,20 @@ async function main(): Promise<number> {
       renameSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json`));
       writeFileSync(file.replace(/\.png$/, '.dom.json'), JSON.stringify(dom, null, 1));
     };
+    // The suite asks for a click on a welcome view button, as a person would: "[[click-welcome:Log In to a Cloud Foundry]]".
+    const clickWelcome = async (label: string) => {
+      const name = `click-welcome-${label.replace(/[^\w.-]+/g, '_')}`;
+      let result: { clicked: boolean; error?: string };
+      try {
+        await page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: label }).first().click({ timeout: 10_000 });
+        result = { clicked: true };
+      } catch (e) {
+        result = { clicked: false, error: (e as Error).message };
+      }
+      log(`${name}: ${JSON.stringify(result)}`);
+      writeFileSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), JSON.stringify(result));
+      renameSync(join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json.tmp`), join(env.CFPUSH_TEST_DOM_DIR!, `${name}.json`));
+    };
     let finish!: (code: number) => void;
     const finished = new Promise<number>((r) => (finish = r));
     await page.exposeFunction('codeAutomationLog', (type: string, logArgs: unknown[]) => {
@@ -302,6 +355,8 @@ async function main(): Promise<number> {
       // The suite asks for pictures of what a person would see: "[[screenshot:tree]]".
       const m = /\[\[screenshot:([\w.-]+)\]\]/.exec(text);
       if (m) void screenshot(m[1]);
+      const click = /\[\[click-welcome:([^\]]+)\]\]/.exec(text);
+      if (click) void clickWelcome(click[1]);
     });
     await page.exposeFunction('codeAutomationExit', async (exitCode: number) => {
       await screenshot('final');

@@ -2,7 +2,7 @@
 import { basename, resolve } from 'node:path';
 import { appSummaries, processSummaries } from '../../core/actors/app-summary';
 import { CfPushError } from '../../core/errors';
-import { appPrefix, loadManifest, locateManifest, type Manifest } from '../../core/manifest';
+import { loadManifest, locateManifest, manifestWarnings, type Manifest } from '../../core/manifest';
 import {
   cancelDeployment,
   continueDeployment,
@@ -79,6 +79,13 @@ export const pushCmd: Command = async (argv) => {
   together(['--no-route', values['no-route']], ['--random-route', values['random-route']]);
   together(['--no-manifest', values['no-manifest']], ['-f', values.manifest]);
   together(['--droplet', values.droplet], ['-p', values.path]);
+  if (values['docker-username'] !== undefined && values['docker-image'] === undefined)
+    throw usageError("Incorrect Usage: '--docker-image, -o' and '--docker-username' must be used together.", PUSH);
+  // Before anything is created on the target: a push that would stop at the package must not start.
+  if (values['docker-username'] !== undefined && !process.env.CF_DOCKER_PASSWORD)
+    throw new CfPushError('Environment variable CF_DOCKER_PASSWORD not set.', {
+      hint: `Set CF_DOCKER_PASSWORD to the registry password of ${values['docker-username']} (it is never taken from a flag or the manifest).`,
+    });
   if (values.endpoint !== undefined && (values['health-check-type'] ?? 'http') !== 'http') {
     throw usageError(`The following arguments cannot be used together: --endpoint, --health-check-type=${values['health-check-type']}`, PUSH);
   }
@@ -112,8 +119,7 @@ export const pushCmd: Command = async (argv) => {
         varsFiles: values['vars-file']?.map((f) => resolve(f)),
         appName,
       });
-  // Warnings only this reading finds (CC never sees `buildpack:`, the request says `buildpacks:`), in CC's words.
-  for (const d of manifest.diagnostics ?? []) if (d.severity === 'warning') r.warn(appPrefix(d) + d.message);
+  for (const w of manifestWarnings(manifest.diagnostics)) r.warn(w);
   const s = await session(r);
   const pushOpts: PushOptions = {
     dir: process.cwd(),
@@ -154,7 +160,7 @@ export const pushCmd: Command = async (argv) => {
     ac.abort();
   };
   process.on('SIGINT', onInterrupt);
-  const apps = await push(s, { ...pushOpts, signal: ac.signal }, r).finally(() => process.off('SIGINT', onInterrupt));
+  const apps = await push(s, { ...pushOpts, targetChecked: true, signal: ac.signal }, r).finally(() => process.off('SIGINT', onInterrupt));
   if (json) return console.log(JSON.stringify({ apps }, null, 2));
   for (const a of apps) {
     console.log(`\nname: ${a.name}\nstate: ${a.state}\nroutes: ${a.urls.join(', ') || '(none)'}`);

@@ -2,11 +2,12 @@
 // services, bind-service, unbind-service: the cf CLI's names and flags.
 import { existsSync, readFileSync } from 'node:fs';
 import { bindService, createUserProvidedService, listServices, unbindService, updateUserProvidedService } from '../../core/actors/services';
-import type { UserProvidedFields } from '../../core/cc/requests/misc';
+import type { UserProvidedFields } from '../../core/cc/requests/services';
 import { need, parse, spec, usageError, type Spec } from '../args';
 import { terminalReporter } from '../reporter';
 import { table } from './apps';
 import { session, type Command } from './common';
+import { jsonObjectArg } from './managed-services';
 
 const JSON_FLAG = { type: 'boolean', help: 'Print the result as JSON' } as const;
 const UPS_FLAGS = {
@@ -82,8 +83,8 @@ export const servicesCmd: Command = async (argv) => {
   if (values.json) return console.log(JSON.stringify({ services: list }, null, 2));
   console.log(`Getting service instances in org ${s.org.name} / space ${s.space.name}...\n`);
   table(
-    ['name', 'offering', 'plan', 'bound apps', 'last operation'],
-    list.map((x) => [x.name, x.offering, '', x.boundApps.join(', '), x.lastOperation ?? '']),
+    ['name', 'offering', 'plan', 'bound apps', 'last operation', 'broker'],
+    list.map((x) => [x.name, x.offering, x.plan ?? '', x.boundApps.join(', '), x.lastOperation ?? '', x.broker ?? '']),
   );
 };
 
@@ -91,14 +92,19 @@ export const BIND_SERVICE = spec({
   name: 'bind-service',
   args: 'APP SERVICE_INSTANCE',
   summary: 'Bind a service instance to an app (its credentials reach the app in VCAP_SERVICES)',
-  flags: { 'binding-name': { type: 'string', arg: 'NAME', help: 'Name of the binding in VCAP_SERVICES' }, json: JSON_FLAG },
+  flags: {
+    'binding-name': { type: 'string', arg: 'NAME', help: 'Name of the binding in VCAP_SERVICES' },
+    config: { type: 'string', short: 'c', arg: 'JSON', help: 'Binding parameters for the broker: a JSON object, or a file holding one' },
+    json: JSON_FLAG,
+  },
 });
 export const bindServiceCmd: Command = async (argv) => {
   const { values, positionals } = parse(argv, BIND_SERVICE);
   const [app, si] = [need(positionals[0], 'APP', BIND_SERVICE), need(positionals[1], 'SERVICE_INSTANCE', BIND_SERVICE)];
+  const parameters = jsonObjectArg(values.config, BIND_SERVICE);
   const s = await session(terminalReporter(!!values.json));
   if (!values.json) console.log(`Binding service instance ${si} to app ${app} in org ${s.org.name} / space ${s.space.name}...`);
-  const bound = await bindService(s, app, si, values['binding-name']);
+  const bound = await bindService(s, app, si, values['binding-name'], parameters);
   if (values.json) return console.log(JSON.stringify({ app, service_instance: si, created: bound }, null, 2));
   console.log(
     bound

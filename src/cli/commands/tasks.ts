@@ -60,16 +60,22 @@ export const tasksCmd: Command = async (argv) => {
   );
 };
 
-export const TERMINATE_TASK = spec({ name: 'terminate-task', args: 'APP TASK_ID', summary: 'Cancel a running task', flags: {} });
+export const TERMINATE_TASK = spec({
+  name: 'terminate-task',
+  args: 'APP TASK_ID',
+  summary: 'Cancel a running task',
+  flags: { json: { type: 'boolean', help: 'Print the cancelled task as JSON' } },
+});
 
 export const terminateTaskCmd: Command = async (argv) => {
   const usage = TERMINATE_TASK;
-  const { positionals } = parse(argv, usage);
+  const { values, positionals } = parse(argv, usage);
   const appName = need(positionals[0], 'APP', usage);
   const id = Number(need(positionals[1], 'TASK_ID', usage));
   if (!Number.isInteger(id) || id < 1) throw usageError(`TASK_ID '${positionals[1]}' must be a positive integer.`, usage);
-  const s = await session(terminalReporter(false));
-  console.log(`Terminating task ${id} of app ${appName} in org ${s.org.name} / space ${s.space.name}...`);
-  await terminateTask(s, appName, id);
+  const s = await session(terminalReporter(!!values.json));
+  if (!values.json) console.log(`Terminating task ${id} of app ${appName} in org ${s.org.name} / space ${s.space.name}...`);
+  const task = await terminateTask(s, appName, id);
+  if (values.json) return console.log(JSON.stringify({ app: appName, task }, null, 2));
   console.log('OK');
 };

@@ -44,8 +44,15 @@ export class RefreshingTokens implements TokenProvider {
     }
     if (!next && this.o.relogin) next = await this.o.relogin();
     if (!next) {
+      // A login may have stored new tokens while this refresh ran (the tree
+      // asks for a token as the user signs in): take them, never delete them.
+      const stored = await this.o.store.get(this.o.target).catch(() => undefined);
+      if (stored && stored.accessToken !== this.current?.accessToken) {
+        this.current = stored;
+        return stored.accessToken;
+      }
       const never = !this.current;
-      await this.o.store.delete(this.o.target);
+      if (!never) await this.o.store.delete(this.o.target);
       if (never) {
         throw new CfPushError(`Not logged in to target '${this.o.target}'.`, {
           code: 'LoginRequired',

@@ -39,6 +39,26 @@ export function refreshGrant(loginUrl: string, refreshToken: string, insecure?: 
   return grant(loginUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, insecure);
 }
 
+/**
+ * A one-time code for the ssh proxy (`cf ssh-code`): UAA's authorization-code
+ * grant for the proxy's OAuth client, answered with a redirect whose Location
+ * carries the code (not followed, as the cf CLI does not).
+ */
+export async function sshCode(uaaUrl: string, accessToken: string, client: string, insecure?: boolean): Promise<string> {
+  const url = `${uaaUrl.replace(/\/+$/, '')}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client })}`;
+  const res = await httpFetch(url, { headers: { authorization: `bearer ${accessToken}`, accept: 'application/json' }, insecure });
+  const body = (await res.json().catch(() => ({}))) as Record<string, string>;
+  const location = res.headers.get('location');
+  const code = location ? new URL(location, uaaUrl).searchParams.get('code') : null;
+  if (res.status !== 302 || !code) {
+    throw new CfPushError(`Could not get a one-time ssh code from ${uaaUrl}: ${body.error_description ?? body.error ?? `HTTP ${res.status}`}`, {
+      code: oauthErrorCode(body.error),
+      hint: res.status === 401 ? 'Log in again with `cfpush login`.' : `The login server has no OAuth client '${client}' for ssh: ask an admin.`,
+    });
+  }
+  return code;
+}
+
 /** Seconds until the JWT expires; -Infinity when unparsable (so it is refreshed). */
 export function secondsToExpiry(jwt: string, now = Date.now()): number {
   try {

@@ -3,14 +3,16 @@
 // Callers never build a CC path; summaries across requests live in actors.
 import { AppRequests } from './requests/apps';
 import { BuildRequests } from './requests/builds';
+import { DebugRequests } from './requests/debug';
 import { DeploymentRequests } from './requests/deployments';
 import { DomainRequests } from './requests/domains';
 import { DropletRequests } from './requests/droplets';
-import { AuditEventRequests, CatalogRequests, JobRequests, ResourceMatchRequests, ServiceInstanceRequests } from './requests/misc';
+import { AuditEventRequests, CatalogRequests, JobRequests, ResourceMatchRequests } from './requests/misc';
 import { OrganizationRequests, SpaceRequests } from './requests/organizations';
 import { PackageRequests } from './requests/packages';
 import { ProcessRequests } from './requests/processes';
 import { RouteRequests } from './requests/routes';
+import { ServiceInstanceRequests, ServicePlanRequests } from './requests/services';
 import { TaskRequests } from './requests/tasks';
 import { CcTransport, type CcClientOptions } from './transport';
 
@@ -32,7 +34,9 @@ export class CcClient extends CcTransport {
   readonly resourceMatches = new ResourceMatchRequests(this);
   readonly catalog = new CatalogRequests(this);
   readonly serviceInstances = new ServiceInstanceRequests(this);
+  readonly servicePlans = new ServicePlanRequests(this);
   readonly auditEvents = new AuditEventRequests(this);
+  readonly debug = new DebugRequests(this);
 
   constructor(opts: CcClientOptions) {
     super(opts);

@@ -116,6 +116,23 @@ export class CcTransport {
     return out;
   }
 
+  /** Every page of a list with its `included` resources (include=..., fields[...]=...), merged by guid across pages. */
+  async listIncluded<T>(path: string, query: Query = {}): Promise<{ resources: T[]; included: Record<string, any[]> }> {
+    const resources: T[] = [];
+    const included: Record<string, Map<string, any>> = {};
+    let page = await this.get<CcList<T> & { included?: Record<string, any[]> }>(path, { per_page: 5000, ...query });
+    for (;;) {
+      resources.push(...page.resources);
+      for (const [k, list] of Object.entries(page.included ?? {})) {
+        const m = (included[k] ??= new Map());
+        for (const r of list) m.set(r.guid ?? r.name, r);
+      }
+      if (!page.pagination.next?.href) break;
+      page = await this.call<CcList<T> & { included?: Record<string, any[]> }>('GET', page.pagination.next.href, {});
+    }
+    return { resources, included: Object.fromEntries(Object.entries(included).map(([k, m]) => [k, [...m.values()]])) };
+  }
+
   /** A request whose response headers matter (202 + Location). */
   async send(
     method: string,

@@ -6,6 +6,7 @@ import { entry, toJS, type Range, type YMap, type YNode } from './tree';
 import { isNull, normKey, scalarText, type AppRef, type Sink } from './checks';
 import { keyIndex, validateProcesses, validateProcessFields } from './process';
 import { validateRoutes } from './routes';
+import { buildpackFix, suggestKey, renameFix } from './fixes';
 import { MAX_ENV_BYTES, MAX_ENV_VAR_BYTES, MAX_NAME_LENGTH, envTooLargeMessage, envVarTooLongMessage, nameTooLongMessage } from './limits';
 
 /** App-level keys CC or the CLI understand (underscored, as CC compares them). */
@@ -45,6 +46,9 @@ export const APP_KEYS = new Set([
   'cnb_credentials',
 ]);
 
+/** What a misspelled app key is compared with: not the deprecated `buildpack`. */
+const SUGGESTED_APP_KEYS = [...APP_KEYS].filter((k) => k !== 'buildpack');
+
 /** Removed route keys (cf CLI v6 era). */
 export const ROUTE_COMPONENT_KEYS = new Set(['host', 'hosts', 'domain', 'domains', 'no_hostname']);
 
@@ -60,7 +64,7 @@ export function deprecatedKeyWarning(key: string): string | undefined {
 /** Where some fields came from, for checks that need the file system (path exists). */
 export const appRanges = new WeakMap<AppManifest, { index: number; app: Range; path?: Range; name?: Range }>();
 
-export function validateApp(node: YNode, index: number, baseDir: string, sink: Sink): AppManifest | undefined {
+export function validateApp(node: YNode, index: number, baseDir: string, sink: Sink, knownServices?: string[]): AppManifest | undefined {
   const ref: AppRef = { index };
   if (node.kind !== 'map') {
     sink.error('Application must be a map of keys and values', node.range, ref);
@@ -86,10 +90,16 @@ export function validateApp(node: YNode, index: number, baseDir: string, sink: S
   if (name) ref.name = name.length > MAX_NAME_LENGTH ? `${name.slice(0, 40)}…` : name;
   for (const d of sink.diagnostics.slice(before)) if (d.app && ref.name !== undefined) d.app.name = ref.name;
 
+  const present = app.entries.map((e) => e.key);
   for (const e of app.entries) {
     const dep = deprecatedKeyWarning(e.key);
     if (dep) sink.warn(dep, e.keyRange, ref);
-    else if (!APP_KEYS.has(normKey(e.key))) sink.warn(`Unknown key '${e.key}' is ignored by Cloud Controller`, e.keyRange, ref);
+    else if (!APP_KEYS.has(normKey(e.key))) {
+      const meant = suggestKey(e.key, SUGGESTED_APP_KEYS, 'app', present);
+      sink.warn(`Unknown key '${e.key}' is ignored by Cloud Controller${meant ? `. Did you mean '${meant}'?` : ''}`, e.keyRange, ref, {
+        fix: meant ? renameFix(e.keyRange, meant) : undefined,
+      });
+    }
   }
 
   const out: AppManifest = { name: name ?? '', path: baseDir, raw: toJS(app) as Record<string, unknown> };
@@ -124,7 +134,7 @@ export function validateApp(node: YNode, index: number, baseDir: string, sink: S
   Object.assign(out, stripUndefined(validateRoutes(app, keyOf, sink, ref)));
 
   const services = get('services');
-  if (services && !isNull(services)) out.services = serviceNames(services, sink, ref);
+  if (services && !isNull(services)) out.services = serviceNames(services, sink, ref, knownServices);
 
   const processes = get('processes');
   if (processes && !isNull(processes)) out.processes = validateProcesses(processes, sink, ref);
@@ -157,7 +167,10 @@ function lifecycle(app: YMap, get: (k: string) => YNode | undefined, out: AppMan
   const bpKeyRange = (k: string): Range => app.entries.find((e) => normKey(e.key) === k)!.keyRange;
 
   if (bpNode) {
-    sink.warn("Deprecation warning: Use of 'buildpack' attribute in manifest is deprecated in favor of 'buildpacks'.", bpKeyRange('buildpack'), ref);
+    const bpEntry = app.entries.find((e) => normKey(e.key) === 'buildpack')!;
+    sink.warn("Deprecation warning: Use of 'buildpack' attribute in manifest is deprecated in favor of 'buildpacks'.", bpEntry.keyRange, ref, {
+      fix: bpsNode ? undefined : buildpackFix(bpEntry, !!app.flow),
+    });
   }
   if (bpNode && bpsNode) sink.error('Buildpack and Buildpacks fields cannot be used together.', bpKeyRange('buildpack'), ref);
   if (dockerNode && (bpNode || bpsNode)) {
@@ -167,7 +180,16 @@ function lifecycle(app: YMap, get: (k: string) => YNode | undefined, out: AppMan
   if (bpsNode && !(bpsNode.kind === 'scalar' && bpsNode.unresolved)) {
     if (isNull(bpsNode)) out.buildpacks = [];
     else if (bpsNode.kind !== 'seq') sink.error('Buildpacks must be an array', bpsNode.range, ref);
-    else {
+    else if (!bpsNode.items.length) {
+      // Valid, but rarely meant: CC passes [] on as the app's buildpacks (app_manifest_message.rb,
+      // buildpacks_lifecycle_data), which clears them; leaving the key out keeps them.
+      sink.warn(
+        "Buildpacks is an empty list, so Cloud Controller clears the app's buildpacks and auto-detects one when staging. List the buildpacks to use under it, or remove the key to keep the app's current buildpacks.",
+        bpsNode.range,
+        ref,
+      );
+      out.buildpacks = [];
+    } else {
       const names: string[] = [];
       for (const item of bpsNode.items) {
         const s = item.kind === 'scalar' && typeof item.value === 'string' ? item.value : undefined;
@@ -234,7 +256,7 @@ function envVars(env: YMap, sink: Sink, ref: AppRef): Record<string, string> {
   return out;
 }
 
-function serviceNames(node: YNode, sink: Sink, ref: AppRef): string[] | undefined {
+function serviceNames(node: YNode, sink: Sink, ref: AppRef, known?: string[]): string[] | undefined {
   if (node.kind !== 'seq') {
     sink.error('Services must be a list of service instance names', node.range, ref);
     return undefined;
@@ -247,6 +269,10 @@ function serviceNames(node: YNode, sink: Sink, ref: AppRef): string[] | undefine
       sink.error('Services must be a list of service instance names or objects with a name', item.range, ref);
       continue;
     }
+    if (known && !known.includes(name) && nameNode)
+      sink.warn(`Service instance '${name}' does not exist in the targeted space`, nameNode.range, ref, {
+        hint: `Its instances: ${known.join(', ') || '(none)'}. Create it (CF: Create Service…, or \`cfpush create-service OFFERING PLAN ${name}\`), or fix the name.`,
+      });
     names.push(name);
   }
   return names;

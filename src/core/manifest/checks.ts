@@ -8,19 +8,23 @@ export interface AppRef {
   name?: string;
 }
 
+type Extra = Pick<ManifestDiagnostic, 'hint' | 'code' | 'fix'>;
+
 export class Sink {
   readonly diagnostics: ManifestDiagnostic[] = [];
   constructor(readonly file: string) {}
-  add(severity: 'error' | 'warning', message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void {
-    const d: ManifestDiagnostic = { message, severity, start: range.start, end: range.end, ...extra };
+  add(severity: 'error' | 'warning', message: string, range: Range, app?: AppRef, extra?: Extra): void {
+    const d: ManifestDiagnostic = { message, severity, start: range.start, end: range.end };
+    // Only the extras given: callers compare diagnostics with deepEqual.
+    for (const [k, v] of Object.entries(extra ?? {})) if (v !== undefined) Object.assign(d, { [k]: v });
     if (app) d.app = { ...app };
     this.diagnostics.push(d);
   }
-  error(message: string, range: Range, app?: AppRef, extra?: Pick<ManifestDiagnostic, 'hint' | 'code'>): void {
+  error(message: string, range: Range, app?: AppRef, extra?: Extra): void {
     this.add('error', message, range, app, extra);
   }
-  warn(message: string, range: Range, app?: AppRef): void {
-    this.add('warning', message, range, app);
+  warn(message: string, range: Range, app?: AppRef, extra?: Extra): void {
+    this.add('warning', message, range, app, extra);
   }
 }
 

@@ -9,6 +9,11 @@ export function appPrefix(d: ManifestDiagnostic): string {
   return d.app.name ? `For application '${d.app.name}': ` : `For application at index ${d.app.index}: `;
 }
 
+/** The warnings only a local reading finds (CC never sees `buildpack:`: the request says `buildpacks:`), in CC's words. */
+export function manifestWarnings(diagnostics: ManifestDiagnostic[] | undefined): string[] {
+  return (diagnostics ?? []).filter((d) => d.severity === 'warning').map((d) => appPrefix(d) + d.message);
+}
+
 /** "file:line:col: For application 'x': message". */
 export function formatDiagnostic(d: ManifestDiagnostic, file: string): string {
   return `${file}:${d.start.line}:${d.start.col}: ${appPrefix(d)}${d.message}`;

@@ -3,7 +3,9 @@
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { AppManifest, Manifest, ManifestDiagnostic } from './types';
-import { buildTree, entry, rangeOf, type Range, type YMap } from './tree';
+import { buildTree, entry, rangeOf, type Range, type YMap, type YNode } from './tree';
+import { syntaxProblems } from './syntax';
+import { renameFix, suggestKey } from './fixes';
 import { Sink, normKey } from './checks';
 import { APP_KEYS, ROUTE_COMPONENT_KEYS, deprecatedKeyWarning, validateApp } from './app';
 import { missingVarsMessage } from './vars';
@@ -22,6 +24,8 @@ export interface ParseManifestOptions {
   vars?: Record<string, unknown>;
   /** `push APP`: renames a single app, or selects one app out of several. */
   appName?: string;
+  /** The targeted space's service instance names (an editor that read them): a `services:` name not among them is warned about. */
+  knownServices?: string[];
 }
 
 export interface ParseManifestResult {
@@ -29,9 +33,7 @@ export interface ParseManifestResult {
   diagnostics: ManifestDiagnostic[];
 }
 
-const YAML_PREFIX = (file: string): string => `Unable to push app because manifest ${file} is not valid yaml.`;
-
-const YAML_HINT = "Check the indentation, quotes and colons at that spot; a YAML linter or the editor's Problems view shows the exact character.";
+import { YAML_PREFIX } from './syntax';
 
 export function parseManifest(text: string, opts: ParseManifestOptions): ParseManifestResult {
   const sink = new Sink(opts.file);
@@ -47,29 +49,32 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
   }
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true, uniqueKeys: false });
 
+  // Syntax errors do not stop the checks: the yaml library recovers a document, and
+  // what it holds outside the damaged lines is checked too, so every problem shows at once.
+  const syntax = new Sink(opts.file);
+  const damaged: [number, number][] = [];
   if (doc.errors.length) {
-    for (const e of doc.errors) {
-      const range = rangeOf(lc, e.pos[0], Math.max(e.pos[1], e.pos[0]));
-      if (/Maximum call stack size exceeded/.test(e.message)) {
-        // The YAML library's own recursion gave out: far past our depth limit.
-        sink.error(tooDeepMessage(opts.file), range, undefined, { hint: TOO_DEEP_HINT, code: LIMIT_CODES.depth });
-      } else if (e.code === 'MULTIPLE_DOCS') {
-        sink.error(
-          `${YAML_PREFIX(opts.file)} It holds more than one YAML document (a '---' line starts the next one here); a manifest is one document.`,
-          range,
-          undefined,
-          { hint: "Remove the '---' line, or split the file into one manifest per document and push each with -f." },
-        );
-      } else {
-        sink.error(`${YAML_PREFIX(opts.file)} ${e.message}`, range, undefined, { hint: YAML_HINT });
-      }
+    if (doc.errors.some((e) => /Maximum call stack size exceeded/.test(e.message))) {
+      // The YAML library's own recursion gave out: far past our depth limit.
+      const e = doc.errors.find((x) => /Maximum call stack size exceeded/.test(x.message))!;
+      sink.error(tooDeepMessage(opts.file), rangeOf(lc, e.pos[0], Math.max(e.pos[1], e.pos[0])), undefined, {
+        hint: TOO_DEEP_HINT,
+        code: LIMIT_CODES.depth,
+      });
+      return { diagnostics: sink.diagnostics };
     }
-    return { diagnostics: sink.diagnostics };
+    for (const problem of syntaxProblems(text, doc, lc, opts.file)) {
+      syntax.error(problem.message, problem.range, undefined, { hint: problem.hint });
+      damaged.push(problem.lines);
+    }
   }
+  const onlySyntax = (): ParseManifestResult => ({ diagnostics: syntax.diagnostics });
 
   const tree = buildTree(text, doc, lc, opts.file, opts.vars);
+  if (tree.diagnostics.some((d) => d.code)) return { diagnostics: [...syntax.diagnostics, ...tree.diagnostics] }; // a limit: the tree is partial
   sink.diagnostics.push(...tree.diagnostics);
-  if (tree.diagnostics.some((d) => d.code)) return { diagnostics: sink.diagnostics }; // a limit: the tree is partial
+  // A recovered document is only worth checking if it still has its apps.
+  if (damaged.length && !hasApps(tree.root)) return onlySyntax();
   const missing = tree.varUses.filter((u) => !u.found);
   if (opts.vars && missing.length) {
     const names = [...new Set(missing.map((u) => u.name))].sort();
@@ -98,7 +103,12 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
 
   const appsEntry = entry(root, 'applications');
   if (!appsEntry) {
-    sink.error("Cannot parse manifest with no 'applications' field.", root.entries[0]?.keyRange ?? docRange);
+    const typo = root.entries.find((e) => suggestKey(e.key, ['applications'], 'top'));
+    if (typo) {
+      sink.error(`Cannot parse manifest with no 'applications' field. Did you mean 'applications' instead of '${typo.key}'?`, typo.keyRange, undefined, {
+        fix: renameFix(typo.keyRange, 'applications'),
+      });
+    } else sink.error("Cannot parse manifest with no 'applications' field.", root.entries[0]?.keyRange ?? docRange);
     return { diagnostics: sink.diagnostics };
   }
   const appsNode = appsEntry.value;
@@ -130,7 +140,7 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
   const baseDir = resolve(opts.dir ?? dirname(file));
   const appSinks = appsNode.items.map((item, i) => {
     const s = new Sink(opts.file);
-    return { app: validateApp(item, i, baseDir, s), sink: s, range: item.range };
+    return { app: validateApp(item, i, baseDir, s, opts.knownServices), sink: s, range: item.range };
   });
 
   let selected = appSinks;
@@ -150,18 +160,25 @@ export function parseManifest(text: string, opts: ParseManifestOptions): ParseMa
       selected = appSinks.filter((a) => a.app?.name === opts.appName);
       if (!selected.length) {
         sink.error(`Could not find app named '${opts.appName}' in manifest`, appsEntry.keyRange);
-        return { diagnostics: [...sink.diagnostics, ...appSinks.flatMap((a) => a.sink.diagnostics)] };
+        return { diagnostics: [...syntax.diagnostics, ...sink.diagnostics, ...appSinks.flatMap((a) => a.sink.diagnostics)] };
       }
     }
   }
   for (const a of selected) sink.diagnostics.push(...a.sink.diagnostics);
 
-  const diagnostics = sortDiagnostics(sink.diagnostics);
+  // Checks on the damaged lines only repeat the syntax error in other words.
+  const intact = (d: ManifestDiagnostic): boolean => !damaged.some(([from, to]) => d.start.line >= from && d.start.line <= to);
+  const diagnostics = sortDiagnostics([...syntax.diagnostics, ...sink.diagnostics.filter(intact)]);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const apps = selected.map((a) => a.app).filter((a): a is AppManifest => !!a);
   const manifest: Manifest = { file, apps, diagnostics };
   if (version) manifestVersions.set(manifest, version.value.kind === 'scalar' ? version.value.value : 1);
   return { manifest, diagnostics };
+}
+
+function hasApps(root: YNode | undefined): boolean {
+  const apps = root?.kind === 'map' ? entry(root, 'applications')?.value : undefined;
+  return apps?.kind === 'seq' && apps.items.length > 0;
 }
 
 /** Document order, so the first error is the first one in the file. */

@@ -4,6 +4,7 @@ import type { ManifestProcess } from './types';
 import { entry, type YMap, type YNode } from './tree';
 import { isNull, normKey, numericality, scalarText, type AppRef, type NumOpts, type Sink } from './checks';
 import { logRate, megabytes } from './units';
+import { renameFix, suggestKey, unitFix } from './fixes';
 
 export const HEALTH_CHECK_TYPES = ['port', 'process', 'http'] as const;
 export type HealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
@@ -31,6 +32,10 @@ export function validateProcessFields(map: YMap, keyOf: (k: string) => string | 
   const out: ProcessFields = {};
   const prefix = `Process "${type}": `;
   const err = (msg: string, n: YNode): void => sink.error(prefix + msg, n.range, ref);
+  // A unit error with an obvious reading says it in the hint and carries the edit.
+  const unitErr = (msg: string, n: YNode, bareMeansMb: boolean): void => {
+    sink.error(prefix + msg, n.range, ref, /supported unit/.test(msg) ? unitFix(n, bareMeansMb) : undefined);
+  };
   const get = (k: string): YNode | undefined => {
     const real = keyOf(k);
     return real === undefined ? undefined : entry(map, real)?.value;
@@ -52,19 +57,19 @@ export function validateProcessFields(map: YMap, keyOf: (k: string) => string | 
   const mem = checked('memory');
   if (mem) {
     const r = megabytes(scalarValue(mem), 'Memory');
-    if (r.error) err(r.error, mem);
+    if (r.error) unitErr(r.error, mem, true);
     else if (r.mb !== undefined) out.memoryMb = r.mb;
   }
   const disk = checked('disk_quota');
   if (disk) {
     const r = megabytes(scalarValue(disk), 'Disk quota');
-    if (r.error) err(r.error, disk);
+    if (r.error) unitErr(r.error, disk, true);
     else if (r.mb !== undefined) out.diskMb = r.mb;
   }
   const lr = checked('log_rate_limit_per_second');
   if (lr) {
     const r = logRate(scalarValue(lr));
-    if (r.error) err(r.error, lr);
+    if (r.error) unitErr(r.error, lr, false);
     else if (r.bps !== undefined) out.logRateLimitBps = r.bps;
   }
   out.instances = num('instances', 'Instances', { integer: true, gte: 0, lte: 2000000 });
@@ -155,8 +160,13 @@ export function validateProcesses(node: YNode, sink: Sink, ref: AppRef): Manifes
     const count = (seen.get(type) ?? 0) + 1;
     seen.set(type, count);
     if (count === 2) sink.error(`Process "${type}" may only be present once`, typeNode!.range, ref);
+    const present = item.entries.map((e) => e.key);
     for (const e of item.entries) {
-      if (!PROCESS_KEYS.has(normKey(e.key))) sink.warn(`Unknown process key '${e.key}' is ignored`, e.keyRange, ref);
+      if (PROCESS_KEYS.has(normKey(e.key))) continue;
+      const meant = suggestKey(e.key, PROCESS_KEYS, 'process', present);
+      sink.warn(`Unknown process key '${e.key}' is ignored${meant ? `. Did you mean '${meant}'?` : ''}`, e.keyRange, ref, {
+        fix: meant ? renameFix(e.keyRange, meant) : undefined,
+      });
     }
     const { logRateLimitBps: _lr, ...fields } = validateProcessFields(item, keyOf, type, sink, ref);
     if (count === 1) out.push({ type, ...fields });

@@ -37,6 +37,8 @@ export interface YMap {
   kind: 'map';
   range: Range;
   entries: YEntry[];
+  /** Written `{a: 1}` rather than as indented lines (fixes must keep the style). */
+  flow?: boolean;
 }
 export type YNode = YScalar | YSeq | YMap;
 
@@ -108,7 +110,7 @@ function convert(ctx: Ctx, node: Node, fallback: Range): YNode {
       }
     }
     const range = nodeRange(ctx, node, fallback);
-    if (isMap(node)) return convertMap(ctx, node.items, range);
+    if (isMap(node)) return { ...convertMap(ctx, node.items, range), ...(node.flow ? { flow: true } : {}) };
     if (isSeq(node)) return { kind: 'seq', range, items: node.items.map((n) => convert(ctx, n as Node, range)) };
     if (isScalar(node)) {
       if (typeof node.value === 'string') {

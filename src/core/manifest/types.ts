@@ -62,6 +62,22 @@ export interface ManifestDiagnostic {
   hint?: string;
   /** A stable id for problems callers treat apart (the limits in limits.ts). */
   code?: ErrorCode;
+  /** The one obvious edit that resolves it, when there is one (editors offer it as a quick fix). */
+  fix?: ManifestFix;
+}
+
+/** A mechanical fix: every edit applied together (ranges 1-based, end exclusive, not overlapping). */
+export interface ManifestFix {
+  /** What the fix does, e.g. "Change to 'instances'". */
+  title: string;
+  edits: ManifestEdit[];
+}
+
+/** Replace the text from start to end with `text` (start = end inserts). */
+export interface ManifestEdit {
+  start: { line: number; col: number };
+  end: { line: number; col: number };
+  text: string;
 }
 
 export interface LoadManifestOptions {

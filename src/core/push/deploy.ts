@@ -27,7 +27,7 @@ import { applyManifest, appUrls, findApp, setDropletAndRestart, stage, uploadBit
  */
 export async function pushApps(session: Session, opts: PushOptions, r: Reporter): Promise<PushedApp[]> {
   const apps = await appsToPush(opts);
-  await checkAgainstTarget(session, apps);
+  if (!opts.targetChecked) await checkAgainstTarget(session, apps);
   // A push that can be cancelled notes what was there before: a cancel takes back only what it created.
   // (Plans need only the state, which apply_manifest leaves as it was.)
   const before = opts.signal ? await appsBefore(session) : undefined;

@@ -81,7 +81,11 @@ async function waitDeployment(
 async function activeDeployment(session: Session, appName: string): Promise<{ app: CcApp; dep: CcDeployment }> {
   const app = await findApp(session, appName);
   const [dep] = await session.cc.deployments.active([app.guid]);
-  if (!dep) throw new CfPushError(`No active deployment for app ${appName}.`, { hint: `Start one with \`cfpush push ${appName} --strategy canary\`.` });
+  if (!dep)
+    throw new CfPushError(`No active deployment for app ${appName}.`, {
+      code: 'DeploymentNotFound',
+      hint: `Start one with \`cfpush push ${appName} --strategy canary\`.`,
+    });
   return { app, dep };
 }
 
@@ -95,6 +99,7 @@ export async function continueDeployment(
   const { dep } = await activeDeployment(session, appName);
   if (dep.status.reason !== 'PAUSED') {
     throw new CfPushError(`The deployment of ${appName} is ${dep.status.reason}, not PAUSED: there is nothing to continue.`, {
+      code: 'DeploymentNotPaused',
       hint: 'Wait until it pauses, or cancel it with `cfpush cancel-deployment APP`.',
     });
   }

@@ -57,6 +57,8 @@ export interface PushOptions {
   smokeTest?: { path?: string; command?: string };
   /** cf push's flags over the manifest for the one app pushed (-m -k -i -c -u --endpoint -t -s --no-route --random-route). */
   overrides?: AppOverrides;
+  /** The preview just checked buildpacks and route domains against the target: the push need not ask again. */
+  targetChecked?: boolean;
   signal?: AbortSignal;
 }
 
@@ -79,4 +81,4 @@ export { startApp, stopApp, deleteApp } from './lifecycle';
 export { scaleApp, restartApp } from './scale';
 export { previewPush } from './preview';
 export { pushBlueGreen, swapBack } from './bluegreen';
-export { runTask, appTasks, terminateTask } from './tasks';
+export { runTask, appTasks, terminateTask, waitForTask } from './tasks';

@@ -142,14 +142,18 @@ export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Re
   }
   if (build.state === 'FAILED' || !build.droplet) {
     const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
-    throw stagingFailed(app.name, id!, rest.join(' - '));
+    throw stagingFailed(app.name, id!, rest.join(' - '), app.lifecycle.type === 'docker' ? DOCKER_STAGING_HINT : undefined);
   }
   return session.cc.droplets.get(build.droplet.guid);
 }
 
+/** A docker app's staging reads the image (pulling it): no buildpack ran, the image or the registry's answer is the cause. */
+const DOCKER_STAGING_HINT =
+  'Check the image reference and, for a private registry, its credentials: --docker-username (or `docker.username` in the manifest) with the password in CF_DOCKER_PASSWORD.';
+
 /** A failed staging in CC's words (`ID - message`), alike whether the target or this machine staged it. */
-export function stagingFailed(appName: string, id: string, message: string): CfPushError {
-  return new CfPushError(`Staging ${appName} failed: ${id} - ${message}`, { code: stagingErrorId(id), hint: stagingHint(id) });
+export function stagingFailed(appName: string, id: string, message: string, hint?: string): CfPushError {
+  return new CfPushError(`Staging ${appName} failed: ${id} - ${message}`, { code: stagingErrorId(id), hint: hint ?? stagingHint(id) });
 }
 
 function stagingHint(id: string): string {

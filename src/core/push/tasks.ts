@@ -5,6 +5,7 @@
 import type { CcTask } from '../cc/types';
 import { CfPushError } from '../errors';
 import type { Session } from '../session';
+import { pollUntil } from './poll';
 import { findApp } from './steps';
 
 export interface RunTask {
@@ -44,4 +45,13 @@ export async function terminateTask(session: Session, appName: string, sequenceI
       hint: `See the app's tasks with \`cfpush tasks ${appName}\`.`,
     });
   return session.cc.tasks.cancel(task.guid);
+}
+
+/** Waits for a task to end (SUCCEEDED or FAILED): what `cf run-task --wait` would be. */
+export function waitForTask(session: Session, guid: string, signal?: AbortSignal, timeoutMs = 60 * 60_000): Promise<CcTask> {
+  return pollUntil(
+    () => session.cc.tasks.get(guid),
+    (t) => t.state === 'SUCCEEDED' || t.state === 'FAILED',
+    { what: 'the task to finish', timeoutMs, signal, hint: 'It keeps running on the target: follow it with `cfpush tasks APP` and `cfpush logs APP`.' },
+  );
 }

@@ -47,8 +47,9 @@ export function baseStagingEnv(host: NodeJS.ProcessEnv = process.env): Record<st
 }
 
 /**
- * DATABASE_URL from the first service binding with `credentials.uri`, as the
- * buildpack lifecycle derives it (mysql → mysql2, postgresql → postgres).
+ * DATABASE_URL from the first service binding whose `credentials.uri` is a
+ * database's, as the buildpack lifecycle derives it (databaseuri.go: mysql →
+ * mysql2, postgresql → postgres; other schemes, redis:// or amqp://, never).
  */
 export function databaseUrl(vcapServices: unknown): string | undefined {
   let services: unknown = vcapServices;
@@ -64,7 +65,7 @@ export function databaseUrl(vcapServices: unknown): string | undefined {
     if (!Array.isArray(list)) continue;
     for (const binding of list) {
       const uri = (binding as { credentials?: { uri?: unknown } } | null)?.credentials?.uri;
-      if (typeof uri !== 'string' || !uri) continue;
+      if (typeof uri !== 'string' || !/^(mysql2?|postgres(ql)?):/.test(uri)) continue;
       return uri.replace(/^mysql:/, 'mysql2:').replace(/^postgresql:/, 'postgres:');
     }
   }

@@ -2,7 +2,7 @@
 import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { vcapServices } from '../services';
-import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, uniquenessError } from '../model';
+import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, STACK, uniquenessError } from '../model';
 import { envGroup, vcapApplication } from '../env';
 import { appTarget, recordEvent } from '../events';
 
@@ -45,6 +45,8 @@ async function create(c: Ctx): Promise<void> {
   }
   const lc = body.lifecycle as { type?: string; data?: { buildpacks?: string[]; stack?: string } } | undefined;
   if (lc?.type && lc.type !== 'buildpack' && lc.type !== 'docker') throw unprocessable(`Lifecycle type '${lc.type}' is not supported by the local foundation`);
+  // CC's BuildpackLifecycleDataMessage: the local foundation has one stack.
+  if (lc?.type !== 'docker' && lc?.data?.stack !== undefined && lc.data.stack !== STACK) throw unprocessable('Stack must be an existing stack');
   const app = createApp(c.f, {
     name,
     spaceGuid,

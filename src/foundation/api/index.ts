@@ -13,6 +13,8 @@ import { dropletRoutes } from './droplets';
 import { eventRoutes } from './events';
 import { isolationSegmentRoutes } from './isolation-segments';
 import { serviceRoutes } from './services';
+import { serviceBrokerRoutes } from './service-brokers';
+import { serviceCatalogRoutes } from './service-catalog';
 import { manifestRoutes } from './manifest';
 import { appManifestRoutes } from './app-manifest';
 import { orgRoutes } from './orgs';
@@ -29,6 +31,7 @@ import { stackRoutes } from './stacks';
 import { usageEventRoutes } from './usage-events';
 import { taskRoutes } from './tasks';
 import { trafficRoutes } from './traffic'; // issue 7: GET /x-cfpush/v1/traffic (cf-push extension, not CC)
+import { debugRoutes } from './debug'; // issue 20: /x-cfpush/v1/debug (cf-push extension, not CC)
 
 const TABLE = compile([
   ...rootRoutes,
@@ -48,6 +51,8 @@ const TABLE = compile([
   ...processRoutes,
   ...routeRoutes,
   ...serviceRoutes,
+  ...serviceBrokerRoutes,
+  ...serviceCatalogRoutes,
   ...deploymentRoutes,
   ...eventRoutes,
   ...appFeatureRoutes,
@@ -57,6 +62,7 @@ const TABLE = compile([
   ...buildpackRoutes,
   ...taskRoutes,
   ...trafficRoutes,
+  ...debugRoutes,
 ]);
 
 async function authenticate(f: Foundation, req: IncomingMessage): Promise<void> {

@@ -11,7 +11,7 @@ import { appTarget, recordEvent } from '../events';
 import { holdWhile } from '../hold';
 import { runJob } from '../jobs';
 import { manifestDiff } from '../manifest-diff';
-import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute } from '../model';
+import { addDestinations, appRoutes, checkEnv, createApp, createRoute, ensureProcess, findRoute, STACK } from '../model';
 import { bindByNames } from '../services';
 import type { AppRec, SpaceRec } from '../store';
 import { defaultDomain } from './domains';
@@ -144,7 +144,7 @@ function applyRoutes(f: Foundation, app: AppRec, m: AppManifest, orgDomain: () =
   }
 }
 
-function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
+async function applyApp(c: Ctx, app: AppRec, m: AppManifest): Promise<void> {
   const f = c.f;
   if (m.env) app.env = checkEnv({ ...app.env, ...m.env });
   if (app.lifecycle.type === 'buildpack' && (m.buildpacks || m.stack)) {
@@ -168,7 +168,7 @@ function applyApp(c: Ctx, app: AppRec, m: AppManifest): void {
   applyProcess(f, app, webEntry ? { ...web, ...Object.fromEntries(Object.entries(webEntry).filter(([, v]) => v !== undefined)) } : web);
   for (const p of procs) if (p.type !== 'web') applyProcess(f, app, p);
   applyRoutes(f, app, m, () => defaultDomain(c, f.store.get('spaces', app.space_guid)?.org_guid ?? '').guid);
-  if (m.services?.length) bindByNames(f, app, m.services);
+  if (m.services?.length) await bindByNames(f, app, m.services);
   // Only instances (and routes) take effect without a restart.
   if (app.state === 'STARTED') void f.supervisor.sync(app.guid);
 }
@@ -188,6 +188,7 @@ async function applyManifest(c: Ctx): Promise<void> {
     if (app?.lifecycle.type === 'buildpack' && m.docker) {
       throw unprocessable(`For application '${m.name}': Docker cannot be configured for a buildpack lifecycle app.`);
     }
+    if (m.stack !== undefined && !m.docker && m.stack !== STACK) throw unprocessable(`For application '${m.name}': Stack must be an existing stack`);
     if (!app) {
       app = createApp(c.f, { name: m.name, spaceGuid: space.guid, buildpacks: m.buildpacks, stack: m.stack, docker: !!m.docker });
       recordEvent(c.f, 'audit.app.create', appTarget(app), space.guid, { request: { name: m.name } });
@@ -202,7 +203,7 @@ async function applyManifest(c: Ctx): Promise<void> {
       for (const { app, m } of pairs) {
         try {
           if (!c.f.store.get('apps', app.guid)) throw notFound('App');
-          applyApp(c, app, m);
+          await applyApp(c, app, m);
           recordEvent(c.f, 'audit.app.apply_manifest', appTarget(app), space.guid, { request: { manifest: '[PRIVATE DATA HIDDEN]' } });
         } catch (err) {
           if (err instanceof ApiError) throw new ApiError(err.status, err.code, err.title, `For application '${m.name}': ${err.detail}`);

@@ -1,6 +1,7 @@
 // Discovery (`GET /`, `/v3/info`), the UAA stand-in (`/login`, `/oauth/token`)
 // and log-cache's read endpoint; all on the API port (cf-reference.md §1.6, §2).
 import { ApiError, readText, send, type Ctx, type RouteDef } from '../http';
+import { debugLink } from './debug';
 import { trafficLink } from './traffic';
 
 export const CC_VERSION = '3.180.0';
@@ -28,6 +29,8 @@ function root(c: Ctx): void {
       app_ssh: c.f.ssh ? { href: c.f.ssh.address, meta: { host_key_fingerprint: c.f.ssh.fingerprint, oauth_client: SSH_CLIENT } } : null,
       // cf-push extension (issue 7): router traffic counters; clients discover it here.
       cfpush_traffic: trafficLink(api),
+      // cf-push extension (issue 20): restart an instance under a debug agent.
+      cfpush_debug: debugLink(api),
     },
   });
 }

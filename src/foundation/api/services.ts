@@ -1,9 +1,29 @@
-// /v3/service_instances (type user-provided) and /v3/service_credential_bindings
-// (type app). User-provided operations are synchronous in CC: 201/200/204, no job.
+// /v3/service_instances and /v3/service_credential_bindings. User-provided
+// operations are synchronous in CC: 201/200/204, no job; managed ones go to
+// their broker as jobs (managed-instances.ts, managed-bindings.ts).
 import type { Foundation } from '../context';
-import { emptyList, filterList, includes, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
+import {
+  ApiError,
+  emptyList,
+  isObj,
+  filterList,
+  includes,
+  notFound,
+  paginate,
+  readJson,
+  rejectUnknown,
+  relGuid,
+  send,
+  unprocessable,
+  type Ctx,
+  type RouteDef,
+} from '../http';
+import { fetch as brokerFetch, planParts } from '../osbapi/calls';
 import { bindApp, deleteServiceInstance, nameTaken } from '../services';
-import { meta, now, type ServiceInstanceRec } from '../store';
+import { meta, now, type ServiceInstanceRec, type UserProvidedInstanceRec } from '../store';
+import { createManagedBinding, deleteManagedBinding, managedDetails } from './managed-bindings';
+import { createManaged, deleteManaged, updateManaged } from './managed-instances';
+import { instanceIncluded } from './service-instance-fields';
 
 const UPSI_CREATE_KEYS = ['type', 'name', 'relationships', 'credentials', 'syslog_drain_url', 'route_service_url', 'tags', 'metadata'];
 const UPSI_UPDATE_KEYS = ['name', 'credentials', 'syslog_drain_url', 'route_service_url', 'tags', 'metadata'];
@@ -15,11 +35,9 @@ function instance(c: Ctx): ServiceInstanceRec {
   return si;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /** The user-provided fields shared by create and update; every problem at once, as CC's message validation does. */
-function upsiFields(body: Record<string, any>, errs: string[]): Partial<ServiceInstanceRec> {
-  const out: Partial<ServiceInstanceRec> = {};
+function upsiFields(body: Record<string, any>, errs: string[]): Partial<UserProvidedInstanceRec> {
+  const out: Partial<UserProvidedInstanceRec> = {};
   if (body.name !== undefined) {
     if (typeof body.name !== 'string') errs.push('Name must be a string');
     else if (body.name.trim() === '') errs.push("Name can't be blank");
@@ -63,9 +81,7 @@ function failIf(errs: string[]): void {
 
 async function createInstance(c: Ctx): Promise<void> {
   const body = await readJson(c);
-  if (body.type === 'managed') {
-    throw unprocessable('Invalid service plan. Ensure that the service plan exists, is available, and you have access to it.');
-  }
+  if (body.type === 'managed') return createManaged(c, body);
   if (body.type !== 'user-provided') throw unprocessable("Type must be one of 'managed', 'user-provided'");
   rejectUnknown(body, UPSI_CREATE_KEYS);
   const errs: string[] = [];
@@ -94,6 +110,7 @@ async function createInstance(c: Ctx): Promise<void> {
 async function updateInstance(c: Ctx): Promise<void> {
   const si = instance(c);
   const body = await readJson(c);
+  if (si.type === 'managed') return updateManaged(c, si, body);
   rejectUnknown(body, UPSI_UPDATE_KEYS);
   const errs: string[] = [];
   const fields = upsiFields(body, errs);
@@ -109,8 +126,10 @@ async function updateInstance(c: Ctx): Promise<void> {
 }
 
 /** User-provided: deleted at once (204), its bindings with it. */
-function deleteInstance(c: Ctx): void {
-  deleteServiceInstance(c.f, instance(c));
+async function deleteInstance(c: Ctx): Promise<void> {
+  const si = instance(c);
+  if (si.type === 'managed') return deleteManaged(c, si);
+  deleteServiceInstance(c.f, si);
   send(c.res, 204);
 }
 
@@ -123,15 +142,35 @@ function listInstances(c: Ctx): void {
     organization_guids: (s) => spaces[s.space_guid]?.org_guid,
     type: (s) => s.type,
   });
-  send(
-    c.res,
-    200,
-    paginate(c, list, (s) => c.f.present.serviceInstance(s), ['created_at', 'updated_at', 'name']),
+  const page = paginate(c, list, (s) => c.f.present.serviceInstance(s), ['created_at', 'updated_at', 'name']) as { resources: { guid: string }[] };
+  const included = instanceIncluded(
+    c,
+    page.resources.map((r) => c.f.store.get('service_instances', r.guid)!),
   );
+  send(c.res, 200, included ? { ...page, included } : page);
 }
 
+function showInstance(c: Ctx): void {
+  const si = instance(c);
+  const included = instanceIncluded(c, [si]);
+  send(c.res, 200, included ? { ...c.f.present.serviceInstance(si), included } : c.f.present.serviceInstance(si));
+}
+
+/** Only user-provided instances have credentials of their own (CC answers 404 for managed ones). */
 function credentials(c: Ctx): void {
-  send(c.res, 200, instance(c).credentials);
+  const si = instance(c);
+  if (si.type !== 'user-provided') throw notFound('Service instance');
+  send(c.res, 200, si.credentials);
+}
+
+/** Managed: asked of the broker when its offering says instances are retrievable (CC's ServiceFetchInstanceParametersNotSupported otherwise). */
+async function instanceParameters(c: Ctx): Promise<void> {
+  const si = instance(c);
+  const p = si.type === 'managed' ? planParts(c.f, si.service_plan_guid) : undefined;
+  if (!p?.offering.broker_catalog.features.instances_retrievable)
+    throw new ApiError(400, 120004, 'CF-ServiceFetchInstanceParametersNotSupported', 'This service does not support fetching service instance parameters.');
+  const got = await brokerFetch(p, si, null);
+  send(c.res, 200, got.parameters && typeof got.parameters === 'object' ? got.parameters : {});
 }
 
 // --- bindings --------------------------------------------------------------
@@ -140,15 +179,18 @@ async function createBinding(c: Ctx): Promise<void> {
   const body = await readJson(c);
   rejectUnknown(body, BINDING_CREATE_KEYS);
   if (body.type !== 'app' && body.type !== 'key') throw unprocessable("Type must be 'app' or 'key'");
-  if (body.type === 'key') throw unprocessable('Service credential bindings of type key need a managed service instance');
   if (body.name !== undefined && body.name !== null && typeof body.name !== 'string') throw unprocessable('Name must be a string');
   const siGuid = relGuid(body.relationships?.service_instance);
   const si = c.f.store.get('service_instances', siGuid);
   if (!si) throw unprocessable(`The service instance could not be found: '${siGuid ?? ''}'.`);
+  if (body.type === 'key' && si.type !== 'managed')
+    throw unprocessable("Service credential bindings of type 'key' are not supported for user-provided service instances.");
   const appGuid = relGuid(body.relationships?.app);
-  const app = c.f.store.get('apps', appGuid);
-  if (!app) throw unprocessable(`The app could not be found: '${appGuid ?? ''}'.`);
-  const b = bindApp(c.f, app, si, (body.name as string | undefined) ?? null);
+  const app = body.type === 'app' ? c.f.store.get('apps', appGuid) : undefined;
+  if (body.type === 'app' && !app) throw unprocessable(`The app could not be found: '${appGuid ?? ''}'.`);
+  if (app && app.space_guid !== si.space_guid) throw unprocessable('The service instance and the app are in different spaces');
+  if (si.type === 'managed') return createManagedBinding(c, si, app, (body.name as string | undefined) ?? null, body.parameters);
+  const b = bindApp(c.f, app!, si, (body.name as string | undefined) ?? null);
   send(c.res, 201, c.f.present.serviceBinding(b));
 }
 
@@ -161,11 +203,25 @@ function binding(c: Ctx) {
 function bindingDetails(c: Ctx): void {
   const b = binding(c);
   const si = c.f.store.get('service_instances', b.service_instance_guid);
+  if (si?.type === 'managed') return send(c.res, 200, managedDetails(b));
   send(c.res, 200, { credentials: si?.credentials ?? {}, syslog_drain_url: si?.syslog_drain_url ?? null, volume_mounts: [] });
 }
 
-function deleteBinding(c: Ctx): void {
-  c.f.store.remove('service_bindings', binding(c).guid);
+async function bindingParameters(c: Ctx): Promise<void> {
+  const b = binding(c);
+  const si = c.f.store.get('service_instances', b.service_instance_guid);
+  const p = si?.type === 'managed' ? planParts(c.f, si.service_plan_guid) : undefined;
+  if (!p?.offering.broker_catalog.features.bindings_retrievable)
+    throw new ApiError(400, 90007, 'CF-ServiceFetchBindingParametersNotSupported', 'This service does not support fetching service binding parameters.');
+  const got = await brokerFetch(p, si!, b);
+  send(c.res, 200, got.parameters && typeof got.parameters === 'object' ? got.parameters : {});
+}
+
+async function deleteBinding(c: Ctx): Promise<void> {
+  const b = binding(c);
+  const si = c.f.store.get('service_instances', b.service_instance_guid);
+  if (si?.type === 'managed') return deleteManagedBinding(c, si, b);
+  c.f.store.remove('service_bindings', b.guid);
   send(c.res, 204);
 }
 
@@ -181,13 +237,13 @@ function listBindings(c: Ctx): void {
     service_instance_names: (b) => f.store.get('service_instances', b.service_instance_guid)?.name,
   });
   const page = paginate(c, list, (b) => f.present.serviceBinding(b), ['created_at', 'updated_at', 'name']) as {
-    resources: { relationships: { app: { data: { guid: string } }; service_instance: { data: { guid: string } } } }[];
+    resources: { relationships: { app?: { data: { guid: string } }; service_instance: { data: { guid: string } } } }[];
   };
   const inc = includes(c, ['app', 'service_instance']);
   const included: Record<string, unknown[]> = {};
   const uniq = (guids: string[]) => [...new Set(guids)];
   if (inc.has('app'))
-    included.apps = uniq(page.resources.map((b) => b.relationships.app.data.guid)).flatMap((g) => {
+    included.apps = uniq(page.resources.flatMap((b) => (b.relationships.app ? [b.relationships.app.data.guid] : []))).flatMap((g) => {
       const a = f.store.get('apps', g);
       return a ? [f.present.app(a)] : [];
     });
@@ -201,35 +257,18 @@ function listBindings(c: Ctx): void {
 }
 
 export const serviceRoutes: RouteDef[] = [
-  { method: 'GET', path: '/v3/service_plans', handler: (c) => emptyList(c, ['service_offering', 'space.organization']) },
-  {
-    method: 'GET',
-    path: '/v3/service_plans/:guid',
-    handler: () => {
-      throw notFound('Service plan');
-    },
-  },
-  { method: 'GET', path: '/v3/service_offerings', handler: (c) => emptyList(c) },
-  {
-    method: 'GET',
-    path: '/v3/service_offerings/:guid',
-    handler: () => {
-      throw notFound('Service offering');
-    },
-  },
-  { method: 'GET', path: '/v3/service_brokers', handler: (c) => emptyList(c) },
   { method: 'GET', path: '/v3/service_route_bindings', handler: (c) => emptyList(c, ['service_instance', 'route']) },
+  { method: 'GET', path: '/v3/service_instances/:guid/parameters', handler: instanceParameters },
+  // Sharing is off on the local foundation (feature flag service_instance_sharing): no instance is shared.
   {
     method: 'GET',
-    path: '/v3/service_instances/:guid/parameters',
-    handler: (c) => {
-      instance(c);
-      throw unprocessable('This service does not support fetching service instance parameters.');
-    },
+    path: '/v3/service_instances/:guid/relationships/shared_spaces',
+    handler: (c) =>
+      send(c.res, 200, { data: [], links: { self: { href: `${c.f.apiUrl}/v3/service_instances/${instance(c).guid}/relationships/shared_spaces` } } }),
   },
   { method: 'GET', path: '/v3/service_instances', handler: listInstances },
   { method: 'POST', path: '/v3/service_instances', handler: createInstance },
-  { method: 'GET', path: '/v3/service_instances/:guid', handler: (c) => send(c.res, 200, c.f.present.serviceInstance(instance(c))) },
+  { method: 'GET', path: '/v3/service_instances/:guid', handler: showInstance },
   { method: 'PATCH', path: '/v3/service_instances/:guid', handler: updateInstance },
   { method: 'DELETE', path: '/v3/service_instances/:guid', handler: deleteInstance },
   { method: 'GET', path: '/v3/service_instances/:guid/credentials', handler: credentials },
@@ -237,5 +276,6 @@ export const serviceRoutes: RouteDef[] = [
   { method: 'POST', path: '/v3/service_credential_bindings', handler: createBinding },
   { method: 'GET', path: '/v3/service_credential_bindings/:guid', handler: (c) => send(c.res, 200, c.f.present.serviceBinding(binding(c))) },
   { method: 'GET', path: '/v3/service_credential_bindings/:guid/details', handler: bindingDetails },
+  { method: 'GET', path: '/v3/service_credential_bindings/:guid/parameters', handler: bindingParameters },
   { method: 'DELETE', path: '/v3/service_credential_bindings/:guid', handler: deleteBinding },
 ];

@@ -210,7 +210,8 @@ export class Router {
       if (!list.length) this.idle.delete(port);
     }
     for (const ex of this.inflight) {
-      if (now - ex.startMs > this.o.endpointTimeoutMs) ex.timeout();
+      // A debugged instance may sit at a breakpoint for as long as its developer looks: its request waits.
+      if (now - ex.startMs > this.o.endpointTimeoutMs && !ex.endpoint.debugging) ex.timeout();
     }
     if (this.idleCount === 0 && this.inflight.size === 0) {
       clearInterval(this.sweeper);

@@ -90,7 +90,7 @@ export function scale(ctx: Ctx): Cmd {
   };
 }
 
-/** Delete, after a modal confirmation naming the apps and their routes' fate. */
+/** Delete, after the app names are typed (as Azure's delete asks), saying what goes and what stays. */
 export function del(ctx: Ctx): Cmd {
   return async (clicked?: unknown, selected?: unknown) => {
     const apps = selectedApps(clicked, selected);
@@ -99,12 +99,15 @@ export function del(ctx: Ctx): Cmd {
       void vscode.window.showWarningMessage('Choose the app to delete in the Cloud Foundry view.');
       return undefined;
     }
-    const ok = await ctx.ui.confirm(
-      `Delete ${names.join(', ')}?`,
-      'The app, its droplets and its logs are removed; its routes stay in the space (see the Routes folder).',
-      'Delete',
-    );
-    if (ok !== 'Delete') return undefined;
+    // Typed, not clicked: a modal's default (Enter) button would be Delete, and deleting cannot be undone.
+    const expected = names.join(', ');
+    const typed = await ctx.ui.input({
+      title: `CF: Delete ${expected}?`,
+      prompt: `The app${names.length > 1 ? 's' : ''}, droplets and logs are removed; routes stay in the space (the Routes folder). Type ${expected} to delete.`,
+      placeHolder: expected,
+      validateInput: (v) => (v === '' || v === expected ? undefined : `Type ${expected} exactly, or press Escape to keep ${names.length > 1 ? 'them' : 'it'}`),
+    });
+    if (typed !== expected) return undefined;
     return appOp<void>(ctx, 'Delete', 'Deleting', (s, n, r) => core().deleteApp(s, n, r))(clicked, selected);
   };
 }

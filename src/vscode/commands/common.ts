@@ -76,6 +76,16 @@ export async function pickAppDir(ctx: Ctx, title = 'CF: Push'): Promise<string |
   return undefined;
 }
 
+/** The folder of a workspace manifest that names `app`, if any (where it was pushed from). */
+export async function manifestFolderOf(app: string): Promise<string | undefined> {
+  const manifests = await vscode.workspace.findFiles('**/manifest.{yml,yaml}', '**/{node_modules,.git,vendor}/**', 50);
+  for (const m of manifests) {
+    const names = await appNamesAt(path.dirname(m.fsPath), m.fsPath).catch((): string[] => []);
+    if (names.includes(app)) return path.dirname(m.fsPath);
+  }
+  return undefined;
+}
+
 /** A quick pick of the apps in a session's space. */
 export async function pickApp(ctx: Ctx, session: Session, title: string, exclude: string[] = []): Promise<string | undefined> {
   const apps = (await session.cc.apps.inSpace(session.space.guid)).filter((a) => !exclude.includes(a.name));

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Session } from '../../core/session';
 import type { Ctx } from '../ctx';
-import { isAbort, reportError } from '../errors';
+import { errorCode, isAbort, reportError } from '../errors';
 import { core } from '../lazy';
 import { withTask } from '../progress';
 import { AppNode } from '../tree/nodes';
@@ -54,9 +54,12 @@ function deploymentCmd(ctx: Ctx, verb: 'continue' | 'cancel'): Cmd {
       }).finally(() => ctx.refresh());
     } catch (err) {
       if (isAbort(err, signal)) return undefined;
+      // Nothing to act on (no deployment, or not paused): running it again would fail alike, so no Retry.
+      const code = errorCode(err);
+      const nothingToDo = code === 'DeploymentNotFound' || code === 'DeploymentNotPaused';
       reportError(ctx, `${verb === 'continue' ? 'Continuing' : 'Canceling'} the deployment of ${name ?? 'the app'} failed`, err, {
         target: session?.target.name,
-        retry: () => vscode.commands.executeCommand(`cfpush.${verb}Deployment`, clicked),
+        retry: nothingToDo ? undefined : () => vscode.commands.executeCommand(`cfpush.${verb}Deployment`, clicked),
       });
       return undefined;
     }

@@ -9,9 +9,16 @@ import { detect, toggleWatch } from './misc';
 import { push } from './push';
 import { restage, restageOutdated } from './restage';
 import { mapRoute, openRoute, unmapRoute } from './routes';
-import { swapBackRoutes, swapBackVersion, swapRoutes } from './swapRoutes';
+import { routeHistory, swapBackRoutes, swapBackVersion, swapRoutes, undoRouteChange } from './swapRoutes';
 import { showTraffic } from './traffic';
-import { login, logout, refresh, selectTarget, showOutput, startFoundation } from './targets';
+import { addEnv, editEnv, removeEnv } from './env';
+import { writeDotenv } from './dotenv';
+import { bindService, createService, unbindService } from './services';
+import { createManagedService, deleteService } from './managed-services';
+import { openSsh } from './ssh';
+import { debugApp } from './debug';
+import { runTask, terminateTask } from './tasks';
+import { login, logout, refresh, selectTarget, showOutput, startFoundation, stopFoundation } from './targets';
 
 export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.push': (ctx) => push(ctx),
@@ -21,6 +28,8 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.restageOutdated': restageOutdated,
   'cfpush.swapRoutes': swapRoutes,
   'cfpush.swapBack': swapBackRoutes,
+  'cfpush.undoRouteChange': undoRouteChange,
+  'cfpush.routeHistory': routeHistory,
   'cfpush.swapBackVersion': swapBackVersion,
   'cfpush.continueDeployment': continueDeployment,
   'cfpush.cancelDeployment': cancelDeployment,
@@ -39,9 +48,23 @@ export const commands: Record<string, (ctx: Ctx) => Cmd> = {
   'cfpush.login': login,
   'cfpush.logout': logout,
   'cfpush.startFoundation': startFoundation,
+  'cfpush.stopFoundation': stopFoundation,
   'cfpush.showOutput': showOutput,
   'cfpush.detect': detect,
   'cfpush.toggleWatch': toggleWatch,
   'cfpush.showTraffic': showTraffic,
   'cfpush.exportImage': exportImage,
+  'cfpush.runTask': runTask,
+  'cfpush.terminateTask': terminateTask,
+  'cfpush.openSshTerminal': openSsh,
+  'cfpush.debugApp': debugApp,
+  'cfpush.addEnv': addEnv,
+  'cfpush.editEnv': editEnv,
+  'cfpush.removeEnv': removeEnv,
+  'cfpush.writeDotenv': writeDotenv,
+  'cfpush.createService': createService,
+  'cfpush.createManagedService': createManagedService,
+  'cfpush.deleteService': deleteService,
+  'cfpush.bindService': bindService,
+  'cfpush.unbindService': unbindService,
 };

@@ -50,8 +50,10 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
         cancellable: true,
         run: async (reporter, s) => {
           signal = s;
+          for (const w of core().manifestWarnings(manifest.diagnostics)) reporter.warn(w);
           session ??= await commandSession(ctx, reporter);
           let strategy = args.strategy ?? ctx.config.pushStrategy;
+          let previewed = false;
           if (!session.target.local && args.confirm !== false && ctx.config.confirmRemotePush) {
             reporter.step('Previewing what the push changes');
             const preview = await core().previewPush(session, { dir, manifestFile, manifest });
@@ -61,6 +63,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
               return undefined;
             }
             strategy = answer;
+            previewed = true;
           }
           if (strategy === 'blue-green') {
             // The live app and, once it exists, NAME-next: the view follows both through the renames.
@@ -76,6 +79,7 @@ export function push(ctx: Ctx, fixed: PushArgs = {}): Cmd {
             manifestFile,
             manifest,
             signal: s,
+            targetChecked: previewed,
             strategy: strategy === 'standard' ? undefined : strategy,
             smokeTest: ctx.config.smokeTestPath ? { path: ctx.config.smokeTestPath } : undefined,
             // cfpush.stageMode "container": stage here in the stack container, push the droplet.

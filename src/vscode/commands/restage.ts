@@ -12,9 +12,14 @@ import { withTask } from '../progress';
 import { AppNode, SpaceNode } from '../tree/nodes';
 import { appNamesAt, commandSession, dirOf, pickApp, selectedApps, type Cmd } from './common';
 
-/** Restage `names` one after another; `session` for tree items (their own space), else the configured target. */
+/**
+ * Restage `names` one after another; `session` for tree items (their own
+ * space), else the configured target. Asked first (unless the person just
+ * chose "Restage" elsewhere): the instances restart on the new droplet, so
+ * the app is down meanwhile.
+ */
 function restageRun(ctx: Ctx) {
-  const run = async (names: string[] | undefined, session?: Session, dir?: string): Promise<PushedApp[] | undefined> => {
+  const run = async (names: string[] | undefined, session?: Session, dir?: string, confirmed = false): Promise<PushedApp[] | undefined> => {
     const title = names ? `Restaging ${names.join(', ')}` : 'Restaging';
     let aborted: AbortSignal | undefined;
     const done = ctx.tree.markBusy(names ?? [], 'restaging');
@@ -29,6 +34,19 @@ function restageRun(ctx: Ctx) {
           target = s.target.name;
           const todo = names ?? [await pickApp(ctx, s, 'CF: Restage')].filter((n): n is string => !!n);
           if (!todo.length) return undefined;
+          // An app that is not there is said so, not asked about.
+          for (const name of todo) await core().findApp(s, name);
+          if (!confirmed) {
+            const answer = await ctx.ui.confirm(
+              `Restage ${todo.join(', ')} on ${s.target.name}?`,
+              'Restaging stages a new droplet and restarts every instance on it: the app is unavailable until they are up again. A push with the rolling strategy keeps it serving.',
+              'Restage',
+            );
+            if (answer !== 'Restage') {
+              reporter.step('Restage not confirmed: nothing was changed');
+              return undefined;
+            }
+          }
           const results: PushedApp[] = [];
           for (const name of todo) {
             reporter.step(`Restaging ${name}`);
@@ -49,16 +67,18 @@ function restageRun(ctx: Ctx) {
         ctx.output.line('⚠ Restage cancelled; the app keeps its current droplet');
         return undefined;
       }
-      reportError(ctx, `${title} failed`, err, { dir, target, retry: () => run(names, session, dir) });
+      reportError(ctx, `${title} failed`, err, { dir, target, retry: () => run(names, session, dir, true) });
       return undefined;
     }
   };
   return run;
 }
 
+/** `(clicked, selected, {confirmed})`: confirmed when the person already chose Restage (a notification's button). */
 export function restage(ctx: Ctx): Cmd {
-  const run = restageRun(ctx);
-  return async (clicked?: unknown, selected?: unknown) => {
+  const restageNow = restageRun(ctx);
+  return async (clicked?: unknown, selected?: unknown, opts?: { confirmed?: boolean }) => {
+    const run = (names: string[] | undefined, session?: Session, dir?: string) => restageNow(names, session, dir, !!opts?.confirmed);
     if (clicked instanceof vscode.Uri) {
       let names: string[];
       let dir: string | undefined;

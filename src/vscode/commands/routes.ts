@@ -63,8 +63,12 @@ export function mapRoute(ctx: Ctx): Cmd {
         if (!text) return undefined;
       }
       const spec = await parseRoute(app.session, text);
+      const url = `${spec.hostname ? `${spec.hostname}.` : ''}${spec.domain}${spec.path ?? ''}`;
+      // Mapping a route the app has already changes nothing: its undo must not take that route away.
+      const had = (await app.session.cc.routes.list({ appGuids: [app.app.guid] })).some((r) => r.url === url);
       const out = await withTask(ctx, { title: `Mapping ${text} to ${app.name}`, run: (r) => core().mapRoute(app.session, app.name, spec, r) });
       ctx.refresh();
+      if (!had) recordInverse(ctx, app.session, `Map ${text} to ${app.name}`, () => core().unmapRoute(app.session, app.name, spec, ctx.output.reporter()));
       return out;
     } catch (err) {
       reportError(ctx, `Mapping ${text ?? 'a route'} to ${app.name} failed`, err, { target: app.session.target.name });
@@ -86,10 +90,29 @@ export function unmapRoute(ctx: Ctx): Cmd {
       const spec: RouteSpec = { domain: domain.name, hostname: route.host || undefined, path: route.path || undefined };
       const out = await withTask(ctx, { title: `Unmapping ${route.url} from ${app}`, run: (r) => core().unmapRoute(session, app, spec, r) });
       ctx.refresh();
+      recordInverse(ctx, session, `Unmap ${route.url} from ${app}`, () => core().mapRoute(session, app, spec, ctx.output.reporter()));
       return out;
     } catch (err) {
       reportError(ctx, `Unmapping ${route.url} from ${app} failed`, err, { target: session.target.name });
       return undefined;
     }
   };
+}
+
+/** A map or unmap goes into the route history with its opposite as the way back. */
+function recordInverse(ctx: Ctx, session: Session, title: string, back: () => Promise<unknown>): void {
+  ctx.routeHistory.record({
+    title,
+    session,
+    undo: async () => {
+      try {
+        await back();
+        ctx.refresh();
+        return true;
+      } catch (err) {
+        reportError(ctx, `Undo of "${title}" failed`, err, { target: session.target.name });
+        return false;
+      }
+    },
+  });
 }

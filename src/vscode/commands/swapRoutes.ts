@@ -1,7 +1,8 @@
 // CF: Swap Routes — blue-green by exchanging two apps' routes: two apps
 // selected in the tree, or one app plus a quick pick, or ('blue', 'green')
-// from code. The result notification offers Swap Back, and the two apps carry
-// "Swap Back" in the tree until the next swap. CF: Swap Back to Previous
+// from code. The swap goes into the window's route history: the result
+// notification's Undo, "CF: Undo Route Change" and the two apps' "Undo Swap"
+// (until the next swap) all take it back. CF: Swap Back to Previous
 // Version restores what a blue-green push replaced (health-gated).
 import * as vscode from 'vscode';
 import type { PushedApp } from '../../core/push';
@@ -16,11 +17,12 @@ import { commandSession, pickApp, selectedApps, type Cmd } from './common';
 type Swapped = { a: PushedApp; b: PushedApp };
 
 function swapRun(ctx: Ctx) {
-  const run = async (a: string, b: string, session?: Session): Promise<Swapped | undefined> => {
+  /** `back`: this swap undoes an earlier one (it is not recorded again, and says so). */
+  const run = async (a: string, b: string, session?: Session, back = false): Promise<Swapped | undefined> => {
     let used = session;
     try {
       const out = await withTask(ctx, {
-        title: `Swapping routes of ${a} and ${b}`,
+        title: back ? `Undoing the swap of ${b} and ${a}` : `Swapping routes of ${a} and ${b}`,
         run: async (reporter) => {
           used ??= await commandSession(ctx, reporter);
           // Watch the traffic move (setting cfpush.traffic.openOnSwap).
@@ -30,25 +32,30 @@ function swapRun(ctx: Ctx) {
           return swapped;
         },
       });
-      ctx.lastSwap = { target: used!.target.name, spaceGuid: used!.space.guid, a, b, session: used! };
+      ctx.lastSwap = back ? undefined : { target: used!.target.name, spaceGuid: used!.space.guid, a, b, session: used! };
       ctx.refresh();
       const live = out.a.urls[0] ?? out.b.urls[0];
       ctx.output.line(`✔ Swapped: ${a} → ${out.a.urls.join(', ') || 'no routes'}; ${b} → ${out.b.urls.join(', ') || 'no routes'}`);
-      // Blue-green needs a quick way back: offer the reverse swap right here.
+      if (back) {
+        void vscode.window.showInformationMessage(`Restored: ${a} serves ${out.a.urls.join(', ') || 'no routes'} again.`);
+        return out;
+      }
+      const change = ctx.routeHistory.record({
+        title: `Swap routes of ${a} and ${b}`,
+        session: used!,
+        undo: async () => !!(await run(b, a, used, true)),
+      });
+      // Blue-green needs a quick way back: offer it right here (and in the route history afterwards).
       void vscode.window
-        .showInformationMessage(
-          `Swapped routes of ${a} and ${b}: ${b} now serves ${out.b.urls.join(', ') || 'no routes'}.`,
-          'Swap Back',
-          ...(live ? ['Open'] : []),
-        )
+        .showInformationMessage(`Swapped routes of ${a} and ${b}: ${b} now serves ${out.b.urls.join(', ') || 'no routes'}.`, 'Undo', ...(live ? ['Open'] : []))
         .then((c) => {
-          if (c === 'Swap Back') void run(b, a, used);
+          if (c === 'Undo') void ctx.routeHistory.undo(change);
           else if (c === 'Open' && live) void vscode.env.openExternal(vscode.Uri.parse(live));
         });
       return out;
     } catch (err) {
       ctx.refresh();
-      reportError(ctx, `Swapping routes of ${a} and ${b} failed`, err, { target: used?.target.name, retry: () => run(a, b, session) });
+      reportError(ctx, `Swapping routes of ${a} and ${b} failed`, err, { target: used?.target.name, retry: () => run(a, b, session, back) });
       return undefined;
     }
   };
@@ -86,19 +93,31 @@ export function swapRoutes(ctx: Ctx): Cmd {
   };
 }
 
-/** Undo the last route swap (tree item "Swap Back", or the palette). */
+/** "Undo Swap" on one of the last swap's apps: that swap (and any route change after it) is taken back. */
 export function swapBackRoutes(ctx: Ctx): Cmd {
-  const run = swapRun(ctx);
   return async (clicked?: unknown) => {
-    const last = ctx.lastSwap;
     const node = clicked instanceof AppNode ? clicked : undefined;
-    if (!last || (node && ![last.a, last.b].includes(node.name))) {
+    const last = ctx.lastSwap;
+    const change = last && [...ctx.routeHistory.entries].reverse().find((c) => c.title === `Swap routes of ${last.a} and ${last.b}`);
+    if (!last || !change || (node && ![last.a, last.b].includes(node.name))) {
       void vscode.window.showWarningMessage(node ? `${node.name} was not part of the last route swap.` : 'No route swap to undo in this window.');
       return undefined;
     }
-    return run(last.b, last.a, node?.session ?? last.session);
+    return ctx.routeHistory.undo(change);
   };
 }
+
+/** CF: Undo Route Change — the newest change of the route history. */
+export const undoRouteChange =
+  (ctx: Ctx): Cmd =>
+  () =>
+    ctx.routeHistory.undo();
+
+/** CF: Route History… — pick a change; it and every newer one are undone. */
+export const routeHistory =
+  (ctx: Ctx): Cmd =>
+  () =>
+    ctx.routeHistory.pickAndUndo();
 
 /** Restore the version a blue-green push replaced (NAME-previous), health-gated. */
 export function swapBackVersion(ctx: Ctx): Cmd {

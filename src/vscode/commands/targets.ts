@@ -2,6 +2,7 @@
 // bar click), log in (password, SSO passcode, or the cf CLI's login) with
 // tokens in SecretStorage, sign out, start the foundation, refresh.
 import * as vscode from 'vscode';
+import { defaultFoundationDir } from '../../core/paths';
 import type { TargetConfig } from '../../core/session';
 import type { Ctx } from '../ctx';
 import { reportError } from '../errors';
@@ -225,6 +226,30 @@ export function startFoundation(ctx: Ctx): Cmd {
     } catch (err) {
       reportError(ctx, 'Starting the local foundation failed', err, { target: 'local' });
       return undefined;
+    }
+  };
+}
+
+/** CF: Stop Local Foundation — it and its apps (the CLI's `foundation stop`), confirmed: every app on it goes down. */
+export function stopFoundation(ctx: Ctx): Cmd {
+  return async () => {
+    const answer = await ctx.ui.confirm('Stop the local foundation?', 'Every app running on it stops; they start again with it.', 'Stop');
+    if (answer !== 'Stop') return false;
+    try {
+      const targets = await core().listTargets();
+      const local = targets.find((t) => t.local);
+      await withTask(ctx, {
+        title: 'Stopping the local Cloud Foundry',
+        run: async (reporter) => {
+          reporter.step('Stopping the local foundation and its apps');
+          await core().stopLocalFoundation(local?.dataDir ?? defaultFoundationDir());
+        },
+      });
+      ctx.refresh();
+      return true;
+    } catch (err) {
+      reportError(ctx, 'Stopping the local foundation failed', err, { target: 'local' });
+      return false;
     }
   };
 }

@@ -1,5 +1,6 @@
 // manifest.yml language support without a JDK: diagnostics from the same
-// validator the push uses (exact ranges, as you type), completion of keys and
+// validator the push uses (exact ranges, as you type), quick fixes from the
+// fixes those diagnostics carry, completion of keys and
 // of values (built-ins plus the current target's buildpacks, stacks, domains
 // and services), hovers from MANIFEST_KEYS, and a CodeLens with the buildpack
 // detection verdict. The providers are registered at activation; the core
@@ -35,6 +36,19 @@ export class ManifestLanguage implements vscode.Disposable {
       vscode.languages.registerCompletionItemProvider(MANIFEST_SELECTOR, { provideCompletionItems: (d, p) => this.complete(d, p) }, ':', ' ', '-'),
       vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, { provideHover: (d, p) => this.hover(d, p) }),
       vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, { provideCodeLenses: (d) => this.lenses(d) }),
+      vscode.languages.registerCodeActionsProvider(
+        MANIFEST_SELECTOR,
+        { provideCodeActions: (d, r, c) => this.quickFixes(d, r, c) },
+        { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+      ),
+    );
+    // What the tree shows changed (a service created or deleted, another target): `services:` is read again.
+    this.subs.push(
+      ctx.tree.onDidChangeTreeData((node) => {
+        if (node) return;
+        this.values.invalidate();
+        for (const d of vscode.workspace.textDocuments) if (this.isManifest(d) && /^\s*services:/m.test(d.getText())) void this.checkServices(d);
+      }),
     );
     // Open manifests are checked right after activation, not during it.
     setTimeout(() => vscode.workspace.textDocuments.forEach((d) => this.check(d)), 0);
@@ -67,7 +81,37 @@ export class ManifestLanguage implements vscode.Disposable {
     const { diagnostics } = core().parseManifest(doc.getText(), { file: doc.fileName });
     const out = diagnostics.map(toDiagnostic);
     this.collection.set(doc.uri, out);
+    if (/^\s*services:/m.test(doc.getText())) void this.checkServices(doc);
     return out;
+  }
+
+  /** Then `services:` names against the targeted space's instances, once they are read (never when they cannot be). */
+  async checkServices(doc: vscode.TextDocument): Promise<vscode.Diagnostic[] | undefined> {
+    const version = doc.version;
+    const known = await this.values.serviceNames().catch(() => undefined);
+    if (!known || doc.isClosed || doc.version !== version) return undefined;
+    const out = core().parseManifest(doc.getText(), { file: doc.fileName, knownServices: known }).diagnostics.map(toDiagnostic);
+    this.collection.set(doc.uri, out);
+    return out;
+  }
+
+  /** The core's fixes, as quick fixes for the diagnostics in range (validated again: the text may have moved on). */
+  private quickFixes(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (!this.isManifest(doc)) return [];
+    if (ctx.only && !vscode.CodeActionKind.QuickFix.intersects(ctx.only)) return [];
+    const actions: vscode.CodeAction[] = [];
+    for (const d of core().parseManifest(doc.getText(), { file: doc.fileName }).diagnostics) {
+      if (!d.fix) continue;
+      const shown = toDiagnostic(d);
+      if (!shown.range.intersection(range)) continue;
+      const action = new vscode.CodeAction(d.fix.title, vscode.CodeActionKind.QuickFix);
+      action.edit = new vscode.WorkspaceEdit();
+      for (const e of d.fix.edits) action.edit.replace(doc.uri, new vscode.Range(e.start.line - 1, e.start.col - 1, e.end.line - 1, e.end.col - 1), e.text);
+      action.diagnostics = ctx.diagnostics.filter((x) => x.message === shown.message && x.range.isEqual(shown.range));
+      action.isPreferred = true; // a diagnostic carries a fix only when it is the obvious one
+      actions.push(action);
+    }
+    return actions;
   }
 
   private async complete(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {

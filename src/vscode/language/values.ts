@@ -37,6 +37,10 @@ interface Live {
   stacks: Value[];
   domains: string[];
   services: Value[];
+  /** The space's instance names, when they could be read (undefined: no target reachable, so nothing is claimed). */
+  serviceNames?: string[];
+  /** "org/space on target", for messages. */
+  where?: string;
 }
 
 export class TargetValues {
@@ -55,6 +59,16 @@ export class TargetValues {
       return (await this.read()).domains.map((d) => ({ label: `${name}.${d}`, detail: `route on domain ${d}`, kind: vscode.CompletionItemKind.Reference }));
     }
     return [];
+  }
+
+  /** The targeted space's service instance names, or undefined when they cannot be read now. */
+  async serviceNames(): Promise<string[] | undefined> {
+    return (await this.read()).serviceNames;
+  }
+
+  /** Forget what was read (a service was created or deleted here). */
+  invalidate(): void {
+    this.live = undefined;
   }
 
   private read(): Promise<Live> {
@@ -87,7 +101,7 @@ export class TargetValues {
       s.cc.catalog.buildpacks().catch(() => []),
       s.cc.catalog.stacks().catch(() => []),
       s.cc.domains.list().catch(() => []),
-      s.cc.serviceInstances.inSpace(s.space.guid).catch(() => []),
+      s.cc.serviceInstances.inSpace(s.space.guid).catch(() => undefined),
     ]);
     for (const b of bps) {
       // The local foundation lists its built-ins too: they are offered above, with their versions.
@@ -96,7 +110,8 @@ export class TargetValues {
     }
     if (stacks.length) live.stacks = stacks.map((x) => ({ label: x.name, detail: x.description ?? where }));
     live.domains = domains.filter((d) => !d.internal).map((d) => d.name);
-    live.services = services.map((x) => ({ label: x.name, detail: `service instance ${where}`, kind: vscode.CompletionItemKind.Reference }));
+    live.services = (services ?? []).map((x) => ({ label: x.name, detail: `service instance ${where}`, kind: vscode.CompletionItemKind.Reference }));
+    live.serviceNames = services?.map((x) => x.name);
     return live;
   }
 }

@@ -9,8 +9,11 @@
 //   on Both) as its buttons (the pick and the confirmation in one).
 // - An app dropped on another app: swap their route sets. Local: done at once;
 //   remote: a modal with the routes that move.
-// Every drop ends in a notification with Undo, which restores the mapping as
-// it was before the drop (again mapping before unmapping).
+// - A service instance (the space's Services folder) dropped on an app: bind
+//   it, offering the restart that makes the app see it (commands/services.ts).
+// Every route drop ends in a notification with Undo, which restores the mapping as
+// it was before the drop (again mapping before unmapping); the drop also goes
+// into the window's route history, so it can be undone after the toast is gone.
 import * as vscode from 'vscode';
 import type { RoutePlan as CorePlan } from '../../core/actors/route-plan';
 import type { Session } from '../../core/session';
@@ -18,7 +21,8 @@ import type { Ctx } from '../ctx';
 import { reportError } from '../errors';
 import { core } from '../lazy';
 import { withTask } from '../progress';
-import { AppNode, Node, RouteNode, SpaceRouteNode } from './nodes';
+import { bind } from '../commands/services';
+import { AppNode, appOf, Node, RouteNode, ServiceNode, SpaceRouteNode } from './nodes';
 
 /** The tree's own mime type (VS Code's convention: application/vnd.code.tree.<view id, lower case>). */
 export const TREE_MIME = 'application/vnd.code.tree.cfpush.targets';
@@ -44,7 +48,7 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
   constructor(private readonly ctx: Ctx) {}
 
   handleDrag(source: readonly Node[], data: vscode.DataTransfer): void {
-    const movable = source.filter((n) => n instanceof RouteNode || n instanceof SpaceRouteNode || n instanceof AppNode);
+    const movable = source.filter((n) => n instanceof RouteNode || n instanceof SpaceRouteNode || n instanceof AppNode || n instanceof ServiceNode);
     if (!movable.length) return;
     data.set(TREE_MIME, new vscode.DataTransferItem(movable));
     // Dropped outside the tree (an editor, a browser), a route is its URL.
@@ -56,8 +60,13 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
     const item = data.get(TREE_MIME);
     if (!item || token.isCancellationRequested) return;
     const dragged = (Array.isArray(item.value) ? item.value : [item.value]).filter((n): n is Node => n instanceof Node);
-    const onto = target instanceof AppNode ? target : target instanceof RouteNode ? target.app : undefined;
+    const onto = appOf(target);
     if (!onto || !dragged.length) return;
+    const services = dragged.filter((n): n is ServiceNode => n instanceof ServiceNode);
+    if (services.length) {
+      for (const s of services) await bind(this.ctx, s, onto);
+      return;
+    }
     await this.drop(dragged, onto);
   }
 
@@ -165,13 +174,14 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
     }
     this.ctx.refresh();
     const message = `${plan.title.replace(/^(\w+)/, (v) => ({ Move: 'Moved', Add: 'Added', Swap: 'Swapped' })[v] ?? v)}.`;
-    const result: DropResult = {
-      plan,
-      message,
+    const change = this.ctx.routeHistory.record({
+      title: plan.title,
+      session: plan.session,
       undo: async () => {
         const back: RoutePlan = { ...core().inverse(plan), session: plan.session };
         try {
           await apply(this.ctx, back);
+          if (plan.kind === 'swap') this.ctx.lastSwap = undefined;
           this.ctx.refresh();
           void vscode.window.showInformationMessage(`Restored: ${plan.title.replace(/^\w+ /, (v) => v.toLowerCase())} is undone.`);
           return true;
@@ -181,7 +191,8 @@ export class RouteDragAndDrop implements vscode.TreeDragAndDropController<Node> 
           return false;
         }
       },
-    };
+    });
+    const result: DropResult = { plan, message, undo: () => this.ctx.routeHistory.undo(change) };
     this.last = result;
     this.ctx.output.line(`✔ ${message}`);
     void vscode.window.showInformationMessage(message, 'Undo', 'Show Traffic').then((c) => {

@@ -7,33 +7,14 @@ import type { AppSummary } from '../../core/actors/app-summary';
 import type { CcApp, CcDeployment, CcDroplet, CcOrg, CcRoute, CcSpace, CcTask } from '../../core/cc/types';
 import type { Named, Session, TargetConfig } from '../../core/session';
 import { core } from '../lazy';
+import { EnvFolderNode, EnvVarNode, TaskNode, TasksFolderNode } from './app-parts';
+import { age, MessageNode, Node, type NodeHost } from './base';
 import { type Catalog, localPathVersion, outdatedReasons } from './outdated';
+import { AppBindingNode, ServicesFolderNode, VcapServicesNode } from './services';
 
-/** What nodes need from the extension: sessions without side effects, and transient UI state. */
-export interface NodeHost {
-  session(opts: { target: string; startLocal?: boolean }): Promise<Session>;
-  readonly currentTarget: string;
-  /** "pushing" / "restaging" while a command works on the app, for a spinner. */
-  busy(appName: string): string | undefined;
-  signedIn(target: TargetConfig): Promise<boolean>;
-  catalog(session: Session): Promise<Catalog>;
-  /** The apps of the last swap in this space (they offer "Swap Back"). */
-  swapped(spaceGuid: string): readonly string[];
-}
-
-export type NodeKind = 'target' | 'org' | 'space' | 'app' | 'route' | 'routes' | 'spaceRoute' | 'destination' | 'tasks' | 'task' | 'message';
-
-export abstract class Node {
-  abstract readonly kind: NodeKind;
-  constructor(readonly parent: Node | undefined) {}
-  abstract treeItem(): vscode.TreeItem | Promise<vscode.TreeItem>;
-  async children(): Promise<Node[]> {
-    return [];
-  }
-  get host(): NodeHost {
-    return this instanceof TargetNode ? this.host : this.parent!.host;
-  }
-}
+export { age, MessageNode, Node, type NodeHost, type NodeKind } from './base';
+export { EnvFolderNode, EnvVarNode, TaskNode, TasksFolderNode } from './app-parts';
+export { AppBindingNode, BindingNode, MarketplaceNode, OfferingNode, PlanNode, ServiceNode, ServicesFolderNode, VcapServicesNode } from './services';
 
 const scoped = (s: Session, org: Named, space?: Named): Session => ({ ...s, org, space: space ?? s.space });
 const state = (expanded: boolean) => (expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
@@ -63,6 +44,8 @@ export class TargetNode extends Node {
     );
     item.iconPath = new vscode.ThemeIcon(this.target.local ? 'vm' : signedIn ? 'cloud' : 'cloud-download');
     item.contextValue = this.target.local ? 'target.local' : `target.remote.${signedIn ? 'signedIn' : 'signedOut'}`;
+    // The palette offers Sign Out while a remote target is known to be signed in.
+    if (!this.target.local) this.host.note('signedIn', this.target.name, signedIn);
     return item;
   }
   override async children(): Promise<Node[]> {
@@ -136,11 +119,27 @@ export class SpaceNode extends Node {
       const nodes: Node[] = summaries.map(
         (x) => new AppNode(this, this.session, x.app, new AppDetails(x, catalog, this.session), names.has(previous(x.app.name))),
       );
+      const key = `${this.session.target.name}/${this.space.guid}`;
+      this.host.note(
+        'deploymentActive',
+        key,
+        summaries.some((x) => x.deployment),
+      );
+      this.host.note(
+        'deploymentPaused',
+        key,
+        summaries.some((x) => x.deployment?.status.reason === 'PAUSED'),
+      );
+      this.host.note(
+        'previousVersion',
+        key,
+        nodes.some((n) => n instanceof AppNode && n.hasPrevious),
+      );
       const before = this.outdated.length;
       this.outdated = nodes.filter((n): n is AppNode => n instanceof AppNode && n.details.outdated.length > 0);
       if (before !== this.outdated.length) this.redraw?.(this);
       if (apps.length === 0) nodes.push(new MessageNode(this, 'No apps yet', 'Push one with "CF: Push".', 'info', { command: 'cfpush.push', title: 'Push' }));
-      nodes.push(new RoutesFolderNode(this, this.session));
+      nodes.push(new RoutesFolderNode(this, this.session), new ServicesFolderNode(this, this.session));
       return nodes;
     } catch (err) {
       return [MessageNode.fromError(this, err)];
@@ -160,6 +159,8 @@ export class AppDetails {
   readonly desired: number;
   readonly crashed: number;
   readonly builtWith: string | undefined;
+  /** Instances under a debugger ("process#index"), from their stats' details (the local foundation's debug endpoint). */
+  readonly debugging: string[];
 
   constructor(summary: AppSummary, catalog: Catalog, session: Session) {
     this.processes = summary.processes;
@@ -169,19 +170,21 @@ export class AppDetails {
     this.running = totals.running;
     this.desired = totals.desired;
     this.crashed = totals.crashed;
+    this.debugging = summary.processes.flatMap(({ process, stats }) =>
+      stats.filter((x) => /^debugging\b/.test(x.details ?? '')).map((x) => (process.type === 'web' ? `#${x.index}` : `${process.type}#${x.index}`)),
+    );
     this.builtWith = core().builtWith(summary.droplet);
     this.outdated =
       summary.app.lifecycle?.type === 'docker' ? [] : outdatedReasons(summary.droplet, catalog, session.target.local ? localPathVersion : undefined);
   }
 }
 
-export function age(iso: string | undefined, now = Date.now()): string | undefined {
+/** "staged 14:05" (today) or "staged Dec 5": labelled, and true without a timer redrawing it. */
+export function stagedAt(iso: string | undefined, now = new Date()): string | undefined {
   if (!iso) return undefined;
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
+  const t = new Date(iso);
+  const today = t.toDateString() === now.toDateString();
+  return `staged ${today ? t.toTimeString().slice(0, 5) : t.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })}`;
 }
 
 export class AppNode extends Node {
@@ -213,31 +216,27 @@ export class AppNode extends Node {
     const item = new vscode.TreeItem(this.app.name, vscode.TreeItemCollapsibleState.Collapsed);
     const started = this.app.state === 'STARTED';
     item.id = `a:${this.session.target.name}/${this.app.guid}`;
-    const instances = started ? `${d.running}/${d.desired}` : undefined;
-    const built = this.docker ? `docker ${d.builtWith ?? ''}`.trim() : (d.builtWith ?? this.app.lifecycle?.data?.buildpacks?.join(', '));
-    item.description = [
-      this.app.state.toLowerCase(),
-      instances,
-      built,
-      age(d.droplet?.created_at),
-      d.outdated.length ? '⚠ outdated' : undefined,
-      this.deploymentText,
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    // Short enough for the default sidebar width: the icon says started or crashed, the tooltip how it was built.
+    const instances = started ? `${d.running}/${d.desired}` : this.app.state.toLowerCase();
+    const debugging = d.debugging.length ? `debugging ${d.debugging.join(' ')}` : undefined;
+    // Instances and one more fact, the most pressing, so the row fits the default sidebar width (the tooltip has the rest).
+    const fact = this.deploymentText ?? debugging ?? (d.outdated.length ? '⚠ outdated' : stagedAt(d.droplet?.created_at));
+    item.description = [instances, fact].filter(Boolean).join(' · ');
     const busy = this.host.busy(this.app.name);
     if (busy) item.description = `${busy}…`;
     item.iconPath = busy
       ? new vscode.ThemeIcon('loading~spin')
       : !started
         ? new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'))
-        : d.crashed > 0 && d.running === 0
-          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
-          : d.running < d.desired
-            ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('testing.iconQueued'))
-            : d.outdated.length
-              ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-              : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+        : debugging
+          ? new vscode.ThemeIcon('debug', new vscode.ThemeColor('debugIcon.breakpointForeground'))
+          : d.crashed > 0 && d.running === 0
+            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+            : d.running < d.desired
+              ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('testing.iconQueued'))
+              : d.outdated.length
+                ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+                : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
     const lines = [
       `**${this.app.name}** — ${this.app.state}${started ? `, ${d.running} of ${d.desired} instance(s) running` : ''}`,
       this.docker
@@ -245,38 +244,60 @@ export class AppNode extends Node {
         : `Built with ${d.builtWith ?? 'auto-detected buildpack'}${d.droplet?.stack ? ` on ${d.droplet.stack}` : ''}`,
       d.droplet ? `Droplet staged ${age(d.droplet.created_at)}` : 'No droplet yet',
     ];
+    if (debugging) lines.push(`**Debugging** instance ${d.debugging.join(', ')}: its health checks are suspended while a debugger holds it.`);
     if (d.outdated.length) lines.push(`⚠ **Outdated**: ${d.outdated.join('; ')}. Restage to pick up the update.`);
     if (this.deployment?.status.reason === 'PAUSED')
       lines.push('**Canary paused** next to the previous version: *Continue Deployment* rolls it out, *Cancel Deployment* goes back.');
     if (this.docker) lines.push('Buildpack and stack updates do not reach Docker apps: rebuild the image and push again.');
-    item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
+    // Left unset here: VS Code resolves only a tooltip that is still undefined, and resolve() adds the events.
+    this.tooltipText = lines.join('\n\n');
     const facts = [started ? 'started' : 'stopped'];
     if (d.outdated.length) facts.push('outdated');
+    if (debugging) facts.push('debugging');
     if (this.docker) facts.push('docker');
     if (this.host.swapped(this.session.space.guid).includes(this.app.name)) facts.push('swapped');
     if (this.hasPrevious) facts.push('previous');
+    if (this.host.following(this.session, this.app.guid)) facts.push('following');
     if (this.deployment) facts.push(this.deployment.status.reason === 'PAUSED' ? 'paused' : 'deploying');
     // "app.started.outdated": menus match /^app\./ and pick items by the facts.
     item.contextValue = `app.${facts.join('.')}`;
     return item;
   }
+  /** The tooltip's last part, read when it is about to show: the app's recent events (`cf events`). */
+  async resolve(item: vscode.TreeItem): Promise<vscode.TreeItem> {
+    let text = this.tooltipText;
+    try {
+      const events = await this.session.cc.auditEvents.recent(this.app.guid, 5);
+      const lines = events.map((e) => `- ${age(e.created_at)} \`${e.type}\`${e.actor?.name ? ` by ${e.actor.name}` : ''}`);
+      if (lines.length) text += `\n\n**Recent events**\n\n${lines.join('\n')}`;
+    } catch {
+      // The tooltip goes without them: the rest of it is still true.
+    }
+    item.tooltip = new vscode.MarkdownString(text);
+    return item;
+  }
+  /** The tooltip's text as treeItem() last computed it (resolve() shows it, with the events). */
+  tooltipText = '';
   override async children(): Promise<Node[]> {
     try {
-      const [routes, tasks] = await Promise.all([
+      const [routes, tasks, services] = await Promise.all([
         this.session.cc.routes.list({ appGuids: [this.app.guid] }),
         this.session.cc.tasks.forApp(this.app.guid).catch((): CcTask[] => []),
+        core()
+          .listServices(this.session)
+          .catch(() => []),
       ]);
       const nodes: Node[] = routes.length
         ? routes.map((r) => new RouteNode(this, this.session, r))
         : [new MessageNode(this, 'No routes', "This app has no mapped routes. Map one from the app's menu.", 'info')];
-      // Tasks run with `cf run-task` or `cfpush run-task`, newest first.
-      if (tasks.length)
-        nodes.push(
-          new TasksFolderNode(
-            this,
-            [...tasks].sort((a, b) => b.sequence_id - a.sequence_id),
-          ),
-        );
+      for (const s of services) if (s.boundApps.includes(this.app.name)) nodes.push(new AppBindingNode(this, this.session, this.app.name, s));
+      nodes.push(
+        new TasksFolderNode(
+          this,
+          [...tasks].sort((a, b) => b.sequence_id - a.sequence_id),
+        ),
+        new EnvFolderNode(this),
+      );
       return nodes;
     } catch (err) {
       return [MessageNode.fromError(this, err)];
@@ -284,55 +305,13 @@ export class AppNode extends Node {
   }
 }
 
-/** An app's one-off tasks (under the app). */
-export class TasksFolderNode extends Node {
-  readonly kind = 'tasks';
-  constructor(
-    parent: AppNode,
-    readonly tasks: CcTask[],
-  ) {
-    super(parent);
-  }
-  treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem('Tasks', vscode.TreeItemCollapsibleState.Collapsed);
-    const app = (this.parent as AppNode).app;
-    item.id = `tf:${(this.parent as AppNode).session.target.name}/${app.guid}`;
-    item.iconPath = new vscode.ThemeIcon('run-all');
-    const running = this.tasks.filter((t) => t.state === 'RUNNING' || t.state === 'PENDING').length;
-    item.description = `${this.tasks.length}${running ? `, ${running} running` : ''}`;
-    item.contextValue = 'tasks';
-    return item;
-  }
-  override async children(): Promise<Node[]> {
-    return this.tasks.map((t) => new TaskNode(this, t));
-  }
-}
-
-/** One task: its sequence id and name, and how it ended. */
-export class TaskNode extends Node {
-  readonly kind = 'task';
-  constructor(
-    parent: TasksFolderNode,
-    readonly task: CcTask,
-  ) {
-    super(parent);
-  }
-  treeItem(): vscode.TreeItem {
-    const t = this.task;
-    const item = new vscode.TreeItem(`#${t.sequence_id} ${t.name}`, vscode.TreeItemCollapsibleState.None);
-    item.id = `t:${t.guid}`;
-    const state = t.state.toLowerCase();
-    item.description = [state, t.result?.failure_reason ?? undefined, age(t.created_at)].filter(Boolean).join(' · ');
-    item.iconPath =
-      t.state === 'SUCCEEDED'
-        ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
-        : t.state === 'FAILED'
-          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
-          : new vscode.ThemeIcon('sync~spin');
-    item.tooltip = `Task ${t.name} (#${t.sequence_id}): ${t.state}${t.result?.failure_reason ? ` — ${t.result.failure_reason}` : ''}\n${t.memory_in_mb} MB memory, ${t.disk_in_mb} MB disk`;
-    item.contextValue = `task.${state}`;
-    return item;
-  }
+/** The app a node stands for: the app itself or anything listed under it (a drop target, a command's argument). */
+export function appOf(n: unknown): AppNode | undefined {
+  if (n instanceof AppNode) return n;
+  if (n instanceof RouteNode) return n.app;
+  if (n instanceof TasksFolderNode || n instanceof EnvFolderNode || n instanceof EnvVarNode || n instanceof TaskNode) return n.appNode;
+  if (n instanceof AppBindingNode || n instanceof VcapServicesNode) return appOf(n.parent);
+  return undefined;
 }
 
 /** A route mapped to an app (under the app). */
@@ -358,9 +337,9 @@ export class RouteNode extends Node {
     item.iconPath = new vscode.ThemeIcon('link');
     const others = this.route.destinations.filter((d) => d.app.guid !== this.app.app.guid).length;
     item.description = others ? `shared with ${others} other app(s)` : undefined;
-    item.tooltip = `Open ${this.browserUrl}`;
+    // A click selects (as everywhere in VS Code); the inline icon or the menu opens it.
+    item.tooltip = `${this.browserUrl}\nOpen it with the link icon, or drag it onto another app to move it.`;
     item.contextValue = 'route.mapped';
-    item.command = { command: 'cfpush.openRoute', title: 'Open Route', arguments: [this] };
     return item;
   }
 }
@@ -448,57 +427,6 @@ export class DestinationNode extends Node {
     item.id = `d:${route.session.target.name}/${route.route.guid}/${this.appName}`;
     item.iconPath = new vscode.ThemeIcon('arrow-right');
     item.contextValue = 'destination';
-    return item;
-  }
-}
-
-/** A leaf that explains an empty or failed level, with a way forward. */
-export class MessageNode extends Node {
-  readonly kind = 'message';
-  constructor(
-    parent: Node | undefined,
-    readonly label: string,
-    readonly detail: string,
-    readonly severity: 'info' | 'error',
-    readonly command?: vscode.Command,
-    readonly code?: string,
-  ) {
-    super(parent);
-  }
-  static fromError(parent: Node | undefined, err: unknown, target?: string): MessageNode {
-    const c = core();
-    const code = err instanceof c.CfPushError ? err.code : undefined;
-    if (code === 'FoundationNotRunning') {
-      return new MessageNode(
-        parent,
-        'Local foundation is not running',
-        'Click to start it.',
-        'info',
-        { command: 'cfpush.startFoundation', title: 'Start Local Foundation' },
-        code,
-      );
-    }
-    if (code === 'LoginRequired' || (err as { status?: number })?.status === 401) {
-      return new MessageNode(
-        parent,
-        'Signed out — click to log in',
-        c.formatError(err),
-        'info',
-        { command: 'cfpush.login', title: 'Log In', arguments: [target] },
-        code,
-      );
-    }
-    const [first, ...rest] = c.formatError(err).split('\n');
-    return new MessageNode(parent, first ?? 'Error', rest.join('\n') || first || '', 'error', { command: 'cfpush.showOutput', title: 'Show Output' }, code);
-  }
-  treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.tooltip = this.detail;
-    item.iconPath = new vscode.ThemeIcon(
-      this.severity === 'error' ? 'warning' : this.command?.command === 'cfpush.login' ? 'account' : this.command ? 'play' : 'info',
-    );
-    item.contextValue = `message.${this.severity}`;
-    item.command = this.command;
     return item;
   }
 }

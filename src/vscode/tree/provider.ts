@@ -1,10 +1,13 @@
 // The "Cloud Foundry" tree, multi-select so two apps can be chosen for a
 // route swap. It redraws on events — our own operations, the local
 // foundation's state file changing, sign-in/out — never on a timer.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { defaultFoundationDir } from '../../core/paths';
 import type { TargetConfig, Session } from '../../core/session';
 import { core } from '../lazy';
-import { MessageNode, Node, SpaceNode, TargetNode, type NodeHost } from './nodes';
+import { AppNode, MessageNode, Node, SpaceNode, TargetNode, type NodeHost } from './nodes';
 import { loadCatalog, type Catalog } from './outdated';
 
 export interface TreeHost {
@@ -12,6 +15,7 @@ export interface TreeHost {
   readonly config: { readonly target: string };
   signedIn(target: TargetConfig): Promise<boolean>;
   swapped(spaceGuid: string): readonly string[];
+  following(session: Session, appGuid: string): boolean;
 }
 
 export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -23,6 +27,9 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
   private readonly busyApps = new Map<string, string>();
   /** Buildpack catalog per target, read once per refresh. */
   private catalogs = new Map<string, Promise<Catalog>>();
+  /** Context key → the spaces / targets that turn it on (see NodeHost.note). */
+  private readonly facts = new Map<string, Set<string>>();
+  private readonly sent = new Map<string, boolean>();
   /** Counts redraws (tests wait for the tree to follow an event). */
   generation = 0;
   private timer?: NodeJS.Timeout;
@@ -44,6 +51,9 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
         return c;
       },
       swapped: (g) => host.swapped(g),
+      following: (s, g) => host.following(s, g),
+      note: (fact, key, on) => this.note(fact, key, on),
+      refreshLater: (node, ms) => void setTimeout(() => this.refresh(node), ms),
     };
     this.view = vscode.window.createTreeView('cfpush.targets', {
       treeDataProvider: this,
@@ -51,6 +61,18 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
       showCollapseAll: true,
       dragAndDropController: dragAndDrop,
     });
+  }
+
+  /** Sets the palette fact `cfpush.<fact>` while any `key` says so (the tree's levels, and Ctx for sign-in and the foundation). */
+  note(fact: string, key: string, on: boolean): void {
+    let keys = this.facts.get(fact);
+    if (!keys) this.facts.set(fact, (keys = new Set()));
+    if (on) keys.add(key);
+    else keys.delete(key);
+    const value = keys.size > 0;
+    if (this.sent.get(fact) === value) return;
+    this.sent.set(fact, value);
+    void vscode.commands.executeCommand('setContext', `cfpush.${fact}`, value);
   }
 
   refresh(node?: Node): void {
@@ -78,13 +100,21 @@ export class CfTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Dis
     return node.treeItem();
   }
 
+  /** Hover: an app's tooltip gains its recent events, read only when someone looks. */
+  async resolveTreeItem(item: vscode.TreeItem, node: Node): Promise<vscode.TreeItem> {
+    return node instanceof AppNode ? node.resolve(item) : item;
+  }
+
   async getChildren(node?: Node): Promise<Node[]> {
     if (node) {
       if (node instanceof SpaceNode) node.redraw = (n) => this.changed.fire(n);
       return node.children();
     }
     try {
-      return (await core().listTargets()).map((t) => new TargetNode(this.nodeHost, t));
+      const targets = await core().listTargets();
+      // Nothing to show yet (no remote target, the local foundation never started): the welcome view says what to do first.
+      if (targets.every((t) => t.local && !existsSync(join(t.dataDir ?? defaultFoundationDir(), 'state.json')))) return [];
+      return targets.map((t) => new TargetNode(this.nodeHost, t));
     } catch (err) {
       return [MessageNode.fromError(undefined, err)];
     }

@@ -251,4 +251,13 @@ describe('manifest_diff', () => {
     const bad = await post('manifest_diff', 'applications:\n- name: d\n  memory: lots\n');
     assertError(bad, 422, 10008, 'CF-UnprocessableEntity', `For application 'd': Process "web": Memory is not a number`);
   });
+
+  test('a binding the manifest would add shows under services (what the push preview lists)', async () => {
+    await api.post('/v3/service_instances', { type: 'user-provided', name: 'diff-svc', relationships: { space: { data: { guid: spaceGuid } } } });
+    await applyOk(api, 'applications:\n- name: diff-svc-app\n');
+    const res = await post('manifest_diff', 'applications:\n- name: diff-svc-app\n  services: [diff-svc]\n');
+    assert.equal(res.status, 201, res.text);
+    const services = res.json.diff.filter((d: any) => d.path.startsWith('/applications/0/services'));
+    assert.deepEqual(services, [{ op: 'add', path: '/applications/0/services', value: ['diff-svc'] }]);
+  });
 });

@@ -450,8 +450,8 @@ describe('service instances and bindings', () => {
         relationships: { service_instance: { data: { guid: si.guid } }, app: { data: { guid: app.guid } } },
       }),
       422,
-      90003,
-      'CF-ServiceBindingAppServiceTaken',
+      10008,
+      'CF-UnprocessableEntity',
     );
     assertError(
       await api.post('/v3/service_credential_bindings', {
@@ -461,7 +461,7 @@ describe('service instances and bindings', () => {
       422,
       10008,
       'CF-UnprocessableEntity',
-      'The service instance and the app are in different spaces.',
+      'The service instance and the app are in different spaces',
     );
     const details = await api.get(`/v3/service_credential_bindings/${b.guid}/details`);
     assert.deepEqual(details.json, { credentials: { uri: 'postgres://new' }, syslog_drain_url: 'syslog://logs.example.com:514', volume_mounts: [] });

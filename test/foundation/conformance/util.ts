@@ -2,6 +2,7 @@
 // stage fast (binary buildpack + Procfile, node from PATH), pushing without
 // starting, and a tgz droplet staged with core `stage()`.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningFoundation } from '../../../src/foundation/server';
@@ -114,7 +115,7 @@ export async function stageTgz(dir: string): Promise<string> {
 }
 
 export function multipartFile(field: string, filename: string, data: Buffer): { body: Buffer; contentType: string } {
-  const boundary = `----cfpushconf${Date.now()}`;
+  const boundary = `----cfpushconf${randomUUID()}`;
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
     data,

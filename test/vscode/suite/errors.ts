@@ -121,7 +121,9 @@ test('restage: unknown app / swap: unknown app or the same app twice → the cau
   const a = await api();
   let r = await fails(a, 'cfpush.restage', 'no-such-app');
   assert.match(r.message, /App 'no-such-app' not found in space/);
-  assert.match(r.message, /cfpush apps/);
+  // The editor's words, not a command line: "Check the name with the Cloud Foundry view."
+  assert.match(r.message, /Check the name with the Cloud Foundry view/);
+  assert.doesNotMatch(r.message, /`cfpush /);
   r = await fails(a, 'cfpush.swapRoutes', 'hello-node', 'no-such-app');
   assert.match(r.message, /App 'no-such-app' not found/);
   r = await fails(a, 'cfpush.swapRoutes', 'hello-node', 'hello-node');
@@ -145,4 +147,10 @@ test('local foundation stopped → Start Local Foundation, which fixes it', asyn
   } finally {
     await vscode.workspace.getConfiguration('cfpush').update('startLocalFoundation', undefined, vscode.ConfigurationTarget.Workspace);
   }
+});
+
+test('no error notification shown so far names a `cfpush …` command line: the editor speaks in its own commands', async () => {
+  const a = await api();
+  assert.ok(a.ctx.reported.length >= 8, `errors reported: ${a.ctx.reported.length}`);
+  for (const r of a.ctx.reported) assert.doesNotMatch(`${r.message}\n${r.hint ?? ''}`, /`cfpush /, r.message);
 });

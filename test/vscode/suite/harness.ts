@@ -28,10 +28,18 @@ test.skip = (name: string, why: string): void => {
 
 /** What the runner saw in the page (see domSummary in run-code-server.ts). */
 export interface Dom {
-  tree: { label: string; level: number; text: string; selected: boolean }[];
+  tree: { label: string; level: number; text: string; selected: boolean; cut?: boolean }[];
   notifications: { message: string; buttons: string[] }[];
   output: { text: string; tokens: { text: string; cls: string }[] }[];
   statusbar: { id: string; text: string; label: string }[];
+  /** The open quick input's rows (the command palette), as listed. */
+  quickInput?: string[];
+  /** The welcome content of an empty view: text and buttons. */
+  welcome?: { text: string; buttons: string[] }[];
+  /** Activity bar entries with the icon (CSS mask) each is drawn with. */
+  activitybar?: { label: string; icon: string }[];
+  /** Image sources on the Welcome page (an extension's walkthrough is listed with its icon). */
+  welcomePageImages?: string[];
   panelTitle: string;
   /** Webviews of ours found in the page's frames (see webviewSummary in run-code-server.ts). */
   webviews?: WebviewDom[];
@@ -49,7 +57,12 @@ export interface WebviewDom {
     label: string;
     series: { app: string; instance?: string; kind: string; cls: string; points: number; stroke: string }[];
     markers: { kind: string; label: string; time: number }[];
+    /** Marker labels drawn (the ones with no room are left out), with their boxes in viewBox units. */
+    labels: { kind: string; label: string; text: string; time: number; row: number; box: { x: number; y: number; width: number; height: number } }[];
+    viewBox: string;
   }[];
+  /** The legend's column headers (text and tooltip). */
+  legendHeader: { text: string; title: string }[];
   legend: string[];
 }
 
@@ -71,6 +84,29 @@ export async function screenshot(name: string, settle = 600): Promise<Dom | unde
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the runner did not take screenshot ${name} within 20 s`);
+}
+
+/**
+ * Asks the runner (run-code-server) to click the button labelled `label` in a
+ * view's welcome content, as a person would; true once clicked, undefined under a
+ * runner without a page (run-electron). Throws when the runner found no such button.
+ */
+export async function clickWelcomeButton(label: string): Promise<true | undefined> {
+  const dir = process.env.CFPUSH_TEST_DOM_DIR;
+  const file = dir && join(dir, `click-welcome-${label.replace(/[^\w.-]+/g, '_')}.json`);
+  if (file) rmSync(file, { force: true });
+  console.log(`[[click-welcome:${label}]]`);
+  if (!file) return undefined;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (existsSync(file)) {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as { clicked: boolean; error?: string };
+      if (!r.clicked) throw new Error(`the welcome view's "${label}" button could not be clicked: ${r.error}`);
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the runner did not click "${label}" within 20 s`);
 }
 
 /** Runs every registered test in order; rejects when any failed (the host exits 1). */

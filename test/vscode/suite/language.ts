@@ -129,3 +129,70 @@ test('hover explains a key', async () => {
   const a = await api();
   assert.ok(a.ctx.manifests);
 });
+
+/** The preferred quick fix the editor offers on a diagnostic, applied as the lightbulb would. */
+async function applyQuickFix(d: vscode.TextDocument, diag: vscode.Diagnostic): Promise<string> {
+  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', d.uri, diag.range);
+  const fixes = actions.filter((a): a is vscode.CodeAction => 'kind' in a && !!a.kind && vscode.CodeActionKind.QuickFix.contains(a.kind) && !!a.isPreferred);
+  assert.equal(fixes.length, 1, `one preferred quick fix for "${diag.message}": ${actions.map((a) => a.title).join(', ')}`);
+  assert.ok(await vscode.workspace.applyEdit(fixes[0]!.edit!), fixes[0]!.title);
+  return fixes[0]!.title;
+}
+
+test('quick fixes: did you mean, units, buildpack: → buildpacks:; a syntax error hides nothing else', async () => {
+  const dir = join(ws(), 'lang-fixes');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'manifest.yml');
+  writeFileSync(
+    file,
+    'applications:\n- name: fixes\n  instanses: 2\n  memory: 256\n  buildpack: nodejs_buildpack\n- name: other\n  buildpacks: []\n  disk_quota: 1G: 2G\n',
+  );
+  const d = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(d);
+  const diags = await waitFor('all five diagnostics', () => {
+    const ds = vscode.languages.getDiagnostics(d.uri);
+    return ds.length === 5 ? ds : undefined;
+  });
+  const at = (line: number) => diags.find((x) => x.range.start.line === line)!;
+  assert.match(at(2).message, /Unknown key 'instanses'.*Did you mean 'instances'\?/);
+  assert.equal(d.getText(at(2).range), 'instanses');
+  assert.match(at(3).message, /Memory must use a supported unit[^]*Write 256M/);
+  assert.match(at(4).message, /'buildpack' attribute .* deprecated/);
+  assert.match(at(6).message, /Buildpacks is an empty list/);
+  assert.equal(at(6).severity, vscode.DiagnosticSeverity.Warning);
+  assert.match(at(7).message, /not valid yaml\. Nested mappings are not allowed in compact mappings/);
+  assert.equal(at(7).range.start.character, 14); // `1G`, which YAML reads as a nested key
+  // No fix where there is no obvious one.
+  const none = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', d.uri, at(6).range);
+  assert.deepEqual(
+    none.map((a) => a.title),
+    [],
+  );
+
+  for (const [pattern, title] of [
+    [/instanses/, "Change to 'instances'"],
+    [/Memory must use/, 'Change to 256M'],
+    [/'buildpack' attribute/, "Change to 'buildpacks:' listing nodejs_buildpack"],
+  ] as const) {
+    const diag = vscode.languages.getDiagnostics(d.uri).find((x) => pattern.test(x.message));
+    assert.ok(diag, `${pattern} before its fix`);
+    assert.equal(await applyQuickFix(d, diag), title);
+    await waitFor(`${pattern} to go`, () => !vscode.languages.getDiagnostics(d.uri).some((x) => pattern.test(x.message)));
+  }
+  assert.equal(
+    d.getText(),
+    'applications:\n- name: fixes\n  instances: 2\n  memory: 256M\n  buildpacks:\n  - nodejs_buildpack\n- name: other\n  buildpacks: []\n  disk_quota: 1G: 2G\n',
+  );
+  // Mending the syntax error leaves the one warning.
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(d.uri, new vscode.Range(8, 16, 8, 20), '');
+  await vscode.workspace.applyEdit(edit);
+  const [left] = await waitFor('only the buildpacks warning', () => {
+    const ds = vscode.languages.getDiagnostics(d.uri);
+    return ds.length === 1 ? ds : undefined;
+  });
+  assert.match(left!.message, /Buildpacks is an empty list/);
+  await screenshot('manifest-quick-fixes');
+  await d.save();
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+});

@@ -2,10 +2,31 @@
 // remote CF): password and SSO passcode flows, tokens in SecretStorage, the
 // push preview + confirm step for remote targets, sign out.
 import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
-import { addTarget, answer, api, children, get, item, label, lastError, localApi, localCredentials, target, waitFor, ws, type PushedApp } from './util';
+import {
+  EXTENSION_ID,
+  addTarget,
+  answer,
+  api,
+  children,
+  get,
+  item,
+  label,
+  lastError,
+  localApi,
+  localCredentials,
+  offered,
+  palette,
+  target,
+  waitFor,
+  ws,
+  type PushedApp,
+} from './util';
 
 const NAME = 'loopback';
 
@@ -73,9 +94,15 @@ test('push to a remote target previews the change and asks; declining changes no
 test('sign out removes the tokens; SSO passcode signs in again', async () => {
   const a = await api();
   const t = await target(a.tree, NAME);
+  // Signed in (the login above): the palette offers Sign Out.
+  const before = await palette('CF: Sign Out');
+  if (before) assert.ok(offered(before, 'CF: Sign Out'), before.join(' | '));
   assert.equal(await vscode.commands.executeCommand('cfpush.logout', t), true);
   assert.equal(await a.ctx.tokens.stored(NAME), undefined);
   await waitFor('signed-out target', async () => item(await target(a.tree, NAME)).contextValue === 'target.remote.signedOut');
+  // The only remote target signed out: nothing to sign out of, Sign Out leaves the palette.
+  const after = await palette('CF: Sign Out');
+  if (after) assert.ok(!offered(after, 'CF: Sign Out'), after.join(' | '));
 
   // The passcode page of the login server (a browser would show it after SSO).
   const { username, password } = localCredentials();
@@ -92,4 +119,60 @@ test('sign out removes the tokens; SSO passcode signs in again', async () => {
   assert.ok((await a.ctx.tokens.stored(NAME))?.accessToken);
   await vscode.commands.executeCommand('cfpush.targets.focus');
   await screenshot('tree-signed-in');
+});
+
+/** An HTTP proxy in front of `upstream` that keeps each request's User-Agent. */
+async function agentRecorder(upstream: string) {
+  const up = new URL(upstream);
+  const seen: { path: string; agent: string }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ path: `${req.method} ${req.url}`, agent: String(req.headers['user-agent']) });
+    const fwd = request({ host: up.hostname, port: Number(up.port), method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+test("the extension's requests name the editor: User-Agent cfpush/VERSION (node …; ARCH OS) vscode/VERSION", async () => {
+  const a = await api();
+  const NAME2 = 'ua-recorded';
+  const proxy = await agentRecorder(localApi());
+  try {
+    await addTarget(a, NAME2, proxy.url);
+    const { username, password } = localCredentials();
+    assert.equal(await vscode.commands.executeCommand('cfpush.login', NAME2, { username, password }), true, lastError(a));
+    // The tree opens the extension's session on the target (as every command does) and lists its orgs through the proxy.
+    const t = await waitFor('signed-in target', async () => {
+      const x = await target(a.tree, NAME2);
+      return item(x).contextValue === 'target.remote.signedIn' ? x : undefined;
+    });
+    const orgs = await children(a.tree, t);
+    assert.equal(orgs[0]?.kind, 'org', `orgs: ${orgs.map(label)}; ${lastError(a)}`);
+    assert.ok(
+      proxy.seen.some((r) => r.path.startsWith('GET /v3/organizations')),
+      proxy.seen.map((r) => r.path).join(', '),
+    );
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const ua = new RegExp(`^cfpush/${esc(ext.packageJSON.version)} \\(node \\d+\\.\\d+\\.\\d+; \\w+ \\w+\\) vscode/${esc(vscode.version)}$`);
+    for (const r of proxy.seen) assert.match(r.agent, ua, r.path);
+  } finally {
+    await vscode.commands.executeCommand('cfpush.logout', NAME2);
+    await proxy.close();
+    // The recorded target goes again (later suites see the targets they made).
+    const file = join(process.env.CFPUSH_HOME!, 'config.json');
+    const cfg = JSON.parse(readFileSync(file, 'utf8')) as { targets?: Record<string, unknown> };
+    delete cfg.targets?.[NAME2];
+    writeFileSync(file, JSON.stringify(cfg, null, 2));
+    a.ctx.refresh();
+  }
 });

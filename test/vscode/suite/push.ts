@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
 import {
   answer,
+  tooltipOf,
   reveal,
   api,
   appCopy,
@@ -55,13 +56,17 @@ test('tree: app with state, instances, buildpack and droplet age; routes; the sp
   const app = await appNode(a.tree, 'hello-node');
   const it = item(app);
   assert.match(String(it.contextValue), /^app\.started/);
-  assert.match(String(it.description), /^started · 1\/1 · nodejs 1\.0\.0 · \d+s ago$/, String(it.description));
+  // Fits the default sidebar width, and says what the time is (the droplet's staging), without going stale.
+  assert.match(String(it.description), /^1\/1 · staged \d\d:\d\d$/, String(it.description));
+  assert.match(await tooltipOf(a.tree, app), /Built with nodejs 1\.0\.0/);
   assert.equal((it.iconPath as vscode.ThemeIcon).id, 'pass-filled');
   const routes = await children(a.tree, app);
   assert.deepEqual(
     routes.map((r) => r.kind),
-    ['route'],
+    ['route', 'tasks', 'env'],
   );
+  // Every app has its Tasks and Environment folders, empty ones saying so.
+  assert.equal(item(routes[1]!).description, 'none yet');
   assert.match(label(routes[0]!), /^hello-node\.localhost/);
   const spaceNode = await space(a.tree);
   const folder = (await children(a.tree, spaceNode)).find((n) => n.kind === 'routes');
@@ -71,6 +76,9 @@ test('tree: app with state, instances, buildpack and droplet age; routes; the sp
   assert.ok(r, `routes: ${spaceRoutes.map(label)}`);
   assert.equal(item(r).description, '→ hello-node');
   assert.deepEqual((await children(a.tree, r)).map(label), ['hello-node']);
+  const services = (await children(a.tree, spaceNode)).find((n) => n.kind === 'services');
+  assert.ok(services, 'no Services folder in the space');
+  assert.deepEqual((await children(a.tree, services)).map(label), ['No services yet', 'Marketplace']);
 });
 
 test('status bar shows target / org / space', async () => {
@@ -78,11 +86,19 @@ test('status bar shows target / org / space', async () => {
   await waitFor('status bar with org/space', () => /^\$\(cloud\) local: [\w-]+\/[\w-]+$/.test(a.ctx.status.item.text), 10_000);
 });
 
-test('CF: Restage from the Explorer menu (manifest Uri)', async () => {
+test('CF: Restage from the Explorer menu (manifest Uri), after saying it restarts the app', async () => {
   const a = await api();
   // The Explorer context menu passes (clicked uri, selected uris).
   const manifest = vscode.Uri.file(join(ws(), 'hello-node', 'manifest.yml'));
+  // Cancel leaves it alone…
+  let prompts = answer(a, { confirm: null });
+  assert.equal(await vscode.commands.executeCommand('cfpush.restage', manifest, [manifest]), undefined);
+  prompts.restore();
+  assert.match(prompts.asked[0]!, /^confirm: Restage hello-node on local\?\n.*unavailable/);
+  // …Restage restages.
+  prompts = answer(a, { confirm: 'Restage' });
   const restaged = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restage', manifest, [manifest]);
+  prompts.restore();
   assert.ok(restaged, `restage returned nothing: ${lastError(a)}`);
   assert.deepEqual(
     restaged.map((r) => [r.name, r.state]),
@@ -91,7 +107,7 @@ test('CF: Restage from the Explorer menu (manifest Uri)', async () => {
   await expectBody(urls['hello-node']!, 'hello CF summit');
 });
 
-test('CF: Swap Routes between two apps selected in the tree; the notification offers Swap Back', async () => {
+test('CF: Swap Routes between two apps selected in the tree; the notification offers Undo', async () => {
   const a = await api();
   const pushed = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.push', vscode.Uri.file(appCopy('hello-green', 'hello green')));
   assert.ok(pushed, `second push returned nothing: ${lastError(a)}`);
@@ -107,39 +123,60 @@ test('CF: Swap Routes between two apps selected in the tree; the notification of
   await expectBody(urls['hello-node']!, 'hello green');
   await expectBody(urls['hello-green']!, 'hello CF summit');
 
-  // Tree follows: hello-node now holds hello-green's route, both offer Swap Back.
+  // Tree follows: hello-node now holds hello-green's route, both offer Undo Swap.
   const blueAfter = await appNode(a.tree, 'hello-node');
   assert.match(String(item(blueAfter).contextValue), /\bswapped\b/);
-  const blueRoutes = await children(a.tree, blueAfter);
+  const blueRoutes = (await children(a.tree, blueAfter)).filter((n) => n.kind === 'route');
   assert.deepEqual(
     blueRoutes.map(label).map((u) => u.split('.')[0]),
     ['hello-green'],
   );
   await vscode.commands.executeCommand('cfpush.targets.focus');
-  await reveal(a.tree, async () => (await children(a.tree, await appNode(a.tree, 'hello-node')))[0]);
-  await reveal(a.tree, async () => (await children(a.tree, await space(a.tree))).find((n) => n.kind === 'routes'), { expand: 2 });
+  let revealed: (string | undefined)[] = [];
+  const showRows = async () => {
+    revealed = [
+      await reveal(a.tree, async () => (await children(a.tree, await appNode(a.tree, 'hello-node')))[0]),
+      await reveal(a.tree, async () => (await children(a.tree, await space(a.tree))).find((n) => n.kind === 'routes'), { expand: 2 }),
+    ];
+  };
+  await showRows();
   // Toasts do not show in the headless page: the notification centre lists the same notification.
   await vscode.commands.executeCommand('notifications.showList');
-  // The swap refreshes the tree: a capture taken while it re-renders shows only the target row, so take it again (a few times at most).
+  // The swap refreshes the tree (and the state file's watcher again, 300 ms later): a capture taken while it re-renders
+  // shows only the target row, on a busy machine for seconds. So wait until no redraw came for a second, reveal the
+  // rows again and take it again, for up to 30 s.
   const wants = [/^hello-node/, /^hello-green/, /^hello-green\.localhost/, /^Routes/];
+  const quiet = async () => {
+    for (let seen = -1, n = 0; seen !== a.tree.generation && n < 10; n++) {
+      seen = a.tree.generation;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const deadline = Date.now() + 30_000;
   let dom = await screenshot('swap-notification', 1200);
-  for (let i = 0; i < 4 && dom && !wants.every((w) => dom!.tree.some((r) => w.test(r.text))); i++) dom = await screenshot('swap-notification', 1000);
+  let tries = 1;
+  while (dom && !wants.every((w) => dom!.tree.some((r) => w.test(r.text))) && Date.now() < deadline) {
+    await quiet();
+    await showRows();
+    dom = await screenshot('swap-notification', 1000);
+    tries++;
+  }
   await vscode.commands.executeCommand('notifications.hideList');
   if (dom) {
     const toast = dom.notifications.find((n) => /Swapped routes of hello-node and hello-green/.test(n.message));
     assert.ok(toast, `notifications: ${JSON.stringify(dom.notifications)}`);
-    assert.ok(toast.buttons.includes('Swap Back'), `buttons: ${toast.buttons}`);
+    assert.ok(toast.buttons.includes('Undo'), `buttons: ${toast.buttons}`);
     const rows = dom.tree.map((r) => r.text);
     for (const want of wants) {
       assert.ok(
         rows.some((r) => want.test(r)),
-        `tree rows lack ${want}: ${JSON.stringify(rows)}`,
+        `tree rows lack ${want} after ${tries} captures (tree redrawn ${a.tree.generation} times; reveal: ${revealed.join(' / ')}): ${JSON.stringify(rows)}`,
       );
     }
   }
 });
 
-test('Swap Back from the tree item restores the routes', async () => {
+test('Undo Swap on the tree item restores the routes', async () => {
   const a = await api();
   const green = await appNode(a.tree, 'hello-green');
   const back = await vscode.commands.executeCommand<{ a: PushedApp; b: PushedApp } | undefined>('cfpush.swapBack', green);
@@ -183,8 +220,10 @@ test('live logs of an app in its own coloured channel ([APP/PROC/WEB/0], [RTR])'
 test('the Cloud Foundry output is coloured: timeline steps, [STG], errors', async () => {
   const a = await api();
   // Staging lines, then a failing command's error right after them.
+  const prompts = answer(a, { confirm: 'Restage' });
   assert.ok(await vscode.commands.executeCommand('cfpush.restage', 'hello-green'), lastError(a));
   await vscode.commands.executeCommand('cfpush.restage', 'no-such-app');
+  prompts.restore();
   await waitFor('the error notification', () => a.ctx.reported.some((r) => /no-such-app/.test(r.message)));
   a.ctx.output.channel.show(true);
   await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');

@@ -12,6 +12,7 @@ import {
   api,
   appCopy,
   children,
+  dragDrop,
   expectBody,
   get,
   item,
@@ -29,16 +30,6 @@ import {
 const A = 'drag-a';
 const B = 'drag-b';
 const urls: Record<string, string> = {};
-const token = () => new vscode.CancellationTokenSource().token;
-
-/** Drags `nodes` and drops them on `onto`, as the tree does: one DataTransfer through both calls. */
-async function dragDrop(a: Api, nodes: TreeNode[], onto: TreeNode): Promise<vscode.DataTransfer> {
-  const data = new vscode.DataTransfer();
-  await a.ctx.dnd.handleDrag!(nodes, data, token());
-  await a.ctx.dnd.handleDrop!(onto, data, token());
-  return data;
-}
-
 async function routeOf(a: Api, app: string, host: string, target = 'local'): Promise<TreeNode> {
   const sp = await space(a.tree, target);
   const appN = (await children(a.tree, sp)).find((n) => n.kind === 'app' && label(n) === app);
@@ -73,6 +64,8 @@ test('drag a route from one app onto another: Move → the other app answers it;
     await expectBody(urls[name], greeting);
   }
   const route = await routeOf(a, A, A);
+  const history = a.ctx.routeHistory;
+  const before = history.entries.length;
   const prompts = answer(a, { picks: [/Move/] });
   const data = await dragDrop(a, [route], await appOf(a, B));
   prompts.restore();
@@ -85,11 +78,16 @@ test('drag a route from one app onto another: Move → the other app answers it;
   assert.ok(last, `no drop result: ${lastError(a)}`);
   assert.equal(last.plan.kind, 'move');
   assert.deepEqual(last.plan.lines, [`map ${A}.localhost → ${B}`, `unmap ${A}.localhost from ${A}`]);
+  // The move is in the window's Route History, undoable after its toast is gone.
+  assert.deepEqual(
+    history.entries.slice(before).map((e) => e.title),
+    [`Move ${A}.localhost from ${A} to ${B}`],
+  );
   await expectBody(urls[A]!, 'hello b');
   assert.equal(await destinationsOf(a, A), `→ ${B}`);
   assert.deepEqual(
     (await children(a.tree, await appOf(a, A))).map((n) => n.kind),
-    ['message'],
+    ['message', 'tasks', 'env'],
     `${A} keeps no route`,
   );
 
@@ -105,14 +103,21 @@ test('drag a route from one app onto another: Move → the other app answers it;
   assert.equal(await last.undo(), true, lastError(a));
   await expectBody(urls[A]!, 'hello a');
   assert.equal(await destinationsOf(a, A), `→ ${A}`);
+  assert.equal(history.entries.length, before, 'the undone move leaves the history');
 });
 
 test('drag a route and choose Add: both apps serve it; Undo unmaps the added one only', async () => {
   const a = await api();
+  const history = a.ctx.routeHistory;
+  const before = history.entries.length;
   const prompts = answer(a, { picks: [/Add/] });
   await dragDrop(a, [await routeOf(a, A, A)], await appOf(a, B));
   prompts.restore();
   assert.equal(a.ctx.dnd.last?.plan.kind, 'add', lastError(a));
+  assert.deepEqual(
+    history.entries.slice(before).map((e) => e.title),
+    [`Add ${A}.localhost to ${B} (keep it on ${A})`],
+  );
   assert.equal(await destinationsOf(a, A), `→ ${A}, ${B}`);
   // The router balances across both destinations.
   const seen = new Set<string>();
@@ -121,7 +126,13 @@ test('drag a route and choose Add: both apps serve it; Undo unmaps the added one
     if (r.status === 200) seen.add(r.body.trim());
     return seen.has('hello a') && seen.has('hello b');
   });
-  assert.ok(await a.ctx.dnd.last!.undo());
+  // Undone later, from the Route History (the toast gone), not the toast's Undo.
+  await vscode.commands.executeCommand('notifications.clearAll');
+  const picked = answer(a, { picks: [new RegExp(`Add ${A}\\.localhost to ${B}`)] });
+  assert.ok(await vscode.commands.executeCommand('cfpush.routeHistory'), lastError(a));
+  picked.restore();
+  assert.match(picked.asked[0]!, new RegExp(`^pick CF: Route History: \\$\\(discard\\) Add ${A}\\.localhost to ${B} \\(keep it on ${A}\\)`));
+  assert.equal(history.entries.length, before, 'the undone add leaves the history');
   assert.equal(await destinationsOf(a, A), `→ ${A}`);
   await expectBody(urls[A]!, 'hello a');
 });
@@ -138,7 +149,7 @@ test('drag an app onto another: their routes swap at once on the local foundatio
     assert.equal(last?.plan.kind, 'swap', lastError(a));
     await expectBody(urls[A]!, 'hello b');
     await expectBody(urls[B]!, 'hello a');
-    // Like CF: Swap Routes, both apps then offer Swap Back.
+    // Like CF: Swap Routes, both apps then offer Undo Swap.
     assert.match(String(item(await appOf(a, A)).contextValue), /\bswapped\b/);
     assert.ok(await last!.undo());
     await expectBody(urls[A]!, 'hello a');
@@ -221,6 +232,28 @@ function load(url: string, concurrency: number) {
       return stats;
     },
   };
+}
+
+/** What the swap view drew per app (colour slot, resolved stroke): the next views must draw the same. */
+const drawn: Record<string, { color: number; stroke: string }> = {};
+
+/** Marker labels of a chart must not overlap each other, and stay inside the plot. */
+function assertLabelsApart(chart: WebviewDom['charts'][number]): void {
+  const [, , width, height] = chart.viewBox.split(/\s+/).map(Number);
+  const boxes = chart.labels.map((l) => l.box);
+  const all = JSON.stringify(chart.labels.map((l) => [l.text, l.row, l.box]));
+  for (const b of boxes) {
+    assert.ok(b.width > 0 && b.height > 0, `a label with no size: ${all}`);
+    assert.ok(b.x >= 0 && b.x + b.width <= width! && b.y >= 0 && b.y + b.height <= height!, `a label outside the chart: ${all}`);
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const p = boxes[i]!;
+      const q = boxes[j]!;
+      const apart = p.x + p.width <= q.x || q.x + q.width <= p.x || p.y + p.height <= q.y || q.y + q.height <= p.y;
+      assert.ok(apart, `labels overlap: ${JSON.stringify([chart.labels[i]!.text, p, chart.labels[j]!.text, q])}`);
+    }
+  }
 }
 
 /** Seconds [fromMs, toMs) of a per-second series in the model. */
@@ -340,6 +373,20 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
       assert.match(s.stroke, /^(rgb|#)/, s.stroke);
     }
     assert.notEqual(req.series.find((x) => x.app === A)!.stroke, req.series.find((x) => x.app === B)!.stroke, 'one colour per app');
+    for (const app of [A, B]) {
+      drawn[app] = { color: m.apps.find((x) => x.name === app)!.color, stroke: req.series.find((x) => x.app === app && /\bapp\b/.test(x.cls))!.stroke };
+    }
+    // The swap's markers (the router's two moves and this window's action, within a second) are labelled apart.
+    assert.ok(
+      req.labels.some((l) => l.kind === 'action' && l.label === `Swap routes of ${A} and ${B}`),
+      JSON.stringify(req.labels),
+    );
+    assertLabelsApart(req);
+    // The legend says which window its counts cover.
+    assert.deepEqual(
+      view.legendHeader.map((th) => th.text),
+      ['app', 'req/s now', 'requests (last 5 min)', '5xx', '4xx'],
+    );
     assert.ok(
       req.markers.some((x) => x.kind === 'route-move' && x.label.startsWith(`${A}.localhost`)),
       JSON.stringify(req.markers),
@@ -357,6 +404,60 @@ test('traffic view: under load (24 keep-alive loops) a swap moves the rate from 
   // Put the routes back for the tests that follow.
   assert.ok(await vscode.commands.executeCommand('cfpush.swapRoutes', B, A), lastError(a));
   await expectBody(urls[A]!, 'hello a');
+});
+
+test('traffic view: labels of route moves close in time never overlap; an app keeps its colour in another view; requests counted over the last 5 min', async () => {
+  const a = await api();
+  assert.ok(drawn[A] && drawn[B], 'the swap view ran first');
+  // Another view, of B alone: B is no longer second of two.
+  const appB = await appOf(a, B);
+  assert.ok(await vscode.commands.executeCommand('cfpush.showTraffic', appB), lastError(a));
+  await waitFor(
+    `a view of ${B} alone`,
+    () => {
+      const m = a.ctx.traffic.lastModel;
+      return m?.state === 'ok' && m.apps.length === 1 && m.apps[0]!.name === B;
+    },
+    30_000,
+  );
+  // Six moves of this window within a few tenths of a second (plus the swaps before): labels must stagger.
+  const t0 = Date.now();
+  for (let i = 1; i <= 6; i++) {
+    a.ctx.traffic.mark(appB.session, `Move ${i}: ${B}.localhost → ${B}`, [B]);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  const m = await waitFor(
+    'the six moves in the view',
+    () => {
+      const x = a.ctx.traffic.lastModel;
+      return x && x.markers.filter((k) => k.kind === 'action' && k.time >= t0).length === 6 && (a.ctx.traffic.lastRendered?.seq ?? 0) >= x.seq ? x : undefined;
+    },
+    15_000,
+  );
+  const b = m.apps[0]!;
+  assert.equal(b.color, drawn[B]!.color, `${B}'s colour slot in a view of its own`);
+  // The totals count the last 5 minutes of the series, exactly.
+  assert.equal(m.windowMs, 5 * 60_000);
+  assert.equal(b.totals.requests, total(b.requests.slice(-m.windowMs / m.bucketMs)));
+  const dom = await screenshot('traffic-labels', 800);
+  if (dom) {
+    const view = dom.webviews?.find((w) => w.view === 'traffic');
+    assert.ok(view, JSON.stringify(dom.webviews));
+    const req = view.charts.find((c) => c.id === 'requests')!;
+    const series = req.series.find((x) => x.app === B && /\bapp\b/.test(x.cls));
+    assert.equal(series?.stroke, drawn[B]!.stroke, `${B} is drawn in the same colour as in the swap view`);
+    const ours = req.labels.filter((l) => l.kind === 'action' && l.time >= t0);
+    assert.ok(ours.length >= 3, `at least three of the six close moves are labelled: ${JSON.stringify(req.labels)}`);
+    assert.ok(
+      ours.some((l) => l.label === `Move 6: ${B}.localhost → ${B}`),
+      'the latest move is labelled',
+    );
+    assert.ok(new Set(req.labels.map((l) => l.row)).size >= 3, `labels stagger over rows: ${JSON.stringify(req.labels.map((l) => [l.text, l.row]))}`);
+    assertLabelsApart(req);
+    const th = view.legendHeader.find((x) => x.text.startsWith('requests'));
+    assert.equal(th?.text, 'requests (last 5 min)');
+    assert.match(th?.title ?? '', /last 5 min/);
+  }
 });
 
 test('traffic view on a target without traffic data says so plainly', async () => {

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { screenshot, test } from './harness';
 import {
   answer,
+  tooltipOf,
   reveal,
   api,
   appCopy,
@@ -37,7 +38,7 @@ test('scale from the tree: 2 instances, both running', async () => {
   assert.ok(out, `scale returned nothing: ${lastError(a)}`);
   const after = await waitFor('2/2 instances', async () => {
     const n = await appNode(a.tree, 'hello-green');
-    return /· 2\/2 ·/.test(String(item(n).description)) ? n : undefined;
+    return /^2\/2 ·/.test(String(item(n).description)) ? n : undefined;
   });
   assert.ok(after);
   assert.ok(await vscode.commands.executeCommand('cfpush.scaleApp', after, { instances: 1 }), lastError(a));
@@ -99,7 +100,7 @@ test('outdated buildpack: marked in the tree, "Restage to pick up the update" fi
   old = await appNode(a.tree, 'hello-old');
   assert.match(String(item(old).contextValue), /\boutdated\b/);
   assert.match(String(item(old).description), /⚠ outdated/);
-  assert.match((item(old).tooltip as vscode.MarkdownString).value, /1\.0\.0 → 1\.0\.1.*Restage to pick up the update/s);
+  assert.match(await tooltipOf(a.tree, old), /1\.0\.0 → 1\.0\.1.*Restage to pick up the update/s);
   const spaceNode = await space(a.tree);
   await children(a.tree, spaceNode);
   const spaceItem = await spaceNode.treeItem();
@@ -107,9 +108,17 @@ test('outdated buildpack: marked in the tree, "Restage to pick up the update" fi
   assert.match(String(spaceItem.description), /2 outdated/);
   await vscode.commands.executeCommand('cfpush.targets.focus');
   await reveal(a.tree, () => appNode(a.tree, 'hello-old'));
-  await screenshot('tree-outdated', 1000);
+  const dom = await screenshot('tree-outdated', 1000);
+  if (dom) {
+    // Issue 18: the longest app description (instances · staged · outdated) fits the default sidebar width.
+    const row = dom.tree.find((r) => /^hello-old\d+\/\d+ /.test(r.text)); // name and description run together in the row's text
+    assert.ok(row, `no hello-old row: ${JSON.stringify(dom.tree.map((r) => r.text))}`);
+    assert.match(row.text, /⚠ outdated/);
+    assert.equal(row.cut, false, `the row is cut at the sidebar's width: ${row.text}`);
+  }
 
-  // The item action restages one…
+  // The item action restages one (after the downtime question)…
+  const prompts = answer(a, { confirm: 'Restage' });
   const one = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restageUpdate', old);
   assert.ok(one, lastError(a));
   assert.doesNotMatch(String(item(await appNode(a.tree, 'hello-old')).contextValue), /outdated/);
@@ -121,6 +130,8 @@ test('outdated buildpack: marked in the tree, "Restage to pick up the update" fi
   const all = await vscode.commands.executeCommand<PushedApp[] | undefined>('cfpush.restageOutdated', sp);
   assert.deepEqual(all?.map((x) => x.name).sort(), ['hello-old', 'hello-old2']);
   for (const n of ['hello-old', 'hello-old2']) assert.doesNotMatch(String(item(await appNode(a.tree, n)).contextValue), /outdated/);
+  prompts.restore();
+  assert.match(prompts.asked.join('\n'), /Restage hello-old, hello-old2 on local\?/);
 });
 
 test('canary push (cfpush.push.strategy = canary): the tree marks the paused canary; Continue Deployment on the item rolls it out', async () => {
@@ -210,15 +221,22 @@ test('a task run with the cf CLI (else cfpush run-task) shows under the app in t
   await screenshot('tree-tasks');
 });
 
-test('delete asks first; Cancel keeps the app, Delete removes it', async () => {
+test('delete asks for the name (Enter alone deletes nothing); Escape keeps the app, the typed name removes it', async () => {
   const a = await api();
   let app = await appNode(a.tree, 'hello-old2');
-  let prompts = answer(a, { confirm: null });
-  assert.equal(await vscode.commands.executeCommand('cfpush.deleteApp', app), undefined);
-  prompts.restore();
-  assert.match(prompts.asked[0]!, /Delete hello-old2\?/);
+  // Escape (undefined), then Enter on an empty box: both keep it.
+  for (const answered of [[], ['']]) {
+    const prompts = answer(a, { inputs: answered });
+    assert.equal(await vscode.commands.executeCommand('cfpush.deleteApp', app), undefined);
+    prompts.restore();
+    assert.match(prompts.asked[0]!, /^input CF: Delete hello-old2\?$/);
+  }
+  // A wrong name is refused by the box itself.
+  const wrong = answer(a, { inputs: ['hello-old'] });
+  await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cfpush.deleteApp', app)), /Type hello-old2 exactly/);
+  wrong.restore();
   app = await appNode(a.tree, 'hello-old2');
-  prompts = answer(a, { confirm: 'Delete' });
+  const prompts = answer(a, { inputs: ['hello-old2'] });
   assert.ok(await vscode.commands.executeCommand('cfpush.deleteApp', app), lastError(a));
   prompts.restore();
   await waitFor(

@@ -5,8 +5,20 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { screenshot } from './harness';
 
 export const EXTENSION_ID = 'cf-push.cf-push';
+
+/** The command palette's rows for `query` (code-server runner only; undefined elsewhere). */
+export async function palette(query: string): Promise<string[] | undefined> {
+  await vscode.commands.executeCommand('workbench.action.quickOpen', `>${query}`);
+  const dom = await screenshot(`palette-${query.replace(/\W+/g, '-')}`, 900);
+  await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  return dom?.quickInput;
+}
+
+/** Whether the palette's rows offer `title` (undefined rows: no page to read them from). */
+export const offered = (rows: string[] | undefined, title: string): boolean | undefined => rows?.some((r) => r.startsWith(title));
 
 /** Structural view of the extension's exports (its classes live in another bundle). */
 export interface TreeNode {
@@ -34,6 +46,7 @@ export interface Ui {
   confirm(message: string, detail: string, ...buttons: string[]): Thenable<string | undefined>;
   pick(items: vscode.QuickPickItem[], opts: vscode.QuickPickOptions): Thenable<vscode.QuickPickItem | undefined>;
   input(opts: vscode.InputBoxOptions): Thenable<string | undefined>;
+  offer(message: string, ...buttons: string[]): Thenable<string | undefined>;
 }
 export interface Api {
   tree: vscode.TreeDataProvider<TreeNode> & { view: vscode.TreeView<TreeNode>; generation: number };
@@ -42,7 +55,8 @@ export interface Api {
     lastError?: unknown;
     reported: Reported[];
     ui: Ui;
-    output: { channel: vscode.OutputChannel; lines: string[] };
+    output: { channel: vscode.OutputChannel; lines: string[]; progressShown: string[] };
+    routeHistory: { entries: readonly { title: string; at: number }[] };
     status: { item: vscode.StatusBarItem };
     tokens: { stored(target: string): Promise<{ accessToken: string } | undefined> };
     manifests: { check(doc: vscode.TextDocument): vscode.Diagnostic[] };
@@ -51,12 +65,29 @@ export interface Api {
     onStep: vscode.EventEmitter<string>;
     config: { target: string };
     refresh(): void;
+    /** CF: Debug App's live sessions (src/vscode/debug.ts). */
+    debug: { handles(): { app: string; appGuid: string; index: number; runtime: string; via: string; host: string; port: number }[] };
+    session(o: { target?: string }): Promise<{
+      cc: {
+        apps: {
+          processes(appGuid: string): Promise<{ guid: string; type: string }[]>;
+          environmentVariables(appGuid: string): Promise<Record<string, string>>;
+          sshEnabled(appGuid: string): Promise<{ enabled: boolean; reason: string }>;
+          setSsh(appGuid: string, enabled: boolean): Promise<unknown>;
+          start(appGuid: string): Promise<unknown>;
+          stop(appGuid: string): Promise<unknown>;
+        };
+        processes: { stats(processGuid: string): Promise<{ index: number; state: string; uptime: number; details?: string | null }[]> };
+      };
+    }>;
     dnd: vscode.TreeDragAndDropController<TreeNode> & { last?: DropResult };
     traffic: {
       lastModel?: TrafficModel;
       lastRendered?: { seq: number; series: number; markers: number; state: string };
       visible: boolean;
       readerOptions?: { skipCounters?: boolean; skipLogCache?: boolean };
+      /** Records that this window moved routes of `apps` now (a labelled marker). */
+      mark(session: unknown, label: string, apps: string[]): void;
     };
   };
 }
@@ -80,7 +111,20 @@ export interface TrafficModel {
   from: number;
   to: number;
   bucketMs: number;
-  apps: { guid: string; name: string; requests: number[]; errors5xx: number[]; errors4xx: number[]; rps: number; instances: { index: number }[] }[];
+  /** The fixed window the legend's totals count. */
+  windowMs: number;
+  apps: {
+    guid: string;
+    name: string;
+    /** Colour slot: a function of the name. */
+    color: number;
+    requests: number[];
+    errors5xx: number[];
+    errors4xx: number[];
+    rps: number;
+    totals: { requests: number; errors5xx: number; errors4xx: number };
+    instances: { index: number }[];
+  }[];
   unrouted: { host: string; requests: number[]; errors5xx: number[]; errors4xx: number[] }[];
   markers: { time: number; kind: 'route-move' | 'action'; label: string }[];
 }
@@ -113,7 +157,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
 }
 
 /** GET an app URL the way a browser would, but through 127.0.0.1 (no *.localhost DNS needed). */
-export function get(url: string): Promise<{ status: number; body: string }> {
+export function get(url: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -127,7 +171,7 @@ export function get(url: string): Promise<{ status: number; body: string }> {
             ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` }
             : {}),
         },
-        timeout: 10_000,
+        timeout: timeoutMs,
       },
       (res) => {
         let body = '';
@@ -209,12 +253,19 @@ export function lastError(a: Api): string {
   return e ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : 'no error recorded';
 }
 
-/** Answers the next prompts: confirm → first button (or the given one), pick → by label match, input → given strings. */
-export function answer(a: Api, script: { confirm?: string | null; picks?: RegExp[]; inputs?: string[] }): { asked: string[]; restore(): void } {
+/**
+ * Answers the next prompts: confirm → first button (or the given one), pick → by label match, input → given strings,
+ * offer (a notification's next step) → the given buttons in turn, else dismissed.
+ */
+export function answer(
+  a: Api,
+  script: { confirm?: string | null; picks?: RegExp[]; inputs?: string[]; offers?: string[] },
+): { asked: string[]; restore(): void } {
   const saved = a.ctx.ui;
   const asked: string[] = [];
   const picks = [...(script.picks ?? [])];
   const inputs = [...(script.inputs ?? [])];
+  const offers = [...(script.offers ?? [])];
   a.ctx.ui = {
     confirm: async (message, detail, ...buttons) => {
       asked.push(`confirm: ${message}\n${detail}\n[${buttons.join('|')}]`);
@@ -227,7 +278,15 @@ export function answer(a: Api, script: { confirm?: string | null; picks?: RegExp
     },
     input: async (opts) => {
       asked.push(`input ${opts.title}`);
-      return inputs.shift();
+      const v = inputs.shift();
+      // The box's own check runs as it would while typing: a test cannot pass what a person could not enter.
+      const invalid = v === undefined ? undefined : await opts.validateInput?.(v);
+      if (invalid) throw new Error(`input ${opts.title}: ${JSON.stringify(v)} is refused: ${JSON.stringify(invalid)}`);
+      return v;
+    },
+    offer: async (message, ...buttons) => {
+      asked.push(`offer: ${message} [${buttons.join('|')}]`);
+      return offers.shift();
     },
   };
   return { asked, restore: () => (a.ctx.ui = saved) };
@@ -267,16 +326,27 @@ export interface PushedApp {
 }
 
 /** Reveal for a screenshot; the tree may redraw meanwhile (a foundation event), so try a few times. */
-export async function reveal(tree: Api['tree'], find: () => Promise<TreeNode | undefined>, opts: { expand?: number | boolean } = {}): Promise<void> {
+/** Reveals the node `find` gives, trying a few times while the tree redraws; returns why it could not (or undefined). */
+export async function reveal(
+  tree: Api['tree'],
+  find: () => Promise<TreeNode | undefined>,
+  opts: { expand?: number | boolean } = {},
+): Promise<string | undefined> {
+  let why = 'the node was not found';
   for (let i = 0; i < 4; i++) {
     try {
       const node = await find();
-      if (node) return await tree.view.reveal(node, { select: false, focus: false, expand: opts.expand ?? false });
+      if (node) {
+        await tree.view.reveal(node, { select: false, focus: false, expand: opts.expand ?? false });
+        return undefined;
+      }
     } catch (err) {
-      if (i === 3) console.log(`reveal failed: ${(err as Error).message}`);
+      why = (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, 400));
   }
+  console.log(`reveal failed: ${why}`);
+  return why;
 }
 
 /** Adds a target through "CF: Select Target" → "Add a Cloud Foundry target…", then goes back to the local one. */
@@ -286,4 +356,22 @@ export async function addTarget(a: Api, name: string, apiUrl: string): Promise<v
   prompts.restore();
   assert.equal(chosen, name, `add target: ${prompts.asked.join(' / ')}; ${lastError(a)}`);
   await vscode.workspace.getConfiguration('cfpush').update('target', undefined, vscode.ConfigurationTarget.Workspace);
+}
+
+const token = () => new vscode.CancellationTokenSource().token;
+
+/** Drags `nodes` and drops them on `onto`, as the tree does: one DataTransfer through both calls. */
+export async function dragDrop(a: Api, nodes: TreeNode[], onto: TreeNode): Promise<vscode.DataTransfer> {
+  const data = new vscode.DataTransfer();
+  await a.ctx.dnd.handleDrag!(nodes, data, token());
+  await a.ctx.dnd.handleDrop!(onto, data, token());
+  return data;
+}
+
+/** A row's tooltip as VS Code shows it on hover: resolved (resolveTreeItem) from an item that leaves it unset. */
+export async function tooltipOf(tree: Api['tree'], node: TreeNode): Promise<string> {
+  const it = await node.treeItem();
+  const resolved = tree.resolveTreeItem ? await tree.resolveTreeItem(it, node, new vscode.CancellationTokenSource().token) : it;
+  const t = resolved?.tooltip ?? it.tooltip;
+  return typeof t === 'string' ? t : (t?.value ?? '');
 }

@@ -72,6 +72,14 @@ export class AppRequests {
   async environmentVariables(guid: string): Promise<Record<string, string>> {
     return (await this.t.get<{ var: Record<string, string> }>(`/v3/apps/${guid}/environment_variables`)).var ?? {};
   }
+  /** PATCH /v3/apps/:guid/features/ssh (`cf enable-ssh` / `disable-ssh`). */
+  setSsh(guid: string, enabled: boolean): Promise<unknown> {
+    return this.t.patch(`/v3/apps/${guid}/features/ssh`, { enabled });
+  }
+  /** GET /v3/apps/:guid/ssh_enabled: whether `cf ssh` may reach its instances, and why not. */
+  sshEnabled(guid: string): Promise<{ enabled: boolean; reason: string }> {
+    return this.t.get<{ enabled: boolean; reason: string }>(`/v3/apps/${guid}/ssh_enabled`);
+  }
   /** Every process of the app with its instances' stats (the cf CLI's GetProcessInstances per process). */
   async processStats(guid: string): Promise<{ process: CcProcess; stats: CcInstanceStats[] }[]> {
     const procs = await this.processes(guid);

@@ -1,5 +1,5 @@
 // Smaller CC resources: jobs, resource matching, the catalog of buildpacks and
-// stacks, service instances, audit events.
+// stacks, audit events (service instances: services.ts).
 import type { CcTransport, Query } from '../transport';
 import type { CcJob } from '../types';
 
@@ -50,70 +50,6 @@ export class CatalogRequests {
   }
 }
 
-export interface CcServiceInstance {
-  guid: string;
-  name: string;
-  type?: string;
-  tags?: string[];
-  last_operation?: { type: string; state?: string } | null;
-}
-
-export interface CcCredentialBinding {
-  guid: string;
-  name: string | null;
-  type: string;
-  relationships: { app?: { data: { guid: string } | null }; service_instance: { data: { guid: string } } };
-}
-
-/** User-provided service instance fields (CC's names). */
-export interface UserProvidedFields {
-  credentials?: Record<string, unknown>;
-  syslog_drain_url?: string;
-  route_service_url?: string;
-  tags?: string[];
-}
-
-export class ServiceInstanceRequests {
-  constructor(private readonly t: CcTransport) {}
-
-  inSpace(spaceGuid: string): Promise<CcServiceInstance[]> {
-    return this.t.list<CcServiceInstance>('/v3/service_instances', { space_guids: spaceGuid });
-  }
-  createUserProvided(spaceGuid: string, name: string, fields: UserProvidedFields): Promise<CcServiceInstance> {
-    return this.t.post<CcServiceInstance>('/v3/service_instances', {
-      type: 'user-provided',
-      name,
-      ...fields,
-      relationships: { space: { data: { guid: spaceGuid } } },
-    });
-  }
-  updateUserProvided(guid: string, fields: UserProvidedFields): Promise<CcServiceInstance> {
-    return this.t.patch<CcServiceInstance>(`/v3/service_instances/${guid}`, fields);
-  }
-  bindings(filter: { appGuids?: string[]; instanceGuids?: string[] }): Promise<CcCredentialBinding[]> {
-    return this.t.list<CcCredentialBinding>('/v3/service_credential_bindings', {
-      type: 'app',
-      app_guids: filter.appGuids,
-      service_instance_guids: filter.instanceGuids,
-    });
-  }
-  /** An app binding; CC answers 201 (user-provided) or 202 with a job (managed): the job's Location, if any. */
-  async bind(appGuid: string, instanceGuid: string, name?: string): Promise<string | undefined> {
-    return (
-      await this.t.send('POST', '/v3/service_credential_bindings', {
-        body: {
-          type: 'app',
-          ...(name ? { name } : {}),
-          relationships: { service_instance: { data: { guid: instanceGuid } }, app: { data: { guid: appGuid } } },
-        },
-      })
-    ).location;
-  }
-  async unbind(guid: string): Promise<string | undefined> {
-    return (await this.t.send('DELETE', `/v3/service_credential_bindings/${guid}`)).location;
-  }
-}
-
 export interface CcAuditEvent {
   type: string;
   created_at: string;
@@ -129,5 +65,10 @@ export class AuditEventRequests {
     const q: Query = { types: filter.types, target_guids: filter.targetGuids, order_by: 'created_at' };
     if (filter.since) q['created_ats[gte]'] = filter.since.toISOString().replace(/\.\d{3}Z$/, 'Z');
     return this.t.list<CcAuditEvent>('/v3/audit_events', q);
+  }
+  /** The newest `n` events about one resource, newest first (one page). */
+  async recent(targetGuid: string, n: number): Promise<CcAuditEvent[]> {
+    const q = { target_guids: targetGuid, order_by: '-created_at', per_page: n };
+    return (await this.t.get<{ resources: CcAuditEvent[] }>('/v3/audit_events', q)).resources;
   }
 }

@@ -27,6 +27,9 @@ export class TaskRequests {
   forApp(appGuid: string, sequenceId?: number): Promise<CcTask[]> {
     return this.t.list<CcTask>(`/v3/apps/${appGuid}/tasks`, sequenceId === undefined ? {} : { sequence_ids: String(sequenceId) });
   }
+  get(guid: string): Promise<CcTask> {
+    return this.t.get<CcTask>(`/v3/tasks/${guid}`);
+  }
   cancel(guid: string): Promise<CcTask> {
     return this.t.post<CcTask>(`/v3/tasks/${guid}/actions/cancel`);
   }
