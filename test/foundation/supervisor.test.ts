@@ -91,25 +91,32 @@ describe('health checks', { timeout: 120_000 }, () => {
 
   test('http: an endpoint that never answers 200 times out → CRASHED with a CELL line', async () => {
     const dir = app('hc-404', `require('http').createServer((q, s) => { s.statusCode = 404; s.end(); }).listen(process.env.PORT);`);
+    // 3 s, not 1: on a busy machine node alone can take a second to listen, and then no check ever sees the 404.
     const { app: a, web } = await stageAndStart(
       api,
       'hc-404',
       dir,
-      '  command: node server.js\n  health-check-type: http\n  health-check-http-endpoint: /ready\n  timeout: 1\n',
+      '  command: node server.js\n  health-check-type: http\n  health-check-http-endpoint: /ready\n  timeout: 3\n',
     );
     const line = await waitLine(
       api,
       a.guid,
-      (l) => l.source === 'CELL' && /Timed out after 1s: health check never passed\./.test(l.text),
-      20_000,
+      (l) => l.source === 'CELL' && /Timed out after 3s: health check never passed\./.test(l.text),
+      30_000,
       'timeout line',
     );
     assert.equal(line.stream, 'ERR');
-    const lines = await readLines(api, a.guid);
-    assert.ok(lines.some((l) => l.source === 'CELL' && /Failed to make HTTP request to '\/ready' on port \d+: received status code 404/.test(l.text)));
+    await waitLine(
+      api,
+      a.guid,
+      (l) => l.source === 'CELL' && /Failed to make HTTP request to '\/ready' on port \d+: received status code 404/.test(l.text),
+      5_000,
+      'the 404 the check saw',
+    );
     const crashed = await until(async () => (await stats(api, web.guid)).find((s) => s.state === 'CRASHED'), 20_000, 'CRASHED');
-    assert.match(crashed.details, /never healthy after 1s/);
-    assert.ok(lines.some((l) => l.source === 'API' && /App instance exited with guid .*"reason"=>"CRASHED"/.test(l.text)));
+    assert.match(crashed.details, /never healthy after 3s/);
+    // The API line follows the crash: read it after, not with the timeout line.
+    await waitLine(api, a.guid, (l) => l.source === 'API' && /App instance exited with guid .*"reason"=>"CRASHED"/.test(l.text), 10_000, 'the API crash line');
     await api.post(`/v3/apps/${a.guid}/actions/stop`);
   });
 
