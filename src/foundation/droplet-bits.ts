@@ -5,19 +5,29 @@
 //   droplet record with that checksum.
 // Both are built under tmp/ and renamed into place, so a final name holds
 // complete bits or nothing. The blob is fsynced (it is the durable copy); an
-// exploded dir is re-extracted from it at start if missing. Bits go with the
+// exploded dir is re-extracted from it at start if missing. A staging's
+// checksum is known before its blob is written (core/staging/droplet.ts
+// prepareDroplet): the tree and the record go in at once and the app starts,
+// and the blob is written a moment later (at once when someone downloads it);
+// a foundation stopped meanwhile writes it first, a killed one packs it again
+// from the tree at its next start (migrate). Bits go with the
 // last record that has their checksum. Docker droplets have none. Data dirs
 // written before this keep their droplets/<guid>/ trees (instances may run
 // from them) and get blobs in the background after start.
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { extractDroplet, packDroplet } from '../core/staging/droplet';
+import { extractDroplet, packDroplet, type PreparedDroplet } from '../core/staging/droplet';
 import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 import type { DropletRec, Store } from './store';
 
+/** How long a staged droplet's blob waits, so writing ~35 MB does not compete with the app's start. */
+const BLOB_DELAY_MS = 1500;
+
 export class DropletBits {
   private readonly locks = new Map<string, Promise<void>>();
+  /** Blobs not written yet, by checksum: `now` writes at once; `done` settles when written (or given up). */
+  private readonly unwritten = new Map<string, { now: () => void; done: Promise<void> }>();
 
   constructor(private readonly store: Store) {}
 
@@ -50,6 +60,71 @@ export class DropletBits {
       await this.placeTree(checksum, tree);
       record();
     });
+  }
+
+  /**
+   * A staging's tree goes in under its checksum and `record` runs (the app may
+   * start from it now); the blob follows after BLOB_DELAY_MS, or at once when
+   * someone waits for it (blobReady). Its record may be gone by then: the blob
+   * is then left out.
+   */
+  adoptPrepared(prepared: PreparedDroplet, tree: string, record: () => void): Promise<void> {
+    const { checksum } = prepared;
+    return this.locked(checksum, async () => {
+      try {
+        await this.placeTree(checksum, tree);
+        record();
+      } catch (err) {
+        await prepared.discard();
+        throw err;
+      }
+      if (existsSync(this.blobPath(checksum)) || this.unwritten.has(checksum)) {
+        await prepared.discard();
+        return;
+      }
+      let now!: () => void;
+      const due = new Promise<void>((r) => {
+        const t = setTimeout(r, BLOB_DELAY_MS);
+        now = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      const done = due
+        .then(() =>
+          this.locked(checksum, async () => {
+            if (!this.referenced().has(checksum) || existsSync(this.blobPath(checksum))) return;
+            const tgz = join(this.store.tmpDir('droplet-blob'), 'droplet.tgz');
+            try {
+              await prepared.write(tgz);
+              await this.placeBlob(checksum, tgz);
+            } finally {
+              await rm(dirname(tgz), { recursive: true, force: true });
+            }
+          }),
+        )
+        .catch((err) =>
+          console.error(`cf-push foundation: droplet ${checksum}: could not write its blob (it is packed again at the next start): ${(err as Error).message}`),
+        )
+        .finally(() => {
+          this.unwritten.delete(checksum);
+          return prepared.discard();
+        });
+      this.unwritten.set(checksum, { now, done });
+    });
+  }
+
+  /** Waits for the blob of `checksum` if it is still to be written (a download, a copy), writing it at once. */
+  async blobReady(checksum: string | null): Promise<void> {
+    const w = checksum ? this.unwritten.get(checksum) : undefined;
+    if (!w) return;
+    w.now();
+    await w.done;
+  }
+
+  /** Writes every blob still to be written (the foundation is stopping). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.unwritten.values()].map((w) => (w.now(), w.done)));
   }
 
   /** Deletes a droplet record, and its bits unless another record has the same checksum. */

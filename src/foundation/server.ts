@@ -221,6 +221,8 @@ async function startLocked(opts: FoundationOptions, dataDir: string, unlock: () 
       api.closeAllConnections();
       router.server.closeAllConnections();
       await f.stager.close();
+      // Blobs of the last stagings are written before the data dir is left (a download may follow the next start).
+      await store.dropletBits.drain();
       await f.tasks.close();
       f.services.close();
       await broker.close();

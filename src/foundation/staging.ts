@@ -1,11 +1,12 @@
 // Builds: materialize the package from the blob store, run the real CF
-// buildpack lifecycle (core/staging/builder) into a droplet tgz and its
-// exploded tree, store both under the tgz's sha256 (droplet-bits.ts), and
-// stream the output as STG log envelopes.
+// buildpack lifecycle (core/staging/builder) into an exploded tree, store it
+// under its tgz's sha256 (the tgz follows: droplet-bits.ts), and stream the
+// output as STG log envelopes.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stage } from '../core/staging/builder';
+import { prepareDroplet } from '../core/staging/droplet';
 import type { StagingErrorId } from '../core/staging/types';
 import { installedBuildpacks } from './admin-buildpacks';
 import type { Foundation } from './context';
@@ -65,10 +66,6 @@ export class Stager {
           appDir: join(work, 'app'),
           buildpacks: build.buildpacks,
           cacheDir: store.cacheDir(app.guid),
-          // Packed with the foundation's segment cache: a re-stage only packs the small files
-          // again, and apps with the same runtime share its compressed member.
-          outputDroplet: join(work, 'droplet.tgz'),
-          segmentCacheDir: store.dropletBits.segmentDir,
           explodedDir: join(work, 'droplet'),
           env: stagingEnv(this.f, app, build.staging_memory_in_mb, build.stack),
           stack: build.stack,
@@ -79,8 +76,12 @@ export class Stager {
         { installed: installedBuildpacks(this.f) },
       );
       log('Uploading droplet...');
-      const checksum = result.checksum!;
-      await store.dropletBits.adopt(checksum, result.dropletPath!, result.explodedDir!, () => {
+      // Packed with the foundation's segment cache: a re-stage only packs the small files, and apps with the
+      // same runtime share its compressed member. The checksum is known now; the blob is written after the
+      // app starts (droplet-bits.ts).
+      const prepared = await prepareDroplet(result.explodedDir!, { segmentCacheDir: store.dropletBits.segmentDir });
+      const checksum = prepared.checksum;
+      await store.dropletBits.adoptPrepared(prepared, result.explodedDir!, () => {
         store.put(
           'droplets',
           stagedDroplet(dropletGuid, pkg, {

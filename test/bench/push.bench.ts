@@ -39,11 +39,17 @@ async function main() {
     }
 
     const again: number[] = [];
+    let timeline: string[] = [];
     for (let i = 0; i < runs; i++) {
       writeFileSync(join(src, 'changed.txt'), `change ${i} ${Date.now()}\n`);
       const t0 = performance.now();
-      const [app] = await push(s, { dir: src, appName: 'bench-first-0' }, quiet);
+      const steps: string[] = [];
+      const at = (m: string) => steps.push(`${Math.round(performance.now() - t0)} ms  ${m}`);
+      const [app] = await push(s, { dir: src, appName: 'bench-first-0' }, { step: at, log: (l) => at(`  ${l}`), warn() {} });
+      at('push returned');
       again.push(await untilServing(app.urls[0], 'hello', t0));
+      at('serving');
+      timeline = steps;
     }
     rmSync(work, { recursive: true, force: true });
 
@@ -58,6 +64,7 @@ async function main() {
       rePushOverheadMs: Math.round(median(again) - b),
       rePushOverheadGoalMs: 300,
     };
+    console.log(`the last re-push, step by step:\n${timeline.join('\n')}`);
     console.log(JSON.stringify(result, null, 2));
     console.log(
       `| hello-node | ${result.bareStartMs} ms | ${result.firstPushToServingMs} ms | ${result.firstPushOverheadMs} ms | ${result.rePushToServingMs} ms | ${result.rePushOverheadMs} ms |`,

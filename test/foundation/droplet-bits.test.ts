@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { after, describe, test } from 'node:test';
 import type { RunningFoundation } from '../../src/foundation/server';
 import { Api, cleanup, http, nodeApp, push, startTestFoundation, tempDir, until, waitRunning } from './helpers';
@@ -43,6 +44,12 @@ function bitsOnDisk(data: string): { blobs: string[]; trees: string[] } {
   const root = join(data, 'droplet-blobs');
   const blobs = readdirSync(root).flatMap((s) => readdirSync(join(root, s)));
   return { blobs: blobs.sort(), trees: readdirSync(join(data, 'droplets')).sort() };
+}
+
+/** The bits on disk once the blobs due after staging are written (droplet-bits.ts writes them a moment later). */
+async function settledBits(data: string, want: { blobs: string[]; trees: string[] }): Promise<void> {
+  await until(async () => isDeepStrictEqual(bitsOnDisk(data), want) || undefined, 15_000, 'the blobs written').catch(() => undefined);
+  assert.deepEqual(bitsOnDisk(data), want);
 }
 
 async function checksumOf(api: Api, dropletGuid: string): Promise<string> {
@@ -100,6 +107,26 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     assert.ok(existsSync(join(data, 'droplets', sum, 'app', 'server.js')));
   });
 
+  test("a staging's blob is written after the record (the app can start from the tree), by itself and before a stop", async () => {
+    const data = dir();
+    const { f, api } = await start(data);
+    const a = await pushNoStart(api, 'later', dir(procfileApp(ECHO_APP)));
+    const s1 = await checksumOf(api, a.build.droplet.guid);
+    assert.deepEqual(bitsOnDisk(data).trees, [s1], 'the tree is in place with the record');
+    await until(async () => existsSync(blobPath(data, s1)) || undefined, 15_000, 'the blob written by itself');
+    assert.equal(sha256(readFileSync(blobPath(data, s1))), s1);
+    // A stop right after a staging: the blob is written before the foundation lets go of the data dir.
+    const b = await pushNoStart(api, 'stopped', dir(procfileApp(ECHO_APP)));
+    const s2 = await checksumOf(api, b.build.droplet.guid);
+    await stop(f);
+    assert.equal(sha256(readFileSync(blobPath(data, s2))), s2);
+    assert.deepEqual(
+      readdirSync(join(data, 'cache', 'droplet-segments')).filter((n) => n.startsWith('.pack-')),
+      [],
+      'no packing leftovers',
+    );
+  });
+
   test('one tgz uploaded to three records: one blob, one exploded dir; bits stay until the last record goes', async () => {
     const data = dir();
     const { f, api } = await start(data);
@@ -140,7 +167,7 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     // The package files are written anew for each staging, so their mtimes (and the tgz bytes) differ.
     assert.notEqual(s1, s2);
     assert.equal(sha256(await download(api, again.droplet.guid)), s2);
-    assert.deepEqual(bitsOnDisk(data), { blobs: [s1, s2].sort(), trees: [s1, s2].sort() });
+    await settledBits(data, { blobs: [s1, s2].sort(), trees: [s1, s2].sort() });
   });
 
   test('leftovers of a crash (temp blob, temp exploded dir, unreferenced bits) are swept at start; a lost exploded dir is rebuilt; apps run', async () => {
@@ -235,7 +262,7 @@ describe('droplet bits', { timeout: 120_000 }, () => {
       .slice(1)
       .map((d) => d.sum)
       .sort();
-    assert.deepEqual(bitsOnDisk(data), { blobs: sums, trees: sums });
+    await settledBits(data, { blobs: sums, trees: sums });
     assert.equal(existsSync(blobPath(data, staged[0]!.sum)), false);
     assert.equal((await api.post(`/v3/apps/${app.guid}/actions/start`)).status, 200);
     await waitRunning(api, app.guid);

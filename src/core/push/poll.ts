@@ -2,8 +2,9 @@
 // milliseconds) that backs off to the cf CLI's gentler pace for real CFs.
 import { CfPushError, cancelledError } from '../errors';
 
-// ~20 polls in the first second, then the cf CLI's 3 s cadence by ~10 s.
-const STEPS = [15, 15, 20, 20, 30, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 3000];
+// ~25 polls in the first second (5 ms apart at first: a local staging or start ends within
+// ~100 ms, and every ms waited past it is the user's), then the cf CLI's 3 s cadence by ~10 s.
+const STEPS = [5, 5, 5, 5, 10, 10, 15, 15, 20, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 3000];
 /** Short intervals only in a wait's first second; after it, never more than 4 polls a second (CC rate limits count requests). */
 export const FAST_PHASE_MS = 1000;
 export const MIN_INTERVAL_AFTER_MS = 250;

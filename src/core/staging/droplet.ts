@@ -12,7 +12,10 @@
 // so a re-stage hashes nothing), and since the key holds no inode, apps whose
 // runtimes are copies with the same mtime share one member in a shared cache:
 // ~50 ms of hashing instead of ~800 ms of compressing per new app.
-import { createHash } from 'node:crypto';
+// The large members come first in the tgz, so the sha256 state after them is
+// reused too (prefixHash): a droplet's checksum is known before its tgz is
+// written, and the foundation writes the tgz after the app already runs.
+import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -110,31 +113,47 @@ function defaultSegmentDir(): string {
   return join(cfpushHome(), 'cache', 'droplet-segments');
 }
 
+/** A droplet packed but not written yet: its checksum is known, its tgz is written when wanted. */
+export interface PreparedDroplet {
+  /** The sha256 of the tgz `write` produces. */
+  checksum: string;
+  /** Writes the tgz to `outFile` (checking its sha256 on the way). */
+  write(outFile: string): Promise<void>;
+  /** Removes the freshly packed parts; call it once, after `write` or instead. */
+  discard(): Promise<void>;
+}
+
 /** tgz of an exploded droplet; returns the sha256 of the written file. */
 export async function packDroplet(explodedDir: string, outFile: string, opts: PackOptions = {}): Promise<{ checksum: string }> {
+  const prepared = await prepareDroplet(explodedDir, opts);
+  try {
+    await prepared.write(outFile);
+    return { checksum: prepared.checksum };
+  } finally {
+    await prepared.discard();
+  }
+}
+
+/**
+ * Packs what changes (directories and small files) and finds the cached
+ * members of the large files, and computes the tgz's sha256 without writing
+ * it: the large members come first, and the hash state after them is kept in
+ * memory (see prefixHash), so a re-stage hashes only its small member. The
+ * tgz is then written by `write`, which a foundation may do after the app
+ * already runs from the exploded tree.
+ */
+export async function prepareDroplet(explodedDir: string, opts: PackOptions = {}): Promise<PreparedDroplet> {
   const root = resolve(explodedDir);
   const segDir = opts.segmentCacheDir ?? defaultSegmentDir();
   await mkdir(segDir, { recursive: true });
-  await mkdir(dirname(resolve(outFile)), { recursive: true });
   const work = join(segDir, `.pack-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   await mkdir(work);
-  const tmpOut = `${outFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const used = new Set<string>();
+  const discard = () => rm(work, { recursive: true, force: true });
   try {
     const items = await walk(root, segDir);
-    const segments: string[] = [];
-
-    // 1. Directories and small files: packed fresh (they are what changes).
-    const small = join(work, 'small.gz');
-    await writeSegment(
-      root,
-      items.filter((i) => !i.big).map((i) => i.rel),
-      small,
-      6,
-    );
-    segments.push(small);
-
-    // 2. One cached member per large file.
+    const used = new Set<string>();
+    // 1. One cached member per large file (first: the hash state after them is reused).
+    const big: string[] = [];
     for (const it of items.filter((i) => i.big)) {
       const name = `${it.key}.gz`;
       const cached = join(segDir, name);
@@ -148,22 +167,78 @@ export async function packDroplet(explodedDir: string, outFile: string, opts: Pa
         const now = new Date();
         await utimes(cached, now, now).catch(() => undefined);
       }
-      segments.push(cached);
+      big.push(cached);
     }
-
+    // 2. Directories and small files: packed fresh (they are what changes).
+    const small = join(work, 'small.gz');
+    await writeSegment(
+      root,
+      items.filter((i) => !i.big).map((i) => i.rel),
+      small,
+      6,
+    );
     // 3. The end-of-archive blocks.
     const end = join(work, 'end.gz');
     await writeFile(end, gzipSync(Buffer.alloc(EOF_BYTES)));
-    segments.push(end);
-
-    const checksum = await concatHashed(segments, tmpOut);
-    await rename(tmpOut, outFile);
     if (opts.pruneSegments) await pruneSegments(segDir, used);
-    return { checksum };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-    await rm(tmpOut, { force: true });
+
+    const segments = [...big, small, end];
+    const hash = await prefixHash(big);
+    hash.update(await readFile(small)).update(await readFile(end));
+    const checksum = hash.digest('hex');
+    return {
+      checksum,
+      write: async (outFile) => {
+        await mkdir(dirname(resolve(outFile)), { recursive: true });
+        const tmpOut = `${outFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+        try {
+          const written = await concatHashed(segments, tmpOut);
+          if (written !== checksum) throw new Error(`the droplet's parts changed since it was packed (sha256 ${written}, not ${checksum})`);
+          await rename(tmpOut, outFile);
+        } finally {
+          await rm(tmpOut, { force: true });
+        }
+      },
+      discard,
+    };
+  } catch (err) {
+    await discard();
+    throw err;
   }
+}
+
+/**
+ * sha256 state after the given cached members, kept per process: every node
+ * app on a foundation shares the runtime's member (~35 MB), so after the first
+ * staging a droplet's checksum costs only its small member. Keyed by name
+ * (the content's key), inode and size, so a member written again is hashed again.
+ */
+const prefixHashes = new Map<string, Hash>();
+async function prefixHash(files: string[]): Promise<Hash> {
+  const ids = await Promise.all(
+    files.map(async (f) => {
+      const st = await stat(f);
+      return `${f}:${st.ino}:${st.size}`;
+    }),
+  );
+  const key = ids.join('\0');
+  let h = prefixHashes.get(key);
+  if (!h) {
+    h = createHash('sha256');
+    const buf = Buffer.allocUnsafeSlow(1 << 20);
+    for (const f of files) {
+      const src = await open(f, 'r');
+      try {
+        for (let n; (n = (await src.read(buf, 0, buf.length, null)).bytesRead) > 0;) h.update(buf.subarray(0, n));
+      } finally {
+        await src.close();
+      }
+    }
+    prefixHashes.set(key, h);
+    // A few runtimes per foundation at most; the oldest goes first.
+    if (prefixHashes.size > 16) prefixHashes.delete(prefixHashes.keys().next().value!);
+  }
+  return h.copy();
 }
 
 /**

@@ -138,6 +138,8 @@ async function download(c: Ctx): Promise<void> {
   const d = byGuid(c);
   if (d.state !== 'STAGED') throw unprocessable('Only staged droplets can be downloaded.');
   if (d.image) throw unprocessable('Cannot download a docker droplet: its image lives in the Docker engine.');
+  // A fresh staging's blob may still be due (droplet-bits.ts): written now.
+  await c.f.store.dropletBits.blobReady(d.checksum);
   // Opened before answering: a droplet deleted meanwhile still streams whole.
   const blob = d.checksum ? await open(c.f.store.dropletBits.blobPath(d.checksum)).catch(() => undefined) : undefined;
   if (!blob) {
