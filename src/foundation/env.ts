@@ -1,5 +1,6 @@
 // VCAP_APPLICATION and the staging env as CC builds them (cf-reference.md §4.3).
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Foundation } from './context';
 import { appProcesses, appUris, DEFAULT_MB } from './model';
 import { vcapServices } from './services';
@@ -55,5 +56,8 @@ export function stagingEnv(f: Foundation, app: AppRec, memoryMb: number, stack: 
     MEMORY_LIMIT: `${memoryMb}m`,
     VCAP_SERVICES: JSON.stringify(vcapServices(f, app.guid)),
     [FOUNDATION_ENV]: f.store.dataDir,
+    // One copy of a host runtime for every app's staging (buildpacks/nodejs/lib/node_runtime.sh): a new
+    // app's runtime is a hardlink, whose droplet member and checksum state are already known.
+    CFPUSH_RUNTIME_CACHE: join(f.store.dataDir, 'cache', 'runtimes'),
   };
 }

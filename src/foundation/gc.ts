@@ -13,8 +13,11 @@ import { logError } from './log';
 
 /** How long a resource_matches answer protects a blob (the client's upload follows within seconds). */
 const MATCH_PROTECT_MS = 15 * 60_000;
-/** The shared droplet-segment cache lives among the build caches (droplet-bits.ts) and is pruned by age there. */
-const SHARED_CACHES = new Set(['droplet-segments']);
+/**
+ * Caches shared by every app live among the build caches: droplet segments (droplet-bits.ts, pruned by
+ * age there) and host runtimes (node_runtime.sh; a few, each replaced only when the host's changes).
+ */
+const SHARED_CACHES = new Set(['droplet-segments', 'runtimes']);
 
 export interface SweepResult {
   blobs: number;

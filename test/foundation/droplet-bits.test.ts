@@ -233,6 +233,12 @@ describe('droplet bits', { timeout: 120_000 }, () => {
     const segDir = join(data, 'cache', 'droplet-segments');
     const big = readdirSync(segDir).filter((n) => n.endsWith('.gz') && statSync(join(segDir, n)).size >= 1 << 20);
     assert.equal(big.length, 1, `one compressed node runtime for both apps: ${big}`);
+    // One copy of the host's node for the whole foundation: each app's droplet links it (no 100 MB copy, nothing to hash).
+    const inodes = sums.map((s) => statSync(join(data, 'droplets', s, 'deps', '0', 'bin', 'node')).ino);
+    assert.equal(inodes[0], inodes[1], 'both droplets link the same runtime file');
+    const shared = readdirSync(join(data, 'cache', 'runtimes')).filter((n) => n.startsWith('node-'));
+    assert.equal(shared.length, 1, `one shared node runtime: ${shared}`);
+    assert.equal(statSync(join(data, 'cache', 'runtimes', shared[0]!, 'node')).ino, inodes[0]);
     await stop(f);
   });
 
