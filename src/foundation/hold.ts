@@ -7,7 +7,8 @@
 // behind the present (walkDelay) and stops once the build is done.
 const HOLD_MS = 2000;
 export const LOG_CATCH_UP_MS = 3000;
-const STEP_MS = 25;
+// The condition is a look at memory, so checking often is cheap, and a push waits on two holds (build, stats).
+const STEP_MS = 2;
 
 /** Resolves once `changing()` is false, or after `maxMs`. */
 export async function holdWhile(changing: () => boolean, maxMs = HOLD_MS): Promise<void> {

@@ -231,6 +231,46 @@ async function detectWith(runner: ScriptRunner, bp: Buildpack, buildDir: string,
   return { ...base, matched: false, output: why };
 }
 
+/** Built-in detect scripts run side by side (they only read the app): a node app, 5th in the order, waits for about one. */
+const DETECT_WIDTH = 4;
+
+/**
+ * Detection in priority order, as CC's lifecycle does, but up to `width`
+ * built-in scripts at a time: the first match still wins and the verdicts are
+ * those up to it; scripts after it that were started early are stopped.
+ */
+async function detectInOrder(
+  bps: Buildpack[],
+  run: (bp: Buildpack, signal: AbortSignal) => Promise<DetectVerdict>,
+  signal: AbortSignal | undefined,
+  width: number,
+): Promise<DetectVerdict[]> {
+  const early = new AbortController();
+  const cancel = () => early.abort();
+  signal?.addEventListener('abort', cancel, { once: true });
+  const started: Promise<DetectVerdict>[] = [];
+  try {
+    const verdicts: DetectVerdict[] = [];
+    for (let i = 0; i < bps.length; i++) {
+      // Ahead of its turn only a built-in's script (ours, known to only read): any other buildpack's
+      // detect runs only when every one before it said no, as CC's lifecycle runs them.
+      while (started.length < Math.min(bps.length, i + width) && (started.length === i || bps[started.length]!.builtin)) {
+        const p = run(bps[started.length]!, early.signal);
+        p.catch(() => undefined); // one stopped after a match fails unread
+        started.push(p);
+      }
+      if (signal?.aborted) throw stagingCancelled();
+      const v = await started[i]!;
+      verdicts.push(v);
+      if (v.matched) break;
+    }
+    return verdicts;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    early.abort();
+  }
+}
+
 export async function stage(opts: StageOptions, extras: StageExtras = {}): Promise<StageResult> {
   if (!opts.outputDroplet && !opts.explodedDir) throw new CfPushError('stage() needs outputDroplet or explodedDir.');
   const signal = opts.signal;
@@ -305,18 +345,16 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     let finalBp: Buildpack;
     let detectOutput = '';
     if (!skipDetect) {
-      const verdicts: DetectVerdict[] = [];
-      let hit: Buildpack | undefined;
-      for (const bp of bps) {
-        check();
-        const v = extras.runner ? await detectWith(runner, bp, buildDir, env, signal) : await detectOne(bp, buildDir, env, signal);
-        verdicts.push(v);
-        if (v.matched) {
-          hit = bp;
-          detectOutput = v.output;
-          break;
-        }
-      }
+      const verdicts = await detectInOrder(
+        bps,
+        (bp, sig) => (extras.runner ? detectWith(runner, bp, buildDir, env, sig) : detectOne(bp, buildDir, env, sig)),
+        signal,
+        // A stack container's runner runs one script at a time.
+        extras.runner ? 1 : DETECT_WIDTH,
+      );
+      const last = verdicts.at(-1);
+      const hit = last?.matched ? bps[verdicts.length - 1] : undefined;
+      if (hit) detectOutput = last!.output;
       if (!hit) {
         const lines = verdicts.map((v) => `  ${v.name}${v.version ? ` ${v.version}` : ''}: ${v.output}`);
         throw new StagingError(`${DETECT_FAIL_MSG}\n${lines.join('\n')}`, 222, {
