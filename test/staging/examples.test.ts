@@ -2,7 +2,7 @@
 // through the launcher and talk to them over HTTP.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { stage, StagingError } from '../../src/core/staging/builder';
@@ -104,6 +104,29 @@ describe('examples with the built-in buildpacks', () => {
     const fromTgz = join(root, 'from-tgz');
     await extractDroplet(join(root, 'droplet.tgz'), fromTgz);
     await runDroplet(fromTgz, 'hello CF summit v2');
+  });
+
+  it("nodejs: the start command follows package.json and the app's files across re-stages (finalize's memo of the release step)", async () => {
+    const root = tempDir();
+    const app = join(root, 'app');
+    mkdirSync(app);
+    const opts = { appDir: app, cacheDir: join(root, 'cache'), explodedDir: join(root, 'droplet') };
+    const web = async () => (await stage(opts)).processTypes.web;
+    writeFileSync(join(app, 'main.js'), '');
+    writeFileSync(join(app, 'server.js'), '');
+    writeFileSync(join(app, 'package.json'), '{"scripts":{"start":"node main.js"}}');
+    assert.equal(await web(), 'node main.js');
+    assert.equal(await web(), 'node main.js', 'unchanged package.json: the memo');
+    writeFileSync(join(app, 'package.json'), '{"scripts":{"start":"node main.js --port 1"}}');
+    assert.equal(await web(), 'node main.js --port 1', 'a new start script');
+    writeFileSync(join(app, 'package.json'), '{"scripts":{"prestart":"true","start":"node main.js"}}');
+    assert.equal(await web(), 'npm start', 'a prestart needs npm');
+    // No start script: the command comes from the files, which the memo does not know; it follows them.
+    writeFileSync(join(app, 'package.json'), '{"name":"x"}');
+    assert.equal(await web(), 'node server.js');
+    rmSync(join(app, 'server.js'));
+    writeFileSync(join(app, 'index.js'), '');
+    assert.equal(await web(), 'node index.js', 'same package.json, other files');
   });
 
   it('hello-go: stages (go build, offline), runs the binary, answers "hello CF summit"', async () => {
