@@ -11,7 +11,7 @@
 # install_node_runtime CACHE_DIR DEST_BIN_DIR -> sets NODE_VERSION
 install_node_runtime() {
   local cache_dir="$1" dest="$2" host stamp cached shared=""
-  host="$(command -v node || true)"
+  host="$(type -P node || true)"
   if [ -z "$host" ]; then
     echo "       **ERROR** node was not found on this machine's PATH." >&2
     echo "       Install Node.js (https://nodejs.org) and stage again." >&2
@@ -20,7 +20,7 @@ install_node_runtime() {
   host="$(readlink -f "$host")"
   stamp="$host:$(stat -Lc '%s:%Y' "$host" 2>/dev/null || stat -Lf '%z:%m' "$host")"
   cached="$cache_dir/node-runtime"
-  if [ ! -x "$cached/node" ] || [ "$(cat "$cached/stamp" 2>/dev/null)" != "$stamp" ]; then
+  if [ ! -x "$cached/node" ] || [ ! -f "$cached/stamp" ] || [ "$(< "$cached/stamp")" != "$stamp" ]; then
     [ -n "${CFPUSH_RUNTIME_CACHE:-}" ] && shared_node_runtime "$host" "$stamp" && shared="$SHARED_NODE_DIR"
     rm -rf "$cached" && mkdir -p "$cached"
     if [ -n "$shared" ] && cp -l "$shared/node" "$cached/node" 2>/dev/null; then
@@ -32,9 +32,9 @@ install_node_runtime() {
     fi
     printf '%s' "$stamp" > "$cached/stamp"
   fi
-  NODE_VERSION="$(cat "$cached/version")"
-  mkdir -p "$dest"
-  rm -f "$dest/node"
+  NODE_VERSION="$(< "$cached/version")"
+  [ -d "$dest" ] || mkdir -p "$dest"
+  [ ! -e "$dest/node" ] || rm -f "$dest/node"
   cp -l "$cached/node" "$dest/node" 2>/dev/null || cp -p "$cached/node" "$dest/node"
 }
 
