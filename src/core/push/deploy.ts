@@ -133,7 +133,7 @@ const STEPS: Record<PushStep, (s: StepState) => Promise<void>> = {
   },
   stage: async (s) => {
     const droplet = await stage(s.session, s.cc, s.packageGuid!, s.r, s.opts.signal);
-    if (s.app.docker?.image) checkDockerPorts(droplet.execution_metadata);
+    if (s.app.docker?.image && droplet.docker) checkDockerPorts(droplet.docker.execution_metadata);
     s.dropletGuid = droplet.guid;
   },
   'set-droplet': async (s) => {
@@ -186,8 +186,8 @@ export async function deployApp(
     throwIfAborted(opts.signal);
     await STEPS[step](s);
   }
-  const now = await findApp(session, app.name);
-  return { name: app.name, guid: now.guid, state: now.state, urls: await appUrls(session, now.guid), ...(s.paused ? { deployment: s.paused } : {}) };
+  const [now, urls] = await Promise.all([findApp(session, app.name), appUrls(session, cc.guid)]);
+  return { name: app.name, guid: now.guid, state: now.state, urls, ...(s.paused ? { deployment: s.paused } : {}) };
 }
 
 /** A local buildpack folder or zip is sent as an absolute path (the local foundation shares this disk). */

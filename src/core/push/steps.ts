@@ -80,6 +80,9 @@ async function uploadResources(
 ): Promise<{ pkg: CcPackage; uploadedFiles: number; uploadedBytes: number }> {
   const matchable = resources.filter((x) => x.size_in_bytes > 0);
   const known = new Set<string>();
+  // The package is created while CC matches resources: neither needs the other.
+  const created = session.cc.packages.createBits(app.guid);
+  created.catch(() => undefined); // read below, unless matching fails first
   for (let i = 0; i < matchable.length; i += CHUNK) {
     const chunk = matchable.slice(i, i + CHUNK).map(wire);
     for (const m of await session.cc.resourceMatches.match(chunk)) known.add(m.checksum.value);
@@ -91,10 +94,11 @@ async function uploadResources(
   r.step(`Uploading ${files.length} file(s) (${formatBytes(bytes)}); ${matched.length} already on the target`);
   throwIfAborted(signal);
 
-  const pkg = await session.cc.packages.createBits(app.guid);
+  const pkg = await created;
   const form = new FormData();
   form.append('resources', JSON.stringify(matched.map(wire)));
   let tmp: string | undefined;
+  let answered: CcPackage | undefined;
   try {
     if (unmatched.length > 0) {
       tmp = await mkdtemp(join(tmpdir(), 'cfpush-bits-'));
@@ -102,12 +106,18 @@ async function uploadResources(
       await zipResources(unmatched, zip);
       form.append('bits', await openAsBlob(zip, { type: 'application/zip' }), 'package.zip');
     }
-    await session.cc.packages.upload(pkg.guid, form);
+    answered = await session.cc.packages.upload(pkg.guid, form);
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+  // The upload's answer is the package: when it is READY already (a local foundation), no poll.
+  let first = answered?.guid === pkg.guid ? answered : undefined;
   const ready = await pollUntil(
-    () => session.cc.packages.get(pkg.guid),
+    async () => {
+      const p = first ?? (await session.cc.packages.get(pkg.guid));
+      first = undefined;
+      return p;
+    },
     (p) => p.state !== 'PROCESSING_UPLOAD' && p.state !== 'AWAITING_UPLOAD' && p.state !== 'COPYING',
     { what: 'the package to be processed', timeoutMs: STAGING_TIMEOUT_MS, signal },
   );
@@ -122,7 +132,8 @@ function wire(x: Resource) {
 }
 
 /** POST /v3/builds and wait, streaming `[STG]` lines (§1.1 6-7). */
-export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Reporter, signal?: AbortSignal): Promise<CcDroplet> {
+/** The staged droplet: its guid, and for a docker app the droplet itself (its execution metadata names the ports). */
+export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Reporter, signal?: AbortSignal): Promise<{ guid: string; docker?: CcDroplet }> {
   r.step(`Staging ${app.name}`);
   const since = BigInt(Date.now() - 1000) * 1_000_000n;
   const logs = await followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
@@ -144,7 +155,10 @@ export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Re
     const [id, ...rest] = (build.error ?? 'StagingError - unknown').split(' - ');
     throw stagingFailed(app.name, id!, rest.join(' - '), app.lifecycle.type === 'docker' ? DOCKER_STAGING_HINT : undefined);
   }
-  return session.cc.droplets.get(build.droplet.guid);
+  // Only a docker app needs more than the guid: a buildpack droplet's record is not read on the way to its start.
+  return app.lifecycle.type === 'docker'
+    ? { guid: build.droplet.guid, docker: await session.cc.droplets.get(build.droplet.guid) }
+    : { guid: build.droplet.guid };
 }
 
 /** A docker app's staging reads the image (pulling it): no buildpack ran, the image or the registry's answer is the cause. */

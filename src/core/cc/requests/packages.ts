@@ -14,9 +14,10 @@ export class PackageRequests {
   get(guid: string): Promise<CcPackage> {
     return this.t.get<CcPackage>(`/v3/packages/${guid}`);
   }
-  /** `resources` (the matched files) and, when some were not matched, `bits` (a zip of the rest). */
-  upload(guid: string, form: FormData): Promise<unknown> {
-    return this.t.send('POST', `/v3/packages/${guid}/upload`, { form });
+  /** `resources` (the matched files) and, when some were not matched, `bits` (a zip of the rest); CC answers with the package. */
+  async upload(guid: string, form: FormData): Promise<CcPackage | undefined> {
+    const r = await this.t.send('POST', `/v3/packages/${guid}/upload`, { form });
+    return r.json && typeof r.json === 'object' && typeof r.json.state === 'string' ? (r.json as CcPackage) : undefined;
   }
   /** The app's newest package in `state`, if any. */
   async newest(appGuid: string, state: CcPackage['state']): Promise<CcPackage | undefined> {
