@@ -109,6 +109,17 @@ export async function stopApp(f: Foundation, app: AppRec): Promise<void> {
   await f.supervisor.sync(app.guid);
 }
 
+/** Stop + start as one (`actions/restart`): the usage events and revision of both, the new instances started as the old ones stop. */
+export async function restartApp(f: Foundation, app: AppRec): Promise<void> {
+  if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
+  if (app.state === 'STARTED') recordAppUsage(f, app, 'STOPPED');
+  app.state = 'STARTED';
+  f.store.touch(app);
+  revisionForStart(f, app);
+  recordAppUsage(f, app, 'STARTED');
+  await f.supervisor.restart(app.guid);
+}
+
 export function setDroplet(f: Foundation, app: AppRec, droplet: DropletRec | undefined): void {
   if (!droplet || droplet.app_guid !== app.guid || droplet.state !== 'STAGED') {
     throw unprocessable('Unable to assign current droplet. Ensure the droplet exists and belongs to this app.');

@@ -217,6 +217,21 @@ export class Supervisor {
     );
   }
 
+  /**
+   * CC's restart (stop, then start) with the new instances launched while the
+   * old ones stop: the old runs leave the table and the router at once, so a
+   * restart waits for the app's start, not for its stop first.
+   */
+  restart(appGuid: string): Promise<void> {
+    return this.serial(appGuid, async () => {
+      const old = [...this.runs.values()].filter((r) => r.appGuid === appGuid);
+      for (const r of old) this.runs.delete(r.processGuid);
+      const stops = Promise.all(old.map((r) => this.stopRun(r)));
+      await this.converge(appGuid);
+      await stops;
+    }).catch((err) => this.f.logs.emit(appGuid, 'CELL', '0', `supervisor: ${(err as Error).message}`, 'ERR'));
+  }
+
   /** Runs `fn` after every earlier change to the app's instances (converge, debug), and before later ones. */
   private serial<T>(appGuid: string, fn: () => Promise<T>): Promise<T> {
     const result = (this.chains.get(appGuid) ?? Promise.resolve()).then(fn);

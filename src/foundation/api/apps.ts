@@ -2,7 +2,21 @@
 import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, relGuid, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { vcapServices } from '../services';
-import { appProcesses, appRoutes, checkAppName, checkEnv, createApp, deleteApp, getApp, setDroplet, startApp, stopApp, STACK, uniquenessError } from '../model';
+import {
+  appProcesses,
+  appRoutes,
+  checkAppName,
+  checkEnv,
+  createApp,
+  deleteApp,
+  getApp,
+  restartApp,
+  setDroplet,
+  startApp,
+  stopApp,
+  STACK,
+  uniquenessError,
+} from '../model';
 import { envGroup, vcapApplication } from '../env';
 import { appTarget, recordEvent } from '../events';
 
@@ -105,9 +119,7 @@ async function stop(c: Ctx): Promise<void> {
 
 async function restart(c: Ctx): Promise<void> {
   const app = getApp(c.f, c.params.guid);
-  if (!app.droplet_guid) throw unprocessable('Assign a droplet before starting this app.');
-  await stopApp(c.f, app);
-  startApp(c.f, app);
+  await restartApp(c.f, app);
   recordEvent(c.f, 'audit.app.restart', appTarget(app), app.space_guid);
   send(c.res, 200, c.f.present.app(app));
 }
