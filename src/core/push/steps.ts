@@ -135,13 +135,18 @@ function wire(x: Resource) {
 /** The staged droplet: its guid, and for a docker app the droplet itself (its execution metadata names the ports). */
 export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Reporter, signal?: AbortSignal): Promise<{ guid: string; docker?: CcDroplet }> {
   r.step(`Staging ${app.name}`);
+  // From a second back (the target's clock may be behind ours), but lines replayed before this build was
+  // asked for are an earlier staging's (a push right after another).
   const since = BigInt(Date.now() - 1000) * 1_000_000n;
-  const logs = await followLogs(session, app.guid, (l) => r.log(formatLogLine(l)), {
+  let asked = false;
+  const logs = await followLogs(session, app.guid, (l) => asked && r.log(formatLogLine(l)), {
     sinceNs: since,
     filter: (l) => l.sourceType === 'STG',
   });
   let build: CcBuild;
   try {
+    await new Promise((r) => setImmediate(r)); // the replay that came with the stream's answer is read first
+    asked = true;
     build = await session.cc.builds.create(pkgGuid);
     build = await pollUntil(
       () => session.cc.builds.get(build.guid),

@@ -1,6 +1,8 @@
 // Runs one buildpack script: output streamed line by line, the tail kept for
 // error messages, and the whole process group killed on abort (scripts spawn
 // npm, go, pip... which must not outlive a cancelled staging).
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { cancelledError, type CfPushError } from '../errors';
 
 export interface RunOptions {
@@ -26,33 +28,38 @@ const TAIL = 15;
 /** A staging stopped by its signal. */
 export const stagingCancelled = (): CfPushError => cancelledError('Staging');
 
+/**
+ * node's own spawn, not execa: a staging runs 7-10 scripts, and execa's
+ * stream and transform set-up cost ~3 ms of the main thread per script
+ * (measured: 7.3 vs 3.8 ms for a detect), a tenth of a re-push.
+ */
 export async function runScript(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
   if (opts.signal?.aborted) throw stagingCancelled();
   const tail: string[] = [];
-  // execa hands output on line by line (its generator transforms); the tail is kept for failure messages.
-  const lines = (stream: 'stdout' | 'stderr') =>
-    function* (line: unknown) {
-      const text = String(line);
-      tail.push(text);
-      if (tail.length > TAIL) tail.shift();
-      if (!(stream === 'stdout' && opts.captureStdout)) opts.log?.(text, stream);
-      yield text;
-    };
-  // execa on first use: loading it costs a process ~11 MB resident (measured); most CLI runs never spawn.
-  const { execa } = await import('execa');
+  const out: string[] = [];
+  const emit = (text: string, stream: 'stdout' | 'stderr') => {
+    tail.push(text);
+    if (tail.length > TAIL) tail.shift();
+    if (stream === 'stdout' && opts.captureStdout) out.push(text);
+    else opts.log?.(text, stream);
+  };
   // Its own process group (detached), so a cancel or the end takes the script's children with it.
-  const child = execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: false,
-    detached: true,
-    stdin: 'ignore',
-    stdout: [lines('stdout')],
-    stderr: [lines('stderr')],
-    buffer: { stdout: !!opts.captureStdout, stderr: false },
-    stripFinalNewline: false,
-    reject: false,
-  });
+  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const readLines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + decoder.write(chunk)).split('\n');
+      rest = parts.pop()!;
+      for (const p of parts) emit(p.endsWith('\r') ? p.slice(0, -1) : p, name);
+    });
+    stream.on('end', () => {
+      rest += decoder.end();
+      if (rest) emit(rest, name);
+    });
+  };
+  readLines(child.stdout!, 'stdout');
+  readLines(child.stderr!, 'stderr');
   const killGroup = () => {
     try {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -61,20 +68,21 @@ export async function runScript(file: string, args: string[], opts: RunOptions):
     }
   };
   opts.signal?.addEventListener('abort', killGroup, { once: true });
-  const result = await child;
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    let error: NodeJS.ErrnoException | undefined;
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      error = err;
+      // A process that never started has no 'close' to wait for when its pipes were never opened.
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, error }));
+  });
   opts.signal?.removeEventListener('abort', killGroup);
   if (opts.signal?.aborted) throw stagingCancelled();
   killGroup(); // a script's leftovers (background jobs) go with it
-  const spawnError =
-    result.failed && result.exitCode === undefined && !result.signal
-      ? result.code === 'EACCES'
-        ? `${file} is not executable`
-        : result.code === 'ENOENT'
-          ? `${file} not found`
-          : (result.originalMessage ?? result.shortMessage)
-      : undefined;
-  const stdout = opts.captureStdout ? (result.stdout as string[] | string | undefined) : '';
-  return { code: result.exitCode ?? (result.signal ? 128 : 1), stdout: Array.isArray(stdout) ? stdout.join('\n') : (stdout ?? ''), tail, spawnError };
+  const e = result.error;
+  const spawnError = e ? (e.code === 'EACCES' ? `${file} is not executable` : e.code === 'ENOENT' ? `${file} not found` : e.message) : undefined;
+  return { code: result.code ?? (result.signal ? 128 : 1), stdout: out.join('\n'), tail, spawnError };
 }
 
 /** The host folders one staging uses: what a runner outside this machine's process tree must reach. */
