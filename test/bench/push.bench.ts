@@ -62,12 +62,16 @@ async function main() {
       firstPushOverheadMs: Math.round(median(first) - b),
       rePushToServingMs: Math.round(median(again)),
       rePushOverheadMs: Math.round(median(again) - b),
-      rePushOverheadGoalMs: 300,
+      // Issue 21's goals are multiples of the app's own start, measured in the same run.
+      rePushRatio: Number((median(again) / b).toFixed(2)),
+      rePushRatioGoal: 2,
+      firstPushRatio: Number((median(first) / b).toFixed(2)),
+      firstPushRatioGoal: 3,
     };
     console.log(`the last re-push, step by step:\n${timeline.join('\n')}`);
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      `| hello-node | ${result.bareStartMs} ms | ${result.firstPushToServingMs} ms | ${result.firstPushOverheadMs} ms | ${result.rePushToServingMs} ms | ${result.rePushOverheadMs} ms |`,
+      `| hello-node | ${result.bareStartMs} ms | ${result.firstPushToServingMs} ms (**${result.firstPushRatio} ×**, goal ≤ 3) | ${result.rePushToServingMs} ms (**${result.rePushRatio} ×**, goal ≤ 2) |`,
     );
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     writeFileSync(join(repoRoot, 'test-results', 'bench-push.json'), JSON.stringify(result, null, 2));
