@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Foundation } from '../../src/foundation/context';
 import { LogStore } from '../../src/foundation/logs';
 import { Router } from '../../src/foundation/router';
+import { parseResponseHead, resScan, scanResponseHead } from '../../src/foundation/router/wire';
 import type { Endpoint } from '../../src/foundation/supervisor';
 
 interface FakeRoute {
@@ -511,3 +512,30 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+describe('router wire: response heads on bytes', () => {
+  // scanResponseHead rewrites a head in place on the read buffer; parseResponseHead is the string path.
+  const heads = [
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5',
+    'HTTP/1.1 204 No Content\r\nDate: x',
+    'HTTP/1.0 200 OK\r\nconnection: Keep-Alive\r\nContent-Length:  12 \r\nX-A: b',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked \r\nTE: trailers\r\nTrailer: X\r\nProxy-Connection: x\r\nUpgrade: h2c\r\nX-Last: 1',
+    'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0',
+    'HTTP/1.1 302 Found\r\nLocation: /x\r\nConnection: close, Upgrade\r\nX-Keep: keep-alive',
+  ];
+  test('the byte path rewrites a head as the string parser does, body bytes right after it', () => {
+    for (const h of heads) {
+      const want = parseResponseHead(h)!;
+      const buf = Buffer.from(`junk${h}\r\n\r\nBODY`, 'latin1');
+      const at = scanResponseHead(buf, 4, 4 + h.length);
+      assert.ok(at >= 4, h);
+      assert.equal(buf.toString('latin1', at), `${want.out}\r\nBODY`, h);
+      assert.deepEqual({ ...resScan }, { status: want.status, contentLength: want.contentLength, chunked: want.chunked, close: want.close }, h);
+      assert.equal(buf.toString('latin1', 0, 4), 'junk');
+    }
+    const slow = ['HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade', 'HTTP/1.1 200 OK\r\nConnection: X-Secret\r\nX-Secret: 1'];
+    for (const h of slow) assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -2, h);
+    for (const h of ['HTTP/2 200 OK', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200 OK\r\nNoColon', 'HTTP/1.1 200 OK\r\nContent-Length: 1x'])
+      assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -1, h);
+  });
+});

@@ -12,7 +12,18 @@ import { BAD_REQUEST, endpointFailure, errorResponse, goError } from './errors';
 import { forwardHead, type Forwarded } from './headers';
 import { classifyClose, Failure, replayable } from './retry';
 import type { Pool, RouteEndpoint } from './route-table';
-import { bareLfHeadEnd, bodyless, MAX_HEAD, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
+import {
+  bareLfHeadEnd,
+  bodyless,
+  MAX_HEAD,
+  parseResponseHead,
+  RES_BAD,
+  RES_SLOW,
+  resScan,
+  scanResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from './wire';
 
 const enum Res {
   Head,
@@ -172,33 +183,58 @@ export class Exchange implements Forwarded {
         this.resBuf = Buffer.from(buf.subarray(at));
         return d.length;
       }
-      const raw = buf.toString('latin1', at, end);
-      const res = parseResponseHead(sep === 4 ? raw : raw.replace(/\r?\n/g, '\r\n'));
-      if (!res) {
+      const rest = end + sep;
+      // The usual head is parsed and rewritten on the read buffer's bytes (wire.ts scanResponseHead);
+      // bare-LF heads, 101s and rarer shapes take the string parser.
+      const hs = sep === 4 ? scanResponseHead(buf, at, end) : RES_SLOW;
+      if (hs === RES_BAD) {
         this.fail(undefined, 'malformed HTTP response');
         return d.length;
       }
-      const rest = end + sep;
-      this.status = res.status;
-      if (res.status === 101 && this.req.upgrade) {
-        this.upgraded(res, buf.subarray(rest));
-        return d.length;
-      }
-      if (res.status >= 100 && res.status < 200) {
+      let res: ResponseHead | undefined;
+      if (hs === RES_SLOW) {
+        const raw = buf.toString('latin1', at, end);
+        res = parseResponseHead(sep === 4 ? raw : raw.replace(/\r?\n/g, '\r\n'));
+        if (!res) {
+          this.fail(undefined, 'malformed HTTP response');
+          return d.length;
+        }
+        this.status = res.status;
+        if (res.status === 101 && this.req.upgrade) {
+          this.upgraded(res, buf.subarray(rest));
+          return d.length;
+        }
+      } else this.status = resScan.status;
+      const status = this.status;
+      if (status >= 100 && status < 200) {
         // 100 Continue / 103 Early Hints: pass on, the final response follows.
-        if (!this.orphan) this.c.s.write(res.out + '\r\n', 'latin1');
+        if (!this.orphan) {
+          if (res) this.c.s.write(res.out + '\r\n', 'latin1');
+          else this.c.s.write(buf.subarray(hs, rest));
+        }
         this.wroteToClient = true;
         at = rest;
         if (at >= buf.length) return d.length;
         continue;
       }
-      const endAt = this.resStart(res, buf, rest);
+      const endAt = res ? this.resStart(res.out, res, buf, rest, rest) : this.resStart(null, resScan, buf, hs, rest);
       return endAt + shift;
     }
   }
 
-  /** Starts the response; returns the offset in `buf` where it ends (or buf.length). */
-  private resStart(res: ResponseHead, buf: Buffer, rest: number): number {
+  /**
+   * Starts the response whose head is `out` (a string, without its blank
+   * line) or, when `out` is null, the bytes buf[hs, rest) (blank line
+   * included, body bytes right after); returns the offset in `buf` where the
+   * response ends (or buf.length).
+   */
+  private resStart(
+    out: string | null,
+    res: { status: number; contentLength: number; chunked: boolean; close: boolean },
+    buf: Buffer,
+    hs: number,
+    rest: number,
+  ): number {
     const s = this.c.s;
     this.res = Res.Body;
     this.resClose = res.close;
@@ -212,23 +248,36 @@ export class Exchange implements Forwarded {
       this.untilClose = true;
     }
     const closeClient = this.untilClose || this.req.close;
-    const head = closeClient ? `${res.out}Connection: close\r\n\r\n` : `${res.out}\r\n`;
+    // Connection: close is added before the blank line: the head becomes a string (a rare path).
+    if (out === null && closeClient) out = buf.toString('latin1', hs, rest - 2);
     this.wroteToClient = true;
     this.c.r.inflight.delete(this);
+    if (out === null) {
+      // Head and body bytes in one write, straight from the read buffer.
+      if (this.resLeft === 0) {
+        if (!this.orphan) s.write(hs === 0 && rest === buf.length ? buf : buf.subarray(hs, rest));
+        this.finish();
+        return rest;
+      }
+      if (this.orphan) return this.resBody(buf, rest, rest);
+      return this.resBody(buf, rest, hs);
+    }
+    const head = closeClient ? `${out}Connection: close\r\n\r\n` : `${out}\r\n`;
     if (this.resLeft === 0) {
       if (!this.orphan) s.write(head, 'latin1');
       this.finish();
       return rest;
     }
-    if (this.orphan) return this.resBody(buf, rest);
+    if (this.orphan) return this.resBody(buf, rest, rest);
     s.cork();
     s.write(head, 'latin1');
-    const end = rest < buf.length ? this.resBody(buf, rest) : rest;
+    const end = rest < buf.length ? this.resBody(buf, rest, rest) : rest;
     s.uncork();
     return end;
   }
 
-  private resBody(d: Buffer, from: number): number {
+  /** Body bytes from `from`; `headFrom` < `from` when the head's bytes precede them in `d` (written together). */
+  private resBody(d: Buffer, from: number, headFrom = from): number {
     let used: number;
     let ended = false;
     if (this.untilClose) used = d.length - from;
@@ -247,9 +296,10 @@ export class Exchange implements Forwarded {
       this.resLeft -= used;
       ended = this.resLeft === 0;
     }
-    if (used > 0 && !this.orphan) {
+    if ((used > 0 || headFrom < from) && !this.orphan) {
       this.bytesSent += used;
-      const ok = this.c.s.write(from === 0 && used === d.length ? d : d.subarray(from, from + used));
+      const to = from + used;
+      const ok = this.c.s.write(headFrom === 0 && to === d.length ? d : d.subarray(headFrom, to));
       if (!ok && !ended && this.bc!.queue.length === 1) {
         const bs = this.bc!.s;
         bs.pause();

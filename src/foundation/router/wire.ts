@@ -172,6 +172,140 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
   return { status, out, contentLength, chunked, close };
 }
 
+/** What scanResponseHead found; one shared object, read before the next call. */
+export const resScan = { status: 0, contentLength: -1, chunked: false, close: false };
+
+/** scanResponseHead: a malformed head. */
+export const RES_BAD = -1;
+/** scanResponseHead: a head the byte path leaves to parseResponseHead (a 101, extra Connection tokens, a huge Content-Length). */
+export const RES_SLOW = -2;
+
+/** Hop-by-hop lines dropped from one head, as [start, end) pairs (more than 8 → the slow path). */
+const drops = new Int32Array(16);
+
+/** buf[a, a + lit.length) is `lit` (lower-case letters and '-') in any case. */
+function nameIs(buf: Buffer, a: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) {
+    const l = lit.charCodeAt(i);
+    const c = buf[a + i]!;
+    if (c !== l && (l === 45 || (c | 0x20) !== l)) return false;
+  }
+  return true;
+}
+
+const isSpace = (c: number) => c === 32 || c === 9;
+
+/**
+ * The response head in buf[start, headEnd) (headEnd: where its CRLFCRLF
+ * starts), parsed and rewritten for the client in place, on the bytes of the
+ * read buffer: hop-by-hop lines are cut out by moving the lines before them
+ * towards the body, and an HTTP/1.0 status line says HTTP/1.1. Returns where
+ * the rewritten head now starts (it still ends at headEnd + 4, so head and body
+ * stay contiguous), RES_BAD or RES_SLOW; the figures are in `resScan`. Same
+ * rules as parseResponseHead, which handles what this leaves to it.
+ */
+export function scanResponseHead(buf: Buffer, start: number, headEnd: number): number {
+  // "HTTP/1.x NNN"
+  if (headEnd - start < 12 || buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 || buf[start + 3] !== 80) return RES_BAD;
+  if (buf[start + 4] !== 47 || buf[start + 5] !== 49 || buf[start + 6] !== 46) return RES_BAD;
+  const d0 = buf[start + 9]! - 48;
+  const d1 = buf[start + 10]! - 48;
+  const d2 = buf[start + 11]! - 48;
+  if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return RES_BAD;
+  const status = d0 * 100 + d1 * 10 + d2;
+  if (status === 101) return RES_SLOW;
+  const http10 = buf[start + 7] === 48;
+  let contentLength = -1;
+  let chunked = false;
+  let close = http10;
+  let nDrops = 0;
+  // The end of the status line.
+  let pos = start;
+  while (pos < headEnd && buf[pos] !== 13) pos++;
+  pos += 2;
+  while (pos < headEnd + 2) {
+    const lineStart = pos;
+    let colon = -1;
+    let next = pos;
+    while (next < headEnd && buf[next] !== 13) {
+      if (colon < 0 && buf[next] === 58) colon = next;
+      next++;
+    }
+    if (next < headEnd && buf[next + 1] !== 10) return RES_SLOW; // a bare CR inside a line
+    if (colon <= lineStart) return RES_BAD;
+    const n = colon - lineStart;
+    let drop = false;
+    if (n === 14 && nameIs(buf, lineStart, 'content-length')) {
+      let a = colon + 1;
+      let b = next;
+      while (a < b && isSpace(buf[a]!)) a++;
+      while (b > a && isSpace(buf[b - 1]!)) b--;
+      if (a === b) return RES_BAD;
+      if (b - a > 15) return RES_SLOW;
+      let v = 0;
+      for (let i = a; i < b; i++) {
+        const c = buf[i]! - 48;
+        if (c < 0 || c > 9) return RES_BAD;
+        v = v * 10 + c;
+      }
+      contentLength = v;
+    } else if (n === 17 && nameIs(buf, lineStart, 'transfer-encoding')) {
+      let b = next;
+      while (b > colon + 1 && isSpace(buf[b - 1]!)) b--;
+      chunked = b - 7 > colon && nameIs(buf, b - 7, 'chunked');
+    } else if (n === 10 && nameIs(buf, lineStart, 'connection')) {
+      drop = true;
+      let a = colon + 1;
+      let sawClose = false;
+      let sawKeepAlive = false;
+      while (a < next) {
+        let e = a;
+        while (e < next && buf[e] !== 44) e++;
+        let ta = a;
+        let tb = e;
+        while (ta < tb && isSpace(buf[ta]!)) ta++;
+        while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
+        const len = tb - ta;
+        if (len === 5 && nameIs(buf, ta, 'close')) sawClose = true;
+        else if (len === 10 && nameIs(buf, ta, 'keep-alive')) sawKeepAlive = true;
+        else if (len !== 0 && !(len === 7 && nameIs(buf, ta, 'upgrade'))) return RES_SLOW; // names other headers to drop
+        a = e + 1;
+      }
+      if (sawClose) close = true;
+      else if (http10 && sawKeepAlive) close = false;
+    } else if (
+      (n === 10 && nameIs(buf, lineStart, 'keep-alive')) ||
+      (n === 16 && nameIs(buf, lineStart, 'proxy-connection')) ||
+      (n === 2 && nameIs(buf, lineStart, 'te')) ||
+      (n === 7 && (nameIs(buf, lineStart, 'trailer') || nameIs(buf, lineStart, 'upgrade')))
+    )
+      drop = true;
+    if (drop) {
+      if (nDrops === 8) return RES_SLOW;
+      drops[nDrops * 2] = lineStart;
+      drops[nDrops * 2 + 1] = next + 2;
+      nDrops++;
+    }
+    pos = next + 2;
+  }
+  if (http10) buf[start + 7] = 49;
+  // Cut the dropped lines: the kept pieces before each move right, up to the next kept piece.
+  let w = headEnd + 4;
+  let segEnd = w;
+  for (let k = nDrops - 1; k >= -1; k--) {
+    const segStart = k >= 0 ? drops[k * 2 + 1]! : start;
+    const len = segEnd - segStart;
+    w -= len;
+    if (w !== segStart && len > 0) buf.copyWithin(w, segStart, segEnd);
+    if (k >= 0) segEnd = drops[k * 2]!;
+  }
+  resScan.status = status;
+  resScan.contentLength = chunked ? -1 : contentLength;
+  resScan.chunked = chunked;
+  resScan.close = close;
+  return w;
+}
+
 /**
  * Where a response head ends when its lines end in a bare LF (`\n\n`, or
  * `\n\r\n` after one): [end of the head, length of the blank-line separator], or [-1, 0].
