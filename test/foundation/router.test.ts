@@ -11,7 +11,17 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Foundation } from '../../src/foundation/context';
 import { LogStore } from '../../src/foundation/logs';
 import { Router } from '../../src/foundation/router';
-import { parseResponseHead, resScan, scanResponseHead } from '../../src/foundation/router/wire';
+import { forwardHead, writeForwardHead } from '../../src/foundation/router/headers';
+import {
+  HeadStrings,
+  parseRequestHead,
+  parseResponseHead,
+  resScan,
+  scanned,
+  scanRequestHead,
+  scanResponseHead,
+  type RequestHead,
+} from '../../src/foundation/router/wire';
 import type { Endpoint } from '../../src/foundation/supervisor';
 
 interface FakeRoute {
@@ -537,5 +547,55 @@ describe('router wire: response heads on bytes', () => {
     for (const h of slow) assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -2, h);
     for (const h of ['HTTP/2 200 OK', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200 OK\r\nNoColon', 'HTTP/1.1 200 OK\r\nContent-Length: 1x'])
       assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -1, h);
+  });
+});
+
+describe('router wire: request heads on bytes', () => {
+  const heads = [
+    'GET /a?b=c HTTP/1.1\r\nHost: app.localhost\r\nUser-Agent: wrk\r\nAccept: */*',
+    'POST /p HTTP/1.1\r\nhost: x.localhost:8080\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\nContent-Length: 3\r\nX-Forwarded-For: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\nX-Vcap-Request-Id: mine\r\nX-Cf-Applicationid: spoof\r\nX-Cf-Instanceindex: 9\r\nX-Cf-Instanceid: spoof\r\nReferer: http://r/\r\nTE: trailers\r\nTrailer: X',
+    'GET /ws HTTP/1.1\r\nHost: ws.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nX-Forwarded-Proto: https\r\nX-Request-Start: 17\r\nProxy-Connection: x\r\nIdempotency-Key: k',
+    'GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive',
+    'PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\nX-CF-APP-INSTANCE: 0a0a0a0a-0a0a-0a0a-0a0a-0a0a0a0a0a0a:1',
+  ];
+  const lines = (h: string) =>
+    h
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l, i) => (i === 0 ? l : l.replace(/^([^:]+):\s*(.*?)\s*$/, '$1: $2')))
+      .map((l) => l.replace(/^(X-Vcap-Request-Id: ).*/, '$1<id>'));
+  test('the byte path finds what the string parser finds, and writes the same app head', () => {
+    const tail = Buffer.from('X-Cf-Applicationid: g\r\nX-Cf-Instanceindex: 0\r\nX-Cf-Instanceid: i\r\n\r\n', 'latin1');
+    for (const h of heads) {
+      const want = parseRequestHead(h) as RequestHead;
+      const buf = Buffer.from(`\r\n${h}\r\n\r\n`, 'latin1');
+      const got = scanRequestHead(buf, 2, 2 + h.length, new HeadStrings()) as RequestHead;
+      for (const k of [
+        'method',
+        'target',
+        'minor',
+        'host',
+        'contentLength',
+        'chunked',
+        'close',
+        'upgrade',
+        'pin',
+        'idempotencyKey',
+        'userAgent',
+        'referer',
+      ] as const)
+        assert.equal(got[k], want[k], `${k} of ${h}`);
+      const fa = { xff: '', proto: 'http' };
+      const fb = { xff: '', proto: 'http' };
+      const out = writeForwardHead(buf, 2, 2 + h.length, scanned, got.upgrade, '10.0.0.1', 1700000000123, tail, fa);
+      const str = forwardHead(want, '10.0.0.1', 1700000000123, 'x', fb) + tail.toString('latin1');
+      assert.deepEqual(lines(out.buf.toString('latin1')), lines(str), h);
+      assert.deepEqual(fa, fb);
+      assert.match(out.buf.toString('latin1', out.idAt, out.idAt + 36), /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+      assert.ok(out.buf.toString('latin1').endsWith('\r\n\r\n'));
+    }
+    assert.equal(scanRequestHead(Buffer.from('GET / HTTP/1.1\r\nConnection: x-a\r\nX-A: 1\r\n\r\n'), 0, 41, new HeadStrings()), null);
+    for (const h of ['GET / HTTP/2.0', 'GET  HTTP/1.1', 'GET / HTTP/1.1\r\n folded', 'GET / HTTP/1.1\r\nBad Name: 1', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b'])
+      assert.equal(scanRequestHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length, new HeadStrings()), 'bad', h);
   });
 });

@@ -9,13 +9,8 @@ import type { Exchange } from './exchange';
 /** Counts the request on its instance and writes its RTR line. */
 export function logAccess(ex: Exchange): void {
   const req = ex.req;
-  let ua = '';
-  let ref = '';
-  for (let i = 0; i < req.lower.length; i++) {
-    const k = req.lower[i];
-    if (k === 'user-agent') ua = req.values[i]!;
-    else if (k === 'referer') ref = req.values[i]!;
-  }
+  const ua = req.userAgent;
+  const ref = req.referer;
   const e = ex.endpoint;
   const now = Date.now();
   e.counter?.count(ex.status, now); // issue 7: a few integer ops in the instance's preallocated slot

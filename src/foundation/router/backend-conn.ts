@@ -45,12 +45,27 @@ export class BackendConn {
     });
   }
 
-  /** Heads of a batch go out in one write; a lone request's held body follows in the same writev. */
+  /**
+   * Heads of a batch go out in one write (one range of the heads' slab when
+   * they were made one after the other, as they usually are); a lone
+   * request's held body follows in the same writev.
+   */
   writeHeads(exs: Exchange[]): void {
     if (exs.length === 1) return exs[0]!.writeTo(this.s);
-    let out = '';
-    for (const ex of exs) out += ex.wire();
-    this.s.write(out, 'latin1');
+    const first = exs[0]!.wire();
+    let end = first.byteOffset + first.length;
+    let contiguous = true;
+    for (let i = 1; i < exs.length && contiguous; i++) {
+      const h = exs[i]!.wire();
+      contiguous = h.buffer === first.buffer && h.byteOffset === end;
+      end += h.length;
+    }
+    if (contiguous) this.s.write(Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset));
+    else {
+      this.s.cork();
+      for (const ex of exs) this.s.write(ex.wire());
+      this.s.uncork();
+    }
   }
 
   private onData(d: Buffer): void {

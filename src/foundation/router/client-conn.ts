@@ -8,7 +8,7 @@ import type { BackendConn } from './backend-conn';
 import { BAD_REQUEST, errorResponse, TOO_LARGE } from './errors';
 import { Exchange } from './exchange';
 import type { Router } from './router';
-import { MAX_HEAD, parseRequestHead } from './wire';
+import { HeadStrings, MAX_HEAD, parseRequestHead, scanRequestHead } from './wire';
 
 function noop(): void {}
 
@@ -21,6 +21,8 @@ export class ClientConn {
   closing = false;
   readonly ip: string;
   private paused = false;
+  /** Host, target, User-Agent, Referer of the previous request (reused while unchanged). */
+  readonly strings = new HeadStrings();
 
   constructor(
     readonly r: Router,
@@ -82,7 +84,8 @@ export class ClientConn {
         return;
       }
       if (end - start > MAX_HEAD) return this.fatal(TOO_LARGE);
-      const req = parseRequestHead(buf.toString('latin1', start, end));
+      // The byte scan, or the string parser for what it leaves (Connection naming other headers, ...).
+      const req = scanRequestHead(buf, start, end, this.strings) ?? parseRequestHead(buf.toString('latin1', start, end));
       const rest = end + 4;
       this.buf = rest < buf.length ? buf.subarray(rest) : null;
       if (req === 'bad') return this.fatal(BAD_REQUEST);
@@ -95,7 +98,7 @@ export class ClientConn {
         if (close) return this.fatal('');
         continue;
       }
-      const ex = new Exchange(this, req, d.pool, d.endpoint, d.pinned);
+      const ex = new Exchange(this, req, d.pool, d.endpoint, d.pinned, buf, start, end);
       this.ex = ex;
       let b = this.buf;
       this.buf = null;

@@ -9,7 +9,7 @@ import { BackendConn } from './backend-conn';
 import { ChunkScanner } from './chunked';
 import type { ClientConn } from './client-conn';
 import { BAD_REQUEST, endpointFailure, errorResponse, goError } from './errors';
-import { forwardHead, type Forwarded } from './headers';
+import { forwardHead, retarget, stringHead, writeForwardHead, type Forwarded, type WireHead } from './headers';
 import { classifyClose, Failure, replayable } from './retry';
 import type { Pool, RouteEndpoint } from './route-table';
 import {
@@ -20,6 +20,7 @@ import {
   RES_BAD,
   RES_SLOW,
   resScan,
+  scanned,
   scanResponseHead,
   type RequestHead,
   type ResponseHead,
@@ -36,7 +37,10 @@ export class Exchange implements Forwarded {
   /** Request body bytes still to come: n, -1 (chunked, not ended yet) or 0. */
   reqLeft: number;
   private readonly reqScanner: ChunkScanner | null;
-  private readonly head: string;
+  /** The app's request head, for `headFor` (another endpoint on a retry gets its own copy). */
+  private head: WireHead;
+  private headFor: RouteEndpoint;
+  private id: string | null = null;
   /** Body bytes held until a new backend connection is up (so a dial failure can be retried). */
   private held: Buffer[] | null = null;
   private bodySent = false;
@@ -54,7 +58,6 @@ export class Exchange implements Forwarded {
   status = 0;
   bytesSent = 0;
   bytesReceived = 0;
-  readonly requestId: string;
   xff!: string;
   proto = 'http';
   readonly startMs = Date.now();
@@ -70,13 +73,20 @@ export class Exchange implements Forwarded {
     private readonly pool: Pool,
     public endpoint: RouteEndpoint,
     private readonly pinned: boolean,
+    client: Buffer,
+    start: number,
+    end: number,
   ) {
     this.reqLeft = req.chunked ? -1 : req.contentLength > 0 ? req.contentLength : 0;
     this.reqScanner = req.chunked ? new ChunkScanner() : null;
     this.batchable = this.reqLeft === 0 && !req.upgrade && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
-    this.requestId = randomUUID();
-    // The part of the backend head that does not depend on the instance.
-    this.head = forwardHead(req, c.ip, this.startMs, this.requestId, this);
+    // Scanned from bytes (no header arrays): the head is written from the client's bytes; else from the parsed strings.
+    if (!req.scanned) {
+      const id = (this.id = randomUUID());
+      const fwd = forwardHead(req, c.ip, this.startMs, id, this);
+      this.head = stringHead(fwd, fwd.indexOf('\r\nX-Vcap-Request-Id: ') + 21, endpoint.tail);
+    } else this.head = writeForwardHead(client, start, end, scanned, req.upgrade, c.ip, this.startMs, endpoint.tail, this);
+    this.headFor = endpoint;
     if (!req.upgrade) {
       c.r.inflight.add(this);
       c.r.armSweeper();
@@ -87,9 +97,18 @@ export class Exchange implements Forwarded {
     return this.endpoint.port;
   }
 
+  /** X-Vcap-Request-Id as sent to the app. */
+  get requestId(): string {
+    return (this.id ??= this.head.buf.toString('latin1', this.head.idAt, this.head.idAt + 36));
+  }
+
   /** The backend request head for the current endpoint. */
-  wire(): string {
-    return this.head + this.endpoint.tail;
+  wire(): Buffer {
+    if (this.headFor !== this.endpoint) {
+      this.head = retarget(this.head, this.endpoint.tail);
+      this.headFor = this.endpoint;
+    }
+    return this.head.buf;
   }
 
   /**
@@ -115,11 +134,11 @@ export class Exchange implements Forwarded {
   /** Writes the head and any held body bytes. */
   writeTo(s: Socket): void {
     if (!this.held) {
-      s.write(this.wire(), 'latin1');
+      s.write(this.wire());
       return;
     }
     s.cork();
-    s.write(this.wire(), 'latin1');
+    s.write(this.wire());
     for (const b of this.held) s.write(b);
     this.held = null;
     this.bodySent = true;

@@ -9,8 +9,13 @@ export const MAX_HEAD = 64 * 1024;
 
 const CRLF = '\r\n';
 
-/** A parsed request head. `names`/`values` are the raw header lines in order. */
+/**
+ * A parsed request head. `names`/`values` are the raw header lines in order
+ * (parseRequestHead); scanRequestHead leaves them empty and sets `scanned`.
+ */
 export interface RequestHead {
+  /** Made by scanRequestHead from bytes: reqDrops / `scanned` describe it until the next scan. */
+  scanned: boolean;
   method: string;
   target: string;
   /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
@@ -27,6 +32,12 @@ export interface RequestHead {
   upgrade: string;
   /** Header names listed in Connection (besides close / keep-alive / upgrade), lower case. */
   connTokens: string[] | null;
+  /** X-CF-APP-INSTANCE ('' when absent). */
+  pin: string;
+  /** (X-)Idempotency-Key was sent. */
+  idempotencyKey: boolean;
+  userAgent: string;
+  referer: string;
 }
 
 /** `'bad'` for a malformed head (answered with 400 and the connection closed). */
@@ -106,10 +117,254 @@ export function parseRequestHead(head: string): RequestHead | 'bad' {
   }
   if (hosts > 1) return 'bad';
   if (te && contentLength >= 0) return 'bad'; // request smuggling guard (RFC 9112 §6.1)
-  return { method, target, minor, names, lower, values, host, contentLength, chunked, close, upgrade: connUpgrade ? upgradeHeader : '', connTokens };
+  const field = (k: string) => {
+    const i = lower.indexOf(k);
+    return i < 0 ? '' : values[i]!;
+  };
+  return {
+    scanned: false,
+    method,
+    target,
+    minor,
+    names,
+    lower,
+    values,
+    host,
+    contentLength,
+    chunked,
+    close,
+    upgrade: connUpgrade ? upgradeHeader : '',
+    connTokens,
+    pin: field('x-cf-app-instance'),
+    idempotencyKey: lower.includes('idempotency-key') || lower.includes('x-idempotency-key'),
+    userAgent: field('user-agent'),
+    referer: field('referer'),
+  };
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Strings made from a connection's previous request, reused while the bytes are the same (keep-alive clients repeat them). */
+export class HeadStrings {
+  host = '';
+  target = '';
+  userAgent = '';
+  referer = '';
+}
+
+/** buf[a, b) as latin1 is `str`. */
+function bytesAre(buf: Buffer, a: number, b: number, str: string): boolean {
+  if (b - a !== str.length) return false;
+  for (let i = a; i < b; i++) if (buf[i] !== str.charCodeAt(i - a)) return false;
+  return true;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+const TOKEN_BYTE = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_BYTE[c.charCodeAt(0)] = 1;
+
+/** scanRequestHead: a head the byte path leaves to parseRequestHead (Connection naming other headers, a huge Content-Length). */
+export const REQ_SLOW = null;
+
+/**
+ * Request lines scanRequestHead found for the app's head to leave out, as
+ * [start, end) pairs in the buffer it scanned, `n` of them. Shared: read
+ * (Exchange's head, headers.ts writeForwardHead) before the next scan.
+ */
+export const reqDrops = { n: 0, at: new Int32Array(32) };
+
+/**
+ * parseRequestHead on the bytes buf[start, end) (end: where CRLFCRLF
+ * starts), with the same checks and results, but without a string for the
+ * head or an array of its headers: the lines the router does not pass on
+ * (hop-by-hop, X-Forwarded-For, X-Vcap-Request-Id, X-Cf-*) are listed in
+ * reqDrops, and strings a keep-alive client repeats come from `cache`.
+ */
+export function scanRequestHead(buf: Buffer, start: number, end: number, cache: HeadStrings): RequestHead | 'bad' | null {
+  let lineEnd = start;
+  while (lineEnd < end && buf[lineEnd] !== 13) lineEnd++;
+  if (lineEnd < end && buf[lineEnd + 1] !== 10) return REQ_SLOW;
+  let sp1 = start;
+  while (sp1 < lineEnd && buf[sp1] !== 32) sp1++;
+  let sp2 = lineEnd - 1;
+  while (sp2 > sp1 && buf[sp2] !== 32) sp2--;
+  if (sp1 >= lineEnd || sp1 === start || sp2 <= sp1 + 1) return 'bad';
+  if (lineEnd - sp2 !== 9 || !bytesAre(buf, sp2 + 1, lineEnd - 1, 'HTTP/1.')) return 'bad';
+  const mv = buf[lineEnd - 1];
+  if (mv !== 48 && mv !== 49) return 'bad';
+  const minor = mv - 48;
+  for (let i = sp1 + 1; i < sp2; i++) if (buf[i] === 32) return 'bad';
+  let method = '';
+  for (const m of METHODS) if (bytesAre(buf, start, sp1, m)) method = m;
+  if (!method) method = buf.toString('latin1', start, sp1);
+  if (!bytesAre(buf, sp1 + 1, sp2, cache.target)) cache.target = buf.toString('latin1', sp1 + 1, sp2);
+  const target = cache.target;
+  let host = '';
+  let hosts = 0;
+  let contentLength = -1;
+  let chunked = false;
+  let te = false;
+  let close = minor === 0;
+  let upgradeHeader = '';
+  let connUpgrade = false;
+  let pin = '';
+  let idempotencyKey = false;
+  let userAgent = '';
+  let referer = '';
+  let xff = '';
+  let proto = '';
+  let hasStart = false;
+  let nDrops = 0;
+  const drops = reqDrops.at;
+  let pos = lineEnd + 2;
+  while (pos < end + 2) {
+    const lineStart = pos;
+    const c0 = buf[pos]!;
+    if (c0 === 32 || c0 === 9) return 'bad'; // obs-fold
+    let colon = -1;
+    let next = pos;
+    while (next < end && buf[next] !== 13) {
+      if (colon < 0 && buf[next] === 58) colon = next;
+      next++;
+    }
+    if (next < end && buf[next + 1] !== 10) return REQ_SLOW; // a bare CR inside a line
+    if (colon <= lineStart) return 'bad';
+    for (let i = lineStart; i < colon; i++) if (TOKEN_BYTE[buf[i]!] === 0) return 'bad';
+    let va = colon + 1;
+    let vb = next;
+    while (va < vb && isSpace(buf[va]!)) va++;
+    while (vb > va && isSpace(buf[vb - 1]!)) vb--;
+    const n = colon - lineStart;
+    let drop = false;
+    switch (n) {
+      case 2:
+        drop = nameIs(buf, lineStart, 'te');
+        break;
+      case 4:
+        if (nameIs(buf, lineStart, 'host')) {
+          if (!bytesAre(buf, va, vb, cache.host)) cache.host = buf.toString('latin1', va, vb);
+          host = cache.host;
+          hosts++;
+        }
+        break;
+      case 7:
+        if (nameIs(buf, lineStart, 'upgrade')) {
+          upgradeHeader = buf.toString('latin1', va, vb);
+          drop = true;
+        } else if (nameIs(buf, lineStart, 'trailer')) drop = true;
+        else if (nameIs(buf, lineStart, 'referer')) {
+          if (!bytesAre(buf, va, vb, cache.referer)) cache.referer = buf.toString('latin1', va, vb);
+          referer = cache.referer;
+        }
+        break;
+      case 10:
+        if (nameIs(buf, lineStart, 'connection')) {
+          drop = true;
+          let a = colon + 1;
+          while (a < next) {
+            let e = a;
+            while (e < next && buf[e] !== 44) e++;
+            let ta = a;
+            let tb = e;
+            while (ta < tb && isSpace(buf[ta]!)) ta++;
+            while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
+            const len = tb - ta;
+            if (len === 5 && nameIs(buf, ta, 'close')) close = true;
+            else if (len === 10 && nameIs(buf, ta, 'keep-alive')) {
+              if (minor === 0) close = false;
+            } else if (len === 7 && nameIs(buf, ta, 'upgrade')) connUpgrade = true;
+            else if (len !== 0) return REQ_SLOW; // names headers to drop
+            a = e + 1;
+          }
+        } else if (nameIs(buf, lineStart, 'keep-alive')) drop = true;
+        else if (nameIs(buf, lineStart, 'user-agent')) {
+          if (!bytesAre(buf, va, vb, cache.userAgent)) cache.userAgent = buf.toString('latin1', va, vb);
+          userAgent = cache.userAgent;
+        }
+        break;
+      case 14:
+        if (nameIs(buf, lineStart, 'content-length')) {
+          if (va === vb) return 'bad';
+          if (vb - va > 15) return REQ_SLOW;
+          let v = 0;
+          for (let i = va; i < vb; i++) {
+            const c = buf[i]! - 48;
+            if (c < 0 || c > 9) return 'bad';
+            v = v * 10 + c;
+          }
+          if (contentLength >= 0 && contentLength !== v) return 'bad';
+          contentLength = v;
+        }
+        break;
+      case 15:
+        if (nameIs(buf, lineStart, 'x-forwarded-for')) {
+          const v = buf.toString('latin1', va, vb);
+          xff = xff ? `${xff}, ${v}` : v;
+          drop = true;
+        } else if (nameIs(buf, lineStart, 'x-request-start')) hasStart = true;
+        else if (nameIs(buf, lineStart, 'idempotency-key')) idempotencyKey = true;
+        else if (nameIs(buf, lineStart, 'x-cf-instanceid')) drop = true;
+        break;
+      case 16:
+        drop = nameIs(buf, lineStart, 'proxy-connection');
+        break;
+      case 17:
+        if (nameIs(buf, lineStart, 'transfer-encoding')) {
+          te = true;
+          // The last coding must be chunked: /(?:^|,)\s*chunked\s*$/i
+          let a = vb;
+          while (a > va && buf[a - 1] !== 44) a--;
+          while (a < vb && isSpace(buf[a]!)) a++;
+          chunked = vb - a === 7 && nameIs(buf, a, 'chunked');
+          if (!chunked) return 'bad';
+        } else if (nameIs(buf, lineStart, 'x-forwarded-proto')) proto = buf.toString('latin1', va, vb);
+        else if (nameIs(buf, lineStart, 'x-vcap-request-id')) drop = true;
+        else if (nameIs(buf, lineStart, 'x-cf-app-instance')) pin = buf.toString('latin1', va, vb);
+        else if (nameIs(buf, lineStart, 'x-idempotency-key')) idempotencyKey = true;
+        break;
+      case 18:
+        drop = nameIs(buf, lineStart, 'x-cf-applicationid') || nameIs(buf, lineStart, 'x-cf-instanceindex');
+        break;
+    }
+    if (drop) {
+      if (nDrops === 16) return REQ_SLOW;
+      drops[nDrops * 2] = lineStart;
+      drops[nDrops * 2 + 1] = next + 2;
+      nDrops++;
+    }
+    pos = next + 2;
+  }
+  if (hosts > 1) return 'bad';
+  if (te && contentLength >= 0) return 'bad'; // request smuggling guard (RFC 9112 §6.1)
+  reqDrops.n = nDrops;
+  scanned.xff = xff;
+  scanned.proto = proto;
+  scanned.hasStart = hasStart;
+  return {
+    scanned: true,
+    method,
+    target,
+    minor,
+    names: NONE,
+    lower: NONE,
+    values: NONE,
+    host,
+    contentLength,
+    chunked,
+    close,
+    upgrade: connUpgrade ? upgradeHeader : '',
+    connTokens: null,
+    pin,
+    idempotencyKey,
+    userAgent,
+    referer,
+  };
+}
+
+const NONE: string[] = [];
+
+/** What else the last scanRequestHead found for the app's head: X-Forwarded-For values sent ('' if none), X-Forwarded-Proto, X-Request-Start. */
+export const scanned = { xff: '', proto: '', hasStart: false };
 
 export interface ResponseHead {
   status: number;
