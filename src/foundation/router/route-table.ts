@@ -19,6 +19,8 @@ import type { RequestHead } from './wire';
 export interface RouteEndpoint extends Endpoint {
   /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head, as bytes. */
   tail: Buffer;
+  /** "127.0.0.1:port", for access lines. */
+  addr: string;
   /** Traffic counters (issue 7): this instance's preallocated slot, null when counting is off. */
   counter: InstanceCounter | null;
 }
@@ -107,7 +109,7 @@ export class RouteTable {
           const tail = Buffer.from(instanceHeaders(e), 'latin1');
           const counter = traffic.counter(e.appGuid, e.index);
           if (counter) live.add(counter.key);
-          endpoints.push({ ...e, tail, counter });
+          endpoints.push({ ...e, tail, addr: `127.0.0.1:${e.port}`, counter });
         }
       }
       views.push({ guid: r.guid, host, url: host + r.path, apps });

@@ -219,6 +219,11 @@ export class Router {
     }
   }
 
+  /** A record for access(), reused from a dropped line when there is one. */
+  accessRecord(): AccessRecord {
+    return this.f.logs.accessRecord();
+  }
+
   /** An RTR access line in the app's log stream (logs.ts formats it the gorouter way). */
   access(rec: AccessRecord): void {
     this.f.logs.access(rec);
