@@ -414,7 +414,7 @@ describe('router (gorouter semantics)', () => {
     }
     assert.deepEqual(replies.slice(0, 2), ['one (0)', 'two (0)']);
     assert.equal(replies[2]!.length, 100_000 + 4);
-    assert.equal(router.inflight.size, 0, 'upgrades are not under the endpoint timeout');
+    assert.equal(router.waiting, 0, 'upgrades are not under the endpoint timeout');
     ws.terminate();
     // A plain request to the same app still works.
     assert.equal((await get('ws.localhost')).text, 'not ws');

@@ -64,6 +64,8 @@ export class Exchange implements Forwarded {
   private finished = false;
   /** The client left while this request shares a backend connection: read its response, drop it. */
   private orphan = false;
+  /** Counted in Router.waiting: no response head yet, under the endpoint timeout (not upgrades). */
+  waiting = false;
   /** GET/HEAD/OPTIONS without a body: may share a backend write with other such requests. */
   readonly batchable: boolean;
 
@@ -88,8 +90,17 @@ export class Exchange implements Forwarded {
     } else this.head = writeForwardHead(client, start, end, scanned, req.upgrade, c.ip, this.startMs, endpoint.tail, this);
     this.headFor = endpoint;
     if (!req.upgrade) {
-      c.r.inflight.add(this);
+      this.waiting = true;
+      c.r.waiting++;
       c.r.armSweeper();
+    }
+  }
+
+  /** No longer waiting for a response head (answered, failed or left). */
+  private stopWaiting(): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.c.r.waiting--;
     }
   }
 
@@ -270,7 +281,7 @@ export class Exchange implements Forwarded {
     // Connection: close is added before the blank line: the head becomes a string (a rare path).
     if (out === null && closeClient) out = buf.toString('latin1', hs, rest - 2);
     this.wroteToClient = true;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
     if (out === null) {
       // Head and body bytes in one write, straight from the read buffer.
       if (this.resLeft === 0) {
@@ -362,7 +373,7 @@ export class Exchange implements Forwarded {
     this.orphan = false;
     this.res = Res.Done;
     const r = this.c.r;
-    r.inflight.delete(this);
+    this.stopWaiting();
     const bc = this.bc!;
     if (bc.queue[0] === this) bc.queue.shift();
     const reqDone = this.reqLeft === 0;
@@ -383,7 +394,7 @@ export class Exchange implements Forwarded {
     if (this.orphan) {
       this.orphan = false;
       this.finished = true;
-      this.c.r.inflight.delete(this);
+      this.stopWaiting();
       return;
     }
     if (this.finished) return;
@@ -423,7 +434,7 @@ export class Exchange implements Forwarded {
     if (this.finished) return;
     this.finished = true;
     this.res = Res.Done;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
     this.dropBackend();
     if (this.wroteToClient) {
       this.c.s.destroy();
@@ -457,7 +468,7 @@ export class Exchange implements Forwarded {
     if (this.finished) return;
     this.finished = true;
     this.res = Res.Done;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
     const bc = this.bc;
     if (bc && bc.queue.length > 1 && bc.queue.includes(this)) {
       // Others wait on this connection: read this response to its end and drop it.
