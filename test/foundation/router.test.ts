@@ -501,6 +501,46 @@ describe('router (gorouter semantics)', () => {
     assert.match(chunked, /^PUT \/c \d 7 $/);
   });
 
+  test('large responses to slow clients arrive intact (the backend read buffer is not reused under a pending write)', async () => {
+    const { createHash, randomBytes } = await import('node:crypto');
+    const bodies = Array.from({ length: 2 }, () => randomBytes(12 * 1024 * 1024 + 17));
+    // Small pieces: the router's reads are smaller than a socket's high-water mark, so its writes
+    // to a client that is not reading queue up without returning false.
+    const a = await app(t, 'big', 1, (req, res) => {
+      const body = bodies[Number(req.url!.slice(1))]!;
+      res.setHeader('content-length', body.length);
+      let at = 0;
+      const more = () => {
+        while (at < body.length) {
+          const ok = res.write(body.subarray(at, (at += 3000)));
+          if (!ok) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    track(a.servers);
+    t.routes.push({ host: 'big', path: '', apps: [a.guid] });
+    router.rebuildNow();
+    const fetchSlow = (k: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: routerPort, path: `/${k}`, headers: { host: 'big.localhost' }, agent: false }, (res) => {
+          const h = createHash('sha256');
+          res.pause();
+          setTimeout(() => res.resume(), 500);
+          res.on('data', (c: Buffer) => h.update(c));
+          res.on('end', () => resolve(h.digest('hex')));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const got = await Promise.all(bodies.map((_, k) => fetchSlow(k)));
+    assert.deepEqual(
+      got,
+      bodies.map((b) => createHash('sha256').update(b).digest('hex')),
+    );
+  });
+
   test('HTTP/1.0 and Connection: close are answered and the connection closed', async () => {
     const a = await app(t, 'ten', 1, (_req, res) => res.end('ten'));
     track(a.servers);

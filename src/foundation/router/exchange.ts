@@ -96,6 +96,11 @@ export class Exchange implements Forwarded {
     }
   }
 
+  /** A client write that did not complete at once holds bytes of the backend's read buffer: keep them (BackendConn). */
+  private pinIfPending(): void {
+    if (this.c.s.writableLength > 0 && this.bc) this.bc.pinned = true;
+  }
+
   /** No longer waiting for a response head (answered, failed or left). */
   private stopWaiting(): void {
     if (this.waiting) {
@@ -132,8 +137,10 @@ export class Exchange implements Forwarded {
     const r = this.c.r;
     if (this.batchable) return r.enqueue(this);
     // A request that must not be replayed only reuses recently active connections.
-    const idle = r.takeIdle(this.endpoint.port, replayable(this.req) ? r.o.backendIdleMs : 1000);
-    const bc = idle ?? new BackendConn(r, this.endpoint.port);
+    // An upgrade dials its own connection, read as a plain stream (BackendConn: the tunnel pipes it).
+    const upgrade = this.req.upgrade !== '';
+    const idle = upgrade ? undefined : r.takeIdle(this.endpoint.port, replayable(this.req) ? r.o.backendIdleMs : 1000);
+    const bc = idle ?? new BackendConn(r, this.endpoint.port, upgrade);
     bc.queue.push(this);
     this.bc = bc;
     if (idle) {
@@ -241,6 +248,7 @@ export class Exchange implements Forwarded {
         if (!this.orphan) {
           if (res) this.c.s.write(res.out + '\r\n', 'latin1');
           else this.c.s.write(buf.subarray(hs, rest));
+          this.pinIfPending();
         }
         this.wroteToClient = true;
         at = rest;
@@ -285,7 +293,10 @@ export class Exchange implements Forwarded {
     if (out === null) {
       // Head and body bytes in one write, straight from the read buffer.
       if (this.resLeft === 0) {
-        if (!this.orphan) s.write(hs === 0 && rest === buf.length ? buf : buf.subarray(hs, rest));
+        if (!this.orphan) {
+          s.write(hs === 0 && rest === buf.length ? buf : buf.subarray(hs, rest));
+          this.pinIfPending();
+        }
         this.finish();
         return rest;
       }
@@ -303,6 +314,7 @@ export class Exchange implements Forwarded {
     s.write(head, 'latin1');
     const end = rest < buf.length ? this.resBody(buf, rest, rest) : rest;
     s.uncork();
+    this.pinIfPending();
     return end;
   }
 
@@ -330,6 +342,7 @@ export class Exchange implements Forwarded {
       this.bytesSent += used;
       const to = from + used;
       const ok = this.c.s.write(headFrom === 0 && to === d.length ? d : d.subarray(headFrom, to));
+      this.pinIfPending();
       if (!ok && !ended && this.bc!.queue.length === 1) {
         const bs = this.bc!.s;
         bs.pause();
