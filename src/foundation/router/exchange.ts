@@ -187,11 +187,14 @@ export class Exchange implements Forwarded {
     const bc = this.bc;
     if (bc && bc.connected && !this.held) {
       this.bodySent = true;
-      if (!bc.s.write(piece)) {
+      const ok = bc.s.write(piece);
+      // The piece may be the client's reused read buffer: a write still pending pins it (ClientConn).
+      if (bc.s.writableLength > 0) this.c.pinned = true;
+      if (!ok) {
         this.c.s.pause();
         bc.s.once('drain', () => this.c.s.resume());
       }
-    } else (this.held ??= []).push(piece);
+    } else (this.held ??= []).push(this.c.userRead ? Buffer.from(piece) : piece);
     return from + used;
   }
 
@@ -363,7 +366,7 @@ export class Exchange implements Forwarded {
     c.tunnel = bc;
     bc.queue.length = 0;
     c.s.setTimeout(0);
-    c.s.removeAllListeners('data');
+    if (!c.userRead) c.s.removeAllListeners('data');
     bc.s.removeAllListeners('data');
     bc.s.removeAllListeners('close');
     bc.s.on('close', () => c.s.destroy());
@@ -373,7 +376,9 @@ export class Exchange implements Forwarded {
       bc.s.write(c.buf);
       c.buf = null;
     }
-    c.s.pipe(bc.s);
+    // A user-buffer client's bytes go on in ClientConn.toTunnel; its end ends the app's side as pipe would.
+    if (c.userRead) c.s.once('end', () => bc.s.end());
+    else c.s.pipe(bc.s);
     bc.s.pipe(c.s);
     logAccess(this);
   }
