@@ -17,7 +17,9 @@ export interface Envelope {
 }
 
 interface Line {
-  ns: bigint;
+  /** The timestamp in ns is ms * 1e6 + seq (kept as two numbers: no BigInt per line). */
+  ms: number;
+  seq: number;
   sourceType: string;
   instance: string;
   /** The text; for router access lines it is formatted from `rec` only when read. */
@@ -37,6 +39,10 @@ function textOf(l: Line): string {
   return l.text;
 }
 
+function nsOf(l: Line): bigint {
+  return BigInt(l.ms) * 1_000_000n + BigInt(l.seq);
+}
+
 function sizeOf(l: Line): number {
   return l.rec ? ACCESS_LINE_BYTES : l.text.length;
 }
@@ -50,14 +56,17 @@ class Ring {
   constructor(
     private readonly cap: number,
     private readonly maxBytes: number,
+    private readonly spares: Spares,
   ) {}
 
   push(l: Line): void {
     this.buf.push(l);
     this.bytes += sizeOf(l);
     while (this.length > this.cap || (this.bytes > this.maxBytes && this.length > 1)) {
-      this.bytes -= sizeOf(this.buf[this.head]!);
-      this.buf[this.head] = undefined as unknown as Line; // let it be collected now
+      const old = this.buf[this.head]!;
+      this.bytes -= sizeOf(old);
+      this.buf[this.head] = undefined as unknown as Line; // let it be collected now, or reused
+      this.spares.keep(old);
       this.head++;
     }
     if (this.head > 256 && this.head * 2 > this.buf.length) {
@@ -84,25 +93,72 @@ const MAX_POLLERS = 1024;
 
 export type Subscriber = (e: Envelope) => void;
 
+/**
+ * Lines that left a ring, and the router's access records in them, kept for
+ * reuse: at a steady request rate every access line makes room by dropping
+ * the oldest, and reusing its objects keeps the router's log from allocating
+ * (records that live for 1 000 requests would otherwise be promoted to V8's
+ * old generation and cost full collections).
+ */
+class Spares {
+  lines: Line[] = [];
+  recs: PooledAccessRecord[] = [];
+
+  keep(l: Line): void {
+    const rec = l.rec;
+    if (rec instanceof PooledAccessRecord && this.recs.length < SPARES) this.recs.push(rec);
+    l.rec = undefined;
+    l.text = '';
+    if (this.lines.length < SPARES) this.lines.push(l);
+  }
+}
+
+const SPARES = 256;
+
 export class LogStore {
   private readonly sources = new Map<string, Ring>();
   private readonly subs = new Map<string, Set<Subscriber>>();
-  private lastNs = 0n;
+  private lastMs = 0;
+  private lastSeq = 0;
+  private readonly spares = new Spares();
   /** Clients that poll a source (log-cache walkers, e.g. the cf CLI): the last two reads' times, and where the last one started. */
   private readonly pollers = new Map<string, { at: number; before: number; fromNs: bigint }>();
 
-  /** Timestamps are unique and increasing so `start_time = last + 1` never skips or repeats a line. */
-  private stamp(): bigint {
-    const ns = BigInt(Date.now()) * 1_000_000n;
-    this.lastNs = ns > this.lastNs ? ns : this.lastNs + 1n;
-    return this.lastNs;
+  /**
+   * Timestamps are unique and increasing so `start_time = last + 1` never
+   * skips or repeats a line: ms * 1e6, or the previous one + 1 ns (in lastMs / lastSeq).
+   */
+  private stamp(): void {
+    const ms = Date.now();
+    if (ms > this.lastMs) {
+      this.lastMs = ms;
+      this.lastSeq = 0;
+    } else if (++this.lastSeq === 1_000_000) {
+      this.lastMs++;
+      this.lastSeq = 0;
+    }
+  }
+
+  /** An access record to fill and pass to access(): one a dropped line held, or a new one. */
+  accessRecord(): AccessRecord {
+    return this.spares.recs.pop() ?? new PooledAccessRecord();
   }
 
   emit(sourceId: string, sourceType: SourceType, instanceId: string, text: string, type: 'OUT' | 'ERR' = 'OUT', rec?: AccessRecord): void {
     if (text.length > MAX_LINE) text = text.slice(0, MAX_LINE);
-    const line: Line = { ns: this.stamp(), sourceType, instance: instanceId, text, rec, type };
+    this.stamp();
+    let line = this.spares.lines.pop();
+    if (line) {
+      line.ms = this.lastMs;
+      line.seq = this.lastSeq;
+      line.sourceType = sourceType;
+      line.instance = instanceId;
+      line.text = text;
+      line.rec = rec;
+      line.type = type;
+    } else line = { ms: this.lastMs, seq: this.lastSeq, sourceType, instance: instanceId, text, rec, type };
     let ring = this.sources.get(sourceId);
-    if (!ring) this.sources.set(sourceId, (ring = new Ring(PER_SOURCE, PER_SOURCE_BYTES)));
+    if (!ring) this.sources.set(sourceId, (ring = new Ring(PER_SOURCE, PER_SOURCE_BYTES, this.spares)));
     ring.push(line);
     const subs = this.subs.get(sourceId);
     if (subs?.size) {
@@ -149,7 +205,10 @@ export class LogStore {
     const start = opts.startNs ?? 0n;
     const end = opts.endNs;
     const hits: Line[] = [];
-    for (const l of ring.lines()) if (l.ns >= start && (end === undefined || l.ns < end)) hits.push(l);
+    for (const l of ring.lines()) {
+      const ns = nsOf(l);
+      if (ns >= start && (end === undefined || ns < end)) hits.push(l);
+    }
     const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
     const picked = opts.descending ? hits.slice(-limit).reverse() : hits.slice(0, limit);
     return picked.map((l) => toEnvelope(sourceId, l));
@@ -184,7 +243,7 @@ export class LogStore {
     const p = this.pollers.get(sourceId);
     if (!p || p.at < sinceMs || Date.now() - p.at > 1000 || p.at - p.before > 1000) return false;
     let newest: bigint | undefined;
-    for (const l of this.sources.get(sourceId)?.lines() ?? []) if (l.sourceType === sourceType) newest = l.ns;
+    for (const l of this.sources.get(sourceId)?.lines() ?? []) if (l.sourceType === sourceType) newest = nsOf(l);
     return newest !== undefined && p.fromNs <= newest;
   }
 
@@ -217,7 +276,7 @@ export class LogStore {
 
 function toEnvelope(sourceId: string, l: Line): Envelope {
   return {
-    timestamp: l.ns.toString(),
+    timestamp: nsOf(l).toString(),
     source_id: sourceId,
     instance_id: l.instance,
     tags: { source_type: l.sourceType },
@@ -255,6 +314,31 @@ export interface AccessRecord {
   gorouterMs?: number;
   instanceId?: string;
   routerError?: string;
+}
+
+/** A record from LogStore.accessRecord(): every field present (one shape), reused once its line is dropped unread. */
+class PooledAccessRecord implements AccessRecord {
+  appGuid = '';
+  index: number | string = 0;
+  host = '';
+  method = '';
+  path = '';
+  protocol: string | undefined = undefined;
+  status = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  referer: string | undefined = undefined;
+  userAgent: string | undefined = undefined;
+  remoteAddr = '';
+  backendAddr = '';
+  xForwardedFor: string | undefined = undefined;
+  xForwardedProto: string | undefined = undefined;
+  requestId = '';
+  startMs = 0;
+  durationMs = 0;
+  gorouterMs: number | undefined = undefined;
+  instanceId: string | undefined = undefined;
+  routerError: string | undefined = undefined;
 }
 
 const q = (v: string | undefined) => `"${v === undefined || v === '' ? '-' : v.replace(/"/g, '\\"')}"`;

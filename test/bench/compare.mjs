@@ -34,8 +34,12 @@ const FIGURES = {
   router: (x) => ({
     'router ÷ direct': x.ratio,
     'router ÷ nginx': x.reference?.nginx?.routerOverThis,
+    'router req/s': x.vsNginx?.throughput.routerRps,
+    'nginx req/s': x.vsNginx?.throughput.nginxRps,
     'router µs/req': x.cpuUsPerRequest?.router,
     'nginx µs/req': x.reference?.nginx?.proxyUsPerRequest,
+    'router p99 ms': x.vsNginx?.p99Ms.router,
+    'nginx p99 ms': x.vsNginx?.p99Ms.nginx,
     failed: x.failedRequests,
   }),
   swap: (x) => ({ 'failed requests': x.failedRequests, 'swap call ms': x.swapCallMsMedian, 'load req/s': x.loadRps }),

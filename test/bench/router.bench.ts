@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/cli';
 import { tempDir } from '../foundation/helpers';
 import { cpuTicks as ticks, TICK_US, withLocalFoundation } from './fixture';
 import { startRefProxies } from './ref-proxies';
-import { failedRequests, load, machine, pickLoadGen, quiet, saveResult, totalRps, type LoadResult } from './router-lib';
+import { failedRequests, load, machine, median, pickLoadGen, quiet, saveResult, totalRps, type LoadResult } from './router-lib';
 
 interface Path {
   name: string;
@@ -99,6 +99,7 @@ async function main() {
           p.name,
           {
             rps: p.runs.map((r) => Math.round(r.rps)),
+            p99Ms: p.runs.map((r) => r.p99Ms),
             ratio: ratioOf(p),
             proxyUsPerRequest: us(p.proxyUs, p),
             appUsPerRequest: us(p.appUs, p),
@@ -107,7 +108,28 @@ async function main() {
         ]),
       ),
     };
-    console.log(JSON.stringify(result, null, 2));
+    // Issue 21: the router against nginx in the same run, each goal's figure beside its reference.
+    const nginx = paths.find((p) => p.name === 'nginx');
+    const p99 = (p: Path) => median(p.runs.map((r) => r.p99Ms));
+    const vsNginx = nginx && {
+      throughput: {
+        routerRps: Math.round(sum(router.runs) / rounds),
+        nginxRps: Math.round(sum(nginx.runs) / rounds),
+        ratio: Number((sum(router.runs) / sum(nginx.runs)).toFixed(3)),
+        goal: '≥ 1.0',
+      },
+      cpuUsPerRequest: { router: us(router.proxyUs, router), nginx: us(nginx.proxyUs, nginx), goal: 'router ≤ nginx' },
+      p99Ms: { router: p99(router), nginx: p99(nginx), ratio: Number((p99(router) / p99(nginx)).toFixed(2)), goal: '≤ 1.2' },
+    };
+    console.log(JSON.stringify({ ...result, vsNginx }, null, 2));
+    if (vsNginx) {
+      const { throughput: t, cpuUsPerRequest: c, p99Ms: l } = vsNginx;
+      const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+      console.log(`router vs nginx, same run (issue 21):`);
+      console.log(`  throughput  router ${t.routerRps} req/s, nginx ${t.nginxRps} req/s: ratio ${t.ratio} (goal ≥ 1.0, ${ok(t.ratio >= 1)})`);
+      console.log(`  CPU/request router ${c.router} µs, nginx ${c.nginx} µs (goal router ≤ nginx, ${ok(c.router <= c.nginx)})`);
+      console.log(`  p99 latency router ${l.router} ms, nginx ${l.nginx} ms: ratio ${l.ratio} (goal ≤ 1.2, ${ok(l.ratio <= 1.2)})`);
+    }
     const avg = (xs: LoadResult[]) => Math.round(sum(xs) / xs.length);
     const refCells =
       paths
@@ -117,7 +139,7 @@ async function main() {
     console.log(
       `| ${gen} -c${connections}, ${rounds}×${seconds} s | ${avg(direct.runs)} req/s | ${avg(router.runs)} req/s | **${result.ratio}** (${Math.min(...result.ratioPerRound)}–${Math.max(...result.ratioPerRound)}) | ${failed} | ${result.cpuUsPerRequest.router} / ${result.cpuUsPerRequest.appDirect} µs | ${refCells} |`,
     );
-    saveResult('router', result);
+    saveResult('router', { ...result, vsNginx });
     if (failed) process.exitCode = 1;
   });
 }

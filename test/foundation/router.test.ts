@@ -11,6 +11,17 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Foundation } from '../../src/foundation/context';
 import { LogStore } from '../../src/foundation/logs';
 import { Router } from '../../src/foundation/router';
+import { forwardHead, writeForwardHead } from '../../src/foundation/router/headers';
+import {
+  HeadStrings,
+  parseRequestHead,
+  parseResponseHead,
+  resScan,
+  scanned,
+  scanRequestHead,
+  scanResponseHead,
+  type RequestHead,
+} from '../../src/foundation/router/wire';
 import type { Endpoint } from '../../src/foundation/supervisor';
 
 interface FakeRoute {
@@ -403,7 +414,7 @@ describe('router (gorouter semantics)', () => {
     }
     assert.deepEqual(replies.slice(0, 2), ['one (0)', 'two (0)']);
     assert.equal(replies[2]!.length, 100_000 + 4);
-    assert.equal(router.inflight.size, 0, 'upgrades are not under the endpoint timeout');
+    assert.equal(router.waiting, 0, 'upgrades are not under the endpoint timeout');
     ws.terminate();
     // A plain request to the same app still works.
     assert.equal((await get('ws.localhost')).text, 'not ws');
@@ -490,6 +501,46 @@ describe('router (gorouter semantics)', () => {
     assert.match(chunked, /^PUT \/c \d 7 $/);
   });
 
+  test('large responses to slow clients arrive intact (the backend read buffer is not reused under a pending write)', async () => {
+    const { createHash, randomBytes } = await import('node:crypto');
+    const bodies = Array.from({ length: 2 }, () => randomBytes(12 * 1024 * 1024 + 17));
+    // Small pieces: the router's reads are smaller than a socket's high-water mark, so its writes
+    // to a client that is not reading queue up without returning false.
+    const a = await app(t, 'big', 1, (req, res) => {
+      const body = bodies[Number(req.url!.slice(1))]!;
+      res.setHeader('content-length', body.length);
+      let at = 0;
+      const more = () => {
+        while (at < body.length) {
+          const ok = res.write(body.subarray(at, (at += 3000)));
+          if (!ok) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    track(a.servers);
+    t.routes.push({ host: 'big', path: '', apps: [a.guid] });
+    router.rebuildNow();
+    const fetchSlow = (k: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: routerPort, path: `/${k}`, headers: { host: 'big.localhost' }, agent: false }, (res) => {
+          const h = createHash('sha256');
+          res.pause();
+          setTimeout(() => res.resume(), 500);
+          res.on('data', (c: Buffer) => h.update(c));
+          res.on('end', () => resolve(h.digest('hex')));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const got = await Promise.all(bodies.map((_, k) => fetchSlow(k)));
+    assert.deepEqual(
+      got,
+      bodies.map((b) => createHash('sha256').update(b).digest('hex')),
+    );
+  });
+
   test('HTTP/1.0 and Connection: close are answered and the connection closed', async () => {
     const a = await app(t, 'ten', 1, (_req, res) => res.end('ten'));
     track(a.servers);
@@ -511,3 +562,80 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+describe('router wire: response heads on bytes', () => {
+  // scanResponseHead rewrites a head in place on the read buffer; parseResponseHead is the string path.
+  const heads = [
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5',
+    'HTTP/1.1 204 No Content\r\nDate: x',
+    'HTTP/1.0 200 OK\r\nconnection: Keep-Alive\r\nContent-Length:  12 \r\nX-A: b',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked \r\nTE: trailers\r\nTrailer: X\r\nProxy-Connection: x\r\nUpgrade: h2c\r\nX-Last: 1',
+    'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0',
+    'HTTP/1.1 302 Found\r\nLocation: /x\r\nConnection: close, Upgrade\r\nX-Keep: keep-alive',
+  ];
+  test('the byte path rewrites a head as the string parser does, body bytes right after it', () => {
+    for (const h of heads) {
+      const want = parseResponseHead(h)!;
+      const buf = Buffer.from(`junk${h}\r\n\r\nBODY`, 'latin1');
+      const at = scanResponseHead(buf, 4, 4 + h.length);
+      assert.ok(at >= 4, h);
+      assert.equal(buf.toString('latin1', at), `${want.out}\r\nBODY`, h);
+      assert.deepEqual({ ...resScan }, { status: want.status, contentLength: want.contentLength, chunked: want.chunked, close: want.close }, h);
+      assert.equal(buf.toString('latin1', 0, 4), 'junk');
+    }
+    const slow = ['HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade', 'HTTP/1.1 200 OK\r\nConnection: X-Secret\r\nX-Secret: 1'];
+    for (const h of slow) assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -2, h);
+    for (const h of ['HTTP/2 200 OK', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200 OK\r\nNoColon', 'HTTP/1.1 200 OK\r\nContent-Length: 1x'])
+      assert.equal(scanResponseHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length), -1, h);
+  });
+});
+
+describe('router wire: request heads on bytes', () => {
+  const heads = [
+    'GET /a?b=c HTTP/1.1\r\nHost: app.localhost\r\nUser-Agent: wrk\r\nAccept: */*',
+    'POST /p HTTP/1.1\r\nhost: x.localhost:8080\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\nContent-Length: 3\r\nX-Forwarded-For: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\nX-Vcap-Request-Id: mine\r\nX-Cf-Applicationid: spoof\r\nX-Cf-Instanceindex: 9\r\nX-Cf-Instanceid: spoof\r\nReferer: http://r/\r\nTE: trailers\r\nTrailer: X',
+    'GET /ws HTTP/1.1\r\nHost: ws.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nX-Forwarded-Proto: https\r\nX-Request-Start: 17\r\nProxy-Connection: x\r\nIdempotency-Key: k',
+    'GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive',
+    'PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\nX-CF-APP-INSTANCE: 0a0a0a0a-0a0a-0a0a-0a0a-0a0a0a0a0a0a:1',
+  ];
+  const lines = (h: string) =>
+    h
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l, i) => (i === 0 ? l : l.replace(/^([^:]+):\s*(.*?)\s*$/, '$1: $2')))
+      .map((l) => l.replace(/^(X-Vcap-Request-Id: ).*/, '$1<id>'));
+  test('the byte path finds what the string parser finds, and writes the same app head', () => {
+    const tail = Buffer.from('X-Cf-Applicationid: g\r\nX-Cf-Instanceindex: 0\r\nX-Cf-Instanceid: i\r\n\r\n', 'latin1');
+    for (const h of heads) {
+      const want = parseRequestHead(h) as RequestHead;
+      const buf = Buffer.from(`\r\n${h}\r\n\r\n`, 'latin1');
+      const got = scanRequestHead(buf, 2, 2 + h.length, new HeadStrings()) as RequestHead;
+      for (const k of [
+        'method',
+        'target',
+        'minor',
+        'host',
+        'contentLength',
+        'chunked',
+        'close',
+        'upgrade',
+        'pin',
+        'idempotencyKey',
+        'userAgent',
+        'referer',
+      ] as const)
+        assert.equal(got[k], want[k], `${k} of ${h}`);
+      const fa = { xff: '', proto: 'http' };
+      const fb = { xff: '', proto: 'http' };
+      const out = writeForwardHead(buf, 2, 2 + h.length, scanned, got.upgrade, '10.0.0.1', 1700000000123, tail, fa);
+      const str = forwardHead(want, '10.0.0.1', 1700000000123, 'x', fb) + tail.toString('latin1');
+      assert.deepEqual(lines(out.buf.toString('latin1')), lines(str), h);
+      assert.deepEqual(fa, fb);
+      assert.match(out.buf.toString('latin1', out.idAt, out.idAt + 36), /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+      assert.ok(out.buf.toString('latin1').endsWith('\r\n\r\n'));
+    }
+    assert.equal(scanRequestHead(Buffer.from('GET / HTTP/1.1\r\nConnection: x-a\r\nX-A: 1\r\n\r\n'), 0, 41, new HeadStrings()), null);
+    for (const h of ['GET / HTTP/2.0', 'GET  HTTP/1.1', 'GET / HTTP/1.1\r\n folded', 'GET / HTTP/1.1\r\nBad Name: 1', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b'])
+      assert.equal(scanRequestHead(Buffer.from(`${h}\r\n\r\n`), 0, h.length, new HeadStrings()), 'bad', h);
+  });
+});

@@ -2,15 +2,39 @@
 // one at a time (pipelined ones wait in the buffer), each routed and run as an
 // Exchange, or answered by the router itself (errors.ts) when it cannot be.
 // A 101 turns the connection into a tunnel (Exchange.upgraded).
-import type { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { logError } from '../log';
 import type { BackendConn } from './backend-conn';
 import { BAD_REQUEST, errorResponse, TOO_LARGE } from './errors';
 import { Exchange } from './exchange';
 import type { Router } from './router';
-import { MAX_HEAD, parseRequestHead } from './wire';
+import { HeadStrings, MAX_HEAD, parseRequestHead, scanRequestHead } from './wire';
 
 function noop(): void {}
+
+/** Size of a client connection's read buffer. */
+const READ_BUF = 16 * 1024;
+
+/**
+ * node's `onread` (a caller's buffer for a socket's reads, no Buffer and no
+ * stream machinery per read) is an option of net.connect but not of a
+ * server's accepted sockets; the symbols it sets are taken from a socket
+ * made with it, and set on an accepted socket the same way. Undefined when
+ * this node lays them out differently: then clients are read as streams.
+ */
+const onreadKeys = (() => {
+  const probe = new Socket({ onread: { buffer: () => Buffer.alloc(1), callback: () => true } } as SocketConstructorOpts);
+  const keys = Object.getOwnPropertySymbols(probe);
+  const key = (d: string) => keys.find((k) => k.description === d);
+  const [buf, cb, gen] = [key('kBuffer'), key('kBufferCb'), key('kBufferGen')];
+  const rec = probe as unknown as Record<symbol, unknown>;
+  if (!buf || !cb || !gen || typeof rec[gen] !== 'function' || typeof rec[cb] !== 'function') return undefined;
+  return { buf, cb, gen };
+})();
+
+interface UserBufferHandle {
+  useUserBuffer?(b: Uint8Array): void;
+}
 
 /** A client connection: parses requests one at a time and runs an Exchange for each. */
 export class ClientConn {
@@ -21,6 +45,12 @@ export class ClientConn {
   closing = false;
   readonly ip: string;
   private paused = false;
+  /** Host, target, User-Agent, Referer of the previous request (reused while unchanged). */
+  readonly strings = new HeadStrings();
+  /** Reads go into rbuf (onread), reused unless a backend write still holds its bytes (`pinned`). */
+  readonly userRead: boolean;
+  pinned = false;
+  private rbuf: Buffer | null = null;
 
   constructor(
     readonly r: Router,
@@ -29,20 +59,55 @@ export class ClientConn {
     const ra = s.remoteAddress ?? '';
     this.ip = ra.startsWith('::ffff:') ? ra.slice(7) : ra;
     s.setNoDelay(true);
-    s.on('data', (d: Buffer) => {
-      // One connection's bad bytes end that connection, never the router.
-      try {
-        this.onData(d);
-      } catch (err) {
-        logError(`router: client ${this.ip}`, err);
-        s.destroy();
-      }
-    });
+    const handle = (s as unknown as { _handle?: UserBufferHandle })._handle;
+    this.userRead = onreadKeys !== undefined && typeof handle?.useUserBuffer === 'function';
+    if (this.userRead) {
+      const k = onreadKeys!;
+      const rec = s as unknown as Record<symbol, unknown>;
+      const buf = this.readBuffer();
+      rec[k.buf] = buf;
+      rec[k.cb] = (n: number, b: Buffer) => {
+        this.read(n === b.length ? b : b.subarray(0, n));
+        return true;
+      };
+      rec[k.gen] = () => this.readBuffer();
+      handle!.useUserBuffer!(buf);
+    } else s.on('data', (d: Buffer) => this.read(d));
     s.on('error', noop);
     s.on('close', () => this.onClose());
     s.setTimeout(r.o.keepAliveMs, () => {
       if (!this.ex && !this.tunnel) s.destroy();
     });
+  }
+
+  private readBuffer(): Buffer {
+    if (this.pinned || !this.rbuf) {
+      this.rbuf = Buffer.allocUnsafeSlow(READ_BUF);
+      this.pinned = false;
+    }
+    return this.rbuf;
+  }
+
+  private read(d: Buffer): void {
+    // One connection's bad bytes end that connection, never the router.
+    try {
+      if (this.tunnel) return this.toTunnel(d);
+      this.onData(d);
+      // Bytes kept for later (a partial or pipelined request) must not be the reused read buffer's.
+      if (this.userRead && this.buf && this.buf.buffer === d.buffer) this.buf = Buffer.from(this.buf);
+    } catch (err) {
+      logError(`router: client ${this.ip}`, err);
+      this.s.destroy();
+    }
+  }
+
+  /** After a 101, what a user-buffer client sends goes on to the app as it comes (a stream client is piped instead). */
+  private toTunnel(d: Buffer): void {
+    const out = this.tunnel!.s;
+    if (!out.write(this.userRead ? Buffer.from(d) : d)) {
+      this.s.pause();
+      out.once('drain', () => this.s.resume());
+    }
   }
 
   private onData(d: Buffer): void {
@@ -82,7 +147,8 @@ export class ClientConn {
         return;
       }
       if (end - start > MAX_HEAD) return this.fatal(TOO_LARGE);
-      const req = parseRequestHead(buf.toString('latin1', start, end));
+      // The byte scan, or the string parser for what it leaves (Connection naming other headers, ...).
+      const req = scanRequestHead(buf, start, end, this.strings) ?? parseRequestHead(buf.toString('latin1', start, end));
       const rest = end + 4;
       this.buf = rest < buf.length ? buf.subarray(rest) : null;
       if (req === 'bad') return this.fatal(BAD_REQUEST);
@@ -95,7 +161,7 @@ export class ClientConn {
         if (close) return this.fatal('');
         continue;
       }
-      const ex = new Exchange(this, req, d.pool, d.endpoint, d.pinned);
+      const ex = new Exchange(this, req, d.pool, d.endpoint, d.pinned, buf, start, end);
       this.ex = ex;
       let b = this.buf;
       this.buf = null;

@@ -9,10 +9,22 @@ import { BackendConn } from './backend-conn';
 import { ChunkScanner } from './chunked';
 import type { ClientConn } from './client-conn';
 import { BAD_REQUEST, endpointFailure, errorResponse, goError } from './errors';
-import { forwardHead, type Forwarded } from './headers';
+import { forwardHead, retarget, stringHead, writeForwardHead, type Forwarded, type WireHead } from './headers';
 import { classifyClose, Failure, replayable } from './retry';
 import type { Pool, RouteEndpoint } from './route-table';
-import { bareLfHeadEnd, bodyless, MAX_HEAD, parseResponseHead, type RequestHead, type ResponseHead } from './wire';
+import {
+  bareLfHeadEnd,
+  bodyless,
+  MAX_HEAD,
+  parseResponseHead,
+  RES_BAD,
+  RES_SLOW,
+  resScan,
+  scanned,
+  scanResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from './wire';
 
 const enum Res {
   Head,
@@ -25,7 +37,10 @@ export class Exchange implements Forwarded {
   /** Request body bytes still to come: n, -1 (chunked, not ended yet) or 0. */
   reqLeft: number;
   private readonly reqScanner: ChunkScanner | null;
-  private readonly head: string;
+  /** The app's request head, for `headFor` (another endpoint on a retry gets its own copy). */
+  private head: WireHead;
+  private headFor: RouteEndpoint;
+  private id: string | null = null;
   /** Body bytes held until a new backend connection is up (so a dial failure can be retried). */
   private held: Buffer[] | null = null;
   private bodySent = false;
@@ -43,13 +58,14 @@ export class Exchange implements Forwarded {
   status = 0;
   bytesSent = 0;
   bytesReceived = 0;
-  readonly requestId: string;
   xff!: string;
   proto = 'http';
   readonly startMs = Date.now();
   private finished = false;
   /** The client left while this request shares a backend connection: read its response, drop it. */
   private orphan = false;
+  /** Counted in Router.waiting: no response head yet, under the endpoint timeout (not upgrades). */
+  waiting = false;
   /** GET/HEAD/OPTIONS without a body: may share a backend write with other such requests. */
   readonly batchable: boolean;
 
@@ -59,16 +75,37 @@ export class Exchange implements Forwarded {
     private readonly pool: Pool,
     public endpoint: RouteEndpoint,
     private readonly pinned: boolean,
+    client: Buffer,
+    start: number,
+    end: number,
   ) {
     this.reqLeft = req.chunked ? -1 : req.contentLength > 0 ? req.contentLength : 0;
     this.reqScanner = req.chunked ? new ChunkScanner() : null;
     this.batchable = this.reqLeft === 0 && !req.upgrade && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
-    this.requestId = randomUUID();
-    // The part of the backend head that does not depend on the instance.
-    this.head = forwardHead(req, c.ip, this.startMs, this.requestId, this);
+    // Scanned from bytes (no header arrays): the head is written from the client's bytes; else from the parsed strings.
+    if (!req.scanned) {
+      const id = (this.id = randomUUID());
+      const fwd = forwardHead(req, c.ip, this.startMs, id, this);
+      this.head = stringHead(fwd, fwd.indexOf('\r\nX-Vcap-Request-Id: ') + 21, endpoint.tail);
+    } else this.head = writeForwardHead(client, start, end, scanned, req.upgrade, c.ip, this.startMs, endpoint.tail, this);
+    this.headFor = endpoint;
     if (!req.upgrade) {
-      c.r.inflight.add(this);
+      this.waiting = true;
+      c.r.waiting++;
       c.r.armSweeper();
+    }
+  }
+
+  /** A client write that did not complete at once holds bytes of the backend's read buffer: keep them (BackendConn). */
+  private pinIfPending(): void {
+    if (this.c.s.writableLength > 0 && this.bc) this.bc.pinned = true;
+  }
+
+  /** No longer waiting for a response head (answered, failed or left). */
+  private stopWaiting(): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.c.r.waiting--;
     }
   }
 
@@ -76,9 +113,18 @@ export class Exchange implements Forwarded {
     return this.endpoint.port;
   }
 
+  /** X-Vcap-Request-Id as sent to the app. */
+  get requestId(): string {
+    return (this.id ??= this.head.buf.toString('latin1', this.head.idAt, this.head.idAt + 36));
+  }
+
   /** The backend request head for the current endpoint. */
-  wire(): string {
-    return this.head + this.endpoint.tail;
+  wire(): Buffer {
+    if (this.headFor !== this.endpoint) {
+      this.head = retarget(this.head, this.endpoint.tail);
+      this.headFor = this.endpoint;
+    }
+    return this.head.buf;
   }
 
   /**
@@ -91,8 +137,10 @@ export class Exchange implements Forwarded {
     const r = this.c.r;
     if (this.batchable) return r.enqueue(this);
     // A request that must not be replayed only reuses recently active connections.
-    const idle = r.takeIdle(this.endpoint.port, replayable(this.req) ? r.o.backendIdleMs : 1000);
-    const bc = idle ?? new BackendConn(r, this.endpoint.port);
+    // An upgrade dials its own connection, read as a plain stream (BackendConn: the tunnel pipes it).
+    const upgrade = this.req.upgrade !== '';
+    const idle = upgrade ? undefined : r.takeIdle(this.endpoint.port, replayable(this.req) ? r.o.backendIdleMs : 1000);
+    const bc = idle ?? new BackendConn(r, this.endpoint.port, upgrade);
     bc.queue.push(this);
     this.bc = bc;
     if (idle) {
@@ -104,11 +152,11 @@ export class Exchange implements Forwarded {
   /** Writes the head and any held body bytes. */
   writeTo(s: Socket): void {
     if (!this.held) {
-      s.write(this.wire(), 'latin1');
+      s.write(this.wire());
       return;
     }
     s.cork();
-    s.write(this.wire(), 'latin1');
+    s.write(this.wire());
     for (const b of this.held) s.write(b);
     this.held = null;
     this.bodySent = true;
@@ -139,11 +187,14 @@ export class Exchange implements Forwarded {
     const bc = this.bc;
     if (bc && bc.connected && !this.held) {
       this.bodySent = true;
-      if (!bc.s.write(piece)) {
+      const ok = bc.s.write(piece);
+      // The piece may be the client's reused read buffer: a write still pending pins it (ClientConn).
+      if (bc.s.writableLength > 0) this.c.pinned = true;
+      if (!ok) {
         this.c.s.pause();
         bc.s.once('drain', () => this.c.s.resume());
       }
-    } else (this.held ??= []).push(piece);
+    } else (this.held ??= []).push(this.c.userRead ? Buffer.from(piece) : piece);
     return from + used;
   }
 
@@ -172,33 +223,59 @@ export class Exchange implements Forwarded {
         this.resBuf = Buffer.from(buf.subarray(at));
         return d.length;
       }
-      const raw = buf.toString('latin1', at, end);
-      const res = parseResponseHead(sep === 4 ? raw : raw.replace(/\r?\n/g, '\r\n'));
-      if (!res) {
+      const rest = end + sep;
+      // The usual head is parsed and rewritten on the read buffer's bytes (wire.ts scanResponseHead);
+      // bare-LF heads, 101s and rarer shapes take the string parser.
+      const hs = sep === 4 ? scanResponseHead(buf, at, end) : RES_SLOW;
+      if (hs === RES_BAD) {
         this.fail(undefined, 'malformed HTTP response');
         return d.length;
       }
-      const rest = end + sep;
-      this.status = res.status;
-      if (res.status === 101 && this.req.upgrade) {
-        this.upgraded(res, buf.subarray(rest));
-        return d.length;
-      }
-      if (res.status >= 100 && res.status < 200) {
+      let res: ResponseHead | undefined;
+      if (hs === RES_SLOW) {
+        const raw = buf.toString('latin1', at, end);
+        res = parseResponseHead(sep === 4 ? raw : raw.replace(/\r?\n/g, '\r\n'));
+        if (!res) {
+          this.fail(undefined, 'malformed HTTP response');
+          return d.length;
+        }
+        this.status = res.status;
+        if (res.status === 101 && this.req.upgrade) {
+          this.upgraded(res, buf.subarray(rest));
+          return d.length;
+        }
+      } else this.status = resScan.status;
+      const status = this.status;
+      if (status >= 100 && status < 200) {
         // 100 Continue / 103 Early Hints: pass on, the final response follows.
-        if (!this.orphan) this.c.s.write(res.out + '\r\n', 'latin1');
+        if (!this.orphan) {
+          if (res) this.c.s.write(res.out + '\r\n', 'latin1');
+          else this.c.s.write(buf.subarray(hs, rest));
+          this.pinIfPending();
+        }
         this.wroteToClient = true;
         at = rest;
         if (at >= buf.length) return d.length;
         continue;
       }
-      const endAt = this.resStart(res, buf, rest);
+      const endAt = res ? this.resStart(res.out, res, buf, rest, rest) : this.resStart(null, resScan, buf, hs, rest);
       return endAt + shift;
     }
   }
 
-  /** Starts the response; returns the offset in `buf` where it ends (or buf.length). */
-  private resStart(res: ResponseHead, buf: Buffer, rest: number): number {
+  /**
+   * Starts the response whose head is `out` (a string, without its blank
+   * line) or, when `out` is null, the bytes buf[hs, rest) (blank line
+   * included, body bytes right after); returns the offset in `buf` where the
+   * response ends (or buf.length).
+   */
+  private resStart(
+    out: string | null,
+    res: { status: number; contentLength: number; chunked: boolean; close: boolean },
+    buf: Buffer,
+    hs: number,
+    rest: number,
+  ): number {
     const s = this.c.s;
     this.res = Res.Body;
     this.resClose = res.close;
@@ -212,23 +289,40 @@ export class Exchange implements Forwarded {
       this.untilClose = true;
     }
     const closeClient = this.untilClose || this.req.close;
-    const head = closeClient ? `${res.out}Connection: close\r\n\r\n` : `${res.out}\r\n`;
+    // Connection: close is added before the blank line: the head becomes a string (a rare path).
+    if (out === null && closeClient) out = buf.toString('latin1', hs, rest - 2);
     this.wroteToClient = true;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
+    if (out === null) {
+      // Head and body bytes in one write, straight from the read buffer.
+      if (this.resLeft === 0) {
+        if (!this.orphan) {
+          s.write(hs === 0 && rest === buf.length ? buf : buf.subarray(hs, rest));
+          this.pinIfPending();
+        }
+        this.finish();
+        return rest;
+      }
+      if (this.orphan) return this.resBody(buf, rest, rest);
+      return this.resBody(buf, rest, hs);
+    }
+    const head = closeClient ? `${out}Connection: close\r\n\r\n` : `${out}\r\n`;
     if (this.resLeft === 0) {
       if (!this.orphan) s.write(head, 'latin1');
       this.finish();
       return rest;
     }
-    if (this.orphan) return this.resBody(buf, rest);
+    if (this.orphan) return this.resBody(buf, rest, rest);
     s.cork();
     s.write(head, 'latin1');
-    const end = rest < buf.length ? this.resBody(buf, rest) : rest;
+    const end = rest < buf.length ? this.resBody(buf, rest, rest) : rest;
     s.uncork();
+    this.pinIfPending();
     return end;
   }
 
-  private resBody(d: Buffer, from: number): number {
+  /** Body bytes from `from`; `headFrom` < `from` when the head's bytes precede them in `d` (written together). */
+  private resBody(d: Buffer, from: number, headFrom = from): number {
     let used: number;
     let ended = false;
     if (this.untilClose) used = d.length - from;
@@ -247,9 +341,11 @@ export class Exchange implements Forwarded {
       this.resLeft -= used;
       ended = this.resLeft === 0;
     }
-    if (used > 0 && !this.orphan) {
+    if ((used > 0 || headFrom < from) && !this.orphan) {
       this.bytesSent += used;
-      const ok = this.c.s.write(from === 0 && used === d.length ? d : d.subarray(from, from + used));
+      const to = from + used;
+      const ok = this.c.s.write(headFrom === 0 && to === d.length ? d : d.subarray(headFrom, to));
+      this.pinIfPending();
       if (!ok && !ended && this.bc!.queue.length === 1) {
         const bs = this.bc!.s;
         bs.pause();
@@ -270,7 +366,7 @@ export class Exchange implements Forwarded {
     c.tunnel = bc;
     bc.queue.length = 0;
     c.s.setTimeout(0);
-    c.s.removeAllListeners('data');
+    if (!c.userRead) c.s.removeAllListeners('data');
     bc.s.removeAllListeners('data');
     bc.s.removeAllListeners('close');
     bc.s.on('close', () => c.s.destroy());
@@ -280,7 +376,9 @@ export class Exchange implements Forwarded {
       bc.s.write(c.buf);
       c.buf = null;
     }
-    c.s.pipe(bc.s);
+    // A user-buffer client's bytes go on in ClientConn.toTunnel; its end ends the app's side as pipe would.
+    if (c.userRead) c.s.once('end', () => bc.s.end());
+    else c.s.pipe(bc.s);
     bc.s.pipe(c.s);
     logAccess(this);
   }
@@ -293,7 +391,7 @@ export class Exchange implements Forwarded {
     this.orphan = false;
     this.res = Res.Done;
     const r = this.c.r;
-    r.inflight.delete(this);
+    this.stopWaiting();
     const bc = this.bc!;
     if (bc.queue[0] === this) bc.queue.shift();
     const reqDone = this.reqLeft === 0;
@@ -314,7 +412,7 @@ export class Exchange implements Forwarded {
     if (this.orphan) {
       this.orphan = false;
       this.finished = true;
-      this.c.r.inflight.delete(this);
+      this.stopWaiting();
       return;
     }
     if (this.finished) return;
@@ -354,7 +452,7 @@ export class Exchange implements Forwarded {
     if (this.finished) return;
     this.finished = true;
     this.res = Res.Done;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
     this.dropBackend();
     if (this.wroteToClient) {
       this.c.s.destroy();
@@ -388,7 +486,7 @@ export class Exchange implements Forwarded {
     if (this.finished) return;
     this.finished = true;
     this.res = Res.Done;
-    this.c.r.inflight.delete(this);
+    this.stopWaiting();
     const bc = this.bc;
     if (bc && bc.queue.length > 1 && bc.queue.includes(this)) {
       // Others wait on this connection: read this response to its end and drop it.

@@ -11,7 +11,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** An idempotent method, or a request that says it is with (X-)Idempotency-Key. */
 export function isIdempotent(req: RequestHead): boolean {
   if (IDEMPOTENT.has(req.method)) return true;
-  return req.lower.includes('idempotency-key') || req.lower.includes('x-idempotency-key');
+  return req.idempotencyKey;
 }
 
 /**

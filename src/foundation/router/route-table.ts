@@ -17,8 +17,10 @@ import type { RequestHead } from './wire';
 
 /** A routable instance with its gorouter headers pre-rendered. */
 export interface RouteEndpoint extends Endpoint {
-  /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head. */
-  tail: string;
+  /** X-Cf-Applicationid / -Instanceindex / -Instanceid lines + the blank line ending the head, as bytes. */
+  tail: Buffer;
+  /** "127.0.0.1:port", for access lines. */
+  addr: string;
   /** Traffic counters (issue 7): this instance's preallocated slot, null when counting is off. */
   counter: InstanceCounter | null;
 }
@@ -104,10 +106,10 @@ export class RouteTable {
       for (const d of r.destinations) {
         if (!apps.includes(d.app_guid)) apps.push(d.app_guid);
         for (const e of supervisor.endpoints(d.app_guid, d.process_type)) {
-          const tail = instanceHeaders(e);
+          const tail = Buffer.from(instanceHeaders(e), 'latin1');
           const counter = traffic.counter(e.appGuid, e.index);
           if (counter) live.add(counter.key);
-          endpoints.push({ ...e, tail, counter });
+          endpoints.push({ ...e, tail, addr: `127.0.0.1:${e.port}`, counter });
         }
       }
       views.push({ guid: r.guid, host, url: host + r.path, apps });
@@ -192,8 +194,7 @@ export class RouteTable {
     const host = req.host;
     const bare = host && stripPort(host);
     if (!bare || bare === remoteIp) return EMPTY_HOST;
-    let pin = '';
-    for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === 'x-cf-app-instance') pin = req.values[i]!;
+    const pin = req.pin;
     if (pin && !PIN_RE.test(pin)) return BAD_PIN;
     const pool = this.lookup(bare, req.target);
     if (pin) {

@@ -60,10 +60,13 @@ export class Router {
   private readonly clients = new Set<ClientConn>();
   private readonly idle = new Map<number, BackendConn[]>();
   private idleCount = 0;
-  readonly inflight = new Set<Exchange>();
+  /** Exchanges waiting for a response head (under the endpoint timeout); each is its client's `ex`. */
+  waiting = 0;
   private sweeper: NodeJS.Timeout | undefined;
   /** Bodiless requests routed during this event-loop turn, per backend port (see flush). */
   private outbox = new Map<number, Exchange[]>();
+  /** The other outbox, swapped in by flush: both maps and their lists are reused turn after turn. */
+  private spareBox = new Map<number, Exchange[]>();
   private flushing = false;
   private readonly flushNow = () => this.flush();
   /** Per-app / per-instance request counters and route-move markers (traffic.ts, issue 7). */
@@ -131,10 +134,14 @@ export class Router {
   private flush(): void {
     this.flushing = false;
     const box = this.outbox;
-    if (box.size === 0) return;
-    this.outbox = new Map();
+    this.outbox = this.spareBox;
+    this.spareBox = box;
     for (const [port, list] of box) {
       const n = list.length;
+      if (n === 0) {
+        box.delete(port); // no request for this instance in the turn: forget it
+        continue;
+      }
       // Spread over as many connections as keeps each batch ≤ pipeline, evenly.
       const conns = Math.ceil(n / this.o.pipeline);
       const per = Math.ceil(n / conns);
@@ -148,6 +155,7 @@ export class Router {
         }
         if (idle) bc.writeHeads(batch);
       }
+      list.length = 0;
     }
   }
 
@@ -209,14 +217,22 @@ export class Router {
       }
       if (!list.length) this.idle.delete(port);
     }
-    for (const ex of this.inflight) {
-      // A debugged instance may sit at a breakpoint for as long as its developer looks: its request waits.
-      if (now - ex.startMs > this.o.endpointTimeoutMs && !ex.endpoint.debugging) ex.timeout();
+    if (this.waiting > 0) {
+      for (const c of this.clients) {
+        const ex = c.ex;
+        // A debugged instance may sit at a breakpoint for as long as its developer looks: its request waits.
+        if (ex && ex.waiting && now - ex.startMs > this.o.endpointTimeoutMs && !ex.endpoint.debugging) ex.timeout();
+      }
     }
-    if (this.idleCount === 0 && this.inflight.size === 0) {
+    if (this.idleCount === 0 && this.waiting === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
+  }
+
+  /** A record for access(), reused from a dropped line when there is one. */
+  accessRecord(): AccessRecord {
+    return this.f.logs.accessRecord();
   }
 
   /** An RTR access line in the app's log stream (logs.ts formats it the gorouter way). */
@@ -229,9 +245,10 @@ export class Router {
     for (const list of this.idle.values()) for (const b of list) b.s.destroy();
     this.idle.clear();
     this.idleCount = 0;
-    for (const ex of this.inflight) ex.bc?.s.destroy();
+    for (const c of this.clients) if (c.ex?.waiting) c.ex.bc?.s.destroy();
     this.outbox.clear();
-    this.inflight.clear();
+    this.spareBox.clear();
+    this.waiting = 0;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

@@ -9,8 +9,13 @@ export const MAX_HEAD = 64 * 1024;
 
 const CRLF = '\r\n';
 
-/** A parsed request head. `names`/`values` are the raw header lines in order. */
+/**
+ * A parsed request head. `names`/`values` are the raw header lines in order
+ * (parseRequestHead); scanRequestHead leaves them empty and sets `scanned`.
+ */
 export interface RequestHead {
+  /** Made by scanRequestHead from bytes: reqDrops / `scanned` describe it until the next scan. */
+  scanned: boolean;
   method: string;
   target: string;
   /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
@@ -27,6 +32,12 @@ export interface RequestHead {
   upgrade: string;
   /** Header names listed in Connection (besides close / keep-alive / upgrade), lower case. */
   connTokens: string[] | null;
+  /** X-CF-APP-INSTANCE ('' when absent). */
+  pin: string;
+  /** (X-)Idempotency-Key was sent. */
+  idempotencyKey: boolean;
+  userAgent: string;
+  referer: string;
 }
 
 /** `'bad'` for a malformed head (answered with 400 and the connection closed). */
@@ -106,10 +117,254 @@ export function parseRequestHead(head: string): RequestHead | 'bad' {
   }
   if (hosts > 1) return 'bad';
   if (te && contentLength >= 0) return 'bad'; // request smuggling guard (RFC 9112 §6.1)
-  return { method, target, minor, names, lower, values, host, contentLength, chunked, close, upgrade: connUpgrade ? upgradeHeader : '', connTokens };
+  const field = (k: string) => {
+    const i = lower.indexOf(k);
+    return i < 0 ? '' : values[i]!;
+  };
+  return {
+    scanned: false,
+    method,
+    target,
+    minor,
+    names,
+    lower,
+    values,
+    host,
+    contentLength,
+    chunked,
+    close,
+    upgrade: connUpgrade ? upgradeHeader : '',
+    connTokens,
+    pin: field('x-cf-app-instance'),
+    idempotencyKey: lower.includes('idempotency-key') || lower.includes('x-idempotency-key'),
+    userAgent: field('user-agent'),
+    referer: field('referer'),
+  };
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Strings made from a connection's previous request, reused while the bytes are the same (keep-alive clients repeat them). */
+export class HeadStrings {
+  host = '';
+  target = '';
+  userAgent = '';
+  referer = '';
+}
+
+/** buf[a, b) as latin1 is `str`. */
+function bytesAre(buf: Buffer, a: number, b: number, str: string): boolean {
+  if (b - a !== str.length) return false;
+  for (let i = a; i < b; i++) if (buf[i] !== str.charCodeAt(i - a)) return false;
+  return true;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+const TOKEN_BYTE = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_BYTE[c.charCodeAt(0)] = 1;
+
+/** scanRequestHead: a head the byte path leaves to parseRequestHead (Connection naming other headers, a huge Content-Length). */
+export const REQ_SLOW = null;
+
+/**
+ * Request lines scanRequestHead found for the app's head to leave out, as
+ * [start, end) pairs in the buffer it scanned, `n` of them. Shared: read
+ * (Exchange's head, headers.ts writeForwardHead) before the next scan.
+ */
+export const reqDrops = { n: 0, at: new Int32Array(32) };
+
+/**
+ * parseRequestHead on the bytes buf[start, end) (end: where CRLFCRLF
+ * starts), with the same checks and results, but without a string for the
+ * head or an array of its headers: the lines the router does not pass on
+ * (hop-by-hop, X-Forwarded-For, X-Vcap-Request-Id, X-Cf-*) are listed in
+ * reqDrops, and strings a keep-alive client repeats come from `cache`.
+ */
+export function scanRequestHead(buf: Buffer, start: number, end: number, cache: HeadStrings): RequestHead | 'bad' | null {
+  let lineEnd = start;
+  while (lineEnd < end && buf[lineEnd] !== 13) lineEnd++;
+  if (lineEnd < end && buf[lineEnd + 1] !== 10) return REQ_SLOW;
+  let sp1 = start;
+  while (sp1 < lineEnd && buf[sp1] !== 32) sp1++;
+  let sp2 = lineEnd - 1;
+  while (sp2 > sp1 && buf[sp2] !== 32) sp2--;
+  if (sp1 >= lineEnd || sp1 === start || sp2 <= sp1 + 1) return 'bad';
+  if (lineEnd - sp2 !== 9 || !bytesAre(buf, sp2 + 1, lineEnd - 1, 'HTTP/1.')) return 'bad';
+  const mv = buf[lineEnd - 1];
+  if (mv !== 48 && mv !== 49) return 'bad';
+  const minor = mv - 48;
+  for (let i = sp1 + 1; i < sp2; i++) if (buf[i] === 32) return 'bad';
+  let method = '';
+  for (const m of METHODS) if (bytesAre(buf, start, sp1, m)) method = m;
+  if (!method) method = buf.toString('latin1', start, sp1);
+  if (!bytesAre(buf, sp1 + 1, sp2, cache.target)) cache.target = buf.toString('latin1', sp1 + 1, sp2);
+  const target = cache.target;
+  let host = '';
+  let hosts = 0;
+  let contentLength = -1;
+  let chunked = false;
+  let te = false;
+  let close = minor === 0;
+  let upgradeHeader = '';
+  let connUpgrade = false;
+  let pin = '';
+  let idempotencyKey = false;
+  let userAgent = '';
+  let referer = '';
+  let xff = '';
+  let proto = '';
+  let hasStart = false;
+  let nDrops = 0;
+  const drops = reqDrops.at;
+  let pos = lineEnd + 2;
+  while (pos < end + 2) {
+    const lineStart = pos;
+    const c0 = buf[pos]!;
+    if (c0 === 32 || c0 === 9) return 'bad'; // obs-fold
+    let colon = -1;
+    let next = pos;
+    while (next < end && buf[next] !== 13) {
+      if (colon < 0 && buf[next] === 58) colon = next;
+      next++;
+    }
+    if (next < end && buf[next + 1] !== 10) return REQ_SLOW; // a bare CR inside a line
+    if (colon <= lineStart) return 'bad';
+    for (let i = lineStart; i < colon; i++) if (TOKEN_BYTE[buf[i]!] === 0) return 'bad';
+    let va = colon + 1;
+    let vb = next;
+    while (va < vb && isSpace(buf[va]!)) va++;
+    while (vb > va && isSpace(buf[vb - 1]!)) vb--;
+    const n = colon - lineStart;
+    let drop = false;
+    switch (n) {
+      case 2:
+        drop = nameIs(buf, lineStart, 'te');
+        break;
+      case 4:
+        if (nameIs(buf, lineStart, 'host')) {
+          if (!bytesAre(buf, va, vb, cache.host)) cache.host = buf.toString('latin1', va, vb);
+          host = cache.host;
+          hosts++;
+        }
+        break;
+      case 7:
+        if (nameIs(buf, lineStart, 'upgrade')) {
+          upgradeHeader = buf.toString('latin1', va, vb);
+          drop = true;
+        } else if (nameIs(buf, lineStart, 'trailer')) drop = true;
+        else if (nameIs(buf, lineStart, 'referer')) {
+          if (!bytesAre(buf, va, vb, cache.referer)) cache.referer = buf.toString('latin1', va, vb);
+          referer = cache.referer;
+        }
+        break;
+      case 10:
+        if (nameIs(buf, lineStart, 'connection')) {
+          drop = true;
+          let a = colon + 1;
+          while (a < next) {
+            let e = a;
+            while (e < next && buf[e] !== 44) e++;
+            let ta = a;
+            let tb = e;
+            while (ta < tb && isSpace(buf[ta]!)) ta++;
+            while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
+            const len = tb - ta;
+            if (len === 5 && nameIs(buf, ta, 'close')) close = true;
+            else if (len === 10 && nameIs(buf, ta, 'keep-alive')) {
+              if (minor === 0) close = false;
+            } else if (len === 7 && nameIs(buf, ta, 'upgrade')) connUpgrade = true;
+            else if (len !== 0) return REQ_SLOW; // names headers to drop
+            a = e + 1;
+          }
+        } else if (nameIs(buf, lineStart, 'keep-alive')) drop = true;
+        else if (nameIs(buf, lineStart, 'user-agent')) {
+          if (!bytesAre(buf, va, vb, cache.userAgent)) cache.userAgent = buf.toString('latin1', va, vb);
+          userAgent = cache.userAgent;
+        }
+        break;
+      case 14:
+        if (nameIs(buf, lineStart, 'content-length')) {
+          if (va === vb) return 'bad';
+          if (vb - va > 15) return REQ_SLOW;
+          let v = 0;
+          for (let i = va; i < vb; i++) {
+            const c = buf[i]! - 48;
+            if (c < 0 || c > 9) return 'bad';
+            v = v * 10 + c;
+          }
+          if (contentLength >= 0 && contentLength !== v) return 'bad';
+          contentLength = v;
+        }
+        break;
+      case 15:
+        if (nameIs(buf, lineStart, 'x-forwarded-for')) {
+          const v = buf.toString('latin1', va, vb);
+          xff = xff ? `${xff}, ${v}` : v;
+          drop = true;
+        } else if (nameIs(buf, lineStart, 'x-request-start')) hasStart = true;
+        else if (nameIs(buf, lineStart, 'idempotency-key')) idempotencyKey = true;
+        else if (nameIs(buf, lineStart, 'x-cf-instanceid')) drop = true;
+        break;
+      case 16:
+        drop = nameIs(buf, lineStart, 'proxy-connection');
+        break;
+      case 17:
+        if (nameIs(buf, lineStart, 'transfer-encoding')) {
+          te = true;
+          // The last coding must be chunked: /(?:^|,)\s*chunked\s*$/i
+          let a = vb;
+          while (a > va && buf[a - 1] !== 44) a--;
+          while (a < vb && isSpace(buf[a]!)) a++;
+          chunked = vb - a === 7 && nameIs(buf, a, 'chunked');
+          if (!chunked) return 'bad';
+        } else if (nameIs(buf, lineStart, 'x-forwarded-proto')) proto = buf.toString('latin1', va, vb);
+        else if (nameIs(buf, lineStart, 'x-vcap-request-id')) drop = true;
+        else if (nameIs(buf, lineStart, 'x-cf-app-instance')) pin = buf.toString('latin1', va, vb);
+        else if (nameIs(buf, lineStart, 'x-idempotency-key')) idempotencyKey = true;
+        break;
+      case 18:
+        drop = nameIs(buf, lineStart, 'x-cf-applicationid') || nameIs(buf, lineStart, 'x-cf-instanceindex');
+        break;
+    }
+    if (drop) {
+      if (nDrops === 16) return REQ_SLOW;
+      drops[nDrops * 2] = lineStart;
+      drops[nDrops * 2 + 1] = next + 2;
+      nDrops++;
+    }
+    pos = next + 2;
+  }
+  if (hosts > 1) return 'bad';
+  if (te && contentLength >= 0) return 'bad'; // request smuggling guard (RFC 9112 §6.1)
+  reqDrops.n = nDrops;
+  scanned.xff = xff;
+  scanned.proto = proto;
+  scanned.hasStart = hasStart;
+  return {
+    scanned: true,
+    method,
+    target,
+    minor,
+    names: NONE,
+    lower: NONE,
+    values: NONE,
+    host,
+    contentLength,
+    chunked,
+    close,
+    upgrade: connUpgrade ? upgradeHeader : '',
+    connTokens: null,
+    pin,
+    idempotencyKey,
+    userAgent,
+    referer,
+  };
+}
+
+const NONE: string[] = [];
+
+/** What else the last scanRequestHead found for the app's head: X-Forwarded-For values sent ('' if none), X-Forwarded-Proto, X-Request-Start. */
+export const scanned = { xff: '', proto: '', hasStart: false };
 
 export interface ResponseHead {
   status: number;
@@ -170,6 +425,140 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
   }
   if (chunked) contentLength = -1;
   return { status, out, contentLength, chunked, close };
+}
+
+/** What scanResponseHead found; one shared object, read before the next call. */
+export const resScan = { status: 0, contentLength: -1, chunked: false, close: false };
+
+/** scanResponseHead: a malformed head. */
+export const RES_BAD = -1;
+/** scanResponseHead: a head the byte path leaves to parseResponseHead (a 101, extra Connection tokens, a huge Content-Length). */
+export const RES_SLOW = -2;
+
+/** Hop-by-hop lines dropped from one head, as [start, end) pairs (more than 8 → the slow path). */
+const drops = new Int32Array(16);
+
+/** buf[a, a + lit.length) is `lit` (lower-case letters and '-') in any case. */
+function nameIs(buf: Buffer, a: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) {
+    const l = lit.charCodeAt(i);
+    const c = buf[a + i]!;
+    if (c !== l && (l === 45 || (c | 0x20) !== l)) return false;
+  }
+  return true;
+}
+
+const isSpace = (c: number) => c === 32 || c === 9;
+
+/**
+ * The response head in buf[start, headEnd) (headEnd: where its CRLFCRLF
+ * starts), parsed and rewritten for the client in place, on the bytes of the
+ * read buffer: hop-by-hop lines are cut out by moving the lines before them
+ * towards the body, and an HTTP/1.0 status line says HTTP/1.1. Returns where
+ * the rewritten head now starts (it still ends at headEnd + 4, so head and body
+ * stay contiguous), RES_BAD or RES_SLOW; the figures are in `resScan`. Same
+ * rules as parseResponseHead, which handles what this leaves to it.
+ */
+export function scanResponseHead(buf: Buffer, start: number, headEnd: number): number {
+  // "HTTP/1.x NNN"
+  if (headEnd - start < 12 || buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 || buf[start + 3] !== 80) return RES_BAD;
+  if (buf[start + 4] !== 47 || buf[start + 5] !== 49 || buf[start + 6] !== 46) return RES_BAD;
+  const d0 = buf[start + 9]! - 48;
+  const d1 = buf[start + 10]! - 48;
+  const d2 = buf[start + 11]! - 48;
+  if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return RES_BAD;
+  const status = d0 * 100 + d1 * 10 + d2;
+  if (status === 101) return RES_SLOW;
+  const http10 = buf[start + 7] === 48;
+  let contentLength = -1;
+  let chunked = false;
+  let close = http10;
+  let nDrops = 0;
+  // The end of the status line.
+  let pos = start;
+  while (pos < headEnd && buf[pos] !== 13) pos++;
+  pos += 2;
+  while (pos < headEnd + 2) {
+    const lineStart = pos;
+    let colon = -1;
+    let next = pos;
+    while (next < headEnd && buf[next] !== 13) {
+      if (colon < 0 && buf[next] === 58) colon = next;
+      next++;
+    }
+    if (next < headEnd && buf[next + 1] !== 10) return RES_SLOW; // a bare CR inside a line
+    if (colon <= lineStart) return RES_BAD;
+    const n = colon - lineStart;
+    let drop = false;
+    if (n === 14 && nameIs(buf, lineStart, 'content-length')) {
+      let a = colon + 1;
+      let b = next;
+      while (a < b && isSpace(buf[a]!)) a++;
+      while (b > a && isSpace(buf[b - 1]!)) b--;
+      if (a === b) return RES_BAD;
+      if (b - a > 15) return RES_SLOW;
+      let v = 0;
+      for (let i = a; i < b; i++) {
+        const c = buf[i]! - 48;
+        if (c < 0 || c > 9) return RES_BAD;
+        v = v * 10 + c;
+      }
+      contentLength = v;
+    } else if (n === 17 && nameIs(buf, lineStart, 'transfer-encoding')) {
+      let b = next;
+      while (b > colon + 1 && isSpace(buf[b - 1]!)) b--;
+      chunked = b - 7 > colon && nameIs(buf, b - 7, 'chunked');
+    } else if (n === 10 && nameIs(buf, lineStart, 'connection')) {
+      drop = true;
+      let a = colon + 1;
+      let sawClose = false;
+      let sawKeepAlive = false;
+      while (a < next) {
+        let e = a;
+        while (e < next && buf[e] !== 44) e++;
+        let ta = a;
+        let tb = e;
+        while (ta < tb && isSpace(buf[ta]!)) ta++;
+        while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
+        const len = tb - ta;
+        if (len === 5 && nameIs(buf, ta, 'close')) sawClose = true;
+        else if (len === 10 && nameIs(buf, ta, 'keep-alive')) sawKeepAlive = true;
+        else if (len !== 0 && !(len === 7 && nameIs(buf, ta, 'upgrade'))) return RES_SLOW; // names other headers to drop
+        a = e + 1;
+      }
+      if (sawClose) close = true;
+      else if (http10 && sawKeepAlive) close = false;
+    } else if (
+      (n === 10 && nameIs(buf, lineStart, 'keep-alive')) ||
+      (n === 16 && nameIs(buf, lineStart, 'proxy-connection')) ||
+      (n === 2 && nameIs(buf, lineStart, 'te')) ||
+      (n === 7 && (nameIs(buf, lineStart, 'trailer') || nameIs(buf, lineStart, 'upgrade')))
+    )
+      drop = true;
+    if (drop) {
+      if (nDrops === 8) return RES_SLOW;
+      drops[nDrops * 2] = lineStart;
+      drops[nDrops * 2 + 1] = next + 2;
+      nDrops++;
+    }
+    pos = next + 2;
+  }
+  if (http10) buf[start + 7] = 49;
+  // Cut the dropped lines: the kept pieces before each move right, up to the next kept piece.
+  let w = headEnd + 4;
+  let segEnd = w;
+  for (let k = nDrops - 1; k >= -1; k--) {
+    const segStart = k >= 0 ? drops[k * 2 + 1]! : start;
+    const len = segEnd - segStart;
+    w -= len;
+    if (w !== segStart && len > 0) buf.copyWithin(w, segStart, segEnd);
+    if (k >= 0) segEnd = drops[k * 2]!;
+  }
+  resScan.status = status;
+  resScan.contentLength = chunked ? -1 : contentLength;
+  resScan.chunked = chunked;
+  resScan.close = close;
+  return w;
 }
 
 /**
