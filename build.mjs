@@ -97,10 +97,6 @@ for (const bp of ['go', 'python', 'nginx', 'php']) {
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
   { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2, lazyPackages] },
-  // What the foundation daemon runs (src/cli/daemon.ts): the foundation
-  // without the CLI's other commands and the clients, ~40 % less code to parse
-  // than dist/core.js, which is resident memory for as long as it runs.
-  { ...common, entryPoints: { foundation: 'src/cli/daemon.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2, lazyPackages] },
   { ...common, entryPoints: { ssh2: createRequire(import.meta.url).resolve('ssh2') }, outdir: 'dist', minify: !watch },
   { ...common, entryPoints: { dockerode: createRequire(import.meta.url).resolve('dockerode') }, outdir: 'dist', minify: !watch, plugins: [slimDocker] },
   { ...common, entryPoints: { execa: createRequire(import.meta.url).resolve('execa') }, outdir: 'dist', minify: !watch },

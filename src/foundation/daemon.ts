@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CfPushError } from '../core/errors';
 import { DEFAULT_LOCAL_PORTS, ensurePrivateDir } from '../core/paths';
 import { pidAlive } from './lock';
@@ -156,7 +156,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   const args = [
     '--max-semi-space-size=1',
     '--expose-gc',
-    daemonEntry(opts.cliPath),
+    opts.cliPath,
     'foundation',
     'start',
     '--foreground',
@@ -212,16 +212,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
     code: 'FoundationStartFailed',
     hint: `See ${logFile}.`,
   });
-}
-
-/**
- * What the daemon runs: dist/foundation.js beside the CLI (the foundation
- * alone, src/cli/daemon.ts), else the CLI itself (`foundation start
- * --foreground` is the same command in both).
- */
-function daemonEntry(cliPath: string): string {
-  const own = join(dirname(cliPath), 'foundation.js');
-  return existsSync(own) ? own : cliPath;
 }
 
 /** SIGTERM (apps are stopped gracefully), wait, SIGKILL as a last resort. */
