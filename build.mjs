@@ -71,6 +71,17 @@ const lazySsh2 = {
   },
 };
 
+// dockerode (with docker-modem, tar-fs…: Docker hosts only) and execa (the
+// child processes of staging and a few commands) are loaded with `await
+// import()` where used: each its own file, so a process that never calls them
+// (the daemon until it stages, the CLI for most commands) never parses them.
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: /^(dockerode|execa)$/ }, (a) => ({ path: `./${a.path}.js`, external: true }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 
 // A buildpack folder must be whole on its own (the stack container mounts only
@@ -85,8 +96,10 @@ for (const bp of ['go', 'python', 'nginx', 'php']) {
 }
 const builds = [
   { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', minify: !watch, plugins: [sharedCore, slimDocker] },
-  { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2] },
+  { ...common, entryPoints: { core: 'src/bundle.ts' }, outdir: 'dist', minify: !watch, plugins: [slimDocker, lazySsh2, lazyPackages] },
   { ...common, entryPoints: { ssh2: createRequire(import.meta.url).resolve('ssh2') }, outdir: 'dist', minify: !watch },
+  { ...common, entryPoints: { dockerode: createRequire(import.meta.url).resolve('dockerode') }, outdir: 'dist', minify: !watch, plugins: [slimDocker] },
+  { ...common, entryPoints: { execa: createRequire(import.meta.url).resolve('execa') }, outdir: 'dist', minify: !watch },
   {
     ...common,
     entryPoints: { cli: 'src/cli.ts' },

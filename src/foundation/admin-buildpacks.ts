@@ -6,11 +6,11 @@
 import { InstalledBuildpacks, writeInstalledIndex, type InstalledEntry } from '../core/staging/installed';
 import type { Foundation } from './context';
 import { logError } from './log';
-import type { BuildpackRec } from './store';
+import { ordinal, type BuildpackRec } from './store';
 
 /** The records in position order. */
 export function byPosition(f: Foundation): BuildpackRec[] {
-  return f.store.list('buildpacks').sort((a, b) => a.position - b.position || a.created_at.localeCompare(b.created_at));
+  return f.store.list('buildpacks').sort((a, b) => a.position - b.position || ordinal(a.created_at, b.created_at));
 }
 
 /**

@@ -178,9 +178,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
     // Inside VS Code process.execPath is Electron: make it behave as node.
     // A fixed glibc mmap threshold: packing droplets frees large buffers, which
     // otherwise raise the threshold and then stay in the heap (~35 MB of RSS
-    // for good after the first staging; docs/benchmarks.md, idle). Apps do not
-    // inherit it: their env is built by the launcher.
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MALLOC_MMAP_THRESHOLD_: '131072' },
+    // for good after the first staging; docs/benchmarks.md, idle). 64 KB, not
+    // 128: allocations of 64–128 KB (such as the 64 KB chunks of file read
+    // streams) are mapped and unmapped rather than left as holes in the heap,
+    // ~30 MB after 50 pushes; socket reads do not allocate per read, so the
+    // router does not pay for it (issue 21). Apps do not inherit it: their
+    // env is built by the launcher.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MALLOC_MMAP_THRESHOLD_: '65536' },
   });
   closeSync(fd);
   let exited: number | null | undefined;

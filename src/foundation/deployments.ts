@@ -13,7 +13,7 @@
 // router pools every RUNNING instance of an app's `web` type.
 import type { Foundation } from './context';
 import { appProcesses, defaultHealthCheck } from './model';
-import { meta, now, type AppRec, type DeploymentReason, type DeploymentRec, type ProcessRec } from './store';
+import { meta, now, ordinal, type AppRec, type DeploymentReason, type DeploymentRec, type ProcessRec } from './store';
 
 const POLL_MS = 50;
 const DEFAULT_HEALTH_TIMEOUT_S = 60;
@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 export function webProcesses(f: Foundation, appGuid: string): ProcessRec[] {
   return appProcesses(f, appGuid)
     .filter((p) => p.type === 'web')
-    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    .sort((a, b) => ordinal(a.created_at, b.created_at));
 }
 
 function setStatus(f: Foundation, d: DeploymentRec, value: DeploymentRec['value'], reason: DeploymentReason, error: string | null = d.error): void {

@@ -8,7 +8,7 @@ import { revisionForStart } from './revisions';
 import { recordAppUsage } from './usage';
 import { recordEvent } from './events';
 import { removeAppBindings } from './services';
-import { meta, now, type AppRec, type DomainRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
+import { meta, now, ordinal, type AppRec, type DomainRec, type DropletRec, type HealthCheck, type ProcessRec, type RouteRec } from './store';
 
 export const STACK = 'cflinuxfs4';
 export const DEFAULT_MB = 1024;
@@ -175,7 +175,7 @@ export function expirePackages(f: Foundation, appGuid: string): void {
     .list('packages')
     .filter((p) => p.app_guid === appGuid && p.state === 'READY')
     .reverse();
-  ready.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  ready.sort((a, b) => ordinal(b.created_at, a.created_at));
   const old = ready.slice(MAX_VALID_PACKAGES).filter((p) => !staging.has(p.guid));
   for (const p of old) f.store.remove('packages', p.guid);
   if (old.length) f.gc.schedule();
@@ -199,7 +199,7 @@ export async function expireDroplets(f: Foundation, appGuid: string): Promise<vo
     .list('droplets')
     .filter((d) => d.app_guid === appGuid && d.state === 'STAGED' && d.guid !== current)
     .reverse();
-  staged.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  staged.sort((a, b) => ordinal(b.created_at, a.created_at));
   const old = staged.slice(MAX_STAGED_DROPLETS).filter((d) => !inUse.has(d.guid));
   await Promise.all(old.map((d) => f.store.dropletBits.remove(d)));
 }

@@ -5,7 +5,7 @@
 import type { Foundation } from './context';
 import { ApiError, unprocessable } from './http';
 import { planParts, deprovision, unbind } from './osbapi/calls';
-import { meta, type AppRec, type JobRec, type ManagedInstanceRec, type ServiceBindingRec, type ServiceInstanceRec } from './store';
+import { meta, ordinal, type AppRec, type JobRec, type ManagedInstanceRec, type ServiceBindingRec, type ServiceInstanceRec } from './store';
 
 export type VcapServices = Record<string, Record<string, unknown>[]>;
 
@@ -20,7 +20,7 @@ export function vcapServices(f: Foundation, appGuid: string): VcapServices {
   const bindings = f.store
     .list('service_bindings')
     .filter((b) => b.app_guid === appGuid)
-    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    .sort((a, b) => ordinal(a.created_at, b.created_at));
   for (const b of bindings) {
     const si = f.store.get('service_instances', b.service_instance_guid);
     if (!si) continue;

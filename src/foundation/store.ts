@@ -435,6 +435,16 @@ export function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * Code-unit order, for sorting by `created_at` (timestamps of now(), where it
+ * is localeCompare's order) and by path: localeCompare would load ICU's
+ * collation data, ~3 MB of the daemon's resident memory (docs/benchmarks.md,
+ * issue 21).
+ */
+export function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function meta(): Meta {
   const t = now();
   return { guid: randomUUID(), created_at: t, updated_at: t };
@@ -691,7 +701,7 @@ export class Store {
   private pruneJobs(): void {
     const jobs = Object.values(this.state.jobs);
     if (jobs.length <= MAX_JOBS) return;
-    jobs.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    jobs.sort((a, b) => ordinal(a.created_at, b.created_at));
     for (const j of jobs.slice(0, jobs.length - MAX_JOBS)) delete this.state.jobs[j.guid];
   }
 

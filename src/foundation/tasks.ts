@@ -10,7 +10,7 @@
 import type { Foundation } from './context';
 import { vcapApplication } from './env';
 import type { RunningProcess } from './runtime/types';
-import { LOST_TASK, meta, type AppRec, type DropletRec, type TaskRec } from './store';
+import { LOST_TASK, meta, ordinal, type AppRec, type DropletRec, type TaskRec } from './store';
 
 /** Diego's failure_reason for a cancelled task. */
 export const CANCELLED = 'task was cancelled';
@@ -152,7 +152,7 @@ export class Tasks {
   private prune(): void {
     const done = this.f.store.list('tasks').filter(isTerminal);
     if (done.length <= MAX_FINISHED) return;
-    done.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    done.sort((a, b) => ordinal(a.created_at, b.created_at));
     for (const t of done.slice(0, done.length - MAX_FINISHED)) this.f.store.remove('tasks', t.guid);
   }
 }

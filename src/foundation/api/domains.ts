@@ -6,7 +6,7 @@
 import { runJob } from '../jobs';
 import { filterList, notFound, paginate, readJson, rejectUnknown, send, unprocessable, type Ctx, type RouteDef } from '../http';
 import { domainUsableBy } from '../model';
-import { meta, type DomainRec } from '../store';
+import { meta, ordinal, type DomainRec } from '../store';
 import { deleteDomain } from '../teardown';
 
 /** CloudController::DomainDecorator::DOMAIN_REGEX. */
@@ -118,7 +118,7 @@ export function defaultDomain(c: Ctx, orgGuid: string): DomainRec {
   const usable = c.f.store
     .list('domains')
     .filter((d) => domainUsableBy(d, orgGuid) && !d.internal)
-    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    .sort((a, b) => ordinal(a.created_at, b.created_at));
   const d = usable.find((x) => !x.org_guid) ?? usable[0];
   if (!d) throw notFound('Domain');
   return d;

@@ -25,7 +25,7 @@ import {
   type RouteDef,
 } from '../http';
 import { appTarget, recordEvent } from '../events';
-import { meta, type PackageFile, type PackageRec, type Store } from '../store';
+import { meta, ordinal, type PackageFile, type PackageRec, type Store } from '../store';
 import { packageTooLarge, readUpload } from '../uploads';
 
 function byGuid(c: Ctx): PackageRec {
@@ -254,7 +254,7 @@ async function unzipToBlobs(store: Store, zipFile: string, budget: ArchiveBudget
 
 function packageChecksum(files: PackageFile[]): string {
   const h = createHash('sha256');
-  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) h.update(`${f.path}\0${f.mode}\0${f.link !== undefined ? `->${f.link}` : f.sha1}\n`);
+  for (const f of [...files].sort((a, b) => ordinal(a.path, b.path))) h.update(`${f.path}\0${f.mode}\0${f.link !== undefined ? `->${f.link}` : f.sha1}\n`);
   return h.digest('hex');
 }
 
