@@ -22,13 +22,14 @@ const stub = () => new Proxy(function () {}, {
   set: () => true,
 });
 // The module object itself must list its namespaces (bundlers copy own keys).
-const NAMES = ['window', 'workspace', 'commands', 'languages', 'env', 'extensions', 'Uri', 'EventEmitter', 'ThemeIcon', 'ThemeColor',
+const NAMES = ['window', 'workspace', 'commands', 'languages', 'env', 'extensions', 'debug', 'Uri', 'EventEmitter', 'ThemeIcon', 'ThemeColor',
   'TreeItem', 'TreeItemCollapsibleState', 'MarkdownString', 'Range', 'Position', 'Diagnostic', 'DiagnosticSeverity', 'CodeLens',
   'CompletionItem', 'CompletionItemKind', 'CompletionItemTag', 'SnippetString', 'Hover', 'RelativePattern', 'StatusBarAlignment',
-  'ProgressLocation', 'ConfigurationTarget', 'FileType', 'Disposable'];
+  'ProgressLocation', 'ConfigurationTarget', 'FileType', 'Disposable', 'CodeAction', 'CodeActionKind', 'WorkspaceEdit',
+  'ThemeIcon', 'ThemeColor', 'DataTransfer', 'DataTransferItem', 'TreeItemCheckboxState', 'Selection', 'ViewColumn'];
 const vscodeStub = new Proxy({}, {
   get: (t, k) => (k === '__esModule' ? false : stub()),
-  ownKeys: () => NAMES,
+  ownKeys: () => [...new Set(NAMES)],
   getOwnPropertyDescriptor: () => ({ configurable: true, enumerable: true, value: stub() }),
 });
 const orig = Module._load;
