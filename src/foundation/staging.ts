@@ -75,6 +75,7 @@ export class Stager {
       const result = await stage(
         {
           appDir: join(work, 'app'),
+          moveAppDir: true,
           buildpacks: build.buildpacks,
           cacheDir: store.cacheDir(app.guid),
           explodedDir: join(work, 'droplet'),

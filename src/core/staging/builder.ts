@@ -307,7 +307,8 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     const depsDir = join(contents, 'deps');
     const profileDir = join(contents, 'profile.d');
     const tmp = join(work, 'tmp');
-    await cp(appDir, buildDir, { recursive: true, verbatimSymlinks: true });
+    if (opts.moveAppDir) await rename(appDir, buildDir);
+    else await cp(appDir, buildDir, { recursive: true, verbatimSymlinks: true });
     for (let i = 0; i < count; i++) await mkdir(join(depsDir, depsIndex(i, count)), { recursive: true });
     await mkdir(profileDir, { recursive: true });
     await mkdir(tmp);

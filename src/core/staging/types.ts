@@ -36,6 +36,11 @@ export interface DetectReport {
 export interface StageOptions {
   /** The app's files (will not be modified: staging works on a copy). */
   appDir: string;
+  /**
+   * appDir is this staging's own copy (a foundation's materialized package)
+   * on the same disk as the output: it is moved into the build, not copied.
+   */
+  moveAppDir?: boolean;
   /** Buildpack keys in order; empty/undefined = detect over the built-ins. */
   buildpacks?: string[];
   /** Per-app build cache (persists between stagings). */
