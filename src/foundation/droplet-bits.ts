@@ -21,8 +21,12 @@ import { extractDroplet, packDroplet, type PreparedDroplet } from '../core/stagi
 import { fsyncDir, PRIVATE_FILE_MODE } from './state';
 import type { DropletRec, Store } from './store';
 
-/** How long a staged droplet's blob waits, so writing ~35 MB does not compete with the app's start. */
-const BLOB_DELAY_MS = 1500;
+/**
+ * Blobs are written once no staging came for this long: writing and fsyncing
+ * ~35 MB must not compete with the app's start or the next push, and a
+ * droplet that expires before then (pushes in a row) is never written.
+ */
+const BLOB_QUIET_MS = 3000;
 
 export class DropletBits {
   private readonly locks = new Map<string, Promise<void>>();
@@ -64,9 +68,9 @@ export class DropletBits {
 
   /**
    * A staging's tree goes in under its checksum and `record` runs (the app may
-   * start from it now); the blob follows after BLOB_DELAY_MS, or at once when
-   * someone waits for it (blobReady). Its record may be gone by then: the blob
-   * is then left out.
+   * start from it now); the blob follows once stagings pause (BLOB_QUIET_MS),
+   * or at once when someone waits for it (blobReady). Its record may be gone
+   * by then: the blob is then left out.
    */
   adoptPrepared(prepared: PreparedDroplet, tree: string, record: () => void): Promise<void> {
     const { checksum } = prepared;
@@ -83,13 +87,8 @@ export class DropletBits {
         return;
       }
       let now!: () => void;
-      const due = new Promise<void>((r) => {
-        const t = setTimeout(r, BLOB_DELAY_MS);
-        now = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      const due = new Promise<void>((r) => (now = r));
+      this.quietLater();
       const done = due
         .then(() =>
           this.locked(checksum, async () => {
@@ -114,6 +113,17 @@ export class DropletBits {
     });
   }
 
+  private quiet?: NodeJS.Timeout;
+
+  /** (Re)arms the write of every pending blob for when stagings pause. */
+  private quietLater(): void {
+    clearTimeout(this.quiet);
+    this.quiet = setTimeout(() => {
+      for (const w of this.unwritten.values()) w.now();
+    }, BLOB_QUIET_MS);
+    this.quiet.unref();
+  }
+
   /** Waits for the blob of `checksum` if it is still to be written (a download, a copy), writing it at once. */
   async blobReady(checksum: string | null): Promise<void> {
     const w = checksum ? this.unwritten.get(checksum) : undefined;
@@ -124,6 +134,7 @@ export class DropletBits {
 
   /** Writes every blob still to be written (the foundation is stopping). */
   async drain(): Promise<void> {
+    clearTimeout(this.quiet);
     await Promise.all([...this.unwritten.values()].map((w) => (w.now(), w.done)));
   }
 
