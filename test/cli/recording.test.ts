@@ -19,6 +19,16 @@ import { buildTestImage, cleanUp, requireEngine } from '../docker/engine';
 const quiet = { step() {}, log() {}, warn() {} };
 
 /** Drops polling: a GET repeating the previous one, or the one before (processes / stats pairs). */
+/** A push's last steps, the droplet chosen: set it, restart, wait for an instance, read the app and its routes. */
+const START = [
+  'PATCH /v3/apps/:guid/relationships/current_droplet',
+  'POST /v3/apps/:guid/actions/restart',
+  'GET /v3/apps/:guid/processes',
+  'GET /v3/processes/:guid/stats',
+  'GET /v3/apps',
+  'GET /v3/apps/:guid/routes',
+];
+
 /** The push's last two reads (the app, its routes) go out together: their order is the network's. */
 function settled(seq: string[]): string[] {
   const tail = seq.slice(-2);
@@ -78,12 +88,7 @@ describe('CC v3 request sequences', { timeout: 300_000 }, () => {
         'POST /v3/packages/:guid/upload [resources,bits]',
         'POST /v3/builds',
         'GET /v3/builds/:guid',
-        'PATCH /v3/apps/:guid/relationships/current_droplet',
-        'POST /v3/apps/:guid/actions/restart',
-        'GET /v3/apps/:guid/processes',
-        'GET /v3/processes/:guid/stats',
-        'GET /v3/apps',
-        'GET /v3/apps/:guid/routes',
+        ...START,
       ],
     );
     const apply = proxy.log.find((r) => r.path.endsWith('apply_manifest'))!;
@@ -142,12 +147,7 @@ describe('CC v3 request sequences', { timeout: 300_000 }, () => {
         'POST /v3/builds',
         'GET /v3/builds/:guid',
         'GET /v3/droplets/:guid',
-        'PATCH /v3/apps/:guid/relationships/current_droplet',
-        'POST /v3/apps/:guid/actions/restart',
-        'GET /v3/apps/:guid/processes',
-        'GET /v3/processes/:guid/stats',
-        'GET /v3/apps',
-        'GET /v3/apps/:guid/routes',
+        ...START,
       ]);
     } finally {
       await cleanUp(docker);

@@ -5,9 +5,9 @@ import { connect, type Socket } from 'node:net';
 import { logError } from '../log';
 import type { Exchange } from './exchange';
 import type { Router } from './router';
+import { nextReadBuffer } from './wire';
 
 /** Size of a backend connection's read buffer. */
-const READ_BUF = 16 * 1024;
 
 /**
  * A keep-alive connection to one backend port. Its reads go into a buffer of
@@ -29,7 +29,7 @@ export class BackendConn {
   readonly s: Socket;
   /** The read buffer has bytes a client write still holds: read into a new one. */
   pinned = false;
-  private rbuf: Buffer | null = null;
+  rbuf: Buffer | null = null;
 
   constructor(
     readonly r: Router,
@@ -89,11 +89,7 @@ export class BackendConn {
   }
 
   private readBuffer(): Buffer {
-    if (this.pinned || !this.rbuf) {
-      this.rbuf = Buffer.allocUnsafeSlow(READ_BUF);
-      this.pinned = false;
-    }
-    return this.rbuf;
+    return nextReadBuffer(this);
   }
 
   private read(d: Buffer): void {

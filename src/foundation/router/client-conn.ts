@@ -8,12 +8,11 @@ import type { BackendConn } from './backend-conn';
 import { BAD_REQUEST, errorResponse, TOO_LARGE } from './errors';
 import { Exchange } from './exchange';
 import type { Router } from './router';
-import { HeadStrings, MAX_HEAD, parseRequestHead, scanRequestHead } from './wire';
+import { HeadStrings, MAX_HEAD, nextReadBuffer, parseRequestHead, scanRequestHead } from './wire';
 
 function noop(): void {}
 
 /** Size of a client connection's read buffer. */
-const READ_BUF = 16 * 1024;
 
 /**
  * node's `onread` (a caller's buffer for a socket's reads, no Buffer and no
@@ -50,7 +49,7 @@ export class ClientConn {
   /** Reads go into rbuf (onread), reused unless a backend write still holds its bytes (`pinned`). */
   readonly userRead: boolean;
   pinned = false;
-  private rbuf: Buffer | null = null;
+  rbuf: Buffer | null = null;
 
   constructor(
     readonly r: Router,
@@ -81,11 +80,7 @@ export class ClientConn {
   }
 
   private readBuffer(): Buffer {
-    if (this.pinned || !this.rbuf) {
-      this.rbuf = Buffer.allocUnsafeSlow(READ_BUF);
-      this.pinned = false;
-    }
-    return this.rbuf;
+    return nextReadBuffer(this);
   }
 
   private read(d: Buffer): void {

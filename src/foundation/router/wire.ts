@@ -260,22 +260,11 @@ export function scanRequestHead(buf: Buffer, start: number, end: number, cache: 
       case 10:
         if (nameIs(buf, lineStart, 'connection')) {
           drop = true;
-          let a = colon + 1;
-          while (a < next) {
-            let e = a;
-            while (e < next && buf[e] !== 44) e++;
-            let ta = a;
-            let tb = e;
-            while (ta < tb && isSpace(buf[ta]!)) ta++;
-            while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
-            const len = tb - ta;
-            if (len === 5 && nameIs(buf, ta, 'close')) close = true;
-            else if (len === 10 && nameIs(buf, ta, 'keep-alive')) {
-              if (minor === 0) close = false;
-            } else if (len === 7 && nameIs(buf, ta, 'upgrade')) connUpgrade = true;
-            else if (len !== 0) return REQ_SLOW; // names headers to drop
-            a = e + 1;
-          }
+          const t = connectionTokens(buf, colon + 1, next);
+          if (t & CONN_OTHER) return REQ_SLOW; // names headers to drop
+          if (t & CONN_CLOSE) close = true;
+          else if (t & CONN_KEEP_ALIVE && minor === 0) close = false;
+          if (t & CONN_UPGRADE) connUpgrade = true;
         } else if (nameIs(buf, lineStart, 'keep-alive')) drop = true;
         else if (nameIs(buf, lineStart, 'user-agent')) {
           if (!bytesAre(buf, va, vb, cache.userAgent)) cache.userAgent = buf.toString('latin1', va, vb);
@@ -510,24 +499,10 @@ export function scanResponseHead(buf: Buffer, start: number, headEnd: number): n
       chunked = b - 7 > colon && nameIs(buf, b - 7, 'chunked');
     } else if (n === 10 && nameIs(buf, lineStart, 'connection')) {
       drop = true;
-      let a = colon + 1;
-      let sawClose = false;
-      let sawKeepAlive = false;
-      while (a < next) {
-        let e = a;
-        while (e < next && buf[e] !== 44) e++;
-        let ta = a;
-        let tb = e;
-        while (ta < tb && isSpace(buf[ta]!)) ta++;
-        while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
-        const len = tb - ta;
-        if (len === 5 && nameIs(buf, ta, 'close')) sawClose = true;
-        else if (len === 10 && nameIs(buf, ta, 'keep-alive')) sawKeepAlive = true;
-        else if (len !== 0 && !(len === 7 && nameIs(buf, ta, 'upgrade'))) return RES_SLOW; // names other headers to drop
-        a = e + 1;
-      }
-      if (sawClose) close = true;
-      else if (http10 && sawKeepAlive) close = false;
+      const t = connectionTokens(buf, colon + 1, next);
+      if (t & CONN_OTHER) return RES_SLOW; // names other headers to drop
+      if (t & CONN_CLOSE) close = true;
+      else if (http10 && t & CONN_KEEP_ALIVE) close = false;
     } else if (
       (n === 10 && nameIs(buf, lineStart, 'keep-alive')) ||
       (n === 16 && nameIs(buf, lineStart, 'proxy-connection')) ||
@@ -575,4 +550,40 @@ export function bareLfHeadEnd(buf: Buffer, at: number): [number, number] {
 /** True when a response to `method` with `status` has no body whatever its headers say. */
 export function bodyless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+const CONN_CLOSE = 1;
+const CONN_KEEP_ALIVE = 2;
+const CONN_UPGRADE = 4;
+const CONN_OTHER = 8;
+
+/** The tokens of a Connection header's value in buf[a, end), as CONN_* bits (request and response heads alike). */
+function connectionTokens(buf: Buffer, a: number, end: number): number {
+  let bits = 0;
+  while (a < end) {
+    let e = a;
+    while (e < end && buf[e] !== 44) e++;
+    let ta = a;
+    let tb = e;
+    while (ta < tb && isSpace(buf[ta]!)) ta++;
+    while (tb > ta && isSpace(buf[tb - 1]!)) tb--;
+    const len = tb - ta;
+    if (len === 5 && nameIs(buf, ta, 'close')) bits |= CONN_CLOSE;
+    else if (len === 10 && nameIs(buf, ta, 'keep-alive')) bits |= CONN_KEEP_ALIVE;
+    else if (len === 7 && nameIs(buf, ta, 'upgrade')) bits |= CONN_UPGRADE;
+    else if (len !== 0) bits |= CONN_OTHER;
+    a = e + 1;
+  }
+  return bits;
+}
+
+const READ_BUF = 16 * 1024;
+
+/** A connection's reused 16 KB read buffer; a fresh one once the last one's bytes are still held (`pinned`). */
+export function nextReadBuffer(c: { pinned: boolean; rbuf: Buffer | null }): Buffer {
+  if (c.pinned || !c.rbuf) {
+    c.rbuf = Buffer.allocUnsafeSlow(READ_BUF);
+    c.pinned = false;
+  }
+  return c.rbuf;
 }
