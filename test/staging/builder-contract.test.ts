@@ -29,6 +29,24 @@ async function stageError(p: Promise<unknown>): Promise<StagingError> {
   assert.fail('staging should have failed');
 }
 
+describe('builder: scripts', () => {
+  it('a script that leaves a background job holding its output ends at its exit; the job goes with it', async () => {
+    const { root, app, cache, exploded } = setup();
+    const markers = join(root, 'markers');
+    mkdirSync(markers);
+    const bp = makeBuildpack(root, 'bg', {
+      scripts: { detect: 'echo bg', compile: `(sleep 4; touch "$MARKERS/late") & echo compiled`, release: RELEASE_WEB('run-bg') },
+    });
+    const lines: string[] = [];
+    const r = await stage({ appDir: app, cacheDir: cache, explodedDir: exploded, env: { MARKERS: markers }, log: (l) => lines.push(l) }, { detectOrder: [bp] });
+    assert.equal(r.startCommand, 'run-bg');
+    assert.ok(lines.includes('compiled'), lines.join('\n'));
+    // Had staging waited for the job's end, the marker would be there; the job was killed with the script's group.
+    await new Promise((res) => setTimeout(res, 5000));
+    assert.equal(existsSync(join(markers, 'late')), false, 'the background job outlived its script');
+  });
+});
+
 describe('builder: detection', () => {
   it('runs detect in order, first match wins, later ones are not run', async () => {
     const { root, app, cache, exploded } = setup();

@@ -24,6 +24,8 @@ export interface RunResult {
 }
 
 const TAIL = 15;
+/** After a script exits, how long its pipes may stay open (a background job holding them) before it counts as ended. */
+const EXIT_DRAIN_MS = 200;
 
 /** A staging stopped by its signal. */
 export const stagingCancelled = (): CfPushError => cancelledError('Staging');
@@ -76,6 +78,9 @@ export async function runScript(file: string, args: string[], opts: RunOptions):
       if (child.pid === undefined) resolve({ code: null, signal: null, error });
     });
     child.once('close', (code, signal) => resolve({ code, signal, error }));
+    // A background job the script left may hold its pipes open: the script's end is its exit; its output
+    // gets a moment to drain, then the group is killed below (which closes them).
+    child.once('exit', (code, signal) => setTimeout(() => resolve({ code, signal, error }), EXIT_DRAIN_MS).unref());
   });
   opts.signal?.removeEventListener('abort', killGroup);
   if (opts.signal?.aborted) throw stagingCancelled();
