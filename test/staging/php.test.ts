@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { stage } from '../../src/core/staging/builder';
@@ -64,7 +64,29 @@ async function serve(root: string, dropletDir: string, opts: { env?: Record<stri
   } finally {
     await app.stop();
     if (opts.uid !== undefined) execFileSync('chown', ['-R', `${process.getuid!()}:${process.getgid!()}`, root]);
+    // php-fpm leaves the instance's process group (setsid): killing the group must still take it and its workers.
+    let left: string[] = [];
+    for (let i = 0; i < 60 && (left = fpmOf(dropletDir)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(left, [], 'php-fpm outlived its instance');
   }
+}
+
+/** Live php-fpm processes (master or workers) of the instance running from `dropletDir`. */
+function fpmOf(dropletDir: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue; // a zombie is gone, only not yet reaped
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!/php-fpm/.test(cmd)) continue;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (cmd.includes(dropletDir) || env.includes(dropletDir)) out.push(`${pid} ${cmd.trim()}`);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
 }
 
 describe('php buildpack', () => {
