@@ -8,7 +8,7 @@
 // exploded dir is re-extracted from it at start if missing. A staging's
 // checksum is known before its blob is written (core/staging/droplet.ts
 // prepareDroplet): the tree and the record go in at once and the app starts,
-// and the blob is written a moment later (at once when someone downloads it);
+// and the blob is written once stagings pause (at once for a download);
 // a foundation stopped meanwhile writes it first, a killed one packs it again
 // from the tree at its next start (migrate). Bits go with the
 // last record that has their checksum. Docker droplets have none. Data dirs
