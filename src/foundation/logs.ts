@@ -236,12 +236,10 @@ export class LogStore {
    * not yet read its newest line of `sourceType`. The cf CLI reads logs 2 s
    * behind the present and stops at the end of staging, so whoever answers
    * "staged" waits for this, or the end of the staging log is never shown.
-   * A client whose last read came before `sinceMs` (the staging's start) is
-   * not walking this staging's log: two pushes in a row within a second, say.
    */
-  pollerBehind(sourceId: string, sourceType: SourceType, sinceMs = 0): boolean {
+  pollerBehind(sourceId: string, sourceType: SourceType): boolean {
     const p = this.pollers.get(sourceId);
-    if (!p || p.at < sinceMs || Date.now() - p.at > 1000 || p.at - p.before > 1000) return false;
+    if (!p || Date.now() - p.at > 1000 || p.at - p.before > 1000) return false;
     let newest: bigint | undefined;
     for (const l of this.sources.get(sourceId)?.lines() ?? []) if (l.sourceType === sourceType) newest = nsOf(l);
     return newest !== undefined && p.fromNs <= newest;

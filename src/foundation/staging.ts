@@ -36,17 +36,8 @@ export class Stager {
     return this.f.store.list('builds').some((b) => b.app_guid === appGuid && b.state === 'STAGING');
   }
 
-  /** When each build began staging (ms), for the log catch-up hold (api/builds.ts). */
-  private readonly began = new WeakMap<BuildRec, number>();
-
-  /** When `build` began staging in this foundation (0: before its start). */
-  startedAt(build: BuildRec): number {
-    return this.began.get(build) ?? 0;
-  }
-
   /** Starts staging in the background; the build record tracks the outcome. */
   start(build: BuildRec): void {
-    this.began.set(build, Date.now());
     const ac = new AbortController();
     this.running.set(build.guid, ac);
     void this.run(build, ac).finally(() => {

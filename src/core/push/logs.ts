@@ -39,12 +39,22 @@ export function linesInOrder(batch: Envelope[] | undefined): LogLine[] {
     .sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
 }
 
-export async function readLogs(session: Session, appGuid: string, sinceNs: bigint): Promise<LogLine[]> {
+/**
+ * Marks a one-off log-cache read (a catch-up after a stream, `--recent`): the
+ * local foundation holds a finished build's answer for a client that polls the
+ * log, and two pushes in a row must not look like one. Log-cache ignores it.
+ */
+export const CATCH_UP_HEADER = 'x-cfpush-catch-up';
+
+/** Lines since `sinceNs`; `poll` when this read is one of a series (a follower without a stream). */
+export async function readLogs(session: Session, appGuid: string, sinceNs: bigint, opts: { poll?: boolean } = {}): Promise<LogLine[]> {
   const base = await session.cc.link('log_cache');
   if (!base) return [];
   const url = `${base.replace(/\/+$/, '')}/api/v1/read/${appGuid}?envelope_types=LOG&start_time=${sinceNs}&limit=1000`;
   const token = await session.cc.token();
-  const res = await httpFetch(url, { headers: { authorization: `bearer ${token}` }, insecure: session.target.skipSslValidation }).catch(() => undefined);
+  const headers: Record<string, string> = { authorization: `bearer ${token}` };
+  if (!opts.poll) headers[CATCH_UP_HEADER] = '1';
+  const res = await httpFetch(url, { headers, insecure: session.target.skipSslValidation }).catch(() => undefined);
   if (!res?.ok) return [];
   const body = (await res.json().catch(() => ({}))) as { envelopes?: { batch?: Envelope[] } };
   return linesInOrder(body.envelopes?.batch);
@@ -88,14 +98,14 @@ export async function followLogs(session: Session, appGuid: string, onLine: (l: 
     since = l.timestampNs + 1n;
     if (!opts.filter || opts.filter(l)) onLine(l);
   };
-  const catchUp = async () => {
-    for (const l of await readLogs(session, appGuid, since).catch(() => [])) deliver(l);
+  const catchUp = async (poll = false) => {
+    for (const l of await readLogs(session, appGuid, since, { poll }).catch(() => [])) deliver(l);
   };
   let stopped = false;
   let wake: () => void = () => {};
   const poll = async () => {
     while (!stopped) {
-      await catchUp();
+      await catchUp(true);
       if (stopped) break;
       await new Promise<void>((r) => {
         const t = setTimeout(r, opts.intervalMs ?? 250);

@@ -50,9 +50,7 @@ async function get(c: Ctx): Promise<void> {
   // A poll that comes while staging runs answers when it ends (the cf CLI polls every 3 s)...
   await holdWhile(() => b.state === 'STAGING' && current());
   // ...but not before a client reading the app's logs by polling has read the last staging line.
-  // (Reads from before this staging began are some earlier push's catch-up, not a walk of this staging's log.)
-  const began = c.f.stager.startedAt(b);
-  if (b.state !== 'STAGING') await holdWhile(() => current() && c.f.logs.pollerBehind(b.app_guid, 'STG', began), LOG_CATCH_UP_MS);
+  if (b.state !== 'STAGING') await holdWhile(() => current() && c.f.logs.pollerBehind(b.app_guid, 'STG'), LOG_CATCH_UP_MS);
   send(c.res, 200, c.f.present.build(b));
 }
 

@@ -1,5 +1,6 @@
 // Discovery (`GET /`, `/v3/info`), the UAA stand-in (`/login`, `/oauth/token`)
 // and log-cache's read endpoint; all on the API port (cf-reference.md §1.6, §2).
+import { CATCH_UP_HEADER } from '../../core/push/logs';
 import { ApiError, readText, send, type Ctx, type RouteDef } from '../http';
 import { debugLink } from './debug';
 import { trafficLink } from './traffic';
@@ -147,7 +148,11 @@ function readLogs(c: Ctx): void {
   });
   // A walker (the cf CLI's) first asks for the newest line (descending, limit 1)
   // every 250 ms until it is 2 s old, then reads forward from it.
-  if (descending) {
+  // A one-off catch-up read says so (cf-push's client, after its stream): two pushes in a row must not look
+  // like a walker, whose staging answer would then wait for it (api/builds.ts).
+  if (c.req.headers[CATCH_UP_HEADER]) {
+    /* not polling */
+  } else if (descending) {
     if (limit === 1) c.f.logs.notePoll(c.params.source_id!, 0n, { walkerStart: true });
   } else c.f.logs.notePoll(c.params.source_id!, startNs ?? 0n);
   send(c.res, 200, { envelopes: { batch } });
