@@ -64,12 +64,13 @@ describe('data dir', { timeout: 240_000 }, () => {
     for (const file of ['state.json', 'credentials.json', 'jwt-secret', 'pids.json', 'foundation.json']) {
       assert.equal(octal(mode(join(dataDir, file))), '0600', file);
     }
+    await f.close();
+    f = undefined;
+    // (After the stop: a staging's droplet blob is written once stagings pause, or before a stop.)
     const blobs = walk(join(dataDir, 'blobs')).filter((p) => statSync(p).isFile());
     const dropletBlobs = walk(join(dataDir, 'droplet-blobs')).filter((p) => statSync(p).isFile());
     assert.ok(blobs.length > 0 && dropletBlobs.length > 0);
     for (const p of [...blobs, ...dropletBlobs]) assert.equal(octal(mode(p)), '0600', p);
-    await f.close();
-    f = undefined;
 
     // A data dir an older version left open to everyone is closed at the next start.
     chmodSync(dataDir, 0o755);
