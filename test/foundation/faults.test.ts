@@ -162,7 +162,8 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
           Object.values(state.packages as Record<string, { files: { sha1: string }[] }>).flatMap((p) => p.files.map((f) => f.sha1)),
         );
         const blobs = readdirSync(join(dataDir, 'blobs')).flatMap((shard) => readdirSync(join(dataDir, 'blobs', shard)));
-        const caches = readdirSync(join(dataDir, 'cache')).filter((n) => n !== 'droplet-segments');
+        // (The caches every app shares stay: compressed droplet segments and host runtimes, gc.ts.)
+        const caches = readdirSync(join(dataDir, 'cache')).filter((n) => n !== 'droplet-segments' && n !== 'runtimes');
         return blobs.every((b) => listed.has(b)) && caches.every((g) => appGuids.has(g));
       },
       10_000,

@@ -132,7 +132,8 @@ const STEPS: Record<PushStep, (s: StepState) => Promise<void>> = {
     s.dropletGuid = (await uploadDroplet(s.session, s.cc, file, s.r, s.opts.signal)).guid;
   },
   stage: async (s) => {
-    const droplet = await stage(s.session, s.cc, s.packageGuid!, s.r, s.opts.signal);
+    const docker = !!s.app.docker?.image || s.cc.lifecycle?.type === 'docker';
+    const droplet = await stage(s.session, s.cc, s.packageGuid!, s.r, s.opts.signal, docker);
     if (s.app.docker?.image && droplet.docker) checkDockerPorts(droplet.docker.execution_metadata);
     s.dropletGuid = droplet.guid;
   },

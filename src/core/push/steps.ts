@@ -133,7 +133,14 @@ function wire(x: Resource) {
 
 /** POST /v3/builds and wait, streaming `[STG]` lines (§1.1 6-7). */
 /** The staged droplet: its guid, and for a docker app the droplet itself (its execution metadata names the ports). */
-export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Reporter, signal?: AbortSignal): Promise<{ guid: string; docker?: CcDroplet }> {
+export async function stage(
+  session: Session,
+  app: CcApp,
+  pkgGuid: string,
+  r: Reporter,
+  signal?: AbortSignal,
+  docker = app.lifecycle.type === 'docker',
+): Promise<{ guid: string; docker?: CcDroplet }> {
   r.step(`Staging ${app.name}`);
   // From a second back (the target's clock may be behind ours), but lines replayed before this build was
   // asked for are an earlier staging's (a push right after another).
@@ -161,9 +168,7 @@ export async function stage(session: Session, app: CcApp, pkgGuid: string, r: Re
     throw stagingFailed(app.name, id!, rest.join(' - '), app.lifecycle.type === 'docker' ? DOCKER_STAGING_HINT : undefined);
   }
   // Only a docker app needs more than the guid: a buildpack droplet's record is not read on the way to its start.
-  return app.lifecycle.type === 'docker'
-    ? { guid: build.droplet.guid, docker: await session.cc.droplets.get(build.droplet.guid) }
-    : { guid: build.droplet.guid };
+  return docker ? { guid: build.droplet.guid, docker: await session.cc.droplets.get(build.droplet.guid) } : { guid: build.droplet.guid };
 }
 
 /** A docker app's staging reads the image (pulling it): no buildpack ran, the image or the registry's answer is the cause. */
