@@ -138,13 +138,20 @@ export class DropletBits {
     await Promise.all([...this.unwritten.values()].map((w) => (w.now(), w.done)));
   }
 
-  /** Deletes a droplet record, and its bits unless another record has the same checksum. */
-  async remove(d: DropletRec): Promise<void> {
-    this.store.remove('droplets', d.guid);
-    // The record's removal is on disk before its bits go: a crash never leaves a STAGED droplet without bits.
+  /**
+   * Deletes droplet records, and their bits unless another record has the
+   * same checksum. The records' removal, with whatever else the caller removed
+   * in memory before (an app's other records), is on disk in one write before
+   * any bits go: a crash never leaves a STAGED droplet without bits, nor half
+   * an app.
+   */
+  async remove(...ds: DropletRec[]): Promise<void> {
+    for (const d of ds) this.store.remove('droplets', d.guid);
     await this.store.flush();
-    await this.dropTree(join(this.store.dataDir, 'droplets', d.guid)); // an old-layout tree
-    if (d.checksum) await this.release(d.checksum);
+    for (const d of ds) {
+      await this.dropTree(join(this.store.dataDir, 'droplets', d.guid)); // an old-layout tree
+      if (d.checksum) await this.release(d.checksum);
+    }
   }
 
   private release(checksum: string): Promise<void> {

@@ -145,10 +145,12 @@ export async function deleteApp(f: Foundation, app: AppRec): Promise<void> {
   for (const d of f.store.list('deployments').filter((x) => x.app_guid === app.guid)) f.store.remove('deployments', d.guid);
   for (const p of f.store.list('packages').filter((x) => x.app_guid === app.guid)) f.store.remove('packages', p.guid);
   for (const b of f.store.list('builds').filter((x) => x.app_guid === app.guid)) f.store.remove('builds', b.guid);
+  f.store.remove('apps', app.guid);
   // A staging still running for it stops now (its buildpack processes with it), as Diego cancels the task.
   f.stager.reconcile();
-  for (const d of f.store.list('droplets').filter((x) => x.app_guid === app.guid)) await f.store.dropletBits.remove(d);
-  f.store.remove('apps', app.guid);
+  // Every record above goes to disk in the same write as its droplets', before their bits go: a foundation
+  // killed meanwhile finds the whole app or none of it (faults.test.ts once found it STARTED without processes).
+  await f.store.dropletBits.remove(...f.store.list('droplets').filter((x) => x.app_guid === app.guid));
   f.logs.drop(app.guid);
   f.routesChanged();
   // Its package blobs (unless another package has the same files) and its build cache.
@@ -201,7 +203,7 @@ export async function expireDroplets(f: Foundation, appGuid: string): Promise<vo
     .reverse();
   staged.sort((a, b) => ordinal(b.created_at, a.created_at));
   const old = staged.slice(MAX_STAGED_DROPLETS).filter((d) => !inUse.has(d.guid));
-  await Promise.all(old.map((d) => f.store.dropletBits.remove(d)));
+  if (old.length) await f.store.dropletBits.remove(...old);
 }
 
 // --- routes --------------------------------------------------------------

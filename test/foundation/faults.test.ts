@@ -75,7 +75,7 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
     );
   }
 
-  test(`${ROUNDS} rounds: push, restart or delete, SIGKILL the foundation at a random moment, restart it`, async () => {
+  test(`${ROUNDS} rounds: push, restart or delete, SIGKILL the foundation at a random moment, restart it`, async (ctx) => {
     // One undisturbed push to learn how long a push takes here.
     let t = Date.now();
     assert.equal(await push(APPS[0]!).done, 0, 'a first, undisturbed push succeeds');
@@ -84,6 +84,7 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
     const exists = new Map<string, boolean>([[APPS[0]!, true]]);
     const kills = { early: 0, late: 0 };
     const ops = { push: 0, restart: 0, delete: 0 };
+    let slowest = 0;
 
     for (let round = 0; round < ROUNDS; round++) {
       const name = APPS[round % APPS.length]!;
@@ -140,7 +141,21 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
 
       // Every STARTED app answers within 5 s of the restart.
       const deadline = t + ANSWER_WITHIN_MS;
-      await Promise.all(started.map((a) => answers(now.routerUrl, a.name, deadline)));
+      try {
+        await Promise.all(started.map((a) => answers(now.routerUrl, a.name, deadline)));
+        slowest = Math.max(slowest, Date.now() - t);
+      } catch (err) {
+        // What the foundation saw, so a failure in CI can be read without a re-run.
+        const stats = await Promise.all(
+          started.map(async (a) => `${a.name}: ${JSON.stringify((await api.get(`/v3/apps/${a.guid}/processes/web/stats`)).json)}`),
+        );
+        const log = readFileSync(join(dataDir, 'foundation.log'), 'utf8').split('\n').slice(-40).join('\n');
+        throw new Error(
+          `round ${round}: ${op} ${name} (${finished ? 'finished' : 'cut'} at ${delay} ms; restart took ${Date.now() - t} ms): ${(err as Error).message}\n` +
+            `${stats.join('\n')}\nfoundation.log:\n${log}`,
+          { cause: err },
+        );
+      }
 
       // No orphans: what the killed foundation ran is gone; what runs now belongs to the new one.
       for (const pid of leftovers) assert.equal(alive(pid), false, `round ${round}: leftover ${pid} still runs`);
@@ -148,6 +163,7 @@ describe('kill -9 during pushes, restarts and deletes', { timeout: 600_000 }, ()
         assert.ok(descendsFrom(pid, now.pid), `round ${round}: process ${pid} does not belong to the running foundation`);
       }
     }
+    ctx.diagnostic(`slowest restart until every STARTED app answered: ${slowest} ms (limit ${ANSWER_WITHIN_MS})`);
     // The random moments did land on both sides of a command's end, mostly during it, and every kind of command was cut.
     assert.ok(kills.early > 0, `kills during a command: ${kills.early}, after: ${kills.late}`);
     assert.ok(ops.push > 0 && ops.restart > 0 && ops.delete > 0, `commands: ${JSON.stringify(ops)}`);
