@@ -5,7 +5,7 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import type { LookupFunction } from 'node:net';
-import https from 'node:https';
+import type https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { userAgent } from './user-agent';
@@ -34,11 +34,16 @@ export interface HttpResponse {
   json(): Promise<any>;
 }
 
-const agents = {
-  http: new http.Agent({ keepAlive: true }),
-  https: new https.Agent({ keepAlive: true }),
-  insecure: new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
-};
+const httpAgent = new http.Agent({ keepAlive: true });
+
+/** https (and tls with it) is loaded at the first https request: ~1 MB of RSS that a local foundation never needs. */
+let secureParts: Promise<{ https: typeof https; verified: https.Agent; insecure: https.Agent }> | undefined;
+function secure() {
+  return (secureParts ??= import('node:https').then((m) => {
+    const mod = (m.default ?? m) as typeof https;
+    return { https: mod, verified: new mod.Agent({ keepAlive: true }), insecure: new mod.Agent({ keepAlive: true, rejectUnauthorized: false }) };
+  }));
+}
 
 /**
  * `*.localhost` is loopback, as browsers and curl resolve it (RFC 6761) and
@@ -59,7 +64,9 @@ export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpR
   const headers: Record<string, string> = { ...init.headers };
   if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent();
   let body: Readable | Buffer | undefined;
-  if (typeof FormData !== 'undefined' && init.body instanceof FormData) {
+  // Told apart without reading the global FormData: its first read loads node's
+  // fetch (undici), ~10 MB of RSS for good in a daemon that never sends a form.
+  if (typeof init.body === 'object' && !Buffer.isBuffer(init.body)) {
     const m = multipart(init.body);
     headers['content-type'] = m.contentType;
     headers['content-length'] = String(m.length);
@@ -68,15 +75,15 @@ export async function httpFetch(url: string, init: HttpInit = {}): Promise<HttpR
     body = Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body as string);
     headers['content-length'] = String(body.length);
   }
-  const secure = u.protocol === 'https:';
-  const mod = secure ? https : http;
+  const tls = u.protocol === 'https:' ? await secure() : undefined;
+  const request = tls ? tls.https.request : http.request;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = mod.request(
+    const req = request(
       u,
       {
         method: init.method ?? 'GET',
         headers,
-        agent: secure ? (init.insecure ? agents.insecure : agents.https) : agents.http,
+        agent: tls ? (init.insecure ? tls.insecure : tls.verified) : httpAgent,
         signal: init.signal,
         lookup: localhostLookup,
         timeout: init.timeoutMs,
