@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FOUNDATION_ENV } from '../../src/foundation/env';
 import { cliEnv, type CliEnv } from '../helpers/cli';
-import { fill, mountTmpfs, readOnly, unmount } from '../helpers/tmpfs';
+import { fill, freeBytes, mountTmpfs, readOnly, unmount } from '../helpers/tmpfs';
 import { cleanup, http, nodeApp, until } from './helpers';
 import { alive, daemonApi, descendsFrom, killMarked, processesWithEnv } from './supervisor-helpers';
 
@@ -72,8 +72,12 @@ describe('a full or read-only data dir', { timeout: 300_000 }, () => {
     return out;
   }
 
-  /** Runs each changing command; each must fail (non-zero) and say `why` and what to do. */
-  async function everyChangeFails(env: CliEnv, appDir: string, newDir: string, why: RegExp): Promise<void> {
+  /**
+   * Runs each changing command; each must fail (non-zero) and say `why` and
+   * what to do. `before` runs ahead of each (a full disk is filled again: a
+   * failed command may free what it had taken, e.g. a stopped instance's files).
+   */
+  async function everyChangeFails(env: CliEnv, appDir: string, newDir: string, why: RegExp, before = () => ''): Promise<void> {
     const cmds: { args: string[]; cwd?: string }[] = [
       { args: ['scale', 'keep', '-i', '3'] },
       { args: ['scale', 'keep', '-m', '128M'] },
@@ -86,8 +90,9 @@ describe('a full or read-only data dir', { timeout: 300_000 }, () => {
       { args: ['delete', 'keep', '-f'] },
     ];
     for (const { args, cwd } of cmds) {
+      const said = before();
       const r = await env.run(args, { cwd, timeoutMs: 120_000 });
-      const out = `${r.stdout}\n${r.stderr}`;
+      const out = `${said}${r.stdout}\n${r.stderr}`;
       assert.notEqual(r.code, 0, `cfpush ${args.join(' ')} reported success on a ${why} data dir:\n${out}`);
       assert.match(out, why, `cfpush ${args.join(' ')}: says what is wrong\n${out}`);
       assert.match(out, /Free space|Make it writable/, `cfpush ${args.join(' ')}: says what to do\n${out}`);
@@ -114,15 +119,19 @@ describe('a full or read-only data dir', { timeout: 300_000 }, () => {
     assert.equal(instancesRunning(), 1);
 
     // Full.
-    const filler = fill(dataDir);
-    await everyChangeFails(c, keep, fresh, /data dir is full/);
+    const fillers = [fill(dataDir)];
+    await everyChangeFails(c, keep, fresh, /data dir is full/, () => {
+      const freed = freeBytes(dataDir);
+      fillers.push(fill(dataDir));
+      return `(${freed} bytes had been freed since the disk was filled, now filled again)\n`;
+    });
     assert.deepEqual(await appsNow(), before, 'the API shows nothing the commands could not save');
     await until(async () => instancesRunning() === 1, 15_000, 'one instance, as the state says');
     // (The failed delete stopped it before its change was refused; it is back as the state says.)
     await until(async () => (await http(`${info().routerUrl}/`, { headers: { host: 'keep.localhost' } })).text === 'keep-ok', 15_000, 'keep serving');
 
     // Read-only.
-    rmSync(filler);
+    for (const f of fillers) rmSync(f, { force: true });
     writable = readOnly(dataDir);
     await everyChangeFails(c, keep, fresh, /data dir is read-only/);
     assert.deepEqual(await appsNow(), before);

@@ -51,10 +51,21 @@ export function unmount(dir: string): void {
   }
 }
 
-/** Fills the filesystem at `dir` (leaving `leaveBytes`) with one file; returns its path. */
+/** Bytes free for this user on the filesystem at `dir`. */
+export function freeBytes(dir: string): number {
+  const st = statfsSync(dir);
+  return st.bavail * st.bsize;
+}
+
+let fills = 0;
+
+/**
+ * Fills the filesystem at `dir` (leaving `leaveBytes`) with a new file;
+ * returns its path. Called again, it fills what was freed since.
+ */
 export function fill(dir: string, leaveBytes = 0): string {
-  const file = `${dir}/.fill`;
-  const free = statfsSync(dir).bavail * statfsSync(dir).bsize;
-  execFileSync('fallocate', ['-l', String(Math.max(0, free - leaveBytes)), file], { stdio: 'pipe' });
+  const file = `${dir}/.fill-${++fills}`;
+  const bytes = freeBytes(dir) - leaveBytes;
+  if (bytes > 0) execFileSync('fallocate', ['-l', String(bytes), file], { stdio: 'pipe' });
   return file;
 }
