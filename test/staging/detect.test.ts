@@ -3,7 +3,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { builtinBuildpacks } from '../../src/core/staging/buildpacks';
-import { detect, formatDetectReport } from '../../src/core/staging/detect';
+import { detect, detectBuiltins, detectOne, formatDetectReport } from '../../src/core/staging/detect';
+import { baseStagingEnv } from '../../src/core/staging/env';
+import type { DetectVerdict } from '../../src/core/staging/types';
 import { packageRoot } from '../../src/core/paths';
 import { cleanupTempDirs, makeBuildpack, tempDir, writeFiles } from './helpers';
 
@@ -72,5 +74,33 @@ describe('detect', () => {
     );
     assert.equal(r.selected, undefined);
     assert.match(formatDetectReport(r), /None of the buildpacks detected a compatible application/);
+  });
+
+  it('the built-ins in one process give the verdicts each script gives on its own, up to the first match', async () => {
+    const bps = builtinBuildpacks();
+    const env = { ...baseStagingEnv() };
+    const apps: Record<string, Record<string, string>> = {
+      node: { 'package.json': '{}' },
+      'java source': { 'pom.xml': '<project/>' },
+      'jar without Main-Class': { 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\n' },
+      'spring boot': { 'META-INF/MANIFEST.MF': 'Main-Class: a.B\r\nStart-Class: c.D\r\n', 'BOOT-INF/x': '' },
+      'php in htdocs': { 'htdocs/index.php': '<?php' },
+      dotnet: { 'src/app.csproj': '<Project/>' },
+      nothing: { 'README.md': 'hi' },
+    };
+    for (const [what, files] of Object.entries(apps)) {
+      const dir = writeFiles(tempDir(), files);
+      const each: DetectVerdict[] = [];
+      for (const bp of bps) {
+        each.push(await detectOne(bp, dir, env));
+        if (each.at(-1)!.matched) break;
+      }
+      const batch = await detectBuiltins(bps, dir, env, join(tempDir(), 'stderr'));
+      assert.deepEqual(batch, each, what);
+    }
+    // A cancel stops the batch and says so.
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(detectBuiltins(bps, tempDir(), env, join(tempDir(), 'stderr'), ac.signal), /cancelled/i);
   });
 });

@@ -13,7 +13,7 @@ import { CfPushError, isCancelled } from '../errors';
 import type { BuildpackRecord, DetectVerdict, StageOptions, StageResult, StagingErrorId } from './types';
 import { BUILTIN_STACK, builtinBuildpacks, resolveBuildpack, type Buildpack } from './buildpacks';
 import type { InstalledBuildpacks } from './installed';
-import { detectOne } from './detect';
+import { detectBuiltins, detectOne } from './detect';
 import { packDroplet } from './droplet';
 import { baseStagingEnv, databaseUrl } from './env';
 import { hostRunner, stagingCancelled, type RunResult, type ScriptRunner } from './run';
@@ -231,44 +231,30 @@ async function detectWith(runner: ScriptRunner, bp: Buildpack, buildDir: string,
   return { ...base, matched: false, output: why };
 }
 
-/** Built-in detect scripts run side by side (they only read the app): a node app, 5th in the order, waits for about one. */
-const DETECT_WIDTH = 4;
-
 /**
- * Detection in priority order, as CC's lifecycle does, but up to `width`
- * built-in scripts at a time: the first match still wins and the verdicts are
- * those up to it; scripts after it that were started early are stopped.
+ * Detection in priority order, as CC's lifecycle does, up to the first match.
+ * A run of built-in buildpacks goes to `batch` (one process for all of
+ * them, see detectBuiltins) when there is one; any other buildpack's detect
+ * runs on its own, only when every one before it said no.
  */
 async function detectInOrder(
   bps: Buildpack[],
-  run: (bp: Buildpack, signal: AbortSignal) => Promise<DetectVerdict>,
+  one: (bp: Buildpack) => Promise<DetectVerdict>,
+  batch: ((bps: Buildpack[]) => Promise<DetectVerdict[]>) | undefined,
   signal: AbortSignal | undefined,
-  width: number,
 ): Promise<DetectVerdict[]> {
-  const early = new AbortController();
-  const cancel = () => early.abort();
-  signal?.addEventListener('abort', cancel, { once: true });
-  const started: Promise<DetectVerdict>[] = [];
-  try {
-    const verdicts: DetectVerdict[] = [];
-    for (let i = 0; i < bps.length; i++) {
-      // Ahead of its turn only a built-in's script (ours, known to only read): any other buildpack's
-      // detect runs only when every one before it said no, as CC's lifecycle runs them.
-      while (started.length < Math.min(bps.length, i + width) && (started.length === i || bps[started.length]!.builtin)) {
-        const p = run(bps[started.length]!, early.signal);
-        p.catch(() => undefined); // one stopped after a match fails unread
-        started.push(p);
-      }
-      if (signal?.aborted) throw stagingCancelled();
-      const v = await started[i]!;
-      verdicts.push(v);
-      if (v.matched) break;
-    }
-    return verdicts;
-  } finally {
-    signal?.removeEventListener('abort', cancel);
-    early.abort();
+  const verdicts: DetectVerdict[] = [];
+  for (let i = 0; i < bps.length && !verdicts.at(-1)?.matched;) {
+    if (signal?.aborted) throw stagingCancelled();
+    let j = i;
+    while (batch && j < bps.length && bps[j]!.builtin) j++;
+    if (j > i) {
+      verdicts.push(...(await batch!(bps.slice(i, j))));
+      i = j;
+    } else verdicts.push(await one(bps[i++]!));
   }
+  if (signal?.aborted) throw stagingCancelled();
+  return verdicts;
 }
 
 export async function stage(opts: StageOptions, extras: StageExtras = {}): Promise<StageResult> {
@@ -348,10 +334,10 @@ export async function stage(opts: StageOptions, extras: StageExtras = {}): Promi
     if (!skipDetect) {
       const verdicts = await detectInOrder(
         bps,
-        (bp, sig) => (extras.runner ? detectWith(runner, bp, buildDir, env, sig) : detectOne(bp, buildDir, env, sig)),
-        signal,
+        (bp) => (extras.runner ? detectWith(runner, bp, buildDir, env, signal) : detectOne(bp, buildDir, env, signal)),
         // A stack container's runner runs one script at a time.
-        extras.runner ? 1 : DETECT_WIDTH,
+        extras.runner ? undefined : (builtins) => detectBuiltins(builtins, buildDir, env, join(work, 'detect'), signal),
+        signal,
       );
       const last = verdicts.at(-1);
       const hit = last?.matched ? bps[verdicts.length - 1] : undefined;

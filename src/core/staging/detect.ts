@@ -1,9 +1,11 @@
 // `cfpush detect`: runs every buildpack's bin/detect (not only up to the first
 // match) so the user sees why each one did or did not match before pushing.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DetectReport, DetectVerdict } from './types';
 import { builtinBuildpacks, resolveBuildpack, type Buildpack, type ResolveOptions } from './buildpacks';
+import { CfPushError } from '../errors';
 import { runScript } from './run';
 import { baseStagingEnv } from './env';
 
@@ -24,6 +26,80 @@ export async function detectOne(bp: Buildpack, buildDir: string, env: Record<str
   const said = r.spawnError ? undefined : r.tail.at(-1)?.trim();
   const why = said || bp.detectHint || (r.spawnError ? `bin/detect could not run: ${r.spawnError}` : `bin/detect exited with ${r.code}`);
   return { ...base, matched: false, output: why };
+}
+
+/**
+ * The built-in buildpacks' bin/detect scripts (ours, bash, known to only
+ * read the app) in one bash process, in priority order up to the first
+ * match: each sourced in a subshell of its own, so it sees its own
+ * BASH_SOURCE, arguments and exit, and nothing of the others. One process
+ * instead of one per script: a fork from the foundation and a bash start
+ * (~3 ms each) for every buildpack ahead of the app's, on every staging.
+ * Verdicts as detectOne gives them; `errDir` holds each script's stderr.
+ */
+export async function detectBuiltins(
+  bps: Buildpack[],
+  buildDir: string,
+  env: Record<string, string>,
+  errDir: string,
+  signal?: AbortSignal,
+): Promise<DetectVerdict[]> {
+  const missing = bps.findIndex((bp) => !existsSync(join(bp.dir, 'bin', 'detect')));
+  if (missing >= 0) {
+    // (Never for a whole built-in folder.) Those before it in one batch, it as detectOne says, then the rest.
+    const before = missing > 0 ? await detectBuiltins(bps.slice(0, missing), buildDir, env, errDir, signal) : [];
+    if (before.at(-1)?.matched) return before;
+    const rest = await detectBuiltins(bps.slice(missing + 1), buildDir, env, errDir, signal);
+    return [...before, await detectOne(bps[missing]!, buildDir, env, signal), ...rest];
+  }
+  if (!bps.length) return [];
+  await mkdir(errDir, { recursive: true });
+  const scripts = bps.map((bp) => join(bp.dir, 'bin', 'detect'));
+  const r = await runScript('/bin/bash', ['-c', DETECT_BATCH, 'cfpush-detect', buildDir, errDir, ...scripts], {
+    cwd: buildDir,
+    env,
+    captureStdout: true,
+    signal,
+  });
+  if (r.spawnError) throw new CfPushError(`The buildpacks' detect scripts could not run: ${r.spawnError}`);
+  // NUL-separated triples: index, exit code, stdout (bash strips its trailing newlines).
+  const fields = r.stdout.split('\0');
+  const verdicts: DetectVerdict[] = [];
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const bp = bps[Number(fields[i])]!;
+    const code = Number(fields[i + 1]);
+    const base = { name: bp.name, version: bp.version, key: bp.key };
+    if (code === 0) verdicts.push({ ...base, matched: true, output: fields[i + 2]!.trim() });
+    else {
+      const said = lastLine(join(errDir, String(verdicts.length)));
+      verdicts.push({ ...base, matched: false, output: said || bp.detectHint || `bin/detect exited with ${code}` });
+    }
+  }
+  if (verdicts.length < bps.length && !verdicts.at(-1)?.matched) {
+    throw new CfPushError(`The buildpacks' detect scripts stopped after ${verdicts.length} of ${bps.length} (exit ${r.code}): ${r.tail.at(-1) ?? ''}`);
+  }
+  return verdicts;
+}
+
+/** `bash -c` program for detectBuiltins: $1 build dir, $2 stderr folder, then the scripts. */
+const DETECT_BATCH = `dir=$1 errs=$2; shift 2; i=0
+for s in "$@"; do
+  out=$( . "$s" "$dir" 2>"$errs/$i" </dev/null ); code=$?
+  printf '%s\\0%s\\0%s\\0' "$i" "$code" "$out"
+  [ "$code" -eq 0 ] && break
+  i=$((i+1))
+done`;
+
+function lastLine(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/\r$/, '').trim())
+      .filter(Boolean)
+      .at(-1);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function detect(appDir: string, opts: DetectOptions = {}): Promise<DetectReport> {
