@@ -9,6 +9,7 @@
 // runtime (runtime/process.ts) uses both. Container instances need none of
 // this: their ports are published on 127.0.0.1.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ensurePrivateDir } from '../core/paths';
@@ -98,20 +99,14 @@ function writeIfChanged(file: string, text: string): void {
   if (cur !== text) writeFileAtomic.sync(file, text, { mode: 0o644 });
 }
 
-/** The local addresses (hex, as /proc/net/tcp{,6} has them) listening on `port`; undefined where there is no procfs. */
-function listeners(port: number): string[] | undefined {
+const PROC_NET_TCP = ['/proc/net/tcp', '/proc/net/tcp6'];
+
+/** The local addresses (hex, as /proc/net/tcp{,6} has them) listening on `port` in those files' texts; undefined where there is no procfs. */
+function listenersIn(texts: (string | undefined)[], port: number): string[] | undefined {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let seen = false;
   const out: string[] = [];
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'latin1');
-    } catch {
-      continue;
-    }
-    seen = true;
-    for (const line of text.split('\n').slice(1)) {
+  for (const text of texts) {
+    for (const line of text?.split('\n').slice(1) ?? []) {
       const cols = line.trim().split(/\s+/);
       // local_address is ADDR:PORT in hex; st 0A is LISTEN.
       if (cols[3] !== '0A' || !cols[1]) continue;
@@ -119,15 +114,32 @@ function listeners(port: number): string[] | undefined {
       if (p === hexPort) out.push(addr ?? '');
     }
   }
-  return seen ? out : undefined;
+  return texts.some((t) => t !== undefined) ? out : undefined;
+}
+
+function listeners(port: number): string[] | undefined {
+  return listenersIn(
+    PROC_NET_TCP.map((f) => {
+      try {
+        return readFileSync(f, 'latin1');
+      } catch {
+        return undefined;
+      }
+    }),
+    port,
+  );
 }
 
 /**
  * Whether something listens on `port` on every interface (0.0.0.0 or ::),
- * from /proc/net/tcp{,6}; undefined where there is no procfs.
+ * from /proc/net/tcp{,6}; undefined where there is no procfs. Read off the
+ * main thread: with many sockets (TIME_WAIT after a burst of requests) the
+ * kernel takes ~10 ms to write those files, and this runs as an instance
+ * becomes RUNNING.
  */
-export function listeningOnAllInterfaces(port: number): boolean | undefined {
-  return listeners(port)?.some((addr) => /^0+$/.test(addr));
+export async function listeningOnAllInterfaces(port: number): Promise<boolean | undefined> {
+  const texts = await Promise.all(PROC_NET_TCP.map((f) => readFile(f, 'latin1').catch(() => undefined)));
+  return listenersIn(texts, port)?.some((addr) => /^0+$/.test(addr));
 }
 
 /** Whether something listens on `port` (any address); false where there is no procfs to tell. */

@@ -439,10 +439,13 @@ export class Supervisor {
     inst.since = Date.now();
     inst.details = null;
     this.cell(run, inst, 'Container became healthy');
-    const exposure = p.exposure();
-    if (exposure) this.cell(run, inst, exposure, 'ERR');
     if (inst.debug) this.cell(run, inst, `Debugging: ${AGENT_NAME[inst.debug.runtime]} on ${DEBUG_HOST}:${inst.debug.port}; health checks are suspended`);
     this.f.routesChanged();
+    // In the router first: the check below reads /proc (off the main thread), and only adds a warning.
+    void p.exposure().then(
+      (exposure) => exposure && this.alive(inst, p) && this.cell(run, inst, exposure, 'ERR'),
+      () => undefined,
+    );
     // Once RUNNING the same check runs every interval; one failure crashes the instance (Diego). A paused debuggee
     // fails every check, so a debugged instance is not watched: the developer decides when it is unhealthy.
     if (probe && !inst.debug) {

@@ -60,7 +60,7 @@ describe('instances listen on loopback', { timeout: 180_000 }, () => {
     const { app } = await push(api, 'lb-node', dir, '  command: node server.js\n');
     const port = await instancePort(app.guid);
     assert.deepEqual(listeners(port), [LOOPBACK4], 'the kernel shows the instance on 127.0.0.1 only');
-    assert.equal(listeningOnAllInterfaces(port), false);
+    assert.equal(await listeningOnAllInterfaces(port), false);
     const r = await http(`${f.routerUrl}/`, { headers: { host: 'lb-node.localhost' } });
     assert.equal(r.text, 'node-ok');
     assert.ok(!(await cellLines(app.guid)).some((l) => /every network interface/.test(l)));
@@ -84,7 +84,7 @@ describe('instances listen on loopback', { timeout: 180_000 }, () => {
     writeFileSync(join(dir, 'index.html'), 'raw');
     const { app } = await push(api, 'lb-raw', dir, '  buildpacks: [binary]\n  command: python3 -S -m http.server $PORT\n');
     const port = await instancePort(app.guid);
-    assert.equal(listeningOnAllInterfaces(port), true);
+    assert.equal(await listeningOnAllInterfaces(port), true);
     const line = await until(async () => (await cellLines(app.guid)).find((l) => /every network interface/.test(l)), 5000, 'the warning');
     assert.match(line, /CF_INSTANCE_IP/);
   });

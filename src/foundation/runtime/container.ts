@@ -147,7 +147,7 @@ class Container implements RunningProcess {
   }
 
   /** Container ports are published on 127.0.0.1 only. */
-  exposure(): undefined {
+  async exposure(): Promise<undefined> {
     return undefined;
   }
 

@@ -111,7 +111,7 @@ export interface RunningProcess {
   /** The latest usage; undefined when none is known (yet). */
   usage(): Usage | undefined;
   /** Once healthy: why the process can be reached past the router, when it can. */
-  exposure(): string | undefined;
+  exposure(): Promise<string | undefined>;
   /** Runs a command or a shell in the process's environment (working dir, env; its container). */
   exec(spec: ExecSpec): Promise<ExecProcess>;
 }
