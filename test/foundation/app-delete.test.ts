@@ -3,7 +3,7 @@
 // binding) is deleted holds the whole app or none of it. A foundation killed
 // mid-delete once came back with the app and no processes; `cf restart` then
 // left it STARTED with nothing running (faults.test.ts, round by chance).
-// The writes are observed where write-file-atomic renames its temp file onto
+// The writes are observed where the store renames its temp file onto
 // state.json: the foundation runs in this process.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -38,8 +38,10 @@ describe('app delete', { timeout: 120_000 }, () => {
   const dirs: string[] = [];
   let f: RunningFoundation | undefined;
   const rename = fs.rename;
+  const renameP = fs.promises.rename;
   after(async () => {
     fs.rename = rename;
+    fs.promises.rename = renameP;
     await f?.close();
     for (const d of dirs) cleanup(d);
   });
@@ -69,9 +71,16 @@ describe('app delete', { timeout: 120_000 }, () => {
     assert.ok(bound.status < 300, bound.text);
 
     const written: StateDoc[] = [];
-    (fs as { rename: unknown }).rename = (from: string, to: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    const seen = (from: fs.PathLike, to: fs.PathLike) => {
       if (basename(String(to)) === 'state.json') written.push(JSON.parse(fs.readFileSync(from, 'utf8')) as StateDoc);
+    };
+    (fs as { rename: unknown }).rename = (from: string, to: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      seen(from, to);
       return rename(from, to, cb);
+    };
+    fs.promises.rename = (from, to) => {
+      seen(from, to);
+      return renameP(from, to);
     };
     const before = holds(JSON.parse(fs.readFileSync(`${dataDir}/state.json`, 'utf8')) as StateDoc, app.guid);
     assert.ok(before.processes > 0 && before.droplets === 2 && before.destinations > 0 && before.bindings === 1, JSON.stringify(before));
@@ -80,6 +89,7 @@ describe('app delete', { timeout: 120_000 }, () => {
     const job = await api.job(del.headers.location as string);
     assert.equal(job.state, 'COMPLETE', JSON.stringify(job.errors));
     fs.rename = rename;
+    fs.promises.rename = renameP;
 
     assert.ok(written.length > 0, 'the delete was written');
     const none = { app: 0, processes: 0, droplets: 0, packages: 0, destinations: 0, bindings: 0 };
