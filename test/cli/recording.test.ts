@@ -19,20 +19,28 @@ import { buildTestImage, cleanUp, requireEngine } from '../docker/engine';
 const quiet = { step() {}, log() {}, warn() {} };
 
 /** Drops polling: a GET repeating the previous one, or the one before (processes / stats pairs). */
-/** A push's last steps, the droplet chosen: set it, restart, wait for an instance, read the app and its routes. */
+/** A push's last steps, the droplet chosen: set it, restart, read the app and its routes while waiting for an instance. */
 const START = [
   'PATCH /v3/apps/:guid/relationships/current_droplet',
   'POST /v3/apps/:guid/actions/restart',
-  'GET /v3/apps/:guid/processes',
-  'GET /v3/processes/:guid/stats',
   'GET /v3/apps',
   'GET /v3/apps/:guid/routes',
+  'GET /v3/apps/:guid/processes',
+  'GET /v3/processes/:guid/stats',
 ];
 
-/** The push's last two reads (the app, its routes) go out together: their order is the network's. */
+/**
+ * After the restart, the app and its routes are read while the wait (its
+ * processes, then their stats) runs: the order among those is the network's.
+ * Put in START's order when it is that set, with processes before stats.
+ */
 function settled(seq: string[]): string[] {
-  const tail = seq.slice(-2);
-  return tail.length === 2 && [...tail].sort().join() === ['GET /v3/apps', 'GET /v3/apps/:guid/routes'].join() ? [...seq.slice(0, -2), ...tail.sort()] : seq;
+  const at = seq.lastIndexOf('POST /v3/apps/:guid/actions/restart');
+  if (at < 0) return seq;
+  const tail = seq.slice(at + 1);
+  const want = START.slice(2);
+  const same = tail.length === want.length && [...tail].sort().join() === [...want].sort().join();
+  return same && tail.indexOf(want[2]!) < tail.indexOf(want[3]!) ? [...seq.slice(0, at + 1), ...want] : seq;
 }
 
 function steps(log: Recorded[]): string[] {

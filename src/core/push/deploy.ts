@@ -183,11 +183,18 @@ export async function deployApp(
   const cc = await findApp(session, app.name);
   const plan: AppPlan = planApp(app, opts, wait.before === null ? undefined : (wait.before ?? { state: cc.state }));
   const s: StepState = { session, app, cc, opts, r, wait };
+  const summary = () => Promise.all([findApp(session, app.name), appUrls(session, cc.guid)]);
+  let read: ReturnType<typeof summary> | undefined;
   for (const step of pushSteps(plan)) {
     throwIfAborted(opts.signal);
+    if (step === 'wait-running') {
+      // The last step changes neither the app nor its routes: read them while the instances start.
+      read = summary();
+      read.catch(() => undefined); // read below, unless the wait fails first
+    }
     await STEPS[step](s);
   }
-  const [now, urls] = await Promise.all([findApp(session, app.name), appUrls(session, cc.guid)]);
+  const [now, urls] = await (read ?? summary());
   return { name: app.name, guid: now.guid, state: now.state, urls, ...(s.paused ? { deployment: s.paused } : {}) };
 }
 
