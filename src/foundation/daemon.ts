@@ -150,11 +150,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonInfo> {
   } catch (err) {
     throw unusableDataDir(err, dataDir);
   }
-  // A 1 MB young generation keeps the idle daemon under ~80 MB RSS at no
-  // measurable cost to the router (docs/benchmarks.md, idle).
+  // A 4 MB young generation (semi-space): at 1 MB the router's garbage was
+  // scavenged every ~150 requests and its p99 latency was 1.5-1.6 x nginx's;
+  // at 4 MB it is 1.0 x, for ~1 MB of idle RSS (docs/benchmarks.md, issue 21).
   // --expose-gc: one collection after a burst of stagings (staging.ts settle()).
   const args = [
-    '--max-semi-space-size=1',
+    '--max-semi-space-size=4',
     '--expose-gc',
     opts.cliPath,
     'foundation',
