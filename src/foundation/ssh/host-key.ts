@@ -5,7 +5,7 @@
 // An ECDSA P-256 key in SEC1 PEM: node:crypto writes and reads it and ssh2
 // takes it as a host key, so the daemon does not load ssh2 (13 MB resident)
 // until the first ssh connection.
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -21,10 +21,24 @@ export function loadHostKey(dataDir: string): HostKey {
   let key = existsSync(file) ? readKey(readFileSync(file, 'utf8')) : undefined;
   if (!key) {
     // None yet, or one this version does not read (an earlier build's OpenSSH ed25519 key): a new one.
-    key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    key = newKey();
     writeFileAtomic.sync(file, pem(key), { mode: 0o600 });
   }
   return { private: pem(key), fingerprint: createHash('sha256').update(publicBlob(key)).digest('base64').replace(/=+$/, '') };
+}
+
+/**
+ * A new P-256 key, made with ECDH and imported, not with generateKeyPair:
+ * node 20 deadlocks when a GC finalizes the key-generation job while the key
+ * it made is being exported (the job's destructor takes the mutex the export
+ * holds; seen as a foundation start that never answered, 1 in ~60).
+ */
+function newKey(): KeyObject {
+  const ecdh = createECDH('prime256v1');
+  const pub = ecdh.generateKeys(); // 0x04 || X || Y
+  const b64 = (b: Buffer) => b.toString('base64url');
+  const d = Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()]).subarray(-32);
+  return createPrivateKey({ format: 'jwk', key: { kty: 'EC', crv: 'P-256', d: b64(d), x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33, 65)) } });
 }
 
 function readKey(text: string): KeyObject | undefined {
