@@ -184,7 +184,7 @@ describe('push plan run against a fake CC client: the named requests, in order',
     const out = await deployApp(session(cc), app({ path: dir }), { dir }, quiet, { before: null });
     assert.equal(out.state, 'STARTED');
     // The package is asked for before the resource match answers (they run side by side); a buildpack
-    // droplet is not read (its guid is in the build).
+    // droplet is not read (its guid is in the build); the app and its routes are read as the wait begins.
     assert.deepEqual(calls, [
       'apps.find',
       'packages.createBits',
@@ -195,9 +195,9 @@ describe('push plan run against a fake CC client: the named requests, in order',
       'builds.get',
       'apps.setCurrentDroplet',
       'apps.restart',
-      'apps.processStats',
       'apps.find',
       'apps.routes',
+      'apps.processStats',
     ]);
   });
 
