@@ -61,7 +61,9 @@ export async function detectBuiltins(
     captureStdout: true,
     signal,
   });
-  if (r.spawnError) throw new CfPushError(`The buildpacks' detect scripts could not run: ${r.spawnError}`);
+  const hint =
+    'The built-in buildpacks need bash at /bin/bash (e.g. `apt-get install bash`); `cfpush detect APP_DIR` runs each script on its own and shows what it says.';
+  if (r.spawnError) throw new CfPushError(`The built-in buildpacks' detect scripts could not run: ${r.spawnError}`, { hint });
   // NUL-separated triples: index, exit code, stdout (bash strips its trailing newlines).
   const fields = r.stdout.split('\0');
   const verdicts: DetectVerdict[] = [];
@@ -76,7 +78,10 @@ export async function detectBuiltins(
     }
   }
   if (verdicts.length < bps.length && !verdicts.at(-1)?.matched) {
-    throw new CfPushError(`The buildpacks' detect scripts stopped after ${verdicts.length} of ${bps.length} (exit ${r.code}): ${r.tail.at(-1) ?? ''}`);
+    throw new CfPushError(
+      `The built-in buildpacks' detect scripts stopped after ${verdicts.length} of ${bps.length} (bash exited with ${r.code}${r.tail.length ? `: ${r.tail.at(-1)}` : ''}).`,
+      { hint },
+    );
   }
   return verdicts;
 }
