@@ -677,6 +677,7 @@ export class Supervisor {
     await Promise.all([...this.chains.values()]);
     await Promise.all([...this.runs.values()].map((r) => this.stopRun(r)));
     this.runs.clear();
+    await this.processes.pidsSaved();
   }
 }
 

@@ -150,6 +150,12 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
+  /** Resolves once no pids.json write is pending (the foundation is stopping: nothing writes to the data dir after). */
+  async pidsSaved(): Promise<void> {
+    await new Promise((r) => setImmediate(r)); // exits that just happened queue theirs first
+    while (this.pidsWrite) await this.pidsWrite;
+  }
+
   private pidsText(): string {
     const pids: Record<string, string> = {};
     for (const p of this.live) if (p.pid) pids[p.pid] = p.guid;
